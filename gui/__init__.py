@@ -1,0 +1,1 @@
+"""PySide6 + qasync front end: the only package that imports Qt."""

@@ -1,0 +1,28 @@
+"""The ``stream-inspector`` entry point.
+
+Dispatches ``capture`` to stream_core and ``serve`` to embedded_server without importing Qt,
+so those commands start fast and run where Qt cannot; anything else opens the window.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "capture":
+        from stream_core.capture import main as capture_main
+
+        return capture_main(args[1:])
+    if args and args[0] == "serve":
+        from embedded_server.cli import main as serve_main
+
+        return serve_main(args[1:])
+    from gui.app import main as window_main
+
+    return window_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

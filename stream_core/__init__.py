@@ -1,0 +1,1 @@
+"""Qt-free streaming engine: request specs, httpx streaming, decoders, downloads, capture CLI."""

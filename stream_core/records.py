@@ -1,0 +1,198 @@
+"""The records a stream produces, in arrival order.
+
+One stream yields: ``Request``, ``Response``, then any mix of ``Chunk``, ``Event``,
+``Record``, ``Retry``, ``Reconnect``, ``Progress``, ``Error``, and exactly one ``End``, last.
+Each class has ``to_json()`` giving the public ``capture`` NDJSON object (design.md,
+"capture records"). The window keeps these objects (slotted, cheap) and formats them on
+demand; the CLI prints ``to_json()``.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ErrorKind = Literal["connect", "tls", "timeout", "http", "protocol", "decode", "io", "cancelled"]
+Headers = list[tuple[str, str]]
+
+
+@dataclass(slots=True)
+class Request:
+    t: float
+    method: str
+    url: str
+    headers: Headers
+    type: Literal["request"] = "request"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "request", "t": round(self.t, 6), "method": self.method,
+                "url": self.url, "headers": [list(h) for h in self.headers]}
+
+
+@dataclass(slots=True)
+class Response:
+    t: float
+    status: int
+    reason: str
+    http_version: str
+    headers: Headers
+    mode: str
+    type: Literal["response"] = "response"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "response", "t": round(self.t, 6), "status": self.status,
+                "http_version": self.http_version,
+                "headers": [list(h) for h in self.headers], "mode": self.mode}
+
+
+@dataclass(slots=True)
+class Chunk:
+    """One network read: ``offset`` counts body bytes since the first response of the stream."""
+
+    seq: int
+    t: float
+    offset: int
+    data: bytes
+    type: Literal["chunk"] = "chunk"
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def to_json(self, with_data: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "chunk", "t": round(self.t, 6), "seq": self.seq,
+                               "offset": self.offset, "size": len(self.data)}
+        if with_data:
+            out["data_b64"] = base64.b64encode(self.data).decode("ascii")
+        return out
+
+
+@dataclass(slots=True)
+class Event:
+    """One dispatched SSE event.
+
+    ``first_chunk``/``last_chunk`` are the seq numbers of the chunks that carried the event's
+    bytes (from the first byte of its first line to its dispatching blank line).
+    """
+
+    seq: int
+    t: float
+    event: str
+    data: str
+    id: str
+    first_chunk: int = -1
+    last_chunk: int = -1
+    type: Literal["event"] = "event"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "event", "t": round(self.t, 6), "seq": self.seq, "event": self.event,
+                "data": self.data, "id": self.id}
+
+
+@dataclass(slots=True)
+class Record:
+    """One NDJSON / JSON Lines line, or one text line in ``lines`` mode.
+
+    ``value`` is the parsed JSON when ``error`` is None; otherwise ``text`` holds the line.
+    In ``lines`` mode ``value`` is None and ``text`` holds the line, ``error`` None.
+    """
+
+    seq: int
+    t: float
+    text: str
+    value: Any = None
+    error: str | None = None
+    parsed: bool = False
+    first_chunk: int = -1
+    last_chunk: int = -1
+    type: Literal["record"] = "record"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "record", "t": round(self.t, 6), "seq": self.seq}
+        if self.parsed:
+            out["value"] = self.value
+        else:
+            out["text"] = self.text
+            if self.error is not None:
+                out["error"] = self.error
+        return out
+
+
+@dataclass(slots=True)
+class Retry:
+    t: float
+    ms: int
+    type: Literal["retry"] = "retry"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "retry", "t": round(self.t, 6), "ms": self.ms}
+
+
+@dataclass(slots=True)
+class Reconnect:
+    t: float
+    attempt: int
+    delay_ms: int
+    last_event_id: str
+    type: Literal["reconnect"] = "reconnect"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "reconnect", "t": round(self.t, 6), "attempt": self.attempt,
+                "delay_ms": self.delay_ms, "last_event_id": self.last_event_id}
+
+
+@dataclass(slots=True)
+class Progress:
+    t: float
+    bytes: int
+    total: int | None
+    rate: float = 0.0
+    type: Literal["progress"] = "progress"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "progress", "t": round(self.t, 6), "bytes": self.bytes,
+                "total": self.total, "rate": round(self.rate, 1)}
+
+
+@dataclass(slots=True)
+class Error:
+    t: float
+    kind: ErrorKind
+    message: str
+    type: Literal["error"] = "error"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "error", "t": round(self.t, 6), "kind": self.kind,
+                "message": self.message}
+
+
+@dataclass(slots=True)
+class End:
+    t: float
+    bytes: int
+    chunks: int
+    events: int
+    duration: float
+    complete: bool
+    path: str | None = None
+    sha256: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    type: Literal["end"] = "end"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "end", "t": round(self.t, 6), "bytes": self.bytes,
+                               "chunks": self.chunks, "events": self.events,
+                               "duration": round(self.duration, 6), "complete": self.complete}
+        if self.path is not None:
+            out["path"] = self.path
+            out["sha256"] = self.sha256
+        out.update(self.extra)
+        return out
+
+
+AnyRecord = Request | Response | Chunk | Event | Record | Retry | Reconnect | Progress | Error | End
+
+#: The engine reports every record through one callable; it must not block.
+Observer = Callable[[AnyRecord], None]

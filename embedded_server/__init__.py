@@ -1,0 +1,6 @@
+"""Embedded demo server of Stream Inspector: every kind of HTTP stream, on a local port.
+
+``create_app()`` (in :mod:`embedded_server.app`) builds the FastAPI app and
+``ServerThread`` (in :mod:`embedded_server.runner`) runs it in a thread of its own.
+This package never imports Qt, qasync, ``gui`` or ``stream_core`` (layering contract).
+"""

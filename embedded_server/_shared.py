@@ -1,0 +1,124 @@
+"""Helpers shared by the endpoint modules: stop-aware waiting, bounds, OpenAPI docs.
+
+Why a module of its own: every streaming generator must notice the server's stop event
+quickly (shutdown within a second with endless streams open), and every endpoint documents
+itself the same way so the window can list it from ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+
+__all__ = [
+    "MAX_COUNT",
+    "MAX_INTERVAL",
+    "MAX_SIZE",
+    "STOP_POLL",
+    "SSE_HEADERS",
+    "Stop",
+    "DeliberateDisconnect",
+    "docs",
+    "install_log_filter",
+    "stop_event",
+    "wait_or_stop",
+]
+
+MAX_SIZE = 16 * 1024**3
+"""Largest download, in bytes (16 GiB): generated on the fly, so only time bounds it."""
+MAX_COUNT = 10_000_000
+"""Largest event or line count of a finite stream."""
+MAX_INTERVAL = 60.0
+"""Longest pause between two events, in seconds."""
+STOP_POLL = 0.05
+"""Longest single sleep of a generator, so the stop event is seen within 50 ms."""
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+"""Headers of hand-written SSE responses: no caching, no proxy buffering."""
+
+
+def stop_event(request: Request) -> threading.Event:
+    """The app's stop event (a dependency), set when the server shuts down."""
+    event: threading.Event = request.app.state.stop
+    return event
+
+
+Stop = Annotated[threading.Event, Depends(stop_event)]
+"""Endpoint parameter type: the app's stop event, injected."""
+
+
+async def wait_or_stop(stop: threading.Event, seconds: float) -> bool:
+    """Sleep ``seconds`` in short slices; True as soon as ``stop`` is set.
+
+    Why slices: the stop event is a ``threading.Event`` set from another thread, so an
+    asyncio sleep cannot be woken by it; polling every 50 ms keeps shutdown quick.
+    """
+    if stop.is_set():
+        return True
+    deadline = time.monotonic() + seconds
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return stop.is_set()
+        await asyncio.sleep(min(STOP_POLL, remaining))
+        if stop.is_set():
+            return True
+
+
+class DeliberateDisconnect(Exception):
+    """Raised inside a response generator to cut the connection mid-body on purpose.
+
+    uvicorn closes the transport when an application fails after the response started,
+    which leaves a truncated chunked body (or a body shorter than its Content-Length) on
+    the wire: exactly the fault the client must report. The log filter below keeps this
+    intended failure out of the server's error log.
+    """
+
+
+class _DropDeliberateDisconnect(logging.Filter):
+    """Drops uvicorn's "Exception in ASGI application" records for deliberate disconnects."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not _contains(exc, DeliberateDisconnect)
+
+
+def _contains(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    """Whether ``exc`` is ``kind`` or an exception group holding one (anyio task groups)."""
+    if exc is None:
+        return False
+    if isinstance(exc, kind):
+        return True
+    if isinstance(exc, BaseExceptionGroup):
+        return any(_contains(e, kind) for e in exc.exceptions)
+    return _contains(exc.__cause__ or exc.__context__, kind)
+
+
+def install_log_filter() -> None:
+    """Install the deliberate-disconnect filter on uvicorn's error logger, once."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _DropDeliberateDisconnect) for f in logger.filters):
+        logger.addFilter(_DropDeliberateDisconnect())
+
+
+def docs(media_type: str, example: Any, *, try_it: str | None = None,
+         body: Any = None) -> dict[str, Any]:
+    """Route keyword arguments documenting a streaming response with an example.
+
+    ``try_it`` (a path with query) and ``body`` land in the ``x-try-it`` OpenAPI extension:
+    a request the window can send as is to show the endpoint at work quickly.
+    """
+    extra: dict[str, Any] = {}
+    if try_it is not None:
+        extra["x-try-it"] = {"path": try_it} | ({"body": body} if body is not None else {})
+    return {
+        "responses": {200: {"content": {media_type: {"example": example}},
+                            "description": "The stream, as it arrives."}},
+        "response_class": Response,
+        "openapi_extra": extra or None,
+    }

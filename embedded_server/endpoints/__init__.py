@@ -1,0 +1,1 @@
+"""Endpoint routers of the demo server, one module per OpenAPI tag."""

@@ -1,0 +1,4 @@
+"""stub"""
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,159 @@
+"""Run the demo server in a thread of its own, with its own event loop.
+
+Why a thread: the window's qasync loop must never be starved by a flood the server sends,
+and tests need a real socket. The runner binds the socket itself so that port 0 works and
+the real port is known before uvicorn starts, waits until uvicorn accepts connections, and
+stops within about a second even while clients hold endless streams open: the app's
+generators watch the stop event, and uvicorn cancels whatever is left after a short grace.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from types import TracebackType
+from typing import cast
+
+import uvicorn
+
+from .app import create_app
+
+__all__ = ["ServerThread"]
+
+log = logging.getLogger(__name__)
+
+# uvicorn needs these: the main loop ticks every 0.1 s and shutdown sleeps 0.1 s before it
+# waits for connections, so the graceful wait gets what remains of the stop budget.
+_UVICORN_OVERHEAD = 0.35
+_MIN_GRACE = 0.1
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the starting thread when it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        self.ready.set()
+
+
+class ServerThread:
+    """The demo server on ``host:port`` (port 0: a free one) in a non-daemon thread.
+
+    Usage: ``url = server.start()`` ... ``server.stop()``, or ``with ServerThread() as s:``.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._host = host
+        self._requested_port = port
+        self._port: int | None = None
+        self._stop = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL such as ``http://127.0.0.1:54321`` (after ``start()``)."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (after ``start()``)."""
+        if self._port is None:
+            raise RuntimeError("server not started")
+        return self._port
+
+    @property
+    def stop_event(self) -> threading.Event:
+        """The event the app's generators watch; set by ``stop()``."""
+        return self._stop
+
+    def start(self, timeout: float = 10.0) -> str:
+        """Bind, start uvicorn in its thread, wait until it accepts connections; the base URL.
+
+        Raises OSError when the address cannot be bound and RuntimeError when uvicorn fails
+        to start within ``timeout`` seconds.
+        """
+        if self._thread is not None:
+            raise RuntimeError("server already started")
+        sock = self._bind()
+        self._port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            create_app(self._stop), log_level="warning", access_log=False, lifespan="on",
+        )
+        server = _Server(config)
+        self._server = server
+        self._thread = threading.Thread(
+            target=self._run, args=(server, sock), name=f"demo-server-{self._port}", daemon=False
+        )
+        self._thread.start()
+        ready = server.ready.wait(timeout)
+        if not ready or not self._thread.is_alive():
+            self.stop()
+            sock.close()
+            raise RuntimeError(f"demo server failed to start: {self._error!r}")
+        return self.url
+
+    def _bind(self) -> socket.socket:
+        """A socket bound to host:port; uvicorn listens on it (SO_REUSEADDR for restarts)."""
+        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self._host, self._requested_port))
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
+    def _run(self, server: _Server, sock: socket.socket) -> None:
+        """Thread body: uvicorn on a fresh event loop until it exits."""
+        try:
+            server.run(sockets=[sock])
+        except BaseException as exc:  # SystemExit from a failed startup included
+            self._error = exc
+            log.exception("demo server thread failed")
+        finally:
+            sock.close()
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop within about ``timeout`` seconds, open streams or not; idempotent.
+
+        Sets the stop event (generators end their streams), asks uvicorn to exit with a
+        graceful-shutdown wait of what remains of ``timeout``, then joins the thread.
+        """
+        self._stop.set()
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        grace = max(_MIN_GRACE, timeout - _UVICORN_OVERHEAD)
+        # uvicorn annotates this as int but hands it to asyncio.wait_for, which takes floats.
+        server.config.timeout_graceful_shutdown = cast(int, grace)
+        server.should_exit = True
+        thread.join(timeout + 0.5)
+        if thread.is_alive():
+            server.force_exit = True
+            thread.join(2.0)
+        if thread.is_alive():
+            log.warning("demo server thread did not stop in time")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the server thread ends (or ``timeout``); True if it ended."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def __enter__(self) -> ServerThread:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
@@ -20,11 +21,12 @@ __all__ = [
     "MAX_INTERVAL",
     "MAX_SIZE",
     "STOP_POLL",
-    "SSE_HEADERS",
+    "STREAM_HEADERS",
     "Stop",
     "DeliberateDisconnect",
     "docs",
     "install_log_filter",
+    "paced",
     "stop_event",
     "wait_or_stop",
 ]
@@ -38,8 +40,8 @@ MAX_INTERVAL = 60.0
 STOP_POLL = 0.05
 """Longest single sleep of a generator, so the stop event is seen within 50 ms."""
 
-SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-"""Headers of hand-written SSE responses: no caching, no proxy buffering."""
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+"""Headers of hand-written streams: no caching, no proxy buffering (nginx)."""
 
 
 def stop_event(request: Request) -> threading.Event:
@@ -68,6 +70,22 @@ async def wait_or_stop(stop: threading.Event, seconds: float) -> bool:
         await asyncio.sleep(min(STOP_POLL, remaining))
         if stop.is_set():
             return True
+
+
+async def paced(count: int | None, interval: float, stop: threading.Event) -> AsyncIterator[int]:
+    """Yield 1, 2, ... (up to ``count``, endless if None) with ``interval`` between them.
+
+    The first item comes at once and there is no pause after the last, so a finite stream
+    ends as soon as its last item is out; the stop event ends it early.
+    """
+    n = 0
+    while count is None or n < count:
+        if stop.is_set():
+            return
+        n += 1
+        yield n
+        if (count is None or n < count) and await wait_or_stop(stop, interval):
+            return
 
 
 class DeliberateDisconnect(Exception):

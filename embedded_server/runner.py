@@ -10,6 +10,7 @@ generators watch the stop event, and uvicorn cancels whatever is left after a sh
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 from types import TracebackType
@@ -55,6 +56,7 @@ class ServerThread:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._finished = threading.Event()
 
     @property
     def url(self) -> str:
@@ -113,7 +115,13 @@ class ServerThread:
         return sock
 
     def _run(self, server: _Server, sock: socket.socket) -> None:
-        """Thread body: uvicorn on a fresh event loop until it exits."""
+        """Thread body: uvicorn on a fresh event loop until it exits.
+
+        SIGINT and SIGTERM are blocked in this thread so that the kernel delivers them to
+        the main thread, whose handlers (Ctrl-C in ``serve``, the window's) must see them.
+        """
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
             server.run(sockets=[sock])
         except BaseException as exc:  # SystemExit from a failed startup included
@@ -121,6 +129,7 @@ class ServerThread:
             log.exception("demo server thread failed")
         finally:
             sock.close()
+            self._finished.set()
 
     def stop(self, timeout: float = 1.0) -> None:
         """Stop within about ``timeout`` seconds, open streams or not; idempotent.
@@ -147,8 +156,9 @@ class ServerThread:
         """Block until the server thread ends (or ``timeout``); True if it ended."""
         if self._thread is None:
             return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        # An event, not Thread.join: a KeyboardInterrupt inside join() can leave the thread
+        # marked as stopped while it still runs (CPython 3.11), and stop() must join it.
+        return self._finished.wait(timeout)
 
     def __enter__(self) -> ServerThread:
         self.start()

@@ -7,7 +7,6 @@ keep their names and media types; ``interval`` and ``count`` make demos and test
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -16,29 +15,13 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sse_starlette import EventSourceResponse
 
-from .._shared import MAX_COUNT, MAX_INTERVAL, MAX_SIZE, Stop, docs, wait_or_stop
+from .._shared import MAX_COUNT, MAX_INTERVAL, MAX_SIZE, STREAM_HEADERS, Stop, docs, paced
 from .downloads import download_response
 
 router = APIRouter(tags=["seed"])
 
 Interval = Annotated[float, Query(ge=0, le=MAX_INTERVAL, description="Seconds between items.",
                                   examples=[0.2])]
-
-
-async def paced(count: int | None, interval: float, stop: threading.Event) -> AsyncIterator[int]:
-    """Yield 1, 2, ... (up to ``count``, endless if None) with ``interval`` between them.
-
-    The first item comes at once and there is no pause after the last, so a finite stream
-    ends as soon as its last item is out; the stop event ends it early.
-    """
-    n = 0
-    while count is None or n < count:
-        if stop.is_set():
-            return
-        n += 1
-        yield n
-        if (count is None or n < count) and await wait_or_stop(stop, interval):
-            return
 
 
 @router.get(
@@ -58,7 +41,7 @@ async def logs_stream(
             yield f"Log entry {n}\n".encode()
 
     return StreamingResponse(lines(), media_type="text/plain; charset=utf-8",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+                             headers=STREAM_HEADERS)
 
 
 @router.get(

@@ -1,0 +1,85 @@
+"""``stream-inspector serve`` / ``python -m embedded_server``: the demo server alone.
+
+Why a CLI of its own: the server is useful without the window (curl, other clients, CI), and
+``serve`` must start fast and run where Qt cannot, so this module imports nothing of Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import signal
+import sys
+from types import FrameType
+
+from .runner import ServerThread
+
+__all__ = ["build_parser", "is_loopback", "main"]
+
+
+def build_parser(prog: str = "stream-inspector serve") -> argparse.ArgumentParser:
+    """The argument parser; a function so that later options (``--replay``) slot in."""
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Run the Stream Inspector demo server (Ctrl-C stops it).")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default 127.0.0.1; others expose the demo endpoints)")
+    parser.add_argument("--port", type=_port, default=8000,
+                        help="port to bind, 0 for a free one (default 8000)")
+    return parser
+
+
+def _port(text: str) -> int:
+    """A TCP port number 0..65535, for argparse."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range 0-65535: {value}")
+    return value
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the server reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM handler: stop like Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None, prog: str = "stream-inspector serve") -> int:
+    """Run the server until Ctrl-C or SIGTERM; 0 on a clean stop, 1 if it cannot bind, 2 for bad args."""
+    try:
+        args = build_parser(prog).parse_args(argv)
+    except SystemExit as exc:  # argparse: 2 for bad arguments, 0 for --help
+        return exc.code if isinstance(exc.code, int) else 2
+    if not is_loopback(args.host):
+        print(f"warning: binding {args.host}: the demo endpoints (floods, large downloads) are "
+              "reachable from the network", file=sys.stderr, flush=True)
+    server = ServerThread(host=args.host, port=args.port)
+    # A shell starts background jobs with SIGINT ignored; Ctrl-C / kill -INT must still stop us.
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt),
+                signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler)}
+    try:
+        try:
+            url = server.start()
+        except (OSError, RuntimeError) as exc:
+            print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr, flush=True)
+            return 1
+        print(f"listening on {url}", flush=True)
+        while not server.wait(0.5):  # a timed wait lets signal handlers run promptly
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0

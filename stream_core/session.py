@@ -1,0 +1,429 @@
+"""The streaming engine: one ``run()`` per stream, for the window and the ``capture`` command.
+
+``run`` turns a ``RequestSpec`` into records delivered, in order, to an observer callable:
+Request, Response, then Chunk per network read interleaved with what the decoders make of it
+(Event/Retry/Record), Progress for downloads, Reconnect between SSE connections, Error when
+something fails, and exactly one End, last. Nothing is held back: each read is reported and
+decoded as soon as httpx hands it over, so the window and a pipe see a stream live.
+
+Choices worth knowing (design.md has the contract):
+- Reconnecting SSE streams emit a fresh Request/Response pair per connection (the user sees the
+  ``Last-Event-ID`` header that went out); chunk offsets and event numbers run on across them.
+- An explicit ``--mode sse`` (or ``auto`` with reconnect on) sends EventSource's headers,
+  ``Accept: text/event-stream`` and ``Cache-Control: no-cache``, unless the user set them; plain
+  ``auto`` keeps httpx's ``Accept: */*`` so that content negotiation is not steered.
+- Downloads ask for ``Accept-Encoding: identity`` (a byte range of a gzip body is useless).
+- A status the mode cannot accept (>= 400; non-200 for SSE) still has its body read and decoded
+  as lines, because the error body is what the user needs to see, then an ``http`` error.
+- When ``auto`` needs sniffing, the Response record waits for the first read (its ``mode``
+  field names the resolved mode).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
+
+import httpx
+from httpx._decoders import SUPPORTED_DECODERS, ContentDecoder, MultiDecoder
+
+from stream_core import detect
+from stream_core.download import Download
+from stream_core.errors import Failure, StreamError, classify, host_port
+from stream_core.lines import LineDecoder, NDJSONDecoder
+from stream_core.records import (
+    AnyRecord,
+    Chunk,
+    End,
+    Error,
+    ErrorKind,
+    Event,
+    Observer,
+    Progress,
+    Reconnect,
+    Record,
+    Request,
+    Response,
+    Retry,
+)
+from stream_core.spec import Mode, RequestSpec
+from stream_core.sse import SSEDecoder
+
+__all__ = ["DEFAULT_RETRY_MS", "MAX_RETRY_MS", "Clients", "run"]
+
+DEFAULT_RETRY_MS = 3000
+MAX_RETRY_MS = 60_000
+PROGRESS_INTERVAL = 0.1  # seconds between Progress records (plus a final one)
+_RECONNECTABLE: frozenset[ErrorKind] = frozenset({"connect", "timeout", "protocol"})
+
+
+class Clients:
+    """Shared ``httpx.AsyncClient`` objects, one per (TLS verification, HTTP/2) combination.
+
+    httpx fixes ``verify`` and ``http2`` per client, so streams that differ there cannot share
+    one; everything else (timeouts, redirects) is set per request. Clients are made on first
+    use, so an app that never streams opens nothing. Call ``aclose()`` on quit.
+    """
+
+    def __init__(self, *, limits: httpx.Limits | None = None) -> None:
+        self._limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20,
+                                               keepalive_expiry=5.0)
+        self._clients: dict[tuple[bool | str, bool], httpx.AsyncClient] = {}
+
+    def for_spec(self, spec: RequestSpec) -> httpx.AsyncClient:
+        key = (spec.verify, spec.http2)
+        client = self._clients.get(key)
+        if client is None:
+            verify: bool | ssl.SSLContext = spec.verify if isinstance(spec.verify, bool) \
+                else ssl.create_default_context(cafile=spec.verify)
+            client = httpx.AsyncClient(verify=verify, http2=spec.http2, limits=self._limits,
+                                       timeout=httpx.Timeout(30.0))
+            self._clients[key] = client
+        return client
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+
+def request_timeout(spec: RequestSpec) -> httpx.Timeout:
+    """Per-request timeouts: ``read`` bounds every wait for data, the first byte included."""
+    t = spec.timeouts
+    return httpx.Timeout(connect=t.connect, read=t.read, write=60.0, pool=t.connect)
+
+
+class _Decoder(Protocol):
+    @property
+    def next_seq(self) -> int: ...
+
+    def feed(self, data: bytes, t: float, chunk_seq: int) -> Sequence[AnyRecord]: ...
+
+    def close(self, t: float) -> Sequence[AnyRecord]: ...
+
+
+def content_decoder(headers: httpx.Headers) -> ContentDecoder | None:
+    """A decoder for the response's Content-Encoding, or None when the body is not encoded.
+
+    httpx's own decoders are reused (same behaviour as ``aiter_bytes``) because chunks must be
+    the wire bytes while the framing decoders need the decoded ones.
+    """
+    names = [v.strip().lower() for v in headers.get_list("content-encoding", split_commas=True)]
+    names = [n for n in names if n and n != "identity"]
+    if not names:
+        return None
+    unknown = [n for n in names if n not in SUPPORTED_DECODERS]
+    if unknown:
+        raise StreamError("decode", f"cannot decode Content-Encoding {unknown[0]!r}; "
+                                    "request the stream uncompressed (--identity)")
+    return MultiDecoder([SUPPORTED_DECODERS[n]() for n in names])
+
+
+def _raw_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers.raw]
+
+
+# What one connection came to: stop for good, or (when reconnecting) try again.
+_STOP, _AGAIN = "stop", "again"
+
+
+class _Stream:
+    """State of one logical stream; may span several connections when reconnecting."""
+
+    def __init__(self, clients: Clients, spec: RequestSpec, observer: Observer) -> None:
+        self.clients, self.spec, self.emit = clients, spec, observer
+        self.t0 = time.monotonic()
+        self.chunks = self.offset = self.events = self.next_seq = 0
+        self.last_event_id = spec.header("Last-Event-ID") or ""
+        self.retry_ms = DEFAULT_RETRY_MS
+        self.complete = False
+        self.ok_response = False  # this connection got a response the mode accepts
+        self.mode: Mode | None = None  # resolved mode of the latest connection
+        self.download: Download | None = None
+        if spec.output and spec.mode in (Mode.AUTO, Mode.DOWNLOAD):
+            self.download = Download(spec.output, resume=spec.resume)
+        self.last_progress = -1.0
+        self.read_t = 0.0  # t of the latest read: its events carry the same time
+        self.end_path: str | None = None
+        self.end_sha: str | None = None
+
+    def now(self) -> float:
+        return time.monotonic() - self.t0
+
+    def error(self, kind: ErrorKind, message: str) -> None:
+        self.emit(Error(self.now(), kind, message))
+
+    def fail(self, failure: Failure) -> str:
+        self.error(failure.kind, failure.message)
+        self.complete = False
+        return _AGAIN if failure.kind in _RECONNECTABLE else _STOP
+
+    def classify(self, exc: BaseException, url: httpx.URL | str) -> Failure:
+        t = self.spec.timeouts
+        return classify(exc, url, read_timeout=t.read, connect_timeout=t.connect)
+
+    # --- the whole stream ---------------------------------------------------------------
+
+    async def run(self) -> End:
+        self.clients.for_spec(self.spec)  # TLS setup of a new client is not request time
+        self.t0 = time.monotonic()
+        try:
+            async with asyncio.timeout(self.spec.timeouts.total):
+                await self.loop()
+        except asyncio.CancelledError:
+            self.error("cancelled", "stopped")
+            self.complete = False
+            self.emit(self.end())
+            raise
+        except TimeoutError:
+            self.fail(Failure("timeout", f"total time limit of {self.spec.timeouts.total:g} s "
+                                         "reached"))
+        except Exception as exc:  # a bug or an unforeseen library error: still no traceback
+            self.fail(self.classify(exc, self.spec.url))
+        end = self.end()
+        self.emit(end)
+        return end
+
+    def end(self) -> End:
+        t = self.now()
+        return End(t, self.offset, self.chunks, self.events, t, self.complete,
+                   path=self.end_path, sha256=self.end_sha)
+
+    def reconnecting(self) -> bool:
+        return (self.spec.reconnect and self.spec.mode in (Mode.SSE, Mode.AUTO)
+                and self.mode in (None, Mode.SSE) and self.download is None)
+
+    async def loop(self) -> None:
+        if self.download is not None:
+            try:
+                self.download.check_writable()
+            except StreamError as exc:
+                self.fail(Failure(exc.kind, exc.message))
+                return
+        attempt = failures = 0
+        while True:
+            self.ok_response = False
+            outcome = await self.connection()
+            if outcome == _STOP or not self.reconnecting():
+                return
+            failures = 0 if self.ok_response else failures + 1
+            attempt += 1
+            delay = min(self.retry_ms * 2 ** max(failures - 1, 0), MAX_RETRY_MS)
+            self.emit(Reconnect(self.now(), attempt, delay, self.last_event_id))
+            await asyncio.sleep(delay / 1000)
+
+    # --- one connection -------------------------------------------------------------------
+
+    def request_headers(self) -> list[tuple[str, str]]:
+        spec = self.spec
+        headers = [(k, v) for k, v in spec.headers if k.lower() != "last-event-id"]
+        have = {k.lower() for k, _ in headers}
+        if spec.mode is Mode.SSE or (spec.mode is Mode.AUTO and spec.reconnect
+                                     and self.download is None):
+            if "accept" not in have:
+                headers.append(("Accept", "text/event-stream"))
+            if "cache-control" not in have:
+                headers.append(("Cache-Control", "no-cache"))
+        if (spec.identity_encoding or self.download is not None) and "accept-encoding" not in have:
+            headers.append(("Accept-Encoding", "identity"))
+        if self.last_event_id:
+            headers.append(("Last-Event-ID", self.last_event_id))
+        if self.download is not None:
+            headers = [(k, v) for k, v in headers if k.lower() not in ("range", "if-range")]
+            headers.extend(self.download.request_headers())
+        return headers
+
+    async def connection(self) -> str:
+        spec = self.spec
+        client = self.clients.for_spec(spec)
+        try:
+            request = client.build_request(spec.method, spec.url, headers=self.request_headers(),
+                                           content=spec.body, timeout=request_timeout(spec))
+        except (httpx.HTTPError, ValueError, TypeError) as exc:
+            return self.fail(Failure("connect", f"cannot build the request: {exc}"))
+        self.emit(Request(self.now(), request.method, str(request.url),
+                          _raw_headers(request.headers)))
+        try:
+            response = await client.send(request, stream=True,
+                                         follow_redirects=spec.follow_redirects)
+        except (httpx.HTTPError, OSError) as exc:
+            return self.fail(self.classify(exc, request.url))
+        try:
+            return await self.read_response(response)
+        except (httpx.HTTPError, OSError, StreamError) as exc:
+            return self.fail(self.classify(exc, response.url))
+        finally:
+            await response.aclose()
+            if self.download is not None:
+                self.download.close()
+
+    def check_status(self, response: httpx.Response, mode: Mode) -> str | None:
+        """Why the mode cannot accept this response (an ``http`` error message), or None."""
+        status, hp = response.status_code, host_port(response.url)
+        what = f"HTTP {status} {response.reason_phrase} from {hp}".rstrip()
+        if status >= 400:
+            if status == 416 and mode is Mode.DOWNLOAD and self.spec.resume:
+                return None  # maybe the .part is already complete: Download.start decides
+            return what
+        if mode is Mode.SSE:
+            if status not in (200, 204):  # 204 means "stop": a clean end, not an error
+                return f"{what}: an event stream needs 200 OK"
+            ctype = (response.headers.get("content-type") or "").split(";")[0].strip().lower()
+            if self.spec.reconnect and ctype != "text/event-stream":
+                return (f"{hp} answered with Content-Type {ctype or 'none'!r}, "
+                        "not text/event-stream; not reconnecting")
+        return None
+
+    def respond(self, response: httpx.Response, mode: Mode) -> None:
+        self.emit(Response(self.now(), response.status_code, response.reason_phrase,
+                           response.http_version, _raw_headers(response.headers), mode.value))
+
+    async def read_response(self, response: httpx.Response) -> str:
+        spec, status = self.spec, response.status_code
+        ctype = response.headers.get("content-type")
+        cdisp = response.headers.get("content-disposition")
+        mode = Mode.DOWNLOAD if self.download is not None else spec.mode
+        chunks = response.aiter_raw()
+        bad_encoding: Exception | None = None
+        try:
+            decoding = content_decoder(response.headers)
+        except StreamError as exc:
+            decoding, bad_encoding = None, exc
+        first: bytes | None = None
+        first_data: bytes | None = None
+        if mode is Mode.AUTO and status < 400 and detect.needs_sniff(ctype, cdisp):
+            first = first_data = await anext(chunks, None)
+            if first and decoding is not None:
+                try:
+                    first_data = decoding.decode(first)
+                except httpx.DecodingError as exc:
+                    first_data, bad_encoding = b"", exc
+            mode = detect.detect_mode(ctype, cdisp, first_data or b"")
+        elif mode is Mode.AUTO:
+            mode = detect.detect_mode(ctype, cdisp, b"")
+        rejected = self.check_status(response, mode)
+        if rejected is not None:
+            mode = Mode.LINES
+        self.mode = mode
+        self.respond(response, mode)
+        if mode is Mode.SSE and status == 204:  # the server's way to say "do not reconnect"
+            self.complete = True
+            return _STOP
+        if bad_encoding is not None:
+            if first:
+                self.chunk(first)
+            raise bad_encoding
+        if rejected is None:
+            self.ok_response = True
+            if self.download is not None and await self.download.start(response):
+                await self.finish_download()  # 416 for a .part that is already complete
+                return _STOP
+        decoder = self.make_decoder(mode)
+        try:
+            done = await self.pump(chunks, decoder, decoding, first, first_data)
+        finally:
+            if decoder is not None:
+                self.next_seq = decoder.next_seq
+            if isinstance(decoder, SSEDecoder):  # its value follows the standard's rules
+                self.last_event_id = decoder.last_event_id
+        if rejected is not None:
+            raise StreamError("http", rejected)
+        self.complete = True
+        if done:
+            return _STOP
+        if self.download is not None:
+            await self.finish_download()
+        return _AGAIN
+
+    def make_decoder(self, mode: Mode) -> _Decoder | None:
+        if mode is Mode.SSE:
+            return SSEDecoder(last_event_id=self.last_event_id, next_seq=self.next_seq)
+        if mode is Mode.NDJSON:
+            return NDJSONDecoder(next_seq=self.next_seq)
+        if mode is Mode.LINES:
+            return LineDecoder(next_seq=self.next_seq)
+        return None
+
+    async def pump(self, chunks: AsyncIterator[bytes], decoder: _Decoder | None,
+                   decoding: ContentDecoder | None, first: bytes | None,
+                   first_data: bytes | None) -> bool:
+        """Deliver every read; True when ``max_events`` was reached (stop, cleanly)."""
+        if first is not None:
+            if self.feed(decoder, first_data, self.chunk(first)):
+                return True
+            await self.write_download(first_data)
+        async for raw in chunks:
+            seq = self.chunk(raw)  # reported before decoding: bad gzip still shows its bytes
+            data = decoding.decode(raw) if decoding is not None else raw
+            if self.feed(decoder, data, seq):
+                return True
+            await self.write_download(data)
+        tail = decoding.flush() if decoding is not None else b""
+        if decoder is None:
+            await self.write_download(tail)
+            return False
+        t = self.now()
+        out: list[AnyRecord] = list(decoder.feed(tail, t, self.chunks - 1)) if tail else []
+        out.extend(decoder.close(t))
+        return self.decoded(out)
+
+    def chunk(self, raw: bytes) -> int:
+        """Report one network read; its seq."""
+        seq, self.read_t = self.chunks, self.now()
+        self.emit(Chunk(seq, self.read_t, self.offset, raw))
+        self.chunks += 1
+        self.offset += len(raw)
+        return seq
+
+    def feed(self, decoder: _Decoder | None, data: bytes | None, seq: int) -> bool:
+        if decoder is None or not data:
+            return False
+        return self.decoded(decoder.feed(data, self.read_t, seq))
+
+    def decoded(self, records: Sequence[AnyRecord]) -> bool:
+        limit = self.spec.max_events
+        for rec in records:
+            if isinstance(rec, Event | Record):
+                self.emit(rec)
+                self.events += 1
+                if limit is not None and self.events >= limit:
+                    return True
+            else:
+                if isinstance(rec, Retry):
+                    self.retry_ms = rec.ms
+                self.emit(rec)
+        return False
+
+    async def write_download(self, data: bytes | None) -> None:
+        dl = self.download
+        if dl is None or not data or self.mode is not Mode.DOWNLOAD:
+            return
+        await dl.write(data)
+        t = self.now()
+        if t - self.last_progress >= PROGRESS_INTERVAL:
+            self.progress(t)
+
+    def progress(self, t: float) -> None:
+        dl = self.download
+        assert dl is not None
+        self.last_progress = t
+        self.emit(Progress(t, dl.bytes, dl.total, dl.rate()))
+
+    async def finish_download(self) -> None:
+        dl = self.download
+        assert dl is not None
+        self.end_path, self.end_sha = await dl.finish()
+        self.progress(self.now())
+
+
+async def run(clients: Clients, spec: RequestSpec, observer: Observer) -> End:
+    """Stream ``spec`` and report every record to ``observer``; return the End record.
+
+    Never raises, except ``asyncio.CancelledError`` when the task is cancelled (Stop, Ctrl-C):
+    then it first reports ``Error(kind="cancelled")`` and an incomplete End, and re-raises.
+    The observer must not block or raise; it runs on the event loop for every record.
+    """
+    return await _Stream(clients, spec, observer).run()

@@ -79,6 +79,19 @@ def collect(spec: RequestSpec) -> Capture:
     return asyncio.run(collect_async(spec))
 
 
+@pytest.fixture(scope="session")
+def demo_server(demo_server: str) -> str:
+    """The shared demo server, warmed up by one request before the first test uses it.
+
+    Its sync FastAPI dependency starts an "AnyIO worker thread" (non-daemon, idle for 10 s)
+    on first use; started inside a test, the leftover-thread guard would blame that test.
+    """
+    import httpx
+
+    httpx.get(f"{demo_server}/events?count=1&interval=0", timeout=10).raise_for_status()
+    return demo_server
+
+
 @pytest.fixture
 def fast_spec() -> Callable[..., RequestSpec]:
     """A RequestSpec with short timeouts, so that fault tests fail fast when they fail."""

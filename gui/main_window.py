@@ -1,0 +1,268 @@
+"""The main window: composes the picker, the request editor and the stream tabs, plus menus.
+
+Behaviour lives in ``StreamController``; the window only wires signals, keeps the list of
+controllers (every task referenced), and persists geometry and splitters on close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
+from qasync import asyncSlot
+
+from gui import resources
+from gui.controller import State, StreamController
+from gui.endpoint_picker import EndpointPicker
+from gui.request_editor import EndpointFill, RequestEditor
+from gui.settings import HistoryEntry, Settings
+from gui.stream_tab import StreamTab
+from stream_core.session import Clients
+from stream_core.spec import Mode, RequestSpec
+
+DEFAULT_SIZE = (1400, 900)
+
+
+def download_name(url: str) -> str:
+    name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    name = "".join(c for c in name if c.isalnum() or c in "._-")
+    return name or "download.bin"
+
+
+class MainWindow(QMainWindow):
+    """Picker | (editor / tabs).
+
+    Signals:
+        closed(): the window was closed (the app then stops streams and quits).
+        streamStarted(object): a ``StreamController`` was created and started.
+    """
+
+    closed = Signal()
+    streamStarted = Signal(object)
+
+    def __init__(self, settings: Settings, clients: Clients, server_url: str | None,
+                 download_dir: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.clients = clients
+        self.server_url = server_url
+        self.download_dir = download_dir or QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DownloadLocation) or os.getcwd()
+        self.controllers: list[StreamController] = []
+        self._stopping: set[asyncio.Task[None]] = set()
+        self._closed_future: asyncio.Future[None] | None = None
+        self.was_closed = False
+        self.setWindowTitle("Stream Inspector")
+        self.setWindowIcon(resources.icon(resources.APP_ICON))
+
+        self.picker = EndpointPicker(clients, self)
+        self.editor = RequestEditor(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("streamTabs")
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.placeholder = QLabel(
+            "<h2>No stream yet</h2><p>Pick an endpoint on the left (or type a URL above),"
+            " then press <b>Send</b> (Ctrl+Enter).<br>Each request opens a tab here;"
+            " Esc stops the current one.</p>", self)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet("color: palette(placeholder-text);")
+        self.tabs.addTab(self.placeholder, "Start")
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+
+        self.right = QSplitter(Qt.Orientation.Vertical, self)
+        self.right.addWidget(self.editor)
+        self.right.addWidget(self.tabs)
+        self.right.setStretchFactor(1, 1)
+        self.right.setSizes([230, 640])
+        self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_split.addWidget(self.picker)
+        self.main_split.addWidget(self.right)
+        self.main_split.setStretchFactor(1, 1)
+        self.main_split.setSizes([400, 1000])
+        self.setCentralWidget(self.main_split)
+
+        self.server_label = QLabel(self)
+        self.server_label.setObjectName("serverLabel")
+        self.server_label.setText(f"Demo server: {server_url}" if server_url
+                                  else "Demo server: off (--no-server)")
+        self.statusBar().addPermanentWidget(self.server_label)
+
+        self._build_actions()
+        self.picker.endpointChosen.connect(self._endpoint_chosen)
+        self.picker.historyChosen.connect(self.editor.load_history)
+        self.editor.sendRequested.connect(self.send)
+        self.editor.stopRequested.connect(self.stop_current)
+        self.editor.validationFailed.connect(
+            lambda msg: self.statusBar().showMessage(f"Not sent: {msg}", 8000))
+        self._restore()
+
+    # -- setup -------------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.send_action = QAction(resources.icon("send"), "&Send", self)
+        self.send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.send_action.triggered.connect(self.send)
+        self.stop_action = QAction(resources.icon("stop"), "S&top", self)
+        self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.stop_action.triggered.connect(self.stop_current)
+        close_tab = QAction("&Close tab", self)
+        close_tab.setShortcut(QKeySequence.StandardKey.Close)
+        close_tab.triggered.connect(lambda: self.close_tab(self.tabs.currentIndex()))
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        load_server = QAction("&Demo server endpoints", self)
+        load_server.triggered.connect(self._reload_demo)
+        load_server.setEnabled(self.server_url is not None)
+
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(load_server)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        request_menu = self.menuBar().addMenu("&Request")
+        for action in (self.send_action, self.stop_action, close_tab):
+            request_menu.addAction(action)
+        self.addAction(self.send_action)
+        self.addAction(self.stop_action)
+
+    def _restore(self) -> None:
+        s = self.settings
+        geometry = s.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(*DEFAULT_SIZE)
+        for name, splitter in (("main", self.main_split), ("right", self.right)):
+            state = s.splitter(name)
+            if state is not None:
+                splitter.restoreState(state)
+        self.editor.set_options(s.options())
+        self.editor.set_mode(s.last_mode())
+        self.picker.set_history(s.history())
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.set_geometry(self.saveGeometry())
+        s.set_splitter("main", self.main_split.saveState())
+        s.set_splitter("right", self.right.saveState())
+        s.set_options(self.editor.options())
+        s.set_last_mode(self.editor.mode_value().value)
+        s.sync()
+
+    @asyncSlot()
+    async def _reload_demo(self) -> None:
+        if self.server_url:
+            await self.picker.load(self.server_url + "/openapi.json")
+
+    def _endpoint_chosen(self, fill: EndpointFill) -> None:
+        self.editor.fill(fill)
+        self.statusBar().showMessage(f"{fill.method} {fill.url}: press Ctrl+Enter to send", 5000)
+
+    # -- streams -----------------------------------------------------------------------------
+    def send(self) -> StreamController | None:
+        """Build the edited request and start it in a new tab (None when invalid)."""
+        spec = self.editor.build_spec()
+        if spec is None:
+            return None
+        self.settings.add_history(self.editor.history_entry())
+        self.picker.set_history(self.settings.history())
+        return self.start(spec)
+
+    def start(self, spec: RequestSpec) -> StreamController:
+        """Start ``spec`` in a new tab (downloads go to ``download_dir``)."""
+        if spec.mode == Mode.DOWNLOAD and spec.output is None:
+            spec.output = str(Path(self.download_dir) / download_name(spec.url))
+        controller = StreamController(self.clients, spec, self)
+        tab = StreamTab(controller, self.tabs)
+        if self.tabs.widget(0) is self.placeholder:
+            self.tabs.removeTab(0)
+        index = self.tabs.addTab(tab, resources.icon("state-connecting"), tab.title())
+        self.tabs.setCurrentIndex(index)
+        self.controllers.append(controller)
+        controller.updated.connect(lambda: self._update_tab(tab))
+        controller.stateChanged.connect(lambda _s: self._update_tab(tab))
+        controller.start()
+        self.streamStarted.emit(controller)
+        return controller
+
+    def _update_tab(self, tab: StreamTab) -> None:
+        index = self.tabs.indexOf(tab)
+        if index < 0:
+            return
+        state = tab.controller.state
+        self.tabs.setTabText(index, tab.title())
+        self.tabs.setTabIcon(index, resources.icon(f"state-{state.value}"))
+        self.tabs.setTabToolTip(index, f"{tab.controller.spec.method} {tab.controller.spec.url}"
+                                f"\nstate: {state.value}")
+
+    def current_tab(self) -> StreamTab | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, StreamTab) else None
+
+    @asyncSlot()
+    async def stop_current(self) -> None:
+        tab = self.current_tab()
+        if tab is not None and tab.controller.running:
+            self.statusBar().showMessage("Stopping…", 2000)
+            try:
+                await tab.controller.stop()
+            finally:
+                self.statusBar().showMessage("Stopped.", 3000)
+
+    def close_tab(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if not isinstance(widget, StreamTab):
+            return
+        self.tabs.removeTab(index)
+        controller = widget.controller
+        if controller.running:
+            task = asyncio.ensure_future(controller.stop())
+            self._stopping.add(task)
+            task.add_done_callback(lambda t: self._forget(t, controller, widget))
+        else:
+            self._forget(None, controller, widget)
+
+    def _forget(self, task: asyncio.Task[None] | None, controller: StreamController,
+                widget: QWidget) -> None:
+        if task is not None:
+            self._stopping.discard(task)
+        if controller in self.controllers:
+            self.controllers.remove(controller)
+        widget.deleteLater()
+        controller.deleteLater()
+
+    async def shutdown(self) -> None:
+        """Stop every stream and wait for each to close its response."""
+        running = [c.stop() for c in self.controllers if c.running]
+        if running:
+            await asyncio.gather(*running)
+        if self._stopping:
+            await asyncio.wait(set(self._stopping))
+
+    def states(self) -> list[State]:
+        return [c.state for c in self.controllers]
+
+    # -- closing -----------------------------------------------------------------------------
+    async def wait_closed(self) -> None:
+        if self.was_closed:
+            return
+        if self._closed_future is None:
+            self._closed_future = asyncio.get_running_loop().create_future()
+        await self._closed_future
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        event.accept()
+        self.was_closed = True
+        if self._closed_future is not None and not self._closed_future.done():
+            self._closed_future.set_result(None)
+        self.closed.emit()
+
+    def history_entries(self) -> list[HistoryEntry]:
+        return self.settings.history()

@@ -1,0 +1,189 @@
+"""The Raw sub-tab: the body as received, with SSE framing made visible, or as hex.
+
+Only a bounded window is ever rendered (the head and tail kept by ``RawBuffer``), and the head
+is appended incrementally, complete lines only, so a body of hundreds of MiB stays fast.
+Framing marks: field names in colour, comments grey, ``␍`` for a CR line end, and each blank
+line (an SSE dispatch point) shown as a ``⏎ dispatch`` marker.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from PySide6.QtCore import QRegularExpression
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.detail_views import hex_dump
+from gui.models import fmt_size
+from gui.raw_buffer import RawBuffer
+
+DISPATCH = "⏎ dispatch"
+HEX_LIMIT = 256 * 1024
+SSE_FIELD = re.compile(r"^(data|event|id|retry)(?=:|$)")
+
+
+def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
+    fmt = QTextCharFormat()
+    fmt.setForeground(QColor(color))
+    if bold:
+        fmt.setFontWeight(QFont.Weight.Bold)
+    fmt.setFontItalic(italic)
+    return fmt
+
+
+class SseHighlighter(QSyntaxHighlighter):
+    """Colours SSE field names, comments, CR marks and dispatch markers."""
+
+    FIELD = QRegularExpression(r"^(data|event|id|retry)(?=:|$)")
+
+    def __init__(self, doc: QTextDocument) -> None:
+        super().__init__(doc)
+        self.enabled = True
+        self._field = _fmt("#2b6cb0", bold=True)
+        self._comment = _fmt("#718096", italic=True)
+        self._dispatch = _fmt("#2f855a", bold=True)
+        self._cr = _fmt("#b7791f")
+
+    def highlightBlock(self, text: str) -> None:
+        if not self.enabled:
+            return
+        if text == DISPATCH:
+            self.setFormat(0, len(text), self._dispatch)
+            return
+        if text.startswith(":"):
+            self.setFormat(0, len(text), self._comment)
+            return
+        match = self.FIELD.match(text)
+        if match.hasMatch():
+            self.setFormat(0, match.capturedLength(), self._field)
+        if text.endswith("␍"):
+            self.setFormat(len(text) - 1, 1, self._cr)
+
+
+def frame_lines(text: str, sse: bool) -> tuple[list[str], str]:
+    """Split decoded body text into display lines; returns (lines, unfinished rest)."""
+    lines: list[str] = []
+    parts = text.split("\n")
+    rest = parts.pop()
+    if rest.endswith("\r"):
+        pass  # a CR may be followed by LF in the next read: keep it pending
+    elif "\r" in rest:
+        *done, rest = rest.split("\r")
+        parts.extend(d + "\r" for d in done)
+    for part in parts:
+        cr = part.endswith("\r")
+        line = part[:-1] if cr else part
+        pieces = line.split("\r")  # lone CRs inside are line ends too
+        for j, piece in enumerate(pieces):
+            has_cr = cr or j < len(pieces) - 1
+            if sse and piece == "":
+                lines.append(DISPATCH)
+            else:
+                lines.append(piece + ("␍" if has_cr else ""))
+    return lines, rest
+
+
+class RawView(QWidget):
+    """Body viewer with a text/hex toggle and a head/tail switch for long bodies."""
+
+    def __init__(self, raw: RawBuffer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.raw = raw
+        self.sse = False
+        self._rendered = 0  # head bytes already appended
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._pending = ""
+        self._mode = ""  # what the text widget holds: "text" | "hex" | "tail"
+        self.hex = QCheckBox("Hex", self)
+        self.hex.toggled.connect(lambda _on: self.refresh(force=True))
+        self.show_tail = QPushButton("Show the last 1 MiB", self)
+        self.show_tail.setCheckable(True)
+        self.show_tail.toggled.connect(lambda _on: self.refresh(force=True))
+        self.show_tail.hide()
+        self.info = QLabel(self)
+        self.text = QPlainTextEdit(self)
+        self.text.setObjectName("rawText")
+        self.text.setReadOnly(True)
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.text.setMaximumBlockCount(0)
+        self.highlighter = SseHighlighter(self.text.document())
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.info, 1)
+        row.addWidget(self.show_tail)
+        row.addWidget(self.hex)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(row)
+        layout.addWidget(self.text, 1)
+
+    def set_sse(self, sse: bool) -> None:
+        if sse != self.sse:
+            self.sse = sse
+            self.refresh(force=True)
+
+    def refresh(self, force: bool = False, final: bool = False) -> None:
+        """Bring the view up to date with the buffer (cheap when nothing changed)."""
+        raw = self.raw
+        beyond = raw.total > len(raw.head)
+        self.show_tail.setVisible(beyond)
+        if beyond:
+            self.info.setText(f"{fmt_size(raw.total)} received; showing "
+                              + ("the last 1 MiB" if self.show_tail.isChecked()
+                                 else "the first 1 MiB") + ".")
+        else:
+            self.info.setText(f"{fmt_size(raw.total)} received."
+                              + ("  SSE framing: fields, comments, ␍ line ends, ⏎ dispatch"
+                                 " points." if self.sse and not self.hex.isChecked() else ""))
+        if self.hex.isChecked():
+            if force or self._mode != "hex" or final:
+                data = raw.tail() if self.show_tail.isChecked() else bytes(raw.head)
+                base = raw.total - len(data) if self.show_tail.isChecked() else 0
+                self._set("hex", hex_dump(data, base, HEX_LIMIT))
+            return
+        if self.show_tail.isChecked() and beyond:
+            if force or self._mode != "tail" or final:
+                lines, rest = frame_lines(raw.tail().decode("utf-8", "replace"), self.sse)
+                self._set("tail", "\n".join(lines + ([rest] if rest else [])))
+            return
+        if force or self._mode != "text":
+            self._set("text", "")
+            self._rendered = 0
+            self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+            self._pending = ""
+        new = bytes(raw.head[self._rendered:])
+        self._rendered = len(raw.head)
+        text = self._pending + self._decoder.decode(new, final=final)
+        lines, self._pending = frame_lines(text, self.sse)
+        if final and self._pending:
+            lines.append(self._pending)
+            self._pending = ""
+        if lines:
+            cursor = QTextCursor(self.text.document())
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            prefix = "\n" if not self.text.document().isEmpty() else ""
+            cursor.insertText(prefix + "\n".join(lines))
+
+    def _set(self, mode: str, text: str) -> None:
+        self._mode = mode
+        self.highlighter.enabled = mode in ("text", "tail")
+        self.text.setPlainText(text)

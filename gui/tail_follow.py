@@ -1,0 +1,61 @@
+"""Follow-the-tail for a growing table: keep the newest row in view until the user scrolls up.
+
+Why not ``scrollToBottom`` after each insert: that fights a user reading older rows. The
+view follows while its scroll bar sits at the bottom; scrolling up pauses, scrolling back
+down (or ticking the box) resumes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QAbstractItemView
+
+
+class TailFollower(QObject):
+    """Keeps ``view`` scrolled to the end while ``following``.
+
+    Signals:
+        followingChanged(bool): following paused (user scrolled up) or resumed.
+    """
+
+    followingChanged = Signal(bool)
+
+    def __init__(self, view: QAbstractItemView) -> None:
+        super().__init__(view)
+        self._view = view
+        self._following = True
+        self._adjusting = False
+        bar = view.verticalScrollBar()
+        bar.rangeChanged.connect(self._range_changed)
+        bar.valueChanged.connect(self._value_changed)
+
+    @property
+    def following(self) -> bool:
+        return self._following
+
+    def set_following(self, on: bool) -> None:
+        if on != self._following:
+            self._following = on
+            self.followingChanged.emit(on)
+        if on:
+            self._to_end()
+
+    def _to_end(self) -> None:
+        bar = self._view.verticalScrollBar()
+        self._adjusting = True
+        try:
+            bar.setValue(bar.maximum())
+        finally:
+            self._adjusting = False
+
+    def _range_changed(self, _lo: int, _hi: int) -> None:
+        if self._following:
+            self._to_end()
+
+    def _value_changed(self, value: int) -> None:
+        if self._adjusting:
+            return
+        at_end = value >= self._view.verticalScrollBar().maximum()
+        if at_end != self._following:
+            self._following = at_end
+            self.followingChanged.emit(at_end)

@@ -1,0 +1,105 @@
+"""Table models on their own: qtmodeltester, batching, formatting, filtering, correlation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from gui.models import CHUNK_DATA_BUDGET, ChunksModel, EventFilterProxy, EventsModel, SearchRole
+from stream_core.records import Chunk, Error, Event, Reconnect, Record
+
+
+def _events(n: int) -> list[Any]:
+    return [Event(i, 0.01 * i, "tick" if i % 2 else "message", f'{{"n": {i}}}', str(i),
+                  first_chunk=i, last_chunk=i) for i in range(n)]
+
+
+def test_events_model_passes_modeltester(qtmodeltester: Any) -> None:
+    model = EventsModel(start_wall=1_700_000_000.0)
+    model.append_batch(_events(5))
+    model.append_batch([Reconnect(0.2, 1, 3000, "4"), Record(5, 0.3, "x", error="bad"),
+                        Record(6, 0.31, '{"a": 1}', value={"a": 1}, parsed=True),
+                        Error(0.4, "connect", "lost")])
+    qtmodeltester.check(model, force_py=True)
+    assert model.rowCount() == 9
+
+
+def test_chunks_model_passes_modeltester(qtmodeltester: Any) -> None:
+    model = ChunksModel(start_wall=1_700_000_000.0)
+    model.append_batch([Chunk(i, 0.01 * i, i * 4, b"ab\x00\xff") for i in range(6)])
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_one_insert_notification_per_batch(qtbot: Any) -> None:
+    model = EventsModel()
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, a, b: inserted.append((a, b)))
+    model.append_batch(_events(1000))
+    model.append_batch([])
+    assert inserted == [(0, 999)]
+
+
+def test_cells_are_formatted_on_demand() -> None:
+    model = EventsModel(start_wall=0.0)
+    model.append_batch(_events(3))
+    row = 2
+    assert model.index(row, model.COL_SEQ).data() == "2"
+    assert model.index(row, model.COL_TYPE).data() == "message"
+    assert model.index(row, model.COL_ID).data() == "2"
+    assert model.index(row, model.COL_DELTA).data() == "+10.0 ms"
+    assert model.index(row, model.COL_SIZE).data() == "8 B"
+    assert model.index(row, model.COL_DATA).data() == '{"n": 2}'
+    assert model.index(0, model.COL_DELTA).data() == ""
+    assert model.headerData(model.COL_DATA, Qt.Orientation.Horizontal) == "Data"
+    assert model.kinds == {"message": 2, "tick": 1}
+
+
+def test_chunk_bytes_beyond_budget_keep_a_prefix() -> None:
+    model = ChunksModel()
+    big = b"x" * (CHUNK_DATA_BUDGET // 2 + 1)
+    model.append_batch([Chunk(0, 0.0, 0, big), Chunk(1, 0.1, len(big), big)])
+    assert model.row(0).complete
+    assert not model.row(1).complete
+    assert model.row(1).size == len(big)
+    assert model.index(1, model.COL_SIZE).data() == f"{len(big):,}"
+
+
+def test_filter_proxy_text_regex_and_kind(qtmodeltester: Any) -> None:
+    model = EventsModel()
+    model.append_batch(_events(10))
+    proxy = EventFilterProxy()
+    proxy.setSourceModel(model)
+    assert proxy.set_filter('"n": 7', regex=False, kind="") is None
+    assert proxy.rowCount() == 1
+    assert proxy.set_filter(r'"n": [0-3]\}', regex=True, kind="") is None
+    assert proxy.rowCount() == 4
+    assert proxy.set_filter("", regex=False, kind="tick") is None
+    assert proxy.rowCount() == 5
+    assert proxy.set_filter("(", regex=True, kind="") is not None  # invalid regex reported
+    assert proxy.rowCount() == 5  # and the previous filter kept
+    qtmodeltester.check(proxy, force_py=True)
+    assert "tick" in model.index(1, 0).data(SearchRole)
+
+
+def test_correlation_rows_for_chunk() -> None:
+    model = EventsModel()
+    model.append_batch([
+        Event(0, 0.0, "", "a", "", first_chunk=0, last_chunk=0),
+        Event(1, 0.0, "", "b", "", first_chunk=0, last_chunk=2),  # spans chunks 0..2
+        Reconnect(0.1, 1, 0, ""),
+        Event(2, 0.2, "", "c", "", first_chunk=2, last_chunk=2),
+        Event(3, 0.3, "", "d", "", first_chunk=5, last_chunk=5),
+    ])
+    assert model.rows_for_chunk(0) == (0, 1)
+    assert model.rows_for_chunk(1) == (1, 1)
+    assert model.rows_for_chunk(2) == (1, 3)
+    assert model.rows_for_chunk(4) == (-1, -1)
+    assert model.rows_for_chunk(5) == (4, 4)
+    chunks = ChunksModel()
+    chunks.append_batch([Chunk(i, 0.0, i, b"x") for i in range(6)])
+    assert chunks.row_of_seq(3) == 3
+    assert chunks.row_of_seq(9) == -1
+    chunks.set_highlight(1, 2)
+    assert chunks.index(2, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert chunks.index(3, 0).data(Qt.ItemDataRole.BackgroundRole) is None

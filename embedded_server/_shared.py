@@ -44,8 +44,12 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 """Headers of hand-written streams: no caching, no proxy buffering (nginx)."""
 
 
-def stop_event(request: Request) -> threading.Event:
-    """The app's stop event (a dependency), set when the server shuts down."""
+async def stop_event(request: Request) -> threading.Event:
+    """The app's stop event (a dependency), set when the server shuts down.
+
+    ``async`` on purpose: FastAPI runs plain-function dependencies in a worker thread,
+    and the server must not start threads per request.
+    """
     event: threading.Event = request.app.state.stop
     return event
 
@@ -60,6 +64,11 @@ async def wait_or_stop(stop: threading.Event, seconds: float) -> bool:
     Why slices: the stop event is a ``threading.Event`` set from another thread, so an
     asyncio sleep cannot be woken by it; polling every 50 ms keeps shutdown quick.
     """
+    if seconds <= 0:
+        # Still yield to the loop: a generator that never awaits starves every other
+        # connection (sending does not suspend while the socket keeps up).
+        await asyncio.sleep(0)
+        return stop.is_set()
     if stop.is_set():
         return True
     deadline = time.monotonic() + seconds
@@ -107,14 +116,20 @@ class _DropDeliberateDisconnect(logging.Filter):
 
 
 def _contains(exc: BaseException | None, kind: type[BaseException]) -> bool:
-    """Whether ``exc`` is ``kind`` or an exception group holding one (anyio task groups)."""
-    if exc is None:
-        return False
-    if isinstance(exc, kind):
-        return True
-    if isinstance(exc, BaseExceptionGroup):
-        return any(_contains(e, kind) for e in exc.exceptions)
-    return _contains(exc.__cause__ or exc.__context__, kind)
+    """Whether ``exc``, its causes or the groups it holds (anyio task groups) include ``kind``."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kind):
+            return True
+        if isinstance(current, BaseExceptionGroup):
+            todo.extend(current.exceptions)
+        todo.extend((current.__cause__, current.__context__))
+    return False
 
 
 def install_log_filter() -> None:

@@ -70,7 +70,7 @@ async def stream_bytes(size: int, start: int, end: int, rate: int | None,
     began = time.monotonic()
     sent = 0
     for offset, length in content.iter_blocks(size, start, end, chunk):
-        if stop.is_set():
+        if await wait_or_stop(stop, 0):
             return
         yield content.block(size, offset, length)
         sent += length

@@ -135,7 +135,7 @@ async def truncated_download(
     """Why: "body shorter than Content-Length" must not pass for a finished download."""
     async def body() -> AsyncIterator[bytes]:
         for offset, length in content.iter_blocks(size, 0, min(sent, size - 1)):
-            if stop.is_set():
+            if await wait_or_stop(stop, 0):
                 return
             yield content.block(size, offset, length)
         raise DeliberateDisconnect
@@ -176,7 +176,7 @@ async def big_event(
         yield b"id: 1\nevent: big\ndata: "
         left = size
         while left > 0:
-            if stop.is_set():
+            if await wait_or_stop(stop, 0):
                 return
             yield _BIG_PIECE[:left]
             left -= min(left, len(_BIG_PIECE))

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 from sse_starlette import EventSourceResponse
 
-from .._shared import MAX_COUNT, STREAM_HEADERS, Stop, docs
+from .._shared import MAX_COUNT, STREAM_HEADERS, Stop, docs, wait_or_stop
 
 router = APIRouter(prefix="/flood", tags=["flood"])
 
@@ -66,7 +66,7 @@ async def flood_sse(stop: Stop, count: Count = 100_000, size: Size = 64) -> Resp
             parts.append(frame)
             pending += len(frame)
             if pending >= BATCH:
-                if stop.is_set():
+                if await wait_or_stop(stop, 0):
                     return
                 yield "".join(parts).encode()
                 parts, pending = [], 0
@@ -90,7 +90,7 @@ async def flood_bytes(
     async def blocks() -> AsyncIterator[bytes]:
         block = _zeros()
         for _ in range(mib):
-            if stop.is_set():
+            if await wait_or_stop(stop, 0):
                 return
             yield block
 
@@ -114,7 +114,7 @@ async def flood_starlette(stop: Stop, count: Count = 100_000, size: Size = 64) -
 
     async def events() -> AsyncIterator[dict[str, Any]]:
         for n in range(1, count + 1):
-            if stop.is_set():
+            if stop.is_set() or (n % 256 == 0 and await wait_or_stop(stop, 0)):
                 return
             yield {"id": str(n), "data": data}
 

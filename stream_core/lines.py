@@ -110,7 +110,7 @@ class NDJSONDecoder(_Lines):
               out: list[Record]) -> None:
         seq = self._seq
         append = out.append
-        loads = json.loads
+        loads = _JSON.decode
         for raw in lines:
             line = raw.decode("utf-8", "replace")
             if line.startswith("\x1e"):
@@ -132,6 +132,15 @@ class NDJSONDecoder(_Lines):
             seq += 1
             first = cs
         self._seq = seq
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+#: ``json.loads`` but strict about NaN/Infinity, which are not JSON and could not be written
+#: back out as JSON by the capture CLI.
+_JSON = json.JSONDecoder(parse_constant=_no_constant)
 
 
 def _why(exc: ValueError) -> str:

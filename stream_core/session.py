@@ -30,7 +30,7 @@ from typing import Protocol
 import httpx
 from httpx._decoders import SUPPORTED_DECODERS, ContentDecoder, MultiDecoder
 
-from stream_core import detect
+from stream_core.detect import detect_mode, needs_sniff
 from stream_core.download import Download
 from stream_core.errors import Failure, StreamError, classify, host_port
 from stream_core.lines import LineDecoder, NDJSONDecoder
@@ -272,7 +272,7 @@ class _Stream:
             if status not in (200, 204):  # 204 means "stop": a clean end, not an error
                 return f"{what}: an event stream needs 200 OK"
             ctype = (response.headers.get("content-type") or "").split(";")[0].strip().lower()
-            if self.spec.reconnect and ctype != "text/event-stream":
+            if self.spec.reconnect and status == 200 and ctype != "text/event-stream":
                 return (f"{hp} answered with Content-Type {ctype or 'none'!r}, "
                         "not text/event-stream; not reconnecting")
         return None
@@ -294,16 +294,16 @@ class _Stream:
             decoding, bad_encoding = None, exc
         first: bytes | None = None
         first_data: bytes | None = None
-        if mode is Mode.AUTO and status < 400 and detect.needs_sniff(ctype, cdisp):
+        if mode is Mode.AUTO and status < 400 and needs_sniff(ctype, cdisp):
             first = first_data = await anext(chunks, None)
             if first and decoding is not None:
                 try:
                     first_data = decoding.decode(first)
                 except httpx.DecodingError as exc:
                     first_data, bad_encoding = b"", exc
-            mode = detect.detect_mode(ctype, cdisp, first_data or b"")
+            mode = detect_mode(ctype, cdisp, first_data or b"")
         elif mode is Mode.AUTO:
-            mode = detect.detect_mode(ctype, cdisp, b"")
+            mode = detect_mode(ctype, cdisp, b"")
         rejected = self.check_status(response, mode)
         if rejected is not None:
             mode = Mode.LINES
@@ -320,6 +320,7 @@ class _Stream:
             self.ok_response = True
             if self.download is not None and await self.download.start(response):
                 await self.finish_download()  # 416 for a .part that is already complete
+                self.complete = True
                 return _STOP
         decoder = self.make_decoder(mode)
         try:

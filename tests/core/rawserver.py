@@ -14,6 +14,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable
 from types import TracebackType
 
@@ -29,8 +30,9 @@ class Conn:
         self.request = b""
 
     def read_request(self) -> bytes:
+        """The request head and, when it has a Content-Length, its body."""
         data = b""
-        while b"\r\n\r\n" not in data:
+        while b"\r\n\r\n" not in data or len(data) < self._expected(data):
             try:
                 more = self.sock.recv(65536)
             except OSError:
@@ -40,6 +42,15 @@ class Conn:
             data += more
         self.request = data
         return data
+
+    @staticmethod
+    def _expected(data: bytes) -> int:
+        head, _, _ = data.partition(b"\r\n\r\n")
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                return len(head) + 4 + int(value)
+        return 0
 
     def send(self, data: bytes) -> None:
         try:
@@ -66,6 +77,7 @@ class RawServer:
         self.stopping = threading.Event()
         self.requests: list[bytes] = []
         self.connections = 0
+        self.accepted_at: list[float] = []  # time.monotonic() of each accepted connection
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.05)
         self.port: int = self._listener.getsockname()[1]
@@ -97,6 +109,7 @@ class RawServer:
             except OSError:
                 return
             self.connections += 1
+            self.accepted_at.append(time.monotonic())
             t = threading.Thread(target=self._serve, args=(sock,), name="rawserver-conn")
             self._threads.append(t)
             t.start()

@@ -1,0 +1,166 @@
+"""Downloads: .part until complete, atomic rename, SHA-256, progress, resume, faults."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from embedded_server.content import expected_sha256
+from stream_core import download as dl
+from stream_core.records import AnyRecord, Progress
+from stream_core.session import Clients, run
+from stream_core.spec import Mode, RequestSpec
+from tests.core.conftest import Capture, collect
+
+MiB = 1024 * 1024
+
+
+def spec(url: str, out: Path, **kw: Any) -> RequestSpec:
+    return RequestSpec(url, mode=Mode.DOWNLOAD, output=str(out), **kw)
+
+
+@pytest.mark.parametrize("length", ["true", "false"])
+def test_download_complete(demo_server: str, tmp_path: Path, length: str) -> None:
+    size = 3 * MiB + 123
+    out = tmp_path / "file.bin"
+    cap = collect(spec(f"{demo_server}/download?size={size}&length={length}", out))
+    assert cap.errors == [] and cap.end.complete
+    assert cap.of("response")[0].mode == "download"
+    assert out.stat().st_size == size
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == expected_sha256(size)
+    assert cap.end.path == str(out) and cap.end.sha256 == expected_sha256(size)
+    assert not Path(dl.part_path(str(out))).exists()
+    assert not Path(dl.meta_path(str(out))).exists()
+    last = cap.of("progress")[-1]
+    assert last.bytes == size and last.total == (size if length == "true" else None)
+    sent = dict((k.lower(), v) for k, v in cap.of("request")[0].headers)
+    assert sent["accept-encoding"] == "identity"
+
+
+def test_progress_is_throttled(demo_server: str, tmp_path: Path) -> None:
+    size = 2 * MiB
+    cap = collect(spec(f"{demo_server}/download?size={size}&rate={4 * MiB}",
+                       tmp_path / "f"))
+    progress = cap.of("progress")
+    ts = [p.t for p in progress]
+    # about 0.5 s of transfer: at most ~10 per second plus the final one
+    assert 2 <= len(progress) <= 10 * (ts[-1] - ts[0]) + 2
+    assert [p.bytes for p in progress] == sorted(p.bytes for p in progress)
+
+
+def test_pause_and_resume_gives_the_same_file(demo_server: str, tmp_path: Path) -> None:
+    size = 3 * MiB
+    out = tmp_path / "big.bin"
+    url = f"{demo_server}/download?size={size}&rate={6 * MiB}"
+
+    async def start_then_pause() -> Capture:
+        records: list[AnyRecord] = []
+        part_way = asyncio.Event()
+
+        def observer(rec: AnyRecord) -> None:
+            records.append(rec)
+            if isinstance(rec, Progress) and rec.bytes >= MiB + 1:
+                part_way.set()
+
+        clients = Clients()
+        task = asyncio.create_task(run(clients, spec(url, out), observer))
+        await part_way.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await clients.aclose()
+        return Capture(records)
+
+    first = asyncio.run(start_then_pause())
+    assert first.errors[-1] == ("cancelled", "stopped") and not first.end.complete
+    assert not out.exists()
+    kept = dl.partial_size(str(out))
+    assert MiB < kept < size
+
+    second = collect(spec(url, out, resume=True))
+    assert second.errors == [] and second.end.complete
+    sent = dict((k.lower(), v) for k, v in second.of("request")[0].headers)
+    assert sent["range"] == f"bytes={kept}-" and sent["if-range"].startswith('"')
+    assert second.of("response")[0].status == 206
+    assert second.end.bytes == size - kept  # only the rest crossed the wire
+    assert second.end.sha256 == expected_sha256(size)
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == expected_sha256(size)
+
+
+def test_resume_restarts_when_the_file_changed(demo_server: str, tmp_path: Path) -> None:
+    size = MiB
+    out = tmp_path / "f.bin"
+    Path(dl.part_path(str(out))).write_bytes(b"stale bytes of another version")
+    Path(dl.meta_path(str(out))).write_text(json.dumps({"etag": '"old-version"'}))
+    cap = collect(spec(f"{demo_server}/download?size={size}", out, resume=True))
+    assert cap.of("response")[0].status == 200  # If-Range did not match: the whole file
+    assert cap.end.sha256 == expected_sha256(size)
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == expected_sha256(size)
+
+
+def test_resume_of_a_complete_part_finishes(demo_server: str, tmp_path: Path) -> None:
+    size = 100_000
+    out = tmp_path / "f.bin"
+    first = collect(spec(f"{demo_server}/download?size={size}", out))
+    Path(out).rename(dl.part_path(str(out)))  # as if stopped right before the rename
+    cap = collect(spec(f"{demo_server}/download?size={size}", out, resume=True))
+    assert cap.of("response")[0].status == 416
+    assert cap.errors == [] and cap.end.complete
+    assert cap.end.sha256 == first.end.sha256 == expected_sha256(size)
+
+
+def test_cut_off_download_leaves_no_final_file(demo_server: str, tmp_path: Path) -> None:
+    out = tmp_path / "cut.bin"
+    cap = collect(spec(f"{demo_server}/faults/truncated-download?size={MiB}&sent={MiB // 2}",
+                       out))
+    [(kind, message)] = cap.errors
+    assert kind == "protocol" and f"Content-Length said {MiB}" in message
+    assert not out.exists()
+    assert dl.partial_size(str(out)) == MiB // 2  # kept for resume
+    assert cap.end.path is None and not cap.end.complete
+
+
+def test_unwritable_output_sends_no_request(demo_server: str, tmp_path: Path) -> None:
+    cap = collect(spec(f"{demo_server}/download?size=10", tmp_path / "missing" / "f.bin"))
+    assert cap.types == ["error", "end"]
+    assert cap.errors == [("io", f"cannot write {tmp_path / 'missing' / 'f.bin'}: "
+                                 "the folder does not exist")]
+    cap = collect(spec(f"{demo_server}/download?size=10", tmp_path))
+    assert cap.errors[0][0] == "io" and "is a folder" in cap.errors[0][1]
+
+
+class _FullDisk:
+    """A file whose writes fail with ENOSPC once ``room`` bytes are written."""
+
+    def __init__(self, real: Any, room: int) -> None:
+        self._real, self._room = real, room
+
+    def write(self, data: bytes) -> int:
+        if len(data) > self._room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self._room -= len(data)
+        return int(self._real.write(data))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def test_full_disk(demo_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_open = open
+
+    def full_open(path: str, mode: str = "r", *a: Any, **kw: Any) -> Any:
+        f = real_open(path, mode, *a, **kw)
+        return _FullDisk(f, 2 * MiB) if str(path).endswith(".part") else f
+
+    monkeypatch.setattr(dl, "open", full_open, raising=False)
+    out = tmp_path / "f.bin"
+    cap = collect(spec(f"{demo_server}/download?size={8 * MiB}", out))
+    part = dl.part_path(str(out))
+    assert cap.errors == [("io", f"disk full writing {part}")]
+    assert not out.exists() and Path(part).exists()

@@ -1,0 +1,147 @@
+"""The window side of the window scenarios: Qt app + qasync loop, the stream's tab, a probe.
+
+``open_tab`` uses the app's real ``MainWindow`` when ``gui.main_window`` provides it, and
+otherwise (while the window is being built) a ``QMainWindow`` holding the real
+``EventsPanel`` over a real ``StreamController``: the same models, views and drain timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import qasync
+from PySide6.QtCore import QEventLoop as QtEventLoop
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from benchmarks._common import percentile
+
+PROBE_MS = 5
+
+
+class LatenessProbe:
+    """A 5 ms repeating timer; how late each tick fires says how long the GUI thread was busy."""
+
+    def __init__(self, interval_ms: int = PROBE_MS) -> None:
+        self.interval = interval_ms / 1000
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.last = 0.0
+        self.late: list[float] = []
+
+    def start(self) -> None:
+        self.late.clear()
+        self.last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.late.append(max(0.0, now - self.last - self.interval))
+        self.last = now
+
+    def summary(self) -> dict[str, float]:
+        return {"ticks": len(self.late), "p50_ms": percentile(self.late, 50) * 1e3,
+                "p99_ms": percentile(self.late, 99) * 1e3,
+                "worst_ms": max(self.late, default=float("nan")) * 1e3}
+
+
+def run_qt(main: Callable[[QApplication], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+    """Run ``main(app)`` on a qasync loop over a fresh QApplication; its result."""
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(main(app))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def process_events() -> None:
+    QApplication.processEvents(QtEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
+class Tab:
+    """What a window scenario needs of a stream tab: its controller, models and window."""
+
+    def __init__(self, window: Any, controller: Any, owns_clients: Any = None) -> None:
+        self.window = window
+        self.controller = controller
+        self.clients = owns_clients
+
+    @property
+    def events(self) -> Any:
+        return self.controller.events
+
+    async def close(self) -> None:
+        await self.controller.stop()
+        if self.clients is not None:
+            await self.clients.aclose()
+        self.window.close()
+
+
+def _fallback_tab(spec: Any) -> Tab:
+    from PySide6.QtWidgets import QMainWindow, QProgressBar, QTabWidget
+
+    from gui.controller import StreamController
+    from gui.events_panel import EventsPanel
+    from stream_core.session import Clients
+
+    clients = Clients()
+    controller = StreamController(clients, spec)
+    window = QMainWindow()
+    window.setWindowTitle("Stream Inspector (bench)")
+    tabs = QTabWidget(window)
+    tabs.addTab(EventsPanel(controller.events, tabs), "Events")
+    bar = QProgressBar(window)
+    window.statusBar().addPermanentWidget(bar)
+
+    def show_progress() -> None:  # what the window's tab does with Progress records
+        p = controller.progress
+        if p is not None and p.total:
+            bar.setMaximum(1000)
+            bar.setValue(int(p.bytes * 1000 / p.total))
+
+    controller.updated.connect(show_progress)
+    window.setCentralWidget(tabs)
+    window.resize(1200, 800)
+    window.show()
+    controller.start()
+    return Tab(window, controller, clients)
+
+
+def _main_window_tab(spec: Any, server_url: str | None) -> Tab:
+    import tempfile
+
+    from gui.main_window import MainWindow
+    from gui.settings import Settings
+    from stream_core.session import Clients
+
+    clients = Clients()
+    folder = tempfile.mkdtemp(prefix="si-bench-settings-")  # never the user's settings
+    settings = Settings.from_path(os.path.join(folder, "settings.ini"))
+    window = MainWindow(settings, clients, server_url, download_dir=folder)
+    window.show()
+    controller = window.start(spec)
+    return Tab(window, controller, clients)
+
+
+def open_tab(spec: Any, server_url: str | None = None) -> Tab:
+    """Show the app's main window streaming ``spec`` in a new tab (the stream is started)."""
+    try:
+        import gui.main_window  # noqa: F401
+    except ImportError:
+        return _fallback_tab(spec)
+    return _main_window_tab(spec, server_url)

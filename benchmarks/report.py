@@ -1,0 +1,95 @@
+"""Markdown tables from a results JSON: ``python -m benchmarks.report [results.json]``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _rate(v: float, unit: str) -> str:
+    if unit == "events_per_s":
+        return f"{v / 1e3:,.0f} k ev/s"
+    if unit == "bytes_per_s":
+        return f"{v / 1e6:,.0f} MB/s"
+    if unit == "ready_s":
+        return f"{v * 1e3:,.0f} ms"
+    return f"{v:.3g}"
+
+
+def _rows(title: str, res: dict[str, Any], ref: str, extra: dict[str, str] | None = None
+          ) -> list[str]:
+    unit = res["metric"]
+    c = res["contenders"]
+    base = c[ref]["median"]
+    rows = []
+    for name, s in c.items():
+        ratio = s["median"] / base if base else float("nan")
+        note = (extra or {}).get(name, "")
+        dist = f" ({s['disturbed']} disturbed)" if s.get("disturbed") else ""
+        rows.append(f"| {title} | {name} | {_rate(s['median'], unit)} | {ratio:.2f}x | "
+                    f"{s['stream_cpu_s']:.2f} | {s['server_cpu_s']:.2f} | {note}{dist} |")
+    return rows
+
+
+def render_table(result: dict[str, Any]) -> str:
+    sc = result["scenarios"]
+    lines = ["| Scenario | Contender | Median | Ratio | Client CPU s | Server CPU s | Notes |",
+             "|---|---|---|---|---|---|---|"]
+    if "error" not in sc.get("flood", {"error": 1}):
+        f = sc["flood"]
+        for key, title in (("sse", f"SSE flood {f['sse']['events']:,} ev (/flood/sse)"),
+                           ("starlette", f"SSE flood {f['starlette']['events']:,} ev "
+                                         "(sse-starlette)")):
+            r = f[key]
+            lines += _rows(title, r, "httpx_sse", {
+                "window": f"lost {r['window_lost']}, GUI stall p99 {r['probe_p99_ms']:.0f} ms"
+                          f" / worst {r['probe_worst_ms']:.0f} ms"})
+    if "error" not in sc.get("parse", {"error": 1}):
+        for name, r in sc["parse"]["shapes"].items():
+            lines.append(f"| SSE parse ({name}) | ours | {r['ours']['events_per_s'] / 1e3:,.0f}"
+                         f" k ev/s | {r['ratio_vs_decoder']:.2f}x | | | vs httpx-sse decoder "
+                         f"{r['httpx_sse_decoder']['events_per_s'] / 1e3:,.0f} k ev/s |")
+    if "error" not in sc.get("download", {"error": 1}):
+        d = sc["download"]
+        lines += _rows(f"Download {d['bytes'] / 2**20:,.0f} MiB to a file", d, "raw_httpx", {
+            "window": f"progress bar live; GUI stall p99 {d['window_probe_p99_ms']:.0f} ms",
+            "raw_httpx_fsync": "raw httpx + one fsync (the engine fsyncs)",
+            "engine_no_qt": "stream_core.session.run, plain asyncio",
+            "curl": "the limit"})
+    if "error" not in sc.get("latency", {"error": 1}):
+        lt = sc["latency"]
+        for name in ("window", "httpx_sse"):
+            r = lt[name]
+            what = "send -> row in model" if name == "window" else "send -> event received"
+            lines.append(f"| Latency, {lt['events']} ev 5 ms apart | {name} | p50 "
+                         f"{r['p50_ms']:.1f} ms / p99 {r['p99_ms']:.1f} ms | | "
+                         f"{r['stream_cpu_s']:.2f} | {r['server_cpu_s']:.2f} | {what}, worst "
+                         f"{r['worst_ms']:.0f} ms |")
+    if "memory" in sc:
+        m = sc["memory"]
+        lines.append(f"| Memory, {m['events']:,} ev held | window | "
+                     f"{m['rss_growth_bytes'] / 2**20:,.0f} MiB RSS growth | {m['ratio']:.2f}x "
+                     f"raw | | | raw {m['raw_bytes'] / 2**20:,.0f} MiB; "
+                     f"{m['bytes_per_event']:.0f} B/event |")
+    if "error" not in sc.get("startup", {"error": 1}):
+        lines += _rows("Startup to window + server ready", sc["startup"], "bare_pyside6")
+    lines += ["", "| Target | Value | Goal | Met |", "|---|---|---|---|"]
+    for name, r in sc.items():
+        if "error" in r:
+            lines.append(f"| {name} | FAILED: {r['error'][:80]} | | no |")
+        for t in r.get("targets", []):
+            lines.append(f"| {t['target']} | {t['value']:.3g} {t['unit']} | {t['op']} "
+                         f"{t['goal']:g} {t['unit']} | {'yes' if t['met'] else 'NO'} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else Path(__file__).resolve().parent / "results" / "latest.json"
+    print(render_table(json.loads(path.read_text())))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,320 @@
+"""The six scenarios of issue 7; each returns its contenders' medians, ratios and targets.
+
+Sizes come from ``Sizes`` (full or ``--quick``); every contender is a fresh process against
+the one server process, and the contenders of a scenario alternate round by round.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from benchmarks._common import PYTHON, Run, ServerProcess, run_child
+from benchmarks.runner import alternate, summarize, time_to_ready
+
+HTTP = shutil.which("http", path=os.path.dirname(PYTHON)) or shutil.which("http")
+CURL = shutil.which("curl")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    repeats: int = 5
+    flood_events: int = 1_000_000
+    flood_data: int = 86  # data bytes per flood event: ~100-byte events on the wire
+    starlette_events: int = 200_000
+    parse_events: int = 200_000
+    parse_repeats: int = 7
+    download_bytes: int = 1024 ** 3
+    latency_events: int = 1000
+    latency_repeats: int = 3
+    startup_repeats: int = 7
+    redo_disturbed: int = 2  # extra runs per contender when outside load disturbed one
+    sync_between: bool = True  # flush the page cache's dirty pages before each download
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls(repeats=2, flood_events=100_000, starlette_events=20_000,
+                   parse_events=20_000, parse_repeats=3, download_bytes=64 * 1024 ** 2,
+                   latency_events=200, latency_repeats=1, startup_repeats=2)
+
+    @classmethod
+    def tiny(cls) -> Sizes:
+        """For tests: correctness at small sizes, one round."""
+        return cls(repeats=1, flood_events=2000, starlette_events=500, parse_events=500,
+                   parse_repeats=1, download_bytes=2 * 1024 ** 2 + 123, latency_events=20,
+                   latency_repeats=1, startup_repeats=1, redo_disturbed=0, sync_between=False)
+
+
+@dataclass
+class Context:
+    server: ServerProcess
+    sizes: Sizes
+    tmp: str
+    log: Callable[[str], None]
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+def _py(module: str, *args: str) -> list[str]:
+    return [PYTHON, "-m", module, *args]
+
+
+def _target(name: str, value: float, op: str, goal: float, unit: str = "") -> dict[str, Any]:
+    met = value >= goal if op == ">=" else value <= goal
+    return {"target": name, "value": value, "op": op, "goal": goal, "unit": unit, "met": met,
+            "margin": (value / goal) if goal else float("nan")}
+
+
+# --- 1. SSE flood into the window ------------------------------------------------------------
+
+def _curl_events(ctx: Context, url: str, count: int) -> Callable[[int], Run]:
+    def go(_rnd: int) -> Run:
+        if CURL is None:
+            raise RuntimeError("curl not found")
+        run = run_child([CURL, "-sSN", "--max-time", "300", "-o", "/dev/null",
+                         "-w", "%{size_download}", url], server=ctx.server, expect_json=False)
+        run.data = {"events": count, "events_per_s": count / run.wall, "seconds": run.wall}
+        return run
+    return go
+
+
+def _flood(ctx: Context, path: str, count: int) -> dict[str, Any]:
+    url = ctx.url + path
+
+    def window(_rnd: int) -> Run:
+        run = run_child(_py("benchmarks.window_flood", "--url", url, "--count", str(count)),
+                        server=ctx.server)
+        if run.data.get("lost") or run.data.get("error"):
+            ctx.log(f"    window: lost {run.data.get('lost')} error {run.data.get('error')}")
+        return run
+
+    def httpx_sse(_rnd: int) -> Run:
+        return run_child(_py("benchmarks.peer_sse", "--url", url), server=ctx.server)
+
+    runs = alternate({"window": window, "httpx_sse": httpx_sse,
+                      "curl": _curl_events(ctx, url, count)},
+                     ctx.sizes.repeats, log=ctx.log,
+                     extra_for_disturbed=ctx.sizes.redo_disturbed)
+    out: dict[str, Any] = {"url_path": path, "events": count, "metric": "events_per_s",
+                           "contenders": {k: summarize(v, "events_per_s") for k, v in runs.items()}}
+    w = runs["window"]
+    out["window_lost"] = max(r.data["lost"] for r in w)
+    out["window_errors"] = [r.data["error"] for r in w if r.data.get("error")]
+    out["probe_p99_ms"] = sorted(r.data["probe"]["p99_ms"] for r in w)[len(w) // 2]
+    out["probe_worst_ms"] = max(r.data["probe"]["worst_ms"] for r in w)
+    c = out["contenders"]
+    out["ratio_window_vs_httpx_sse"] = c["window"]["median"] / c["httpx_sse"]["median"]
+    out["ratio_window_vs_curl"] = c["window"]["median"] / c["curl"]["median"]
+    return out
+
+
+def flood(ctx: Context) -> dict[str, Any]:
+    s = ctx.sizes
+    ctx.log(f"  /flood/sse: {s.flood_events:,} events of ~{s.flood_data + 18} bytes")
+    sse = _flood(ctx, f"/flood/sse?count={s.flood_events}&size={s.flood_data}", s.flood_events)
+    ctx.log(f"  /flood/starlette: {s.starlette_events:,} events")
+    star = _flood(ctx, f"/flood/starlette?count={s.starlette_events}", s.starlette_events)
+    targets = [
+        _target("flood: events/s into the models", sse["contenders"]["window"]["median"],
+                ">=", 100_000, "events/s"),
+        _target("flood: events lost", sse["window_lost"] + star["window_lost"], "<=", 0),
+        _target("flood: GUI p99 stall", sse["probe_p99_ms"], "<=", 50, "ms"),
+        _target("starlette: window / raw httpx+httpx-sse", star["ratio_window_vs_httpx_sse"],
+                ">=", 0.90),
+    ]
+    return {"sse": sse, "starlette": star, "targets": targets}
+
+
+# --- 5. Memory (from the flood runs: the same 1M ~100-byte events held by the tab) ----------
+
+def memory(flood_result: dict[str, Any]) -> dict[str, Any]:
+    runs = flood_result["sse"]["contenders"]["window"]["runs"]
+    growth = sorted(r["data"]["rss_growth_bytes"] for r in runs)
+    raw = sorted(r["data"]["bytes"] for r in runs)
+    ratios = sorted(r["data"]["rss_per_raw_byte"] for r in runs)
+    mid = len(runs) // 2
+    events = flood_result["sse"]["events"]
+    out = {"events": events, "rss_growth_bytes": growth[mid], "raw_bytes": raw[mid],
+           "ratio": ratios[mid], "bytes_per_event": growth[mid] / events, "values": ratios}
+    out["targets"] = [_target("memory: RSS growth / raw bytes", ratios[mid], "<=", 2.0)]
+    return out
+
+
+# --- 2. SSE parse -----------------------------------------------------------------------------
+
+def parse(ctx: Context) -> dict[str, Any]:
+    s = ctx.sizes
+    code = ("import json, benchmarks.parse as p\n"
+            f"r = p.main(n_events={s.parse_events}, repeats={s.parse_repeats})\n"
+            "print(json.dumps(r))")
+    run = run_child([PYTHON, "-c", code], timeout=600)
+    for line in run.stderr.splitlines()[-3:]:
+        ctx.log("    " + line)
+    shapes = run.data
+    ratios = {name: r["ratio_vs_decoder"] for name, r in shapes.items()}
+    worst = min(ratios.values())
+    return {"shapes": shapes, "ratio_vs_httpx_sse": ratios, "cpu_s": run.cpu,
+            "targets": [_target("parse: ours / httpx-sse (worst shape)", worst, ">=", 2.0)]}
+
+
+# --- 3. Download ------------------------------------------------------------------------------
+
+def _sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(4 * 1024 * 1024):
+            h.update(block)
+    return h.hexdigest()
+
+
+def download(ctx: Context) -> dict[str, Any]:
+    from embedded_server.content import expected_sha256
+
+    size = ctx.sizes.download_bytes
+    url = f"{ctx.url}/download?size={size}"
+    expected = expected_sha256(size)
+    out_path = os.path.join(ctx.tmp, "download.bin")
+    checked: set[str] = set()
+    problems: list[str] = []
+
+    def fresh() -> str:
+        for p in os.listdir(ctx.tmp):
+            os.remove(os.path.join(ctx.tmp, p))
+        if ctx.sizes.sync_between:
+            os.sync()  # no write-back of the previous file during this run
+        return out_path
+
+    def check(name: str, run: Run, sha: str | None = None) -> Run:
+        got = os.path.getsize(out_path) if os.path.exists(out_path) else -1
+        if got != size:
+            problems.append(f"{name}: {got} bytes, expected {size}")
+        if sha is None and name not in checked:  # hash each peer's file once
+            sha = _sha256_file(out_path)
+        if sha is not None:
+            checked.add(name)
+            if sha != expected:
+                problems.append(f"{name}: SHA-256 {sha} != {expected}")
+        run.data.setdefault("bytes", got)
+        run.data.setdefault("seconds", run.wall)
+        run.data.setdefault("bytes_per_s", size / run.data["seconds"])
+        return run
+
+    def window(_rnd: int) -> Run:
+        path = fresh()
+        run = run_child(_py("benchmarks.window_download", "--url", url, "--output", path),
+                        server=ctx.server)
+        if run.data.get("error"):
+            problems.append(f"window: {run.data['error']}")
+        return check("window", run, run.data.get("sha256") or "missing")
+
+    def engine(_rnd: int) -> Run:
+        path = fresh()
+        run = run_child(_py("benchmarks.peer_download", "--engine", "--url", url,
+                            "--output", path), server=ctx.server)
+        return check("engine", run, run.data.get("sha256") or "missing")
+
+    def raw_httpx(_rnd: int) -> Run:
+        path = fresh()
+        return check("raw_httpx", run_child(
+            _py("benchmarks.peer_download", "--url", url, "--output", path), server=ctx.server))
+
+    def raw_httpx_fsync(_rnd: int) -> Run:
+        path = fresh()
+        return check("raw_httpx_fsync", run_child(
+            _py("benchmarks.peer_download", "--fsync", "--url", url, "--output", path),
+            server=ctx.server))
+
+    def httpie(_rnd: int) -> Run:
+        if HTTP is None:
+            raise RuntimeError("HTTPie (`http`) not found: pip install -e '.[bench]'")
+        path = fresh()
+        return check("httpie", run_child(
+            [HTTP, "--ignore-stdin", "--download", "--output", path, url],
+            server=ctx.server, expect_json=False))
+
+    def curl(_rnd: int) -> Run:
+        if CURL is None:
+            raise RuntimeError("curl not found")
+        path = fresh()
+        return check("curl", run_child([CURL, "-sS", "--max-time", "300", "-o", path, url],
+                                       server=ctx.server, expect_json=False))
+
+    ctx.log(f"  /download: {size / 2**20:.0f} MiB into a file in {ctx.tmp}")
+    runs = alternate({"window": window, "engine_no_qt": engine, "raw_httpx": raw_httpx,
+                      "raw_httpx_fsync": raw_httpx_fsync, "httpie": httpie, "curl": curl},
+                     ctx.sizes.repeats, log=ctx.log,
+                     extra_for_disturbed=ctx.sizes.redo_disturbed)
+    fresh()
+    c = {k: summarize(v, "bytes_per_s") for k, v in runs.items()}
+    probe = sorted(r.data["probe"]["p99_ms"] for r in runs["window"])
+    out: dict[str, Any] = {"bytes": size, "metric": "bytes_per_s", "contenders": c,
+                           "problems": problems, "sha256_expected": expected,
+                           "window_probe_p99_ms": probe[len(probe) // 2]}
+    out["ratio_window_vs_raw_httpx"] = c["window"]["median"] / c["raw_httpx"]["median"]
+    out["ratio_window_vs_httpie"] = c["window"]["median"] / c["httpie"]["median"]
+    out["ratio_window_vs_curl"] = c["window"]["median"] / c["curl"]["median"]
+    out["targets"] = [
+        _target("download: window / raw httpx", out["ratio_window_vs_raw_httpx"], ">=", 0.80),
+        _target("download: window / HTTPie", out["ratio_window_vs_httpie"], ">=", 1.0),
+        _target("download: SHA-256 and sizes verified", -len(problems), ">=", 0),
+    ]
+    return out
+
+
+# --- 4. Latency -------------------------------------------------------------------------------
+
+def latency(ctx: Context) -> dict[str, Any]:
+    n = ctx.sizes.latency_events
+    url = f"{ctx.url}/events?interval=0.005&count={n}"
+    ctx.log(f"  /events: {n} events 5 ms apart (sse-starlette, server timestamp in data)")
+
+    def window(_rnd: int) -> Run:
+        return run_child(_py("benchmarks.window_latency", "--url", url, "--count", str(n)),
+                         server=ctx.server)
+
+    def httpx_sse(_rnd: int) -> Run:
+        return run_child(_py("benchmarks.peer_sse", "--mode", "latency", "--url", url),
+                         server=ctx.server)
+
+    runs = alternate({"window": window, "httpx_sse": httpx_sse}, ctx.sizes.latency_repeats,
+                     log=ctx.log,
+                     extra_for_disturbed=ctx.sizes.redo_disturbed)
+    out: dict[str, Any] = {"events": n, "interval_ms": 5}
+    for name, rs in runs.items():
+        p50 = sorted(r.data["latency"]["p50_ms"] for r in rs)
+        p99 = sorted(r.data["latency"]["p99_ms"] for r in rs)
+        out[name] = {"p50_ms": p50[len(p50) // 2], "p99_ms": p99[len(p99) // 2],
+                     "worst_ms": max(r.data["latency"]["worst_ms"] for r in rs),
+                     "events": [r.data["events"] for r in rs],
+                     "stream_cpu_s": sorted(r.data["stream_cpu_s"] for r in rs)[len(rs) // 2],
+                     "server_cpu_s": sorted(r.server_cpu for r in rs)[len(rs) // 2]}
+    out["window_lost"] = max(r.data["lost"] for r in runs["window"])
+    out["targets"] = [_target("latency: window p99 send -> row in model",
+                              out["window"]["p99_ms"], "<=", 20, "ms")]
+    return out
+
+
+# --- 6. Startup -------------------------------------------------------------------------------
+
+def startup(ctx: Context) -> dict[str, Any]:
+    ctx.log("  process start -> main window exposed + embedded server accepting, vs a bare "
+            "PySide6 window")
+    runs = alternate({"app": lambda _r: time_to_ready("app"),
+                      "bare_pyside6": lambda _r: time_to_ready("bare")},
+                     ctx.sizes.startup_repeats, log=ctx.log,
+                     extra_for_disturbed=ctx.sizes.redo_disturbed)
+    c = {k: summarize(v, "ready_s") for k, v in runs.items()}
+    ratio = c["app"]["median"] / c["bare_pyside6"]["median"]
+    return {"metric": "ready_s", "contenders": c, "ratio_app_vs_bare": ratio,
+            "targets": [_target("startup: app / bare PySide6 window", ratio, "<=", 2.0)]}
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=1, default=str)

@@ -1,0 +1,87 @@
+"""Child process for the startup scenario: ``app`` or ``bare``; prints ``READY`` when ready.
+
+``app`` runs the real entry point (``gui.app.main([])``: QApplication, qasync loop, embedded
+server thread, MainWindow) and is ready when the main window is exposed and the embedded
+server accepts a TCP connection; it then closes the window, so the app quits its own way.
+``bare`` shows an empty ``QMainWindow`` and is ready when that is exposed: the floor of any
+PySide6 window process. The parent times process start -> ``READY`` line.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from typing import Any
+from urllib.parse import urlsplit
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _exposed(widget: Any) -> bool:
+    handle = widget.windowHandle()
+    return bool(widget.isVisible() and handle is not None and handle.isExposed())
+
+
+def _accepting(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), 0.05):
+            return True
+    except OSError:
+        return False
+
+
+def app() -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app import main
+    from gui.main_window import MainWindow
+
+    qapp = QApplication([sys.argv[0]])
+    timer = QTimer()
+    timer.setInterval(1)
+
+    def poll() -> None:
+        for w in qapp.topLevelWidgets():
+            if isinstance(w, MainWindow) and _exposed(w) and w.server_url \
+                    and _accepting(w.server_url):
+                timer.stop()
+                print("READY", flush=True)
+                w.close()
+                return
+
+    timer.timeout.connect(poll)
+    timer.start()
+    settings = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"si-bench-{os.getpid()}.ini")
+    try:
+        return main(["--settings", settings])
+    finally:
+        if os.path.exists(settings):
+            os.remove(settings)
+
+
+def bare() -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    qapp = QApplication([sys.argv[0]])
+    window = QMainWindow()
+    window.setWindowTitle("bare")
+    window.resize(1400, 900)
+    window.show()
+
+    def poll() -> None:
+        if _exposed(window):
+            print("READY", flush=True)
+            qapp.quit()
+
+    timer = QTimer()
+    timer.timeout.connect(poll)
+    timer.start(1)
+    return qapp.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(app() if sys.argv[1:] == ["app"] else bare())

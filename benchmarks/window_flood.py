@@ -1,0 +1,92 @@
+"""Child process: the real window (offscreen) streams an SSE flood; prints figures as JSON.
+
+``python -m benchmarks.window_flood --url URL --count N`` opens a stream tab on ``URL`` and
+measures, from the moment the tab is opened until the N-th event is a row of the events
+model: events/s, events lost (N minus the event rows), the GUI thread's responsiveness (a
+5 ms repeating timer's lateness) and the RSS growth of the process against the bytes
+received (what the tab holds for N events).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import time
+from typing import Any
+
+from benchmarks._common import emit, rss_bytes, self_cpu
+from benchmarks._window import LatenessProbe, open_tab, process_events, run_qt
+
+
+def count_events(model: Any) -> tuple[int, int, int]:
+    """(Event rows, other rows, seq of the last Event row or -1), via the model's public API."""
+    from stream_core.records import Event
+
+    events = other = 0
+    last_seq = -1
+    for i in range(model.rowCount()):
+        row = model.row(i)
+        if isinstance(row, Event):
+            events += 1
+            last_seq = row.seq
+        else:
+            other += 1
+    return events, other, last_seq
+
+
+async def flood(url: str, count: int, timeout: float) -> dict[str, Any]:
+    from stream_core.spec import Mode, RequestSpec, Timeouts
+
+    spec = RequestSpec(url, mode=Mode.SSE,
+                       timeouts=Timeouts(connect=10.0, read=60.0, total=timeout))
+    process_events()
+    gc.collect()
+    rss0 = rss_bytes()
+    probe = LatenessProbe()
+    probe.start()
+    cpu0 = self_cpu()
+    t0 = time.perf_counter()
+    tab = open_tab(spec)
+    model = tab.events
+    last_in: list[float] = []
+
+    def rows_inserted(_parent: Any, _first: int, last: int) -> None:
+        if not last_in and last + 1 >= count:
+            last_in.append(time.perf_counter())
+
+    model.rowsInserted.connect(rows_inserted)
+    await asyncio.wait_for(tab.controller.wait(), timeout + 5)
+    t_end = last_in[0] if last_in else time.perf_counter()
+    cpu = self_cpu() - cpu0
+    probe.stop()
+    stats = tab.controller.stats
+    raw_bytes = stats.bytes
+    gc.collect()
+    rss1 = rss_bytes()
+    events, other, last_seq = count_events(model)
+    error = tab.controller.error
+    result = {
+        "url": url, "expected": count, "events": events, "other_rows": other,
+        "lost": count - events, "last_seq": last_seq, "seconds": t_end - t0,
+        "events_per_s": events / (t_end - t0), "stream_cpu_s": cpu,
+        "bytes": raw_bytes, "chunks": stats.chunks,
+        "rss_growth_bytes": rss1 - rss0, "rss_per_raw_byte": (rss1 - rss0) / max(1, raw_bytes),
+        "error": None if error is None else f"{error.kind}: {error.message}",
+        "probe": probe.summary(),
+    }
+    await tab.close()
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--count", type=int, required=True, help="events the stream sends")
+    ap.add_argument("--timeout", type=float, default=300.0)
+    args = ap.parse_args(argv)
+    emit(run_qt(lambda _app: flood(args.url, args.count, args.timeout)))
+
+
+if __name__ == "__main__":
+    main()

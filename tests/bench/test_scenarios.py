@@ -1,0 +1,71 @@
+"""The benchmark scenarios at tiny sizes: correctness only (counts, no loss, SHA-256).
+
+No timing is asserted here; ``make bench`` measures. Each scenario runs its contenders as
+child processes against the demo server in a process of its own, as ``make bench`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from benchmarks import scenarios
+from benchmarks._common import ServerProcess
+
+SIZES = scenarios.Sizes.tiny()
+
+
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[scenarios.Context]:
+    with ServerProcess() as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        yield scenarios.Context(server, SIZES, str(tmp_path_factory.mktemp("dl")),
+                                lambda _msg: None)
+
+
+def _counts(res: dict, name: str) -> list[int]:
+    return [r["data"]["events"] for r in res["contenders"][name]["runs"]]
+
+
+def test_flood_delivers_every_event_to_the_window_and_the_peers(ctx: scenarios.Context) -> None:
+    res = scenarios.flood(ctx)
+    for key, n in (("sse", SIZES.flood_events), ("starlette", SIZES.starlette_events)):
+        r = res[key]
+        assert r["window_lost"] == 0
+        assert r["window_errors"] == []
+        assert _counts(r, "window") == [n]
+        assert _counts(r, "httpx_sse") == [n]
+        runs = r["contenders"]["window"]["runs"]
+        assert runs[0]["data"]["last_seq"] == n - 1
+        assert runs[0]["data"]["other_rows"] == 0
+        assert runs[0]["data"]["probe"]["ticks"] > 0
+    mem = scenarios.memory(res)
+    assert mem["raw_bytes"] >= SIZES.flood_events * (SIZES.flood_data + 10)
+
+
+def test_download_files_are_complete_and_verified(ctx: scenarios.Context) -> None:
+    res = scenarios.download(ctx)
+    assert res["problems"] == []
+    for name, c in res["contenders"].items():
+        assert [r["data"]["bytes"] for r in c["runs"]] == [SIZES.download_bytes], name
+    window = res["contenders"]["window"]["runs"][0]["data"]
+    assert window["sha256"] == res["sha256_expected"]
+    assert window["complete"] is True
+
+
+def test_latency_sees_every_event(ctx: scenarios.Context) -> None:
+    res = scenarios.latency(ctx)
+    assert res["window_lost"] == 0
+    assert res["window"]["events"] == [SIZES.latency_events]
+    assert res["httpx_sse"]["events"] == [SIZES.latency_events]
+    assert res["window"]["p99_ms"] >= 0
+
+
+def test_parse_and_startup_run(ctx: scenarios.Context) -> None:
+    parse = scenarios.parse(ctx)
+    for shape in parse["shapes"].values():
+        assert shape["events"] == SIZES.parse_events
+    start = scenarios.startup(ctx)
+    for name in ("app", "bare_pyside6"):
+        assert start["contenders"][name]["median"] > 0

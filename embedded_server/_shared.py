@@ -108,14 +108,20 @@ class DeliberateDisconnect(Exception):
 
 
 class _DropDeliberateDisconnect(logging.Filter):
-    """Drops uvicorn's "Exception in ASGI application" records for deliberate disconnects."""
+    """Drops uvicorn's "Exception in ASGI application" records that are no bugs.
+
+    Those are deliberate disconnects, and responses cancelled by a shutdown that could
+    not wait for them (a client that stopped reading a flood); uvicorn still logs one line
+    saying how many tasks it cancelled.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return not _contains(exc, DeliberateDisconnect)
+        return not _contains(exc, (DeliberateDisconnect, asyncio.CancelledError))
 
 
-def _contains(exc: BaseException | None, kind: type[BaseException]) -> bool:
+def _contains(exc: BaseException | None,
+              kind: type[BaseException] | tuple[type[BaseException], ...]) -> bool:
     """Whether ``exc``, its causes or the groups it holds (anyio task groups) include ``kind``."""
     seen: set[int] = set()
     todo = [exc]

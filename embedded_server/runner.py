@@ -9,6 +9,7 @@ generators watch the stop event, and uvicorn cancels whatever is left after a sh
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import socket
@@ -40,6 +41,19 @@ class _Server(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         self.ready.set()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's shutdown, then abort the connections it could only ask to close.
+
+        A connection whose client stopped reading keeps unsent data, so ``close()`` never
+        completes; aborting it frees the socket before the loop closes (no leaked fd).
+        """
+        await super().shutdown(sockets=sockets)
+        for connection in list(self.server_state.connections):
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.abort()
+        await asyncio.sleep(0)  # let connection_lost run for the aborted transports
 
 
 class ServerThread:

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from .. import content
-from .._shared import MAX_SIZE, Stop, docs, wait_or_stop
+from .._shared import MAX_SIZE, DeliberateDisconnect, Stop, docs, wait_or_stop
 
 router = APIRouter(tags=["downloads"])
 
@@ -64,20 +64,21 @@ async def stream_bytes(size: int, start: int, end: int, rate: int | None,
     """Bytes ``[start, end)`` of the download of ``size``, paced to ``rate`` bytes/s if set.
 
     Throttled, it writes about ten pieces a second and sleeps (stop-aware) when ahead of
-    schedule; unthrottled, it writes 1 MiB blocks as fast as the socket drains.
+    schedule; unthrottled, it writes 1 MiB blocks as fast as the socket drains. A stop
+    mid-body cuts the connection: ending "cleanly" would break the declared Content-Length.
     """
     chunk = WRITE_SIZE if rate is None else max(1, min(WRITE_SIZE, rate // 10))
     began = time.monotonic()
     sent = 0
     for offset, length in content.iter_blocks(size, start, end, chunk):
         if await wait_or_stop(stop, 0):
-            return
+            raise DeliberateDisconnect
         yield content.block(size, offset, length)
         sent += length
         if rate is not None:
             ahead = sent / rate - (time.monotonic() - began)
             if ahead > 0 and await wait_or_stop(stop, ahead):
-                return
+                raise DeliberateDisconnect
 
 
 def download_response(request: Request, size: int, rate: int | None, length: bool,

@@ -136,7 +136,7 @@ async def truncated_download(
     async def body() -> AsyncIterator[bytes]:
         for offset, length in content.iter_blocks(size, 0, min(sent, size - 1)):
             if await wait_or_stop(stop, 0):
-                return
+                break
             yield content.block(size, offset, length)
         raise DeliberateDisconnect
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 from sse_starlette import EventSourceResponse
 
-from .._shared import MAX_COUNT, STREAM_HEADERS, Stop, docs, wait_or_stop
+from .._shared import MAX_COUNT, STREAM_HEADERS, DeliberateDisconnect, Stop, docs, wait_or_stop
 
 router = APIRouter(prefix="/flood", tags=["flood"])
 
@@ -91,7 +91,7 @@ async def flood_bytes(
         block = _zeros()
         for _ in range(mib):
             if await wait_or_stop(stop, 0):
-                return
+                raise DeliberateDisconnect  # a clean end would break Content-Length
             yield block
 
     return StreamingResponse(blocks(), media_type="application/octet-stream",

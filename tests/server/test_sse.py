@@ -95,7 +95,7 @@ def test_gzip_sse_decoded_by_httpx(demo_server: str, client: httpx.Client) -> No
 
 def test_disconnect_truncates_the_chunked_body(demo_server: str, client: httpx.Client) -> None:
     seen = b""
-    with pytest.raises(httpx.RemoteProtocolError):  # noqa: PT012 - reads until the cut
+    with pytest.raises(httpx.RemoteProtocolError):
         with client.stream("GET", f"{demo_server}/faults/disconnect?after=3&interval=0.02") as r:
             _check_sse_headers(r.headers)
             for raw in r.iter_raw():

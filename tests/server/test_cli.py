@@ -1,0 +1,59 @@
+"""``python -m embedded_server`` / ``serve``: readiness line, serving, clean stop, bad args."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from embedded_server.cli import is_loopback, main
+
+
+def test_module_prints_listening_serves_and_stops_on_sigint() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "embedded_server", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # printed (and flushed) once it accepts connections
+        match = re.fullmatch(r"listening on (http://127\.0\.0\.1:(\d+))\n", line)
+        assert match, line
+        assert int(match.group(2)) > 0
+        with httpx.stream("GET", f"{match.group(1)}/events?interval=0.05&count=2") as response:
+            assert b"Hello, world!" in response.read()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) in (0, 130)
+        assert proc.stderr is not None
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.mark.parametrize("argv", [["--port", "99999"], ["--port", "x"], ["--bogus"]])
+def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_non_loopback_host_warns(capsys: pytest.CaptureFixture[str]) -> None:
+    # 192.0.2.1 (TEST-NET-1) is not an address of this machine: binding fails, no traffic.
+    assert main(["--host", "192.0.2.1", "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "reachable from the network" in err
+    assert "cannot serve" in err
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("127.0.0.1", True), ("::1", True), ("localhost", True), ("127.0.0.2", True),
+    ("0.0.0.0", False), ("192.168.1.5", False), ("example.org", False),
+])
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback

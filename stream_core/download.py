@@ -80,7 +80,9 @@ class Download:
         self._validator: str | None = None
         self._file: BinaryIO | None = None
         self._hash = hashlib.sha256()
-        self._buf = bytearray()
+        self._pieces: list[bytes] = []  # reads not yet handed to the worker
+        self._buffered = 0
+        self._failed = False
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._pending: concurrent.futures.Future[None] | None = None
         self._started = 0.0
@@ -189,28 +191,35 @@ class Download:
     # --- the body -------------------------------------------------------------------------
 
     async def write(self, data: bytes) -> None:
-        """Buffer ``data``; hand each full block to the worker (at most one block in flight)."""
-        self._buf += data
+        """Keep ``data``; hand each ~1 MiB to the worker (at most one block in flight).
+
+        The reads are kept as they are (no copy into a buffer) and written one by one by the
+        worker: large writes, and nothing copied on the event loop.
+        """
+        self._pieces.append(data)
+        self._buffered += len(data)
         self.bytes += len(data)
         self._received += len(data)
-        if len(self._buf) >= BLOCK:
+        if self._buffered >= BLOCK:
             await self._submit()
 
     async def _submit(self) -> None:
         if self._pending is not None:
             pending, self._pending = self._pending, None
             await asyncio.wrap_future(pending)
-        if self._buf and self._pool is not None:
-            block, self._buf = bytes(self._buf), bytearray()
-            self._pending = self._pool.submit(self._write_block, block)
+        if self._pieces and self._pool is not None:
+            pieces, self._pieces, self._buffered = self._pieces, [], 0
+            self._pending = self._pool.submit(self._write_block, pieces)
 
-    def _write_block(self, block: bytes) -> None:
+    def _write_block(self, pieces: list[bytes]) -> None:
         assert self._file is not None
-        try:
-            self._file.write(block)
-        except OSError as exc:
-            raise _io_error(exc, self.part) from None
-        self._hash.update(block)
+        for piece in pieces:
+            try:
+                self._file.write(piece)
+            except OSError as exc:
+                self._failed = True
+                raise _io_error(exc, self.part) from None
+            self._hash.update(piece)
 
     def rate(self) -> float:
         """Bytes per second of this connection so far."""
@@ -241,26 +250,23 @@ class Download:
         """Keep whatever arrived in the ``.part`` and release the file and the worker.
 
         Synchronous on purpose: it runs in ``finally`` blocks, also while the task is being
-        cancelled, and waits at most for one block write.
+        cancelled, and waits at most for one block write. After a failed write nothing more
+        is appended, so the ``.part`` stays a true prefix of the download (resume relies on it).
         """
         pool, self._pool = self._pool, None
         file, self._file = self._file, None
         if pool is None:
             return
-        try:
-            if self._pending is not None:
-                with contextlib.suppress(Exception):
-                    self._pending.result()
-                self._pending = None
-            if file is not None and self._buf:
-                with contextlib.suppress(OSError):
-                    file.write(self._buf)
-            self._buf = bytearray()
-        finally:
-            if file is not None:
-                with contextlib.suppress(OSError):
-                    file.close()
-            pool.shutdown(wait=True)
+        pool.shutdown(wait=True)  # the block (or the resume hashing) in flight, if any
+        pending, self._pending = self._pending, None
+        failed = self._failed or (pending is not None and pending.exception() is not None)
+        pieces, self._pieces, self._buffered = self._pieces, [], 0
+        if file is None:
+            return
+        with contextlib.suppress(OSError):
+            if pieces and not failed:
+                file.writelines(pieces)
+            file.close()
 
 
 def _sync(file: BinaryIO) -> None:

@@ -22,14 +22,14 @@ Choices worth knowing (design.md has the contract):
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
 import httpx
-from httpx._decoders import SUPPORTED_DECODERS, ContentDecoder, MultiDecoder
+from httpx._decoders import ContentDecoder
 
+from stream_core.clients import Clients, content_decoder, raw_headers, request_timeout
 from stream_core.detect import detect_mode, needs_sniff
 from stream_core.download import Download
 from stream_core.errors import Failure, StreamError, classify, host_port
@@ -60,42 +60,6 @@ PROGRESS_INTERVAL = 0.1  # seconds between Progress records (plus a final one)
 _RECONNECTABLE: frozenset[ErrorKind] = frozenset({"connect", "timeout", "protocol"})
 
 
-class Clients:
-    """Shared ``httpx.AsyncClient`` objects, one per (TLS verification, HTTP/2) combination.
-
-    httpx fixes ``verify`` and ``http2`` per client, so streams that differ there cannot share
-    one; everything else (timeouts, redirects) is set per request. Clients are made on first
-    use, so an app that never streams opens nothing. Call ``aclose()`` on quit.
-    """
-
-    def __init__(self, *, limits: httpx.Limits | None = None) -> None:
-        self._limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20,
-                                               keepalive_expiry=5.0)
-        self._clients: dict[tuple[bool | str, bool], httpx.AsyncClient] = {}
-
-    def for_spec(self, spec: RequestSpec) -> httpx.AsyncClient:
-        key = (spec.verify, spec.http2)
-        client = self._clients.get(key)
-        if client is None:
-            verify: bool | ssl.SSLContext = spec.verify if isinstance(spec.verify, bool) \
-                else ssl.create_default_context(cafile=spec.verify)
-            client = httpx.AsyncClient(verify=verify, http2=spec.http2, limits=self._limits,
-                                       timeout=httpx.Timeout(30.0))
-            self._clients[key] = client
-        return client
-
-    async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
-
-
-def request_timeout(spec: RequestSpec) -> httpx.Timeout:
-    """Per-request timeouts: ``read`` bounds every wait for data, the first byte included."""
-    t = spec.timeouts
-    return httpx.Timeout(connect=t.connect, read=t.read, write=60.0, pool=t.connect)
-
-
 class _Decoder(Protocol):
     @property
     def next_seq(self) -> int: ...
@@ -103,27 +67,6 @@ class _Decoder(Protocol):
     def feed(self, data: bytes, t: float, chunk_seq: int) -> Sequence[AnyRecord]: ...
 
     def close(self, t: float) -> Sequence[AnyRecord]: ...
-
-
-def content_decoder(headers: httpx.Headers) -> ContentDecoder | None:
-    """A decoder for the response's Content-Encoding, or None when the body is not encoded.
-
-    httpx's own decoders are reused (same behaviour as ``aiter_bytes``) because chunks must be
-    the wire bytes while the framing decoders need the decoded ones.
-    """
-    names = [v.strip().lower() for v in headers.get_list("content-encoding", split_commas=True)]
-    names = [n for n in names if n and n != "identity"]
-    if not names:
-        return None
-    unknown = [n for n in names if n not in SUPPORTED_DECODERS]
-    if unknown:
-        raise StreamError("decode", f"cannot decode Content-Encoding {unknown[0]!r}; "
-                                    "request the stream uncompressed (--identity)")
-    return MultiDecoder([SUPPORTED_DECODERS[n]() for n in names])
-
-
-def _raw_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
-    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers.raw]
 
 
 # What one connection came to: stop for good, or (when reconnecting) try again.
@@ -245,7 +188,7 @@ class _Stream:
         except (httpx.HTTPError, ValueError, TypeError) as exc:
             return self.fail(Failure("connect", f"cannot build the request: {exc}"))
         self.emit(Request(self.now(), request.method, str(request.url),
-                          _raw_headers(request.headers)))
+                          raw_headers(request.headers)))
         try:
             response = await client.send(request, stream=True,
                                          follow_redirects=spec.follow_redirects)
@@ -279,7 +222,7 @@ class _Stream:
 
     def respond(self, response: httpx.Response, mode: Mode) -> None:
         self.emit(Response(self.now(), response.status_code, response.reason_phrase,
-                           response.http_version, _raw_headers(response.headers), mode.value))
+                           response.http_version, raw_headers(response.headers), mode.value))
 
     async def read_response(self, response: httpx.Response) -> str:
         spec, status = self.spec, response.status_code

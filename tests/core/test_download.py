@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from embedded_server import content
 from embedded_server.content import expected_sha256
 from stream_core import download as dl
 from stream_core.records import AnyRecord, Progress
@@ -163,4 +164,7 @@ def test_full_disk(demo_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     cap = collect(spec(f"{demo_server}/download?size={8 * MiB}", out))
     part = dl.part_path(str(out))
     assert cap.errors == [("io", f"disk full writing {part}")]
-    assert not out.exists() and Path(part).exists()
+    assert not out.exists()
+    kept = Path(part).read_bytes()
+    assert 0 < len(kept) <= 2 * MiB
+    assert kept == content.block(8 * MiB, 0, len(kept)), "the .part is a true prefix"

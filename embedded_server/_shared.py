@@ -14,12 +14,14 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 __all__ = [
     "MAX_COUNT",
     "MAX_INTERVAL",
     "MAX_SIZE",
+    "Count",
+    "Interval",
     "STOP_POLL",
     "STREAM_HEADERS",
     "Stop",
@@ -37,6 +39,11 @@ MAX_COUNT = 10_000_000
 """Largest event or line count of a finite stream."""
 MAX_INTERVAL = 60.0
 """Longest pause between two events, in seconds."""
+Interval = Annotated[float, Query(ge=0, le=MAX_INTERVAL, examples=[0.2],
+                                  description="Seconds between items (0 to 60).")]
+"""Query parameter type of every pause between events, lines or frames."""
+Count = Annotated[int, Query(ge=1, le=MAX_COUNT, description="Number of items (1 to 10,000,000).")]
+"""Query parameter type of every event or line count."""
 STOP_POLL = 0.05
 """Longest single sleep of a generator, so the stop event is seen within 50 ms."""
 

@@ -110,8 +110,15 @@ def download_response(request: Request, size: int, rate: int | None, length: boo
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
     if length:
         headers["Content-Length"] = str(end - start)
-    return StreamingResponse(stream_bytes(size, start, end, rate, stop), status_code=status,
-                             headers=headers, media_type="application/octet-stream")
+    body = _nothing() if request.method == "HEAD" else stream_bytes(size, start, end, rate, stop)
+    return StreamingResponse(body, status_code=status, headers=headers,
+                             media_type="application/octet-stream")
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    """The body of a HEAD response: none (the headers say what GET would send)."""
+    return
+    yield b""  # pragma: no cover - makes this an async generator
 
 
 SizeQuery = Annotated[int, Query(ge=0, le=MAX_SIZE, description="Body size in bytes (at most 16 GiB).",
@@ -140,3 +147,8 @@ async def download(
 ) -> Response:
     """Why: exercises the client's progress, resume and checksum paths."""
     return download_response(request, size, rate, length, f"download-{size}.bin", stop)
+
+
+# HEAD (what download managers ask first) answers like GET without a body; kept out of the
+# schema so each endpoint is listed once.
+router.add_api_route("/download", download, methods=["HEAD"], include_in_schema=False)

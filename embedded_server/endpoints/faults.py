@@ -22,7 +22,9 @@ from .._shared import (
     MAX_INTERVAL,
     MAX_SIZE,
     STREAM_HEADERS,
+    Count,
     DeliberateDisconnect,
+    Interval,
     Stop,
     docs,
     paced,
@@ -38,7 +40,6 @@ WRITE_SIZE = 256 * 1024
 RESUME_LOG_LIMIT = 1000
 """Entries kept in the resume log (oldest dropped), so it cannot grow without bound."""
 
-Interval = Annotated[float, Query(ge=0, le=MAX_INTERVAL, description="Seconds between events.")]
 
 INVALID_UTF8_CHUNKS: tuple[bytes, ...] = (
     "id: 1\ndata: valid UTF-8: café, 日本\n\n".encode(),
@@ -202,7 +203,7 @@ def big_event_data(size: int) -> str:
 )
 async def gzip_sse(
     stop: Stop,
-    count: Annotated[int, Query(ge=1, le=MAX_COUNT, description="Number of events.")] = 10,
+    count: Count = 10,
     interval: Interval = 0.2,
 ) -> Response:
     """Why: compression must not make a client wait for the end of the stream."""

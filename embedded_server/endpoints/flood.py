@@ -15,7 +15,14 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 from sse_starlette import EventSourceResponse
 
-from .._shared import MAX_COUNT, STREAM_HEADERS, DeliberateDisconnect, Stop, docs, wait_or_stop
+from .._shared import (
+    STREAM_HEADERS,
+    Count,
+    DeliberateDisconnect,
+    Stop,
+    docs,
+    wait_or_stop,
+)
 
 router = APIRouter(prefix="/flood", tags=["flood"])
 
@@ -25,7 +32,6 @@ MIB = 1024 * 1024
 MAX_EVENT_SIZE = MIB
 MAX_MIB = 16 * 1024
 
-Count = Annotated[int, Query(ge=1, le=MAX_COUNT, description="Number of events.")]
 Size = Annotated[int, Query(ge=0, le=MAX_EVENT_SIZE, description="Bytes of data per event.")]
 
 

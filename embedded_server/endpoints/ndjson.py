@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
-from .._shared import MAX_COUNT, MAX_INTERVAL, STREAM_HEADERS, Stop, docs, paced
+from .._shared import STREAM_HEADERS, Count, Interval, Stop, docs, paced
 
 router = APIRouter(tags=["ndjson"])
 
@@ -22,8 +22,6 @@ LEVELS = ("info", "debug", "warning", "error")
 BAD_LINE = "this line is not JSON {\n"
 """The line ``?bad=true`` inserts after the first half of the records."""
 
-Interval = Annotated[float, Query(ge=0, le=MAX_INTERVAL, description="Seconds between lines.")]
-Count = Annotated[int, Query(ge=1, le=MAX_COUNT, description="Number of lines.")]
 
 
 def record(n: int) -> dict[str, object]:

@@ -15,13 +15,20 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sse_starlette import EventSourceResponse
 
-from .._shared import MAX_COUNT, MAX_INTERVAL, MAX_SIZE, STREAM_HEADERS, Stop, docs, paced
+from .._shared import (
+    MAX_COUNT,
+    MAX_SIZE,
+    STREAM_HEADERS,
+    Count,
+    Interval,
+    Stop,
+    docs,
+    paced,
+)
 from .downloads import download_response
 
 router = APIRouter(tags=["seed"])
 
-Interval = Annotated[float, Query(ge=0, le=MAX_INTERVAL, description="Seconds between items.",
-                                  examples=[0.2])]
 
 
 @router.get(
@@ -33,7 +40,7 @@ Interval = Annotated[float, Query(ge=0, le=MAX_INTERVAL, description="Seconds be
 async def logs_stream(
     stop: Stop,
     interval: Interval = 1.0,
-    count: Annotated[int, Query(ge=1, le=MAX_COUNT, description="Number of lines.")] = 5,
+    count: Count = 5,
 ) -> Response:
     """Why: the simplest live stream, a log tail."""
     async def lines() -> AsyncIterator[bytes]:
@@ -60,6 +67,10 @@ async def download_large_file(
 ) -> Response:
     """Why: the seed's download, now verifiable (see ``embedded_server.content``)."""
     return download_response(request, size, None, True, "bigfile.zip", stop)
+
+
+router.add_api_route("/download-large-file", download_large_file, methods=["HEAD"],
+                     include_in_schema=False)
 
 
 @router.get(

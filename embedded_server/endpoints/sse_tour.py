@@ -9,12 +9,11 @@ empty id that resets, an event with no data (not dispatched), unknown fields, ke
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
-from .._shared import MAX_INTERVAL, STREAM_HEADERS, Stop, docs, wait_or_stop
+from .._shared import STREAM_HEADERS, Interval, Stop, docs, wait_or_stop
 
 router = APIRouter(tags=["sse"])
 
@@ -72,8 +71,7 @@ not dispatched, although its ``id: 8`` takes effect until frame 9 sets 9.
 )
 async def sse_tour(
     stop: Stop,
-    interval: Annotated[float, Query(ge=0, le=MAX_INTERVAL,
-                                     description="Seconds between frames.")] = 0.5,
+    interval: Interval = 0.5,
 ) -> Response:
     """Why: one stream that shows every rule of the SSE parser at work."""
     async def frames() -> AsyncIterator[bytes]:

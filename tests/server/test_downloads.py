@@ -106,3 +106,15 @@ def test_throttle_paces_the_body(demo_server: str, client: httpx.Client) -> None
     assert 0.45 <= elapsed < 3.0
     assert got.reads[0][0] - got.started < 0.3  # the first piece is not held back
     assert len(got.reads) >= 4
+
+
+@pytest.mark.parametrize("path", ["/download?size=5000", "/download-large-file?size=5000"])
+def test_head_gives_the_headers_of_get(demo_server: str, client: httpx.Client, path: str) -> None:
+    head = client.head(demo_server + path)
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == "5000"
+    assert head.headers["etag"] == etag(5000)
+    ranged = client.head(demo_server + path, headers={"Range": "bytes=10-"})
+    assert ranged.status_code == 206
+    assert ranged.headers["content-range"] == "bytes 10-4999/5000"

@@ -79,7 +79,7 @@ class _Stream:
     def __init__(self, clients: Clients, spec: RequestSpec, observer: Observer) -> None:
         self.clients, self.spec, self.emit = clients, spec, observer
         self.t0 = time.monotonic()
-        self.chunks = self.offset = self.events = self.next_seq = 0
+        self.chunks = self.offset = self.events = self.next_seq = self.errors = 0
         self.last_event_id = spec.header("Last-Event-ID") or ""
         self.retry_ms = DEFAULT_RETRY_MS
         self.complete = False
@@ -97,6 +97,7 @@ class _Stream:
         return time.monotonic() - self.t0
 
     def error(self, kind: ErrorKind, message: str) -> None:
+        self.errors += 1
         self.emit(Error(self.now(), kind, message))
 
     def fail(self, failure: Failure) -> str:
@@ -111,11 +112,16 @@ class _Stream:
     # --- the whole stream ---------------------------------------------------------------
 
     async def run(self) -> End:
-        self.clients.for_spec(self.spec)  # TLS setup of a new client is not request time
-        self.t0 = time.monotonic()
         try:
-            async with asyncio.timeout(self.spec.timeouts.total):
-                await self.loop()
+            self.clients.for_spec(self.spec)  # TLS setup of a new client is not request time
+        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+            self.fail(Failure("tls", f"cannot use the CA bundle {self.spec.verify}: {exc}"))
+        else:
+            self.t0 = time.monotonic()
+        try:
+            if not self.errors:
+                async with asyncio.timeout(self.spec.timeouts.total):
+                    await self.loop()
         except asyncio.CancelledError:
             self.error("cancelled", "stopped")
             self.complete = False

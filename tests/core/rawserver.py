@@ -12,6 +12,7 @@ fails a test that leaves one running). Scripts that must "hang" wait on ``server
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -71,8 +72,10 @@ class Conn:
 class RawServer:
     """Serve ``script`` for every connection; ``requests`` collects the request heads."""
 
-    def __init__(self, script: Script, *, read_request: bool = True) -> None:
+    def __init__(self, script: Script, *, read_request: bool = True,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.script = script
+        self.tls = tls
         self.read_first = read_request
         self.stopping = threading.Event()
         self.requests: list[bytes] = []
@@ -116,6 +119,12 @@ class RawServer:
 
     def _serve(self, sock: socket.socket) -> None:
         sock.settimeout(10)
+        if self.tls is not None:
+            try:
+                sock = self.tls.wrap_socket(sock, server_side=True)
+            except (OSError, ssl.SSLError):  # the client refused our certificate
+                sock.close()
+                return
         conn = Conn(sock, self)
         try:
             if self.read_first:

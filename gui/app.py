@@ -123,7 +123,7 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
             controller = window.start(spec)
             if args.screenshot is not None:
                 await controller.wait()
-                return demos.save_screenshot(window, args.screenshot)
+                return await demos.save_screenshot(window, args.screenshot)
         await window.wait_closed()
         return 0
     finally:

@@ -14,10 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
-
 from gui.controller import StreamController
 from gui.main_window import MainWindow
+from gui.stream_tab import StreamTab
 from stream_core.spec import Mode
 
 TIMEOUT = 30.0
@@ -31,7 +30,7 @@ class Demo:
     mode: Mode | None = None
     until: str = "finished"  # "finished" | "events:N" | "progress:F"
     subtab: str = "Events"
-    select: int | None = None  # event row to select before the shot (negative: from the end)
+    select: int | str | None = None  # row to select (negative: from the end; "error": first bad)
     stop_after: bool = False
 
 
@@ -40,10 +39,11 @@ DEMOS: dict[str, Demo] = {
     "events": Demo("GET", "/events", "interval=0.05", Mode.SSE, until="events:30", select=-3,
                    stop_after=True),
     "tour": Demo("GET", "/sse/tour", "interval=0.02", Mode.SSE, subtab="Raw"),
-    "llm": Demo("POST", "/v1/chat/completions", "delay=0.01", Mode.SSE, select=2),
-    "ndjson": Demo("GET", "/ndjson", "interval=0.03&count=30&bad=true", Mode.NDJSON, select=4),
+    "llm": Demo("POST", "/v1/chat/completions", "delay=0.01", Mode.SSE, select=-4),
+    "ndjson": Demo("GET", "/ndjson", "interval=0.03&count=30&bad=true", Mode.NDJSON, select="error"),
     "download": Demo("GET", "/download", f"size={200 * 1024 * 1024}&rate={20 * 1024 * 1024}",
-                     Mode.DOWNLOAD, until="progress:0.3", subtab="Chunks", stop_after=True),
+                     Mode.DOWNLOAD, until="progress:0.3", subtab="Chunks", select=-1,
+                     stop_after=True),
     "fault": Demo("GET", "/faults/disconnect", "after=8&interval=0.05", Mode.SSE, select=-2),
 }
 NAMES = tuple(DEMOS)
@@ -87,10 +87,31 @@ def condition(demo: Demo, controller: StreamController) -> Callable[[], bool]:
     return lambda: controller.ended
 
 
-def save_screenshot(window: MainWindow, path: str) -> int:
+def select_demo_row(demo: Demo, tab: StreamTab) -> None:
+    """Select the row the demo wants in view (events, or chunks for downloads)."""
+    if demo.select is None:
+        return
+    if demo.subtab == "Chunks":
+        n = len(tab.controller.chunks)
+        if n and isinstance(demo.select, int):
+            tab.chunks.select_row(demo.select % n)
+        return
+    events = tab.controller.events
+    n = len(events)
+    if not n:
+        return
+    if demo.select == "error":
+        rows = [i for i in range(n) if getattr(events.row(i), "error", None)]
+        row = rows[0] if rows else n - 1
+    else:
+        row = int(demo.select) % n if int(demo.select) < 0 else min(int(demo.select), n - 1)
+    tab.events.select_row(row)
+
+
+async def save_screenshot(window: MainWindow, path: str) -> int:
     """Render the window into ``path`` (PNG); 0 on success, 1 when it could not be written."""
-    for _ in range(3):  # let pending layout and paint events land
-        QCoreApplication.processEvents()
+    for _ in range(5):  # yield to Qt so pending layout events land (never processEvents here)
+        await asyncio.sleep(0)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     ok = window.grab().save(path, "PNG")
     if not ok:
@@ -131,12 +152,9 @@ async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
     for i in range(tab.tabs.count()):
         if tab.tabs.tabText(i) == demo.subtab:
             tab.tabs.setCurrentIndex(i)
-    if demo.select is not None and len(controller.events):
-        row = demo.select if demo.select >= 0 else len(controller.events) + demo.select
-        row = max(0, min(row, len(controller.events) - 1))
-        tab.events.select_row(row)
+    select_demo_row(demo, tab)
     tab.refresh()
-    status = save_screenshot(window, screenshot) if screenshot else 0
+    status = await save_screenshot(window, screenshot) if screenshot else 0
     if demo.stop_after or screenshot:
         await controller.stop()
     if not screenshot:

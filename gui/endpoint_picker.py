@@ -74,8 +74,8 @@ class EndpointPicker(QWidget):
         self.tree.setHeaderLabels(["Method", "Path", "Summary"])
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
-        self.tree.setColumnWidth(0, 110)
-        self.tree.setColumnWidth(1, 170)
+        self.tree.setColumnWidth(0, 76)
+        self.tree.setColumnWidth(1, 180)
         self.tree.itemClicked.connect(self._item_clicked)
         self.tree.itemActivated.connect(self._item_clicked)
 

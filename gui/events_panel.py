@@ -59,7 +59,7 @@ class EventsPanel(QWidget):
         row.addWidget(self.filter_message)
         row.addWidget(self.follow)
 
-        self.table = make_table(self, {0: 60, 1: 100, 2: 90, 3: 110, 4: 60, 5: 80}, "eventsTable")
+        self.table = make_table(self, {0: 48, 1: 96, 2: 82, 3: 90, 4: 44, 5: 64}, "eventsTable")
         self.table.setModel(model)
         apply_widths(self.table)
         self.follower = TailFollower(self.table)
@@ -70,8 +70,8 @@ class EventsPanel(QWidget):
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([720, 420])
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([640, 330])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
@@ -145,8 +145,8 @@ class EventsPanel(QWidget):
         if isinstance(item, Event):
             chunks = (f"chunks {item.first_chunk}–{item.last_chunk}"
                       if item.first_chunk >= 0 else "")
-            caption = (f"<b>{kind}</b> #{item.seq}  id: {item.id or '—'}  "
-                       f"{len(item.data):,} chars  {chunks}")
+            caption = (f"<b>{kind}</b> #{item.seq} · id {item.id or '—'} · "
+                       f"{len(item.data):,} chars · {chunks}")
             self.detail.show_text(caption, item.data)
         elif isinstance(item, Record):
             caption = f"<b>record</b> #{item.seq}"

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.tabs.setTabsClosable(True)
         self.tabs.setMovable(True)
         self.tabs.setDocumentMode(True)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
         self.tabs.tabCloseRequested.connect(self.close_tab)
         self.placeholder = QLabel(
             "<h2>No stream yet</h2><p>Pick an endpoint on the left (or type a URL above),"
@@ -81,12 +82,12 @@ class MainWindow(QMainWindow):
         self.right.addWidget(self.editor)
         self.right.addWidget(self.tabs)
         self.right.setStretchFactor(1, 1)
-        self.right.setSizes([230, 640])
+        self.right.setSizes([170, 700])
         self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_split.addWidget(self.picker)
         self.main_split.addWidget(self.right)
         self.main_split.setStretchFactor(1, 1)
-        self.main_split.setSizes([400, 1000])
+        self.main_split.setSizes([380, 1020])
         self.setCentralWidget(self.main_split)
 
         self.server_label = QLabel(self)
@@ -188,6 +189,7 @@ class MainWindow(QMainWindow):
         controller.updated.connect(lambda: self._update_tab(tab))
         controller.stateChanged.connect(lambda _s: self._update_tab(tab))
         controller.start()
+        self.statusBar().showMessage(f"Sent {spec.method} {spec.url}", 5000)
         self.streamStarted.emit(controller)
         return controller
 

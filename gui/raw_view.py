@@ -2,7 +2,7 @@
 
 Only a bounded window is ever rendered (the head and tail kept by ``RawBuffer``), and the head
 is appended incrementally, complete lines only, so a body of hundreds of MiB stays fast.
-Framing marks: field names in colour, comments grey, ``␍`` for a CR line end, and each blank
+Framing marks: field names in colour, comments grey, ``\\r`` for a CR line end, and each blank
 line (an SSE dispatch point) shown as a ``⏎ dispatch`` marker.
 """
 
@@ -36,6 +36,7 @@ from gui.models import fmt_size
 from gui.raw_buffer import RawBuffer
 
 DISPATCH = "⏎ dispatch"
+CR_MARK = "\\r"  # drawn after a line that ended in CR (or CRLF)
 HEX_LIMIT = 256 * 1024
 SSE_FIELD = re.compile(r"^(data|event|id|retry)(?=:|$)")
 
@@ -74,8 +75,8 @@ class SseHighlighter(QSyntaxHighlighter):
         match = self.FIELD.match(text)
         if match.hasMatch():
             self.setFormat(0, match.capturedLength(), self._field)
-        if text.endswith("␍"):
-            self.setFormat(len(text) - 1, 1, self._cr)
+        if text.endswith(CR_MARK):
+            self.setFormat(len(text) - len(CR_MARK), len(CR_MARK), self._cr)
 
 
 def frame_lines(text: str, sse: bool) -> tuple[list[str], str]:
@@ -97,7 +98,7 @@ def frame_lines(text: str, sse: bool) -> tuple[list[str], str]:
             if sse and piece == "":
                 lines.append(DISPATCH)
             else:
-                lines.append(piece + ("␍" if has_cr else ""))
+                lines.append(piece + (CR_MARK if has_cr else ""))
     return lines, rest
 
 
@@ -152,7 +153,7 @@ class RawView(QWidget):
                                  else "the first 1 MiB") + ".")
         else:
             self.info.setText(f"{fmt_size(raw.total)} received."
-                              + ("  SSE framing: fields, comments, ␍ line ends, ⏎ dispatch"
+                              + ("  SSE framing: field names, comments, \\r = CR line end, ⏎ dispatch"
                                  " points." if self.sse and not self.hex.isChecked() else ""))
         if self.hex.isChecked():
             if force or self._mode != "hex" or final:

@@ -213,10 +213,10 @@ class StreamTab(QWidget):
 
     def title(self) -> str:
         c = self.controller
-        path = c.spec.url.split("://", 1)[-1]
-        path = path[path.find("/"):] if "/" in path else path
-        if len(path) > 28:
-            path = path[:27] + "…"
+        rest = c.spec.url.split("://", 1)[-1].split("?", 1)[0]
+        path = rest[rest.find("/"):] if "/" in rest else "/"
+        if len(path) > 32:
+            path = "…" + path[-31:]
         count = c.stats.events if c.stats.events or c.spec.mode != Mode.DOWNLOAD else None
         suffix = f" ({count:,})" if count is not None else f" ({fmt_size(c.stats.bytes)})"
         return f"{c.spec.method} {path}{suffix}"

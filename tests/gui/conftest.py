@@ -42,7 +42,10 @@ def aloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
             qapp.aboutToQuit.disconnect(loop._after_run_forever)
         except (RuntimeError, TypeError):
             pass
-        loop.stop()
+        # Not ``loop.stop()``: it calls ``QApplication.exit()``, and with no ``exec()`` running
+        # Qt keeps a quit-now flag that makes every later nested ``QEventLoop.exec()`` (pytest-qt's
+        # waits) return at once. Clear qasync's own running flag instead.
+        loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
         asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
         loop.close()

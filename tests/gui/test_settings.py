@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QByteArray, QSettings
 
 from gui.settings import HistoryEntry, RequestOptions, Settings
 
@@ -40,8 +40,12 @@ def test_round_trip(tmp_path: Path) -> None:
 
 def test_garbage_falls_back_to_defaults(tmp_path: Path) -> None:
     path = tmp_path / "bad.ini"
-    path.write_text("[request]\noptions=not json\n[history]\nrequests=[1, {\"url\": 2}]\n")
+    path.write_text("[request]\noptions=not json\n[history]\nrequests=garbage\n")
     s = Settings.from_path(str(path))
     assert s.options() == RequestOptions()
-    assert [h.url for h in s.history()] == ["2"]
+    assert s.history() == []
+    raw = QSettings(str(path), QSettings.Format.IniFormat)
+    raw.setValue("history/requests", '[1, {"url": "http://127.0.0.1:1/x"}]')
+    raw.sync()
+    assert [h.url for h in Settings(raw).history()] == ["http://127.0.0.1:1/x"]
     assert s.geometry() is None

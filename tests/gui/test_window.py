@@ -1,0 +1,267 @@
+"""The window against the real embedded server over real sockets, offscreen.
+
+Every wait is on a signal or a condition (``waitSignal`` / ``waitUntil``), never a sleep.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from typing import Any
+
+import httpx
+import httpx_sse
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from embedded_server.endpoints.sse_tour import TOUR_EVENTS
+from gui.controller import State, StreamController
+from gui.main_window import MainWindow
+from gui.stream_tab import StreamTab
+from stream_core.records import Event, Record
+from stream_core.spec import Mode
+
+# The offscreen platform plugin cannot pass size hints to a (non-existent) window manager and
+# says so when a top-level window gets a minimum size; nothing the app can change.
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
+
+
+def pick(window: MainWindow, method: str, path: str) -> None:
+    item = window.picker.find(method, path)
+    assert item is not None, f"{method} {path} not listed"
+    window.picker.choose(item)
+
+
+def send(window: MainWindow, qtbot: QtBot, url: str, mode: Mode = Mode.AUTO) -> StreamController:
+    window.editor.url.setText(url)
+    window.editor.set_mode(mode)
+    with qtbot.waitSignal(window.streamStarted, timeout=2000) as blocker:
+        window.send_action.trigger()
+    controller = blocker.args[0]
+    assert isinstance(controller, StreamController)
+    return controller
+
+
+def wait_ended(qtbot: QtBot, controller: StreamController, timeout: int = 15000) -> None:
+    if not controller.ended:
+        with qtbot.waitSignal(controller.finished, timeout=timeout):
+            pass
+    assert controller.ended
+
+
+def test_picker_fills_the_editor(window: MainWindow, demo_server: str) -> None:
+    groups = [window.picker.tree.topLevelItem(i).text(0)
+              for i in range(window.picker.tree.topLevelItemCount())]
+    assert {"seed", "sse", "llm", "ndjson", "downloads", "faults"} <= set(groups)
+    pick(window, "POST", "/v1/chat/completions")
+    editor = window.editor
+    assert editor.method.currentText() == "POST"
+    assert editor.url.text().startswith(demo_server + "/v1/chat/completions")
+    body = json.loads(editor.body.toPlainText())
+    assert body["stream"] is True
+    assert editor.mode_value() == Mode.SSE
+    assert editor.json_label.text().startswith("✔")
+    pick(window, "GET", "/download")
+    assert editor.method.currentText() == "GET"
+    assert editor.mode_value() == Mode.DOWNLOAD
+    assert "size=" in editor.url.text()
+
+
+def test_finite_sse_stream_matches_what_the_server_sent(
+        window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    url = f"{demo_server}/sse/tour?interval=0"
+    controller = send(window, qtbot, url, Mode.SSE)
+    wait_ended(qtbot, controller)
+    assert controller.state == State.DONE
+    # What the server documents it sends (WHATWG dispatch of its hand-written frames).
+    expected = list(TOUR_EVENTS)
+    model = controller.events
+    got = [(r.event, r.data, r.id) for r in (model.row(i) for i in range(len(model)))
+           if isinstance(r, Event)]
+    assert got == expected
+    assert controller.stats.events == len(expected)
+    # The table shows them: type, id and data preview columns.
+    last = len(model) - 1
+    assert model.index(last, model.COL_ID).data() == expected[-1][2]
+    assert model.index(last, model.COL_TYPE).data() == expected[-1][0]
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    assert tab.summary.values["state"].text() == "done"
+    assert tab.summary.values["status"].text() == "200 OK"
+    assert tab.summary.values["events"].text() == str(len(expected))
+    assert window.tabs.tabText(window.tabs.currentIndex()).endswith(f"({len(expected)})")
+    # Every chunk was recorded and the bytes add up.
+    assert sum(controller.chunks.row(i).size for i in range(len(controller.chunks))) \
+        == controller.stats.bytes == controller.raw.total
+
+
+def test_events_counted_and_filtered(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    controller = send(window, qtbot, f"{demo_server}/events?interval=0&count=25", Mode.SSE)
+    wait_ended(qtbot, controller)
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    ids = [controller.events.row(i).id for i in range(len(controller.events))]
+    assert ids == [str(n) for n in range(1, 26)]
+    for i in range(25):
+        assert json.loads(controller.events.row(i).data)["message"] == "Hello, world!"
+    # The same as an independent client (httpx-sse) reads from that endpoint.
+    with httpx.Client() as client, httpx_sse.connect_sse(
+            client, "GET", f"{demo_server}/events?interval=0&count=25") as source:
+        theirs = [(s.event, s.id) for s in source.iter_sse()]
+    ours = [(e.event, e.id) for e in (controller.events.row(i) for i in range(25))]
+    assert ours == theirs
+    panel = tab.events
+    panel.filter_text.setText("Hello")
+    assert panel.visible_rows() == 25
+    panel.filter_text.setText("no such text")
+    assert panel.visible_rows() == 0
+    panel.filter_text.clear()
+    panel.regex.setChecked(True)
+    panel.filter_text.setText(r"^message\n1[0-9]\n")  # ids 10..19 (kind, id, data per row)
+    assert panel.visible_rows() == 10
+    panel.filter_text.setText("([")
+    assert panel.filter_message.text().startswith("bad regex")
+    panel.filter_text.clear()
+    panel.kind.setCurrentIndex(panel.kind.findData("message"))
+    assert panel.visible_rows() == 25
+    assert panel.table.model() is panel.proxy
+    panel.kind.setCurrentIndex(0)
+    assert panel.table.model() is controller.events
+
+
+def test_selecting_an_event_highlights_its_chunks(
+        window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    controller = send(window, qtbot, f"{demo_server}/events?interval=0.01&count=5", Mode.SSE)
+    wait_ended(qtbot, controller)
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    tab.events.select_row(2)
+    event = controller.events.row(2)
+    first = controller.chunks.row_of_seq(event.first_chunk)
+    assert first >= 0
+    assert controller.chunks.highlighted(first)
+    assert "Hello, world!" in tab.events.detail.tree.topLevelItem(0).child(0).text(1)
+    tab.tabs.setCurrentWidget(tab.chunks)
+    tab.chunks.select_row(first)
+    assert controller.events.highlighted(2)
+    assert "Chunk #" in tab.chunks.caption.text()
+
+
+def test_ndjson_records(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    controller = send(window, qtbot, f"{demo_server}/ndjson?interval=0&count=12", Mode.NDJSON)
+    wait_ended(qtbot, controller)
+    rows = [controller.events.row(i) for i in range(len(controller.events))]
+    records = [r for r in rows if isinstance(r, Record)]
+    assert len(records) == 12
+    assert all(r.parsed for r in records)
+    assert controller.events.index(0, controller.events.COL_TYPE).data() == "record"
+
+
+def test_stop_mid_stream_keeps_rows(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    controller = send(window, qtbot, f"{demo_server}/events?interval=0.02", Mode.SSE)
+    qtbot.waitUntil(lambda: len(controller.events) >= 5, timeout=10000)
+    with qtbot.waitSignal(controller.finished, timeout=3000):
+        QTest.keyClick(window, Qt.Key.Key_Escape)
+    assert controller.state == State.STOPPED
+    kept = len(controller.events)
+    assert kept >= 5
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    assert tab.banner.isHidden()  # a stop is not an error
+    assert tab.summary.values["state"].text() == "stopped"
+
+
+def test_disconnect_fault_shows_banner_and_keeps_rows(
+        window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    controller = send(window, qtbot, f"{demo_server}/faults/disconnect?after=4&interval=0",
+                      Mode.SSE)
+    wait_ended(qtbot, controller)
+    assert controller.state == State.FAILED
+    events = [controller.events.row(i) for i in range(len(controller.events))]
+    assert [e.id for e in events if isinstance(e, Event)] == ["1", "2", "3", "4"]
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    assert tab.banner.isVisible()
+    assert "Failed (protocol)" in tab.banner.label.text()
+    assert tab.events.visible_rows() == 5  # 4 events and the error row
+
+
+def test_http_404_and_refused_port(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    controller = send(window, qtbot, f"{demo_server}/no/such/path", Mode.AUTO)
+    wait_ended(qtbot, controller)
+    assert controller.state == State.FAILED
+    assert controller.error is not None and controller.error.kind == "http"
+    assert controller.response is not None and controller.response.status == 404
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = send(window, qtbot, f"http://127.0.0.1:{port}/", Mode.SSE)
+    wait_ended(qtbot, controller)
+    assert controller.state == State.FAILED
+    assert controller.error is not None and controller.error.kind == "connect"
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    assert "Failed (connect)" in tab.banner.label.text()
+
+
+def test_two_tabs_stream_at_once(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    a = send(window, qtbot, f"{demo_server}/events?interval=0.02", Mode.SSE)
+    b = send(window, qtbot, f"{demo_server}/ndjson?interval=0.02", Mode.NDJSON)
+    assert window.tabs.count() == 2
+    qtbot.waitUntil(lambda: len(a.events) >= 5 and len(b.events) >= 5, timeout=10000)
+    assert a.running and b.running
+    assert a.state == State.STREAMING and b.state == State.STREAMING
+    window.close_tab(window.tabs.indexOf(window.current_tab()))
+    qtbot.waitUntil(lambda: not b.running, timeout=3000)
+    assert a.running
+    assert window.tabs.count() == 1
+
+
+def test_invalid_url_rejected_with_message(window: MainWindow, qtbot: QtBot) -> None:
+    for url, words in (("", "enter a URL"), ("example.com/x", "needs a scheme"),
+                       ("ftp://127.0.0.1/x", "only http")):
+        window.editor.url.setText(url)
+        with qtbot.waitSignal(window.editor.validationFailed, timeout=1000) as blocker:
+            window.send_action.trigger()
+        assert words in blocker.args[0]
+        assert window.editor.message.isVisible()
+        assert words in window.editor.message.text()
+    assert window.controllers == []
+
+
+def test_secret_headers_masked_and_history_persists(
+        window: MainWindow, qtbot: QtBot, demo_server: str, settings: Any) -> None:
+    editor = window.editor
+    editor.headers.set_headers([("Authorization", "Bearer sk-secret"), ("X-Api-Key", "abc123"),
+                                ("Accept", "text/event-stream")])
+    assert editor.headers.displayed_value(0) == "Bearer ••••••••"
+    assert editor.headers.displayed_value(1) == "••••••••"
+    assert editor.headers.displayed_value(2) == "text/event-stream"
+    editor.headers.show_secrets.setChecked(True)
+    assert editor.headers.displayed_value(0) == "Bearer sk-secret"
+    controller = send(window, qtbot, f"{demo_server}/events?interval=0&count=2", Mode.SSE)
+    wait_ended(qtbot, controller)
+    assert controller.spec.header("Authorization") == "Bearer sk-secret"
+    history = settings.history()
+    assert history[0].url == f"{demo_server}/events?interval=0&count=2"
+    assert window.picker.history.count() == len(history)
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    tab.tabs.setCurrentWidget(tab.headers)
+    html = tab.headers.browser.toPlainText()
+    assert "sk-secret" not in html and "Authorization" in html
+    assert "200 OK" in html
+
+
+def test_raw_view_shows_sse_framing(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    controller = send(window, qtbot, f"{demo_server}/sse/tour?interval=0", Mode.SSE)
+    wait_ended(qtbot, controller)
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    tab.tabs.setCurrentWidget(tab.raw)
+    text = tab.raw.text.toPlainText()
+    assert "⏎ dispatch" in text and "data:" in text and text.lstrip().startswith(":")
+    tab.raw.hex.setChecked(True)
+    assert tab.raw.text.toPlainText().startswith("00000000  ")

@@ -74,8 +74,8 @@ class EndpointPicker(QWidget):
         self.tree.setHeaderLabels(["Method", "Path", "Summary"])
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
-        self.tree.setColumnWidth(0, 76)
-        self.tree.setColumnWidth(1, 180)
+        self.tree.setColumnWidth(0, 92)
+        self.tree.setColumnWidth(1, 186)
         self.tree.itemClicked.connect(self._item_clicked)
         self.tree.itemActivated.connect(self._item_clicked)
 

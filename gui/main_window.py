@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self.main_split.addWidget(self.picker)
         self.main_split.addWidget(self.right)
         self.main_split.setStretchFactor(1, 1)
-        self.main_split.setSizes([380, 1020])
+        self.main_split.setSizes([410, 990])
         self.setCentralWidget(self.main_split)
 
         self.server_label = QLabel(self)

@@ -21,7 +21,6 @@ Why it is written the way it is:
 from __future__ import annotations
 
 import codecs
-from itertools import repeat
 
 from .records import Event, Retry
 
@@ -218,7 +217,7 @@ class SSEDecoder:
         Finishes the event pending at the start of ``lines`` through :meth:`_lines`; then, if
         every event up to the last blank line has the shape ``data: X`` or ``id: I\ndata: X``
         (checked with slicing, ``any`` and ``str.count``, no per-line Python code), builds
-        those events with one ``map`` over ``Event``. Returns the index of the first line not yet
+        those events in one comprehension. Returns the index of the first line not yet
         processed. The result is exactly what :meth:`_lines` would give.
         """
         try:
@@ -233,24 +232,24 @@ class SSEDecoder:
         body = lines[i:j]
         seq = self._seq
         if n % 2 == 0 and not any(body[1::2]):
-            datas = _strip_prefix(body[0::2], "data: ")
-            if datas is not None:
+            datas = body[0::2]
+            if _all_start_with(datas, "data: "):
                 id_buf = self._id_buf
-                k = len(datas)
-                out.extend(map(Event, range(seq, seq + k), repeat(t, k), repeat("message", k),
-                               datas, repeat(id_buf, k), repeat(cs, k), repeat(cs, k)))
-                self._seq = seq + k
+                out.extend([Event(k, t, "message", d[6:], id_buf, cs, cs)
+                            for k, d in enumerate(datas, seq)])
+                self._seq = seq + len(datas)
                 self._last_id = id_buf
                 return j
         if n % 3 == 0 and not any(body[2::3]):
-            ids = _strip_prefix(body[0::3], "id: ")
-            datas = _strip_prefix(body[1::3], "data: ")
-            if ids is not None and datas is not None and "\x00" not in "".join(ids):
-                k = len(datas)
-                out.extend(map(Event, range(seq, seq + k), repeat(t, k), repeat("message", k),
-                               datas, ids, repeat(cs, k), repeat(cs, k)))
-                self._seq = seq + k
-                self._id_buf = self._last_id = ids[-1]
+            ids = body[0::3]
+            datas = body[1::3]
+            if (_all_start_with(ids, "id: ") and _all_start_with(datas, "data: ")
+                    and "\x00" not in "".join(ids)):
+                out.extend([Event(k, t, "message", d[6:], x[4:], cs, cs)
+                            for k, x, d in zip(range(seq, seq + len(ids)), ids, datas,
+                                               strict=True)])
+                self._seq = seq + len(ids)
+                self._id_buf = self._last_id = ids[-1][4:]
                 return j
         return i
 
@@ -313,19 +312,13 @@ class SSEDecoder:
         # A non-blank last line belongs to an event still pending: remember where it began.
         self._ev_first = (carry if carry >= 0 else cs) if lines[-1] else -1
 
-def _strip_prefix(items: list[str], prefix: str) -> list[str] | None:
-    """``items`` without ``prefix`` if every one starts with it, else None; C-level work only.
+def _all_start_with(items: list[str], prefix: str) -> bool:
+    """Whether every item starts with ``prefix``, checked by C code only.
 
     The items hold no LF, so in ``LF + LF.join(items)`` the text ``LF + prefix`` can only
-    occur at the start of an item: counting it checks them all at once.
+    occur at the start of an item: one count checks them all.
     """
-    marker = "\n" + prefix
-    joined = "\n" + "\n".join(items)
-    if joined.count(marker) != len(items):
-        return None
-    values = joined.replace(marker, "\n").split("\n")
-    del values[0]
-    return values
+    return ("\n" + "\n".join(items)).count("\n" + prefix) == len(items)
 
 
 def _retry_ms(digits: str) -> int:

@@ -225,10 +225,25 @@ def test_bulk_fast_paths_match_reference(newline: bytes) -> None:
         check(split_at(stream, [rnd.randrange(len(stream)) for _ in range(rnd.randrange(1, 30))]))
 
 
-def test_bulk_data_only_shape_matches_reference() -> None:
-    stream = b"".join(b"data: %d\n\n" % i for i in range(300)) + b"data: tail"
+@pytest.mark.parametrize("event", [
+    b"data: %d\n\n",
+    b"id: %d\ndata: x\n\n",
+    b"data: %d\ndata: b\ndata: c\n\n",  # even lines all "data: ", odd ones not blank
+    b"id: %d\ndata: x\ndata: y\n\n",
+    b"data: %d\nid: 1\n\n",
+    b"id: %d\nevent: e\n\n",
+    b"id: %d\ndata: x\n: c\nid: 9\ndata: y\n\n",  # id/data where expected, a comment not blank
+])
+def test_bulk_shapes_and_near_misses_match_reference(event: bytes) -> None:
+    stream = b"".join(event % i for i in range(300)) + b"data: tail"
     for size in (1000, 1001, 65536):
         check(split_at(stream, list(range(size, len(stream), size))))
+
+
+def test_bulk_id_with_nul_is_ignored() -> None:
+    events = [b"id: %d\ndata: x\n\n" % i for i in range(300)]
+    events[150] = b"id: a\x00b\ndata: x\n\n"
+    check([b"".join(events)])
 
 
 def _time_long_line(total: int) -> float:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QMessageLogContext, QSettings, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QWidget
 
 from gui import resources
@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(resources.icon(resources.APP_ICON))
     app.setStyleSheet(resources.stylesheet())
     app.setQuitOnLastWindowClosed(False)
+    _quiet_offscreen_noise()
 
     with tempfile.TemporaryDirectory(prefix="stream-inspector-") as tmp:
         if args.settings:
@@ -147,3 +148,25 @@ def _install_sigint(window: QWidget) -> Any:
     timer.timeout.connect(lambda: None)
     timer.start(250)
     return previous
+
+
+_NOISE = ("This plugin does not support propagateSizeHints()",)
+
+
+def _quiet_offscreen_noise() -> None:
+    """Drop the offscreen plugin's harmless size-hint complaint; pass everything else on.
+
+    Demos and screenshots run offscreen, where no window manager exists to receive size
+    hints; the warning says nothing about the app and buries real messages.
+    """
+    previous = None
+
+    def handler(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+        if message in _NOISE:
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            sys.stderr.write(message + "\n")
+
+    previous = qInstallMessageHandler(handler)

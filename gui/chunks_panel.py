@@ -32,7 +32,7 @@ class ChunksPanel(QWidget):
     def __init__(self, model: ChunksModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.table = make_table(self, {0: 48, 1: 96, 2: 82, 3: 96, 4: 64}, "chunksTable")
+        self.table = make_table(self, {0: 56, 1: 96, 2: 82, 3: 96, 4: 64}, "chunksTable")
         self.table.setModel(model)
         apply_widths(self.table)
         self.follower = TailFollower(self.table)
@@ -53,7 +53,7 @@ class ChunksPanel(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(right)
-        self.splitter.setSizes([600, 370])
+        self.splitter.setSizes([430, 560])
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Each row is one network read, as httpx handed it over.", self), 1)

@@ -59,7 +59,7 @@ class EventsPanel(QWidget):
         row.addWidget(self.filter_message)
         row.addWidget(self.follow)
 
-        self.table = make_table(self, {0: 48, 1: 96, 2: 82, 3: 90, 4: 44, 5: 64}, "eventsTable")
+        self.table = make_table(self, {0: 56, 1: 96, 2: 82, 3: 90, 4: 56, 5: 64}, "eventsTable")
         self.table.setModel(model)
         apply_widths(self.table)
         self.follower = TailFollower(self.table)

@@ -104,6 +104,9 @@ class MainWindow(QMainWindow):
         self.editor.validationFailed.connect(
             lambda msg: self.statusBar().showMessage(f"Not sent: {msg}", 8000))
         self._restore()
+        if server_url is None:
+            self.picker.status.setText("No demo server (--no-server): enter the URL of any"
+                                       " OpenAPI document above and press Load.")
 
     # -- setup -------------------------------------------------------------------------------
     def _build_actions(self) -> None:

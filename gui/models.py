@@ -160,8 +160,11 @@ class EventsModel(_BaseModel):
 
     @staticmethod
     def kind(item: EventRow) -> str:
+        """The Type column: SSE event name, or what a line was (json / not json / line)."""
         if isinstance(item, Event):
             return item.event or "message"
+        if isinstance(item, Record):
+            return "json" if item.parsed else "not json" if item.error else "line"
         return item.type
 
     @staticmethod

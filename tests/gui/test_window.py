@@ -20,7 +20,7 @@ from embedded_server.endpoints.sse_tour import TOUR_EVENTS
 from gui.controller import State, StreamController
 from gui.main_window import MainWindow
 from gui.stream_tab import StreamTab
-from stream_core.records import Event, Record
+from stream_core.records import Event, Reconnect, Record
 from stream_core.spec import Mode
 
 # The offscreen platform plugin cannot pass size hints to a (non-existent) window manager and
@@ -156,7 +156,7 @@ def test_ndjson_records(window: MainWindow, qtbot: QtBot, demo_server: str) -> N
     records = [r for r in rows if isinstance(r, Record)]
     assert len(records) == 12
     assert all(r.parsed for r in records)
-    assert controller.events.index(0, controller.events.COL_TYPE).data() == "record"
+    assert controller.events.index(0, controller.events.COL_TYPE).data() == "json"
 
 
 def test_stop_mid_stream_keeps_rows(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
@@ -265,3 +265,42 @@ def test_raw_view_shows_sse_framing(window: MainWindow, qtbot: QtBot, demo_serve
     assert "⏎ dispatch" in text and "data:" in text and text.lstrip().startswith(":")
     tab.raw.hex.setChecked(True)
     assert tab.raw.text.toPlainText().startswith("00000000  ")
+
+
+def test_reconnect_rows_and_state(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    window.editor.reconnect.setChecked(True)
+    controller = send(window, qtbot,
+                      f"{demo_server}/faults/resume?drop_every=3&count=7&interval=0", Mode.SSE)
+    states: list[str] = []
+    controller.stateChanged.connect(states.append)
+    wait_ended(qtbot, controller, timeout=30000)
+    rows = [controller.events.row(i) for i in range(len(controller.events))]
+    ids = [r.id for r in rows if isinstance(r, Event)]
+    assert ids == [str(n) for n in range(1, 8)]  # resumed from Last-Event-ID: none lost
+    reconnects = [r for r in rows if isinstance(r, Reconnect)]
+    assert reconnects and reconnects[0].last_event_id == "3"
+    assert controller.events.index(rows.index(reconnects[0]), 3).data() == "reconnect"
+    assert "reconnecting" in states
+    assert len(controller.requests) == len(reconnects) + 1
+
+
+def test_picker_loads_by_url_and_reports_failures(
+        window: MainWindow, qtbot: QtBot, arun: Any, demo_server: str) -> None:
+    picker = window.picker
+    with qtbot.waitSignal(picker.loadFailed, timeout=5000) as blocker:
+        picker.source.setText(f"{demo_server}/no-such-openapi.json")
+        picker.load_button.click()
+    assert "404" in blocker.args[0]
+    assert picker.tree.topLevelItemCount() > 0  # the previous list stays
+    assert arun(picker.load(demo_server))  # a base URL is completed with /openapi.json
+    assert picker.source.text() == demo_server + "/openapi.json"
+    assert not arun(picker.load("not a url"))
+
+
+def test_close_saves_geometry_and_options(window: MainWindow, settings: Any) -> None:
+    window.editor.read_timeout.setValue(77.0)
+    window.resize(1200, 800)
+    window.close()
+    assert settings.geometry() is not None
+    assert settings.splitter("main") is not None
+    assert settings.options().read_timeout == 77.0

@@ -3,7 +3,7 @@
 Run as ``python -m benchmarks.parse`` (or ``python benchmarks/parse.py``). Builds one in-memory
 stream per shape (LF and CRLF line ends), cuts it into 64 KiB reads, and times both decoders
 alternately (A/B/A/B...) so that drift in the machine hits both alike; prints medians and the
-events/s ratio. Times are CPU time of this process (``time.process_time``; the wall-clock
+events/s ratio on stderr. Times are CPU time of this process (``time.process_time``; the wall-clock
 medians are reported too): the decoders do no I/O, and CPU time is far less disturbed when
 other work shares the machine. ``main()`` returns the figures as a dict.
 
@@ -132,6 +132,11 @@ def bench_shape(data: bytes, repeats: int = REPEATS) -> dict[str, Any]:
     return out
 
 
+def say(line: str) -> None:
+    """Human-readable lines go to stderr: stdout is kept for a JSON result."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def main(n_events: int = EVENTS, repeats: int = REPEATS) -> dict[str, Any]:
     shapes = {
         "lf id+data": build_stream(n_events, "\n", with_id=True),
@@ -142,13 +147,13 @@ def main(n_events: int = EVENTS, repeats: int = REPEATS) -> dict[str, Any]:
     for name, data in shapes.items():
         r = bench_shape(data, repeats)
         results[name] = r
-        print(f"{name:14s} {r['events']} events, {r['bytes'] / 2**20:.1f} MiB, "
+        say(f"{name:14s} {r['events']} events, {r['bytes'] / 2**20:.1f} MiB, "
               f"{r['chunks']} reads of 64 KiB, median of {repeats} (CPU time; wall in brackets):")
         for k in ("ours", "httpx_sse_decoder", "httpx_sse_eventsource"):
-            print(f"  {k:22s} {r[k]['median_s'] * 1e3:8.1f} ms "
+            say(f"  {k:22s} {r[k]['median_s'] * 1e3:8.1f} ms "
                   f"[{r[k]['median_wall_s'] * 1e3:6.1f}]  "
                   f"{r[k]['events_per_s'] / 1e3:8.0f} k events/s  {r[k]['mib_per_s']:6.1f} MiB/s")
-        print(f"  ratio ours / httpx-sse decoder: {r['ratio_vs_decoder']:.2f}x, "
+        say(f"  ratio ours / httpx-sse decoder: {r['ratio_vs_decoder']:.2f}x, "
               f"/ EventSource: {r['ratio_vs_eventsource']:.2f}x")
     return results
 

@@ -151,7 +151,7 @@ class EventsPanel(QWidget):
         elif isinstance(item, Record):
             caption = f"<b>record</b> #{item.seq}"
             if item.error:
-                caption += f"  <span style='color:#c53030'>not JSON: {item.error}</span>"
+                caption += f"  <span style='color:#c53030'>{item.error}</span>"
             if item.parsed:
                 self.detail.show_value(caption, item.value)
             else:

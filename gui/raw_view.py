@@ -36,6 +36,7 @@ from gui.models import fmt_size
 from gui.raw_buffer import RawBuffer
 
 DISPATCH = "⏎ dispatch"
+NO_DISPATCH = "⏎ blank line, no data: nothing dispatched"
 CR_MARK = "\\r"  # drawn after a line that ended in CR (or CRLF)
 HEX_LIMIT = 256 * 1024
 SSE_FIELD = re.compile(r"^(data|event|id|retry)(?=:|$)")
@@ -66,8 +67,11 @@ class SseHighlighter(QSyntaxHighlighter):
     def highlightBlock(self, text: str) -> None:
         if not self.enabled:
             return
-        if text == DISPATCH:
+        if text.startswith(DISPATCH):
             self.setFormat(0, len(text), self._dispatch)
+            return
+        if text.startswith(NO_DISPATCH):
+            self.setFormat(0, len(text), self._comment)
             return
         if text.startswith(":"):
             self.setFormat(0, len(text), self._comment)
@@ -79,27 +83,46 @@ class SseHighlighter(QSyntaxHighlighter):
             self.setFormat(len(text) - len(CR_MARK), len(CR_MARK), self._cr)
 
 
-def frame_lines(text: str, sse: bool) -> tuple[list[str], str]:
-    """Split decoded body text into display lines; returns (lines, unfinished rest)."""
-    lines: list[str] = []
-    parts = text.split("\n")
-    rest = parts.pop()
-    if rest.endswith("\r"):
-        pass  # a CR may be followed by LF in the next read: keep it pending
-    elif "\r" in rest:
-        *done, rest = rest.split("\r")
-        parts.extend(d + "\r" for d in done)
-    for part in parts:
-        cr = part.endswith("\r")
-        line = part[:-1] if cr else part
-        pieces = line.split("\r")  # lone CRs inside are line ends too
-        for j, piece in enumerate(pieces):
-            has_cr = cr or j < len(pieces) - 1
-            if sse and piece == "":
-                lines.append(DISPATCH)
-            else:
-                lines.append(piece + (CR_MARK if has_cr else ""))
-    return lines, rest
+class Framer:
+    """Splits decoded body text into display lines, marking SSE blank lines.
+
+    A blank line dispatches an event only when a ``data`` field came since the previous
+    blank line; otherwise (after a comment or ``retry:`` alone) nothing is dispatched, and
+    the marker says so. ``rest`` holds an unfinished last line until more text arrives.
+    """
+
+    def __init__(self, sse: bool) -> None:
+        self.sse = sse
+        self.rest = ""
+        self._has_data = False
+
+    def feed(self, text: str, final: bool = False) -> list[str]:
+        text = self.rest + text
+        parts = text.split("\n")
+        self.rest = parts.pop()
+        if not self.rest.endswith("\r") and "\r" in self.rest:
+            # lone CRs end lines too; a trailing CR may still meet its LF in the next read
+            *done, self.rest = self.rest.split("\r")
+            parts.extend(d + "\r" for d in done)
+        if final and self.rest:
+            parts.append(self.rest)
+            self.rest = ""
+        lines: list[str] = []
+        for part in parts:
+            cr = part.endswith("\r")
+            pieces = (part[:-1] if cr else part).split("\r")
+            for j, piece in enumerate(pieces):
+                lines.append(self._line(piece, cr or j < len(pieces) - 1))
+        return lines
+
+    def _line(self, line: str, cr: bool) -> str:
+        if self.sse and line == "":
+            marker = DISPATCH if self._has_data else NO_DISPATCH
+            self._has_data = False
+            return marker + (CR_MARK if cr else "")
+        if self.sse and (line == "data" or line.startswith("data:")):
+            self._has_data = True
+        return line + (CR_MARK if cr else "")
 
 
 class RawView(QWidget):
@@ -111,7 +134,7 @@ class RawView(QWidget):
         self.sse = False
         self._rendered = 0  # head bytes already appended
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        self._pending = ""
+        self._framer = Framer(False)
         self._mode = ""  # what the text widget holds: "text" | "hex" | "tail"
         self.hex = QCheckBox("Hex", self)
         self.hex.toggled.connect(lambda _on: self.refresh(force=True))
@@ -163,21 +186,17 @@ class RawView(QWidget):
             return
         if self.show_tail.isChecked() and beyond:
             if force or self._mode != "tail" or final:
-                lines, rest = frame_lines(raw.tail().decode("utf-8", "replace"), self.sse)
-                self._set("tail", "\n".join(lines + ([rest] if rest else [])))
+                lines = Framer(self.sse).feed(raw.tail().decode("utf-8", "replace"), final=True)
+                self._set("tail", "\n".join(lines))
             return
         if force or self._mode != "text":
             self._set("text", "")
             self._rendered = 0
             self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-            self._pending = ""
+            self._framer = Framer(self.sse)
         new = bytes(raw.head[self._rendered:])
         self._rendered = len(raw.head)
-        text = self._pending + self._decoder.decode(new, final=final)
-        lines, self._pending = frame_lines(text, self.sse)
-        if final and self._pending:
-            lines.append(self._pending)
-            self._pending = ""
+        lines = self._framer.feed(self._decoder.decode(new, final=final), final=final)
         if lines:
             cursor = QTextCursor(self.text.document())
             cursor.movePosition(QTextCursor.MoveOperation.End)

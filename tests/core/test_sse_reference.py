@@ -267,3 +267,17 @@ def test_linear_time_on_one_long_line() -> None:
     small = _time_long_line(2 * 2**20)
     large = _time_long_line(20 * 2**20)
     assert large < 30 * small, (small, large)
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_bulk_events_equal_general_path_events(newline: bytes) -> None:
+    """Whole Event objects (type, defaults included) from the bulk path equal those of the
+    per-line path: same read label for both, the general path forced by one line per feed."""
+    stream = _bulk_stream(200, newline)
+    whole = SSEDecoder().feed(stream, 0.0, 0)
+    per_line = SSEDecoder()
+    split: list[Event | Retry] = []
+    for line in stream.splitlines(keepends=True):
+        split += per_line.feed(line, 0.0, 0)
+    assert len(whole) > 200 and whole == split
+    assert all(type(e) is Event for e in whole)

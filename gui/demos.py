@@ -38,7 +38,7 @@ DEMOS: dict[str, Demo] = {
     "logs": Demo("GET", "/logs_stream", "interval=0.05&count=40", Mode.LINES, select=-1),
     "events": Demo("GET", "/events", "interval=0.05", Mode.SSE, until="events:30", select=-3,
                    stop_after=True),
-    "tour": Demo("GET", "/sse/tour", "interval=0.02", Mode.SSE, subtab="Raw"),
+    "tour": Demo("GET", "/sse/tour", "interval=0", Mode.SSE, subtab="Raw"),
     "llm": Demo("POST", "/v1/chat/completions", "delay=0.01", Mode.SSE, select=-4),
     "ndjson": Demo("GET", "/ndjson", "interval=0.03&count=30&bad=true", Mode.NDJSON, select="error"),
     "download": Demo("GET", "/download", f"size={200 * 1024 * 1024}&rate={20 * 1024 * 1024}",

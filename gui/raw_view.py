@@ -36,7 +36,7 @@ from gui.models import fmt_size
 from gui.raw_buffer import RawBuffer
 
 DISPATCH = "⏎ dispatch"
-NO_DISPATCH = "⏎ blank line, no data: nothing dispatched"
+NO_DISPATCH = "⏎ blank line: no data, nothing to dispatch"
 CR_MARK = "\\r"  # drawn after a line that ended in CR (or CRLF)
 HEX_LIMIT = 256 * 1024
 SSE_FIELD = re.compile(r"^(data|event|id|retry)(?=:|$)")

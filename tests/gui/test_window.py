@@ -304,3 +304,24 @@ def test_close_saves_geometry_and_options(window: MainWindow, settings: Any) -> 
     assert settings.geometry() is not None
     assert settings.splitter("main") is not None
     assert settings.options().read_timeout == 77.0
+
+
+def test_flood_loses_nothing_and_stop_reacts(
+        window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    n = 50_000
+    controller = send(window, qtbot, f"{demo_server}/flood/sse?count={n}&size=32", Mode.SSE)
+    wait_ended(qtbot, controller, timeout=60000)
+    assert controller.state == State.DONE
+    model = controller.events
+    assert len(model) == n
+    assert [model.row(i).seq for i in (0, n // 2, n - 1)] == [0, n // 2, n - 1]
+    # An endless-sized flood: Stop must end it promptly, keeping every row that arrived.
+    controller = send(window, qtbot, f"{demo_server}/flood/sse?count=1000000&size=32",
+                      Mode.SSE)
+    qtbot.waitUntil(lambda: len(controller.events) >= 10_000, timeout=30000)
+    with qtbot.waitSignal(controller.finished, timeout=2000):
+        window.stop_action.trigger()
+    assert controller.state == State.STOPPED
+    kept = len(controller.events)
+    assert model is not controller.events and kept >= 10_000
+    assert controller.events.row(kept - 1).seq == kept - 1  # contiguous: none dropped

@@ -118,7 +118,6 @@ class StreamController(QObject):
         self._queue: list[AnyRecord] = []
         self._task: asyncio.Task[Any] | None = None
         self._last_update = 0.0
-        self._dirty = False
         self._timer = QTimer(self)
         self._timer.setInterval(DRAIN_MS)
         self._timer.timeout.connect(self.drain)
@@ -234,7 +233,6 @@ class StreamController(QObject):
             elif isinstance(rec, End):
                 self.end = rec
         self._flush(chunks, rows)
-        self._dirty = True
         self._emit_update()
 
     def _flush(self, chunks: list[Chunk], rows: list[Any]) -> None:
@@ -250,7 +248,6 @@ class StreamController(QObject):
         if force or now - self._last_update >= UPDATE_MS / 1000:
             self._last_update = now
             self.stats.sample(now)
-            self._dirty = False
             self.updated.emit()
 
     def _set_state(self, state: State) -> None:

@@ -26,7 +26,7 @@ MAX_HEX = 64 * 1024
 
 
 def scalar_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)[1:-1]
+    return json.dumps(value, ensure_ascii=False)
 
 
 def fill_json_tree(tree: QTreeWidget, value: Any, max_nodes: int = MAX_NODES) -> int:
@@ -55,6 +55,8 @@ def fill_json_tree(tree: QTreeWidget, value: Any, max_nodes: int = MAX_NODES) ->
             item.setExpanded(True)
 
     add(tree, "(root)", value, 0)
+    if count <= 200:
+        tree.expandAll()
     if count >= max_nodes:
         QTreeWidgetItem(tree, ["…", f"only the first {max_nodes} nodes are shown", ""])
     return count

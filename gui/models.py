@@ -60,6 +60,39 @@ def preview(text: str) -> str:
     return text.replace("\r", "␍").replace("\n", "↵")
 
 
+def llm_delta(text: str) -> str | None:
+    """The text piece of an LLM streaming chunk (OpenAI or Anthropic style), else None.
+
+    Why: in a chat stream every row starts with the same ``{"id":"chatcmpl-...`` prefix; the
+    piece of text each event adds is what a developer scans for.
+    """
+    if not text.startswith("{") or ('"delta"' not in text):
+        return None
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    delta: Any = None
+    choices = obj.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        delta = choices[0].get("delta")
+    elif isinstance(obj.get("delta"), dict):
+        delta = obj["delta"]
+    if not isinstance(delta, dict):
+        return None
+    for key in ("content", "text", "partial_json"):
+        if isinstance(delta.get(key), str):
+            return delta[key]
+    calls = delta.get("tool_calls")
+    if isinstance(calls, list) and calls and isinstance(calls[0], dict):
+        fn = calls[0].get("function") or {}
+        if isinstance(fn, dict):
+            return f"{fn.get('name') or ''}{fn.get('arguments') or ''}"
+    return None
+
+
 def bytes_preview(data: bytes) -> str:
     return "".join(chr(b) if 32 <= b < 127 else "·" for b in data[:PREVIEW_CHARS])
 
@@ -240,6 +273,10 @@ class EventsModel(_BaseModel):
             if isinstance(item, Record):
                 return fmt_size(len(item.text.encode("utf-8", "surrogatepass")))
             return ""
+        if isinstance(item, Event):
+            piece = llm_delta(item.data)
+            if piece is not None:
+                return preview(f"Δ {json.dumps(piece, ensure_ascii=False)}   {item.data}")
         return preview(self.text(item))
 
 

@@ -103,3 +103,11 @@ def test_correlation_rows_for_chunk() -> None:
     chunks.set_highlight(1, 2)
     assert chunks.index(2, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
     assert chunks.index(3, 0).data(Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_llm_delta_preview() -> None:
+    model = EventsModel()
+    chunk = '{"id":"c1","choices":[{"index":0,"delta":{"content":" world"}}]}'
+    model.append_batch([Event(0, 0.0, "", chunk, ""), Event(1, 0.1, "", "[DONE]", "")])
+    assert model.index(0, model.COL_DATA).data().startswith('Δ " world"')
+    assert model.index(1, model.COL_DATA).data() == "[DONE]"

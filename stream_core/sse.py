@@ -224,20 +224,21 @@ class SSEDecoder:
             i = lines.index("") + 1
         except ValueError:
             return 0
-        j = len(lines) - lines[::-1].index("")
+        j = len(lines)
+        while lines[j - 1]:  # back to the last blank line: a few lines at most, usually
+            j -= 1
         n = j - i
         if n < _BULK_MIN_LINES:
             return 0
         self._lines(lines[:i], out, t, cs)
-        body = lines[i:j]
         seq = self._seq
         # ``new`` + ``init`` is ``Event(...)`` without the C-level type call, which costs more
         # than the Python-level __init__ call CPython 3.11 inlines (about 25% of this loop).
         new = object.__new__
         init = Event.__init__
         append = out.append
-        if n % 2 == 0 and not any(body[1::2]):
-            datas = body[0::2]
+        if n % 2 == 0 and not any(lines[i + 1:j:2]):
+            datas = lines[i:j:2]
             if _all_start_with(datas, "data: "):
                 id_buf = self._id_buf
                 for k, d in enumerate(datas, seq):
@@ -247,9 +248,9 @@ class SSEDecoder:
                 self._seq = seq + len(datas)
                 self._last_id = id_buf
                 return j
-        if n % 3 == 0 and not any(body[2::3]):
-            ids = body[0::3]
-            datas = body[1::3]
+        if n % 3 == 0 and not any(lines[i + 2:j:3]):
+            ids = lines[i:j:3]
+            datas = lines[i + 1:j:3]
             if (_all_start_with(ids, "id: ") and _all_start_with(datas, "data: ")
                     and "\x00" not in "".join(ids)):
                 for k, x, d in zip(range(seq, seq + len(ids)), ids, datas, strict=True):

@@ -281,3 +281,15 @@ def test_bulk_events_equal_general_path_events(newline: bytes) -> None:
         split += per_line.feed(line, 0.0, 0)
     assert len(whole) > 200 and whole == split
     assert all(type(e) is Event for e in whole)
+
+
+@pytest.mark.parametrize("event", [b"data: %d\n\n", b"id: %d\ndata: x\n\n"])
+def test_bulk_single_irregular_event_anywhere(event: bytes) -> None:
+    """One blank line replaced by a comment (same line count) at each place in a run: the
+    bulk checks must look at every position, the first and last included."""
+    n = 60
+    for k in [*range(8), n // 2, n - 2, n - 1]:
+        events = [event % i for i in range(n)]
+        events[k] = events[k][:-1] + b":c\n"
+        check([b"".join(events)])
+        check([b"".join(events) + b"data: pending"])

@@ -10,11 +10,13 @@ Teardown fails a test that leaves an asyncio task running.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
 import qasync
+import shiboken6
 from pytestqt.qtbot import QtBot
 
 from gui.main_window import MainWindow
@@ -79,8 +81,12 @@ def window(qtbot: QtBot, arun: Runner[Any], settings: Settings, clients: Clients
            demo_server: str, tmp_path: Any) -> Iterator[MainWindow]:
     """The main window with the demo server's endpoints loaded."""
     win = MainWindow(settings, clients, demo_server, download_dir=str(tmp_path))
-    qtbot.addWidget(win)
     win.show()
     assert arun(win.picker.load(demo_server + "/openapi.json"))
     yield win
     arun(win.shutdown())
+    # Delete the window (and its controllers' timers) here, on the GUI thread: left to the
+    # garbage collector it could be destroyed in whatever thread collects next (the server's).
+    win.close()
+    shiboken6.delete(win)
+    gc.collect()

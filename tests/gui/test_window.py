@@ -325,3 +325,23 @@ def test_flood_loses_nothing_and_stop_reacts(
     kept = len(controller.events)
     assert model is not controller.events and kept >= 10_000
     assert controller.events.row(kept - 1).seq == kept - 1  # contiguous: none dropped
+
+
+def test_follow_tail_pauses_when_scrolled_up(
+        window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    controller = send(window, qtbot, f"{demo_server}/events?interval=0.005", Mode.SSE)
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    bar = tab.events.table.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 5, timeout=10000)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum(), timeout=2000)  # following
+    assert tab.events.follow.isChecked()
+    bar.setValue(0)  # the user scrolls up to read
+    assert not tab.events.follow.isChecked()
+    rows = len(controller.events)
+    qtbot.waitUntil(lambda: len(controller.events) > rows + 10, timeout=10000)
+    assert bar.value() == 0  # the view stayed where the user put it
+    tab.events.follow.setChecked(True)  # resume
+    assert bar.value() == bar.maximum()
+    with qtbot.waitSignal(controller.finished, timeout=3000):
+        window.stop_action.trigger()

@@ -10,8 +10,8 @@ Why it is written the way it is:
   multi-byte character split across reads decodes right and invalid bytes become U+FFFD exactly
   as the standard's "UTF-8 decode" does. The leading BOM is handled on bytes before that, even
   when the first read holds only part of it.
-* Line ends are normalised per chunk with ``str.replace`` (C speed) and split with
-  ``str.split``; a CR ending one chunk ends the line at once (nothing is held back) and an LF
+* Line ends are normalised per chunk with ``str.replace`` (C speed; a chunk with CRLF only is
+  split on CRLF directly) and split with ``str.split``; a CR ending one chunk ends the line at once (nothing is held back) and an LF
   starting the next chunk is then skipped, so CRLF split across reads is one line end.
 * A partial line is kept as a list of pieces joined once when its end arrives: a single line of
   tens of MiB in 64 KiB reads costs O(n), never a rescan of a growing buffer.
@@ -48,7 +48,8 @@ class SSEDecoder:
     read that completed it. ``Event.first_chunk`` is the ``chunk_seq`` of the read holding the
     first byte of the first non-empty line after the previous blank line (a comment or an
     unknown field counts as such a line: it is what the wire carried for this event), and
-    ``Event.last_chunk`` the read holding the end of the dispatching blank line.
+    ``Event.last_chunk`` the read holding the line end of the dispatching blank line (its CR,
+    for a CRLF split across reads: the event is dispatched at the CR, nothing is held back).
 
     ``last_event_id`` is the event source's *last event ID string*: it takes the value of the
     ID buffer at each blank line (dispatch or not), as the standard says, so an ``id:`` inside
@@ -56,10 +57,10 @@ class SSEDecoder:
     must carry. The buffer itself is ``last_event_id_buffer``.
 
     Diagnostics (cheap, for "why is this buffered / what is odd here"): ``saw_bom``,
-    ``line_endings`` (approximate counts per kind, counted per read: a CRLF split across reads
-    counts as one CR and one LF), ``unknown_fields`` (at most 32 names, each cut to 64
-    characters), ``invalid_retry``, ``invalid_utf8`` and, after :meth:`close`,
-    ``dropped_unfinished``.
+    ``line_endings`` (counts of ``lf``/``crlf``/``cr`` line ends, taken per read with
+    ``str.count``; a CRLF split across reads is counted once, as ``crlf``),
+    ``unknown_fields`` (at most 32 names, each cut to 64 characters), ``invalid_retry``,
+    ``invalid_utf8`` and, after :meth:`close`, ``dropped_unfinished``.
     """
 
     __slots__ = (

@@ -64,7 +64,7 @@ class SSEDecoder:
     """
 
     __slots__ = (
-        "_decoder", "_head", "_head_chunk", "_skip_lf", "_parts", "_data", "_etype",
+        "_decoder", "_pending", "_head", "_head_chunk", "_skip_lf", "_parts", "_data", "_etype",
         "_id_buf", "_last_id", "_seq", "_ev_first",
         "dropped_unfinished", "saw_bom", "line_endings", "unknown_fields", "invalid_retry",
         "invalid_utf8",
@@ -72,6 +72,7 @@ class SSEDecoder:
 
     def __init__(self, *, last_event_id: str = "", next_seq: int = 0) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._pending = b""  # bytes of a character cut at the end of the last read
         # Bytes held at stream start until we know whether they begin with a BOM; None after.
         self._head: bytes | None = b""
         self._head_chunk = -1
@@ -110,20 +111,24 @@ class SSEDecoder:
         """Decode one read; return what it completed, in stream order."""
         if self._head is not None:
             data = self._strip_bom(data, chunk_seq)
-            if not data:
-                return []
+        if not data:
+            return []
         dec = self._decoder
-        pending = dec.getstate()[0]
         text = dec.decode(data)
         if "\ufffd" in text and not self.invalid_utf8:
             # Real U+FFFD characters in the input are not errors; EF BF BD always decodes to
             # one, and EF never continues a sequence, so counting them is exact.
-            if text.count("\ufffd") > (pending + data).count(b"\xef\xbf\xbd"):
+            if text.count("\ufffd") > (self._pending + data).count(b"\xef\xbf\xbd"):
                 self.invalid_utf8 = True
         out = self._feed_text(text, t, chunk_seq) if text else []
-        if self._ev_first < 0 and dec.getstate()[0]:
-            # The next line begins with a character split across reads: its first byte is here.
-            self._ev_first = chunk_seq
+        if data[-1] < 0x80:  # ends with ASCII: nothing pending in the UTF-8 decoder
+            self._pending = b""
+        else:
+            self._pending = dec.getstate()[0]
+            if self._pending and self._ev_first < 0:
+                # The next line begins with a character split across reads: its first byte
+                # is in this read.
+                self._ev_first = chunk_seq
         return out
 
     def close(self, t: float) -> list[Event | Retry]:

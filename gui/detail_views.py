@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QLabel,
@@ -84,6 +85,7 @@ class PayloadView(QWidget):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.caption = QLabel(self)
         self.caption.setWordWrap(True)
+        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.caption.setObjectName("detailCaption")
         self.tree = QTreeWidget(self)
         self.tree.setHeaderLabels(["Key", "Value", "Type"])

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import json
+
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.detail_views import PayloadView
-from gui.models import EventFilterProxy, EventsModel
+from gui.models import EventFilterProxy, EventsModel, llm_delta
 from gui.tables import apply_widths, make_table
 from gui.tail_follow import TailFollower
 from stream_core.records import Event, Record
@@ -81,6 +85,28 @@ class EventsPanel(QWidget):
         self.regex.toggled.connect(self.apply_filter)
         self.kind.currentIndexChanged.connect(self.apply_filter)
         self._connect_selection()
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        copy_data = QAction("Copy data", self.table)
+        copy_data.setShortcut(QKeySequence.StandardKey.Copy)
+        copy_data.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy_data.triggered.connect(self.copy_data)
+        copy_json = QAction("Copy as capture record (JSON)", self.table)
+        copy_json.triggered.connect(self.copy_record)
+        self.table.addAction(copy_data)
+        self.table.addAction(copy_json)
+
+    def copy_data(self) -> None:
+        """Put the selected row's full payload on the clipboard (the table shows a preview)."""
+        row = self.selected_row()
+        if row >= 0:
+            QGuiApplication.clipboard().setText(self.model.text(self.model.row(row)))
+
+    def copy_record(self) -> None:
+        row = self.selected_row()
+        if row >= 0:
+            record = self.model.row(row)
+            QGuiApplication.clipboard().setText(
+                json.dumps(record.to_json(), ensure_ascii=False))
 
     def _connect_selection(self) -> None:
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -139,6 +165,20 @@ class EventsPanel(QWidget):
             self.show_detail(row)
         self.eventSelected.emit(row)
 
+    def assembled_text(self, row: int) -> str | None:
+        """For an LLM stream: the text of every delta up to ``row``, else None."""
+        item = self.model.row(row)
+        if not isinstance(item, Event) or llm_delta(item.data) is None:
+            return None
+        pieces = []
+        for i in range(row + 1):
+            earlier = self.model.row(i)
+            if isinstance(earlier, Event):
+                piece = llm_delta(earlier.data)
+                if piece is not None:
+                    pieces.append(piece)
+        return "".join(pieces)
+
     def show_detail(self, row: int) -> None:
         item = self.model.row(row)
         kind = self.model.kind(item)
@@ -147,6 +187,10 @@ class EventsPanel(QWidget):
                       if item.first_chunk >= 0 else "")
             caption = (f"<b>{kind}</b> #{item.seq} · id {item.id or '—'} · "
                        f"{len(item.data):,} chars · {chunks}")
+            text = self.assembled_text(row)
+            if text is not None:
+                shown = text if len(text) <= 600 else "…" + text[-600:]
+                caption += f"<br><i>LLM text so far:</i> {html.escape(shown)}"
             self.detail.show_text(caption, item.data)
         elif isinstance(item, Record):
             caption = f"<b>record</b> #{item.seq}"

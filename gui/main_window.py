@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtCore import QByteArray, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 from qasync import asyncSlot
@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self.download_dir = download_dir or QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DownloadLocation) or os.getcwd()
         self.controllers: list[StreamController] = []
+        self._tab_splitters: dict[str, QByteArray] = {}  # last sizes the user gave a tab's panes
         self._stopping: set[asyncio.Task[None]] = set()
         self._closed_future: asyncio.Future[None] | None = None
         self.was_closed = False
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
             lambda msg: self.statusBar().showMessage(f"Not sent: {msg}", 8000))
         self._restore()
         if server_url is None:
+            self.picker.source.setText(settings.openapi_url())
             self.picker.status.setText("No demo server (--no-server): enter the URL of any"
                                        " OpenAPI document above and press Load.")
 
@@ -155,6 +157,12 @@ class MainWindow(QMainWindow):
         s.set_geometry(self.saveGeometry())
         s.set_splitter("main", self.main_split.saveState())
         s.set_splitter("right", self.right.saveState())
+        for name, state in self._tab_splitters.items():
+            s.set_splitter(name, state)
+        if self.picker.source.text() and (
+                self.server_url is None or not self.picker.source.text().startswith(
+                    self.server_url)):
+            s.set_openapi_url(self.picker.source.text())
         s.set_options(self.editor.options())
         s.set_last_mode(self.editor.mode_value().value)
         s.sync()
@@ -184,6 +192,13 @@ class MainWindow(QMainWindow):
             spec.output = str(Path(self.download_dir) / download_name(spec.url))
         controller = StreamController(self.clients, spec, self)
         tab = StreamTab(controller, self.tabs)
+        for name, splitter in tab.splitters().items():
+            state = self._tab_splitters.get(name) or self.settings.splitter(name)
+            if state is not None:
+                splitter.restoreState(state)
+            splitter.splitterMoved.connect(
+                lambda _pos, _i, n=name, sp=splitter: self._tab_splitters.__setitem__(
+                    n, sp.saveState()))
         if self.tabs.widget(0) is self.placeholder:
             self.tabs.removeTab(0)
         index = self.tabs.addTab(tab, resources.icon("state-connecting"), tab.title())

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
+    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -215,6 +216,10 @@ class StreamTab(QWidget):
                 index = self.events.proxy.mapFromSource(index)
             if index.isValid():
                 self.events.table.scrollTo(index)
+
+    def splitters(self) -> dict[str, QSplitter]:
+        """The tab's resizable panes by settings name (restored for new tabs, saved on quit)."""
+        return {"events": self.events.splitter, "chunks": self.chunks.splitter}
 
     def title(self) -> str:
         c = self.controller

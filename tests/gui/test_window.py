@@ -13,12 +13,14 @@ import httpx
 import httpx_sse
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from embedded_server.endpoints.sse_tour import TOUR_EVENTS
 from gui.controller import State, StreamController
 from gui.main_window import MainWindow
+from gui.models import llm_delta
 from gui.stream_tab import StreamTab
 from stream_core.records import Event, Reconnect, Record
 from stream_core.spec import Mode
@@ -345,3 +347,34 @@ def test_follow_tail_pauses_when_scrolled_up(
     assert bar.value() == bar.maximum()
     with qtbot.waitSignal(controller.finished, timeout=3000):
         window.stop_action.trigger()
+
+
+def test_copy_event_data(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    controller = send(window, qtbot, f"{demo_server}/sse/tour?interval=0", Mode.SSE)
+    wait_ended(qtbot, controller)
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    row = next(i for i in range(len(controller.events))
+               if controller.events.kind(controller.events.row(i)) == "poem")
+    tab.events.select_row(row)
+    tab.events.copy_data()
+    assert QGuiApplication.clipboard().text() == "first line\nsecond line\nthird line"
+    tab.events.copy_record()
+    assert json.loads(QGuiApplication.clipboard().text())["event"] == "poem"
+
+
+def test_llm_chat_completion(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    pick(window, "POST", "/v1/chat/completions")
+    base = window.editor.url.text().split("?")[0]
+    controller = send(window, qtbot, f"{base}?delay=0", Mode.SSE)
+    wait_ended(qtbot, controller)
+    assert controller.state == State.DONE
+    assert controller.request is not None and controller.request.method == "POST"
+    events = [controller.events.row(i) for i in range(len(controller.events))]
+    assert events[-1].data == "[DONE]"
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    last = max(i for i, e in enumerate(events) if llm_delta(e.data) is not None)
+    text = tab.events.assembled_text(last)
+    assert text and len(text.split()) > 5
+    assert tab.events.assembled_text(len(events) - 1) is None  # [DONE] is not a delta

@@ -274,6 +274,10 @@ class _Stream:
         decoder = self.make_decoder(mode)
         try:
             done = await self.pump(chunks, decoder, decoding, first, first_data)
+        except (httpx.HTTPError, OSError) as exc:
+            if rejected is None:
+                raise
+            self.fail(self.classify(exc, response.url))  # then the status error, no retry
         finally:
             if decoder is not None:
                 self.next_seq = decoder.next_seq

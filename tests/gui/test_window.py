@@ -378,3 +378,14 @@ def test_llm_chat_completion(window: MainWindow, qtbot: QtBot, demo_server: str)
     text = tab.events.assembled_text(last)
     assert text and len(text.split()) > 5
     assert tab.events.assembled_text(len(events) - 1) is None  # [DONE] is not a delta
+
+
+def test_stop_while_connecting(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    controller = send(window, qtbot, f"{demo_server}/faults/slow-first-byte?delay=10", Mode.SSE)
+    assert controller.state == State.CONNECTING
+    with qtbot.waitSignal(controller.finished, timeout=2000):
+        window.editor.stop_button.click()
+    assert controller.state == State.STOPPED
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    assert tab.banner.isHidden()

@@ -104,7 +104,7 @@ def test_throttle_paces_the_body(demo_server: str, client: httpx.Client) -> None
     assert hashlib.sha256(got.body).hexdigest() == expected_sha256(size)
     elapsed = got.reads[-1][0] - got.started
     assert 0.45 <= elapsed < 3.0
-    assert got.reads[0][0] - got.started < 0.3  # the first piece is not held back
+    assert got.reads[0][0] - got.started < 0.4  # the first piece is not held back
     assert len(got.reads) >= 4
 
 

@@ -90,6 +90,8 @@ class _Stream:
             self.download = Download(spec.output, resume=spec.resume)
         self.last_progress = -1.0
         self.read_t = 0.0  # t of the latest read: its events carry the same time
+        self.body_bytes, self.body_t = 0, 0.0  # this response's body, for Progress
+        self.body_total: int | None = None
         self.end_path: str | None = None
         self.end_sha: str | None = None
 
@@ -258,6 +260,9 @@ class _Stream:
             mode = Mode.LINES
         self.mode = mode
         self.respond(response, mode)
+        length = response.headers.get("content-length", "")
+        self.body_bytes, self.body_t = 0, self.now()
+        self.body_total = int(length) if length.isdigit() and decoding is None else None
         if mode is Mode.SSE and status == 204:  # the server's way to say "do not reconnect"
             self.complete = True
             return _STOP
@@ -288,7 +293,7 @@ class _Stream:
         self.complete = True
         if done:
             return _STOP
-        if self.download is not None:
+        if mode is Mode.DOWNLOAD:
             await self.finish_download()
         return _AGAIN
 
@@ -352,24 +357,30 @@ class _Stream:
         return False
 
     async def write_download(self, data: bytes | None) -> None:
-        dl = self.download
-        if dl is None or not data or self.mode is not Mode.DOWNLOAD:
+        """Save a download read (when there is a file) and report Progress, throttled."""
+        if not data or self.mode is not Mode.DOWNLOAD:
             return
-        await dl.write(data)
+        if self.download is not None:
+            await self.download.write(data)
+        self.body_bytes += len(data)
         t = self.now()
         if t - self.last_progress >= PROGRESS_INTERVAL:
             self.progress(t)
 
     def progress(self, t: float) -> None:
-        dl = self.download
-        assert dl is not None
+        """Progress of the file (resumed part included), or of the body when not saving it."""
         self.last_progress = t
-        self.emit(Progress(t, dl.bytes, dl.total, dl.rate()))
+        dl = self.download
+        if dl is not None:
+            self.emit(Progress(t, dl.bytes, dl.total, dl.rate()))
+        else:
+            elapsed = t - self.body_t
+            rate = self.body_bytes / elapsed if elapsed > 0 else 0.0
+            self.emit(Progress(t, self.body_bytes, self.body_total, rate))
 
     async def finish_download(self) -> None:
-        dl = self.download
-        assert dl is not None
-        self.end_path, self.end_sha = await dl.finish()
+        if self.download is not None:
+            self.end_path, self.end_sha = await self.download.finish()
         self.progress(self.now())
 
 

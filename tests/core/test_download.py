@@ -168,3 +168,12 @@ def test_full_disk(demo_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     kept = Path(part).read_bytes()
     assert 0 < len(kept) <= 2 * MiB
     assert kept == content.block(8 * MiB, 0, len(kept)), "the .part is a true prefix"
+
+
+def test_auto_download_without_a_file_reports_progress(demo_server: str) -> None:
+    size = 300_000
+    cap = collect(RequestSpec(f"{demo_server}/download-large-file?size={size}"))
+    assert cap.of("response")[0].mode == "download"
+    last = cap.of("progress")[-1]
+    assert last.bytes == size and last.total == size
+    assert cap.end.path is None and cap.end.complete

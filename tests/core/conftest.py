@@ -80,19 +80,6 @@ def collect(spec: RequestSpec) -> Capture:
 
 
 @pytest.fixture(scope="session")
-def demo_server(demo_server: str) -> str:
-    """The shared demo server, warmed up by one request before the first test uses it.
-
-    Its sync FastAPI dependency starts an "AnyIO worker thread" (non-daemon, idle for 10 s)
-    on first use; started inside a test, the leftover-thread guard would blame that test.
-    """
-    import httpx
-
-    httpx.get(f"{demo_server}/events?count=1&interval=0", timeout=10).raise_for_status()
-    return demo_server
-
-
-@pytest.fixture(scope="session")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """A self-signed certificate for 127.0.0.1 and its key (made with the openssl CLI)."""
     import shutil

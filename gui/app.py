@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import signal
 import sys
 import tempfile
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import qasync
+import shiboken6
 from PySide6.QtCore import QMessageLogContext, QSettings, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -93,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             asyncio.set_event_loop(None)
             loop.close()
+            gc.collect()  # Qt wrappers in reference cycles die here, on the GUI thread
 
 
 async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: Settings,
@@ -121,9 +125,16 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
             return await demos.run(args.demo, window, args.screenshot)
         if spec is not None:
             window.editor.load_spec(spec)
+            window.remember(window.editor.history_entry())
             controller = window.start(spec)
             if args.screenshot is not None:
-                await controller.wait()
+                # The end of a finite stream, or 100 events into an endless one; a stream
+                # that stays silent is shot as it is after the safety timeout.
+                with contextlib.suppress(TimeoutError):
+                    await demos.wait_for(
+                        controller, lambda: controller.ended or controller.stats.events >= 100)
+                controller.drain()
+                window.current_tab().refresh()  # type: ignore[union-attr]
                 return await demos.save_screenshot(window, args.screenshot)
         await window.wait_closed()
         return 0
@@ -134,7 +145,9 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
         if not window.was_closed:
             window.save_settings()
         window.hide()
-        window.deleteLater()
+        # Delete now, on the GUI thread: left to the garbage collector, the window and its
+        # timers could be destroyed by whichever thread collects next.
+        shiboken6.delete(window)
         if server is not None:
             server.stop()
 

@@ -182,9 +182,12 @@ class MainWindow(QMainWindow):
         spec = self.editor.build_spec()
         if spec is None:
             return None
-        self.settings.add_history(self.editor.history_entry())
-        self.picker.set_history(self.settings.history())
+        self.remember(self.editor.history_entry())
         return self.start(spec)
+
+    def remember(self, entry: HistoryEntry) -> None:
+        """Add a sent request to the persistent history and the History list."""
+        self.picker.set_history(self.settings.add_history(entry))
 
     def start(self, spec: RequestSpec) -> StreamController:
         """Start ``spec`` in a new tab (downloads go to ``download_dir``)."""

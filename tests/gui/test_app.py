@@ -1,11 +1,16 @@
-"""``gui.app.main`` argument handling: bad input exits 2 before any window or request."""
+"""``gui.app.main``: bad input exits 2 before any window or request; a URL run end to end."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from PySide6.QtGui import QImage
 
 from gui.app import main
 from gui.demos import NAMES
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\\(\\)")
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -27,3 +32,14 @@ def test_list_demos(capsys: pytest.CaptureFixture[str]) -> None:
     listed = capsys.readouterr().out.split()
     assert set(listed) == set(NAMES)
     assert {"logs", "events", "tour", "llm", "ndjson", "download", "fault"} <= set(listed)
+
+
+def test_url_with_screenshot_runs_the_real_app(demo_server: str, tmp_path: Path) -> None:
+    """``stream-inspector URL --screenshot`` end to end in this process (offscreen)."""
+    out = tmp_path / "shot.png"
+    argv = [f"{demo_server}/events?interval=0&count=5", "--mode", "sse", "--no-server",
+            "--settings", str(tmp_path / "s.ini"), "--screenshot", str(out)]
+    assert main(argv) == 0
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1400, 900)
+    assert "history" in (tmp_path / "s.ini").read_text()

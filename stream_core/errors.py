@@ -95,9 +95,9 @@ _LENGTH = re.compile(r"received (\d+) bytes, expected (\d+)")
 
 def _tls_failure(err: ssl.SSLError, hp: str) -> Failure:
     if isinstance(err, ssl.SSLCertVerificationError):
-        why = err.verify_message or err.reason or str(err)
+        why = getattr(err, "verify_message", None) or getattr(err, "reason", None) or str(err)
         return Failure("tls", f"TLS certificate of {hp} is not trusted: {why}")
-    reason = err.reason or str(err)
+    reason = getattr(err, "reason", None) or str(err)
     hint = ""
     if reason in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG"):
         hint = " (is it a plain HTTP server? try http://)"

@@ -134,7 +134,9 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
                     await demos.wait_for(
                         controller, lambda: controller.ended or controller.stats.events >= 100)
                 controller.drain()
-                window.current_tab().refresh()  # type: ignore[union-attr]
+                tab = window.current_tab()
+                if tab is not None:
+                    tab.refresh()
                 return await demos.save_screenshot(window, args.screenshot)
         await window.wait_closed()
         return 0

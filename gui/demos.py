@@ -122,7 +122,7 @@ async def save_screenshot(window: MainWindow, path: str) -> int:
 async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
     """Run demo ``name`` in ``window``; save a screenshot when asked; return the exit status."""
     demo = DEMOS[name]
-    item = window.picker.find(demo.method, demo.path)
+    item = window.picker.find_endpoint(demo.method, demo.path)
     if item is None:
         print(f"stream-inspector: demo {name!r}: endpoint {demo.method} {demo.path}"
               " not offered by the server", file=sys.stderr)

@@ -135,7 +135,8 @@ class EndpointPicker(QWidget):
         httpx_url = httpx.URL(url)
         self.base_url = str(httpx_url.copy_with(path="/", query=None, fragment=None)).rstrip("/")
         self.endpoints = openapi.parse(doc)
-        title = doc.get("info", {}).get("title", "") if isinstance(doc.get("info"), dict) else ""
+        info = doc.get("info")
+        title = str(info.get("title", "")) if isinstance(info, dict) else ""
         self.tree.clear()
         for tag in openapi.tag_order(doc, self.endpoints):
             group = QTreeWidgetItem(self.tree, [tag])
@@ -155,7 +156,7 @@ class EndpointPicker(QWidget):
         self.status.setText(f"{title or 'API'}: {len(self.endpoints)} endpoints")
         self.loaded.emit(len(self.endpoints))
 
-    def find(self, method: str, path: str) -> QTreeWidgetItem | None:
+    def find_endpoint(self, method: str, path: str) -> QTreeWidgetItem | None:
         """The tree item of an endpoint (for tests and demos)."""
         for i in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(i)

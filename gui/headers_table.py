@@ -55,7 +55,7 @@ class _MaskingDelegate(QStyledItemDelegate):
                         index: QModelIndex | QPersistentModelIndex) -> None:
         super().initStyleOption(option, index)
         if index.column() == 1 and not self._table.reveal:
-            name = index.siblingAtColumn(0).data() or ""
+            name = index.sibling(index.row(), 0).data() or ""
             option.text = mask(str(name), option.text)
 
 

@@ -88,7 +88,6 @@ class RequestEditor(QWidget):
         self.url.setPlaceholderText("https://host/path?query  (Ctrl+Enter sends, Esc stops)")
         self.url.setClearButtonEnabled(True)
         self.url.returnPressed.connect(self.sendRequested)
-        self.url.textChanged.connect(lambda _t: self.message.clear())
         self.mode = QComboBox(self)
         for label, mode in MODES:
             self.mode.addItem(label, mode.value)
@@ -112,6 +111,7 @@ class RequestEditor(QWidget):
         self.message.setObjectName("editorMessage")
         self.message.setStyleSheet("color: #c53030;")
         self.message.setWordWrap(True)
+        self.url.textChanged.connect(lambda _t: self.message.hide())
 
         self.headers = HeadersTable(self)
         self.body = QPlainTextEdit(self)

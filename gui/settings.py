@@ -103,7 +103,7 @@ class Settings:
         obj = self._json("request/options", {})
         opts = RequestOptions()
         if isinstance(obj, dict):
-            for name in RequestOptions.__slots__:  # type: ignore[attr-defined]
+            for name in RequestOptions.__slots__:
                 if name in obj and isinstance(obj[name], type(getattr(opts, name))):
                     setattr(opts, name, obj[name])
         return opts

@@ -162,11 +162,11 @@ class StreamTab(QWidget):
             if total:
                 self.progress.setRange(0, max(1, total // 1024))
                 self.progress.setValue(c.progress.bytes // 1024)
-                rate = c.progress.rate or s.rate
-                left = (total - c.progress.bytes) / rate if rate > 0 else None
+                speed = c.progress.rate or s.rate
+                left = (total - c.progress.bytes) / speed if speed > 0 else None
                 self.progress.setFormat(
                     f"%p%  ·  {fmt_size(c.progress.bytes)} of {fmt_size(total)}  ·  "
-                    f"{fmt_size(int(rate))}/s" + (f"  ·  {left:.0f} s left" if left else ""))
+                    f"{fmt_size(int(speed))}/s" + (f"  ·  {left:.0f} s left" if left else ""))
             else:
                 self.progress.setRange(0, 0)
         self.events.refresh_kinds()

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateS
 
 
 def pick(window: MainWindow, method: str, path: str) -> None:
-    item = window.picker.find(method, path)
+    item = window.picker.find_endpoint(method, path)
     assert item is not None, f"{method} {path} not listed"
     window.picker.choose(item)
 

@@ -207,9 +207,9 @@ class _Stream:
         except (httpx.HTTPError, OSError, StreamError) as exc:
             return self.fail(self.classify(exc, response.url))
         finally:
-            await response.aclose()
-            if self.download is not None:
+            if self.download is not None:  # first: sync, so a second cancel cannot skip it
                 self.download.close()
+            await response.aclose()
 
     def check_status(self, response: httpx.Response, mode: Mode) -> str | None:
         """Why the mode cannot accept this response (an ``http`` error message), or None."""

@@ -389,3 +389,20 @@ def test_stop_while_connecting(window: MainWindow, qtbot: QtBot, demo_server: st
     tab = window.current_tab()
     assert isinstance(tab, StreamTab)
     assert tab.banner.isHidden()
+
+
+def test_history_click_refills_the_editor(
+        window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    window.editor.body.setPlainText('{"a": 1}')
+    window.editor.method.setCurrentText("POST")
+    controller = send(window, qtbot, f"{demo_server}/v1/chat/completions?delay=0", Mode.SSE)
+    wait_ended(qtbot, controller)
+    window.editor.url.setText("http://127.0.0.1:1/other")
+    window.editor.body.clear()
+    item = window.picker.history.item(0)
+    with qtbot.waitSignal(window.picker.historyChosen, timeout=1000):
+        window.picker.history.itemClicked.emit(item)
+    assert window.editor.url.text() == f"{demo_server}/v1/chat/completions?delay=0"
+    assert window.editor.method.currentText() == "POST"
+    assert window.editor.body.toPlainText() == '{"a": 1}'
+    assert window.editor.mode_value() == Mode.SSE

@@ -32,7 +32,7 @@ class ChunksPanel(QWidget):
     def __init__(self, model: ChunksModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.table = make_table(self, {0: 56, 1: 96, 2: 82, 3: 96, 4: 64}, "chunksTable")
+        self.table = make_table(self, {0: 56, 1: 96, 2: 76, 3: 92, 4: 60}, "chunksTable")
         self.table.setModel(model)
         apply_widths(self.table)
         self.follower = TailFollower(self.table)
@@ -44,7 +44,9 @@ class ChunksPanel(QWidget):
         self.dump = QPlainTextEdit(self)
         self.dump.setReadOnly(True)
         self.dump.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.dump.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPointSizeF(max(7.0, mono.pointSizeF() - 1))  # a 16-byte line fits beside the table
+        self.dump.setFont(mono)
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -53,7 +55,7 @@ class ChunksPanel(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(right)
-        self.splitter.setSizes([480, 510])
+        self.splitter.setSizes([440, 550])
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Each row is one network read, as httpx handed it over.", self), 1)

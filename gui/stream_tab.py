@@ -99,6 +99,7 @@ class StreamTab(QWidget):
     def __init__(self, controller: StreamController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
+        self._raw_hex_chosen = False
         self.summary = SummaryStrip(self)
         self.banner = ErrorBanner(self)
         self.progress = QProgressBar(self)
@@ -143,6 +144,9 @@ class StreamTab(QWidget):
             self.summary.set("version", resp.http_version)
             self.summary.set("mode", resp.mode)
             self.raw.set_sse(resp.mode == "sse")
+            if resp.mode == "download" and not self._raw_hex_chosen:
+                self._raw_hex_chosen = True  # a binary file reads better as hex; the user may untick
+                self.raw.hex.setChecked(True)
         else:
             self.summary.set("mode", c.spec.mode.value)
         self.summary.set("state", c.state.value, STATE_COLORS[c.state])

@@ -177,3 +177,34 @@ def test_auto_download_without_a_file_reports_progress(demo_server: str) -> None
     last = cap.of("progress")[-1]
     assert last.bytes == size and last.total == size
     assert cap.end.path is None and cap.end.complete
+
+
+def test_stop_twice_leaves_nothing_running(demo_server: str, tmp_path: Path) -> None:
+    """A second Stop while the first is being handled must not leak the writer thread."""
+    out = tmp_path / "twice.bin"
+
+    async def scenario() -> Capture:
+        records: list[AnyRecord] = []
+        started = asyncio.Event()
+
+        def observer(rec: AnyRecord) -> None:
+            records.append(rec)
+            if isinstance(rec, Progress):
+                started.set()
+
+        clients = Clients()
+        task = asyncio.create_task(run(clients, spec(f"{demo_server}/download?size={4 * MiB}"
+                                                     f"&rate={4 * MiB}", out), observer))
+        await started.wait()
+        task.cancel()
+        await asyncio.sleep(0)  # let the first cancellation start unwinding
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await clients.aclose()
+        return Capture(records)
+
+    cap = asyncio.run(scenario())
+    cap.check_shape()
+    assert cap.errors[-1] == ("cancelled", "stopped")
+    assert not out.exists() and dl.partial_size(str(out)) > 0

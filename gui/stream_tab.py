@@ -160,7 +160,7 @@ class StreamTab(QWidget):
         if s.event_rate and c.state.running:
             rate += f", {s.event_rate:,.0f} ev/s"
         self.summary.set("rate", rate if c.state.running else "—")
-        if c.progress is not None:
+        if c.progress is not None and c.running:
             self.progress.show()
             total = c.progress.total
             if total:
@@ -184,14 +184,14 @@ class StreamTab(QWidget):
 
     def _finished(self) -> None:
         c = self.controller
+        self.refresh()
+        self.raw.refresh(final=True)
+        self.headers.update_from(c.requests, c.responses)
         if c.spec.mode == Mode.DOWNLOAD and c.end is not None and c.end.complete:
             self.progress.setRange(0, 1)
             self.progress.setValue(1)
             self.progress.setFormat(f"complete: {fmt_size(c.end.bytes)}"
                                     + (f" → {c.end.path}" if c.end.path else ""))
-        self.refresh()
-        self.raw.refresh(final=True)
-        self.headers.update_from(c.requests, c.responses)
 
     # -- correlation -------------------------------------------------------------------------
     def _event_selected(self, row: int) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -406,3 +407,22 @@ def test_history_click_refills_the_editor(
     assert window.editor.method.currentText() == "POST"
     assert window.editor.body.toPlainText() == '{"a": 1}'
     assert window.editor.mode_value() == Mode.SSE
+
+
+def test_download_saves_the_file_and_fills_the_bar(
+        window: MainWindow, qtbot: QtBot, demo_server: str, tmp_path: Any) -> None:
+    size = 3 * 1024 * 1024
+    controller = send(window, qtbot, f"{demo_server}/download?size={size}", Mode.DOWNLOAD)
+    wait_ended(qtbot, controller)
+    assert controller.state == State.DONE
+    assert controller.end is not None and controller.end.complete
+    assert controller.end.path is not None
+    saved = Path(controller.end.path)
+    assert saved.parent == tmp_path and saved.stat().st_size == size
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    assert tab.progress.isVisible()
+    assert tab.progress.value() == tab.progress.maximum()
+    assert "complete" in tab.progress.format()
+    assert tab.raw.hex.isChecked()
+    assert window.tabs.tabText(window.tabs.currentIndex()).endswith("(3.0 MiB)")

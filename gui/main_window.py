@@ -34,6 +34,15 @@ def download_name(url: str) -> str:
     return name or "download.bin"
 
 
+def free_path(path: Path) -> Path:
+    """``path``, or ``name (2).ext`` etc. when taken: a download never overwrites a file."""
+    candidate, n = path, 1
+    while candidate.exists() or candidate.with_name(candidate.name + ".part").exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+    return candidate
+
+
 class MainWindow(QMainWindow):
     """Picker | (editor / tabs).
 
@@ -192,7 +201,7 @@ class MainWindow(QMainWindow):
     def start(self, spec: RequestSpec) -> StreamController:
         """Start ``spec`` in a new tab (downloads go to ``download_dir``)."""
         if spec.mode == Mode.DOWNLOAD and spec.output is None:
-            spec.output = str(Path(self.download_dir) / download_name(spec.url))
+            spec.output = str(free_path(Path(self.download_dir) / download_name(spec.url)))
         controller = StreamController(self.clients, spec, self)
         tab = StreamTab(controller, self.tabs)
         for name, splitter in tab.splitters().items():

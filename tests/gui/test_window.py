@@ -426,3 +426,29 @@ def test_download_saves_the_file_and_fills_the_bar(
     assert "complete" in tab.progress.format()
     assert tab.raw.hex.isChecked()
     assert window.tabs.tabText(window.tabs.currentIndex()).endswith("(3.0 MiB)")
+
+
+def test_keyboard_send_from_body_and_stop_from_url(
+        window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    window.editor.url.setText(f"{demo_server}/events?interval=0.02")
+    window.editor.set_mode(Mode.SSE)
+    window.editor.body.setFocus()
+    with qtbot.waitSignal(window.streamStarted, timeout=2000) as blocker:
+        QTest.keyClick(window.editor.body, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    controller = blocker.args[0]
+    assert window.editor.body.toPlainText() == ""  # the shortcut did not type a newline
+    qtbot.waitUntil(lambda: len(controller.events) >= 2, timeout=10000)
+    with qtbot.waitSignal(controller.finished, timeout=2000):
+        QTest.keyClick(window.editor.url, Qt.Key.Key_Escape)
+    assert controller.state == State.STOPPED
+
+
+def test_downloads_never_overwrite(tmp_path: Path) -> None:
+    from gui.main_window import download_name, free_path
+
+    assert download_name("http://127.0.0.1:1/files/a%20b.zip?x=1") == "ab.zip"
+    assert download_name("http://127.0.0.1:1/") == "download.bin"
+    (tmp_path / "f.bin").write_bytes(b"x")
+    (tmp_path / "f (2).bin.part").write_bytes(b"x")
+    assert free_path(tmp_path / "f.bin") == tmp_path / "f (3).bin"
+    assert free_path(tmp_path / "g.bin") == tmp_path / "g.bin"

@@ -30,7 +30,7 @@ DEFAULT_SIZE = (1400, 900)
 
 def download_name(url: str) -> str:
     name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
-    name = "".join(c for c in name if c.isalnum() or c in "._-")
+    name = "".join(c for c in name if c.isalnum() or c in "._- ").strip(" .")
     return name or "download.bin"
 
 

@@ -446,7 +446,8 @@ def test_keyboard_send_from_body_and_stop_from_url(
 def test_downloads_never_overwrite(tmp_path: Path) -> None:
     from gui.main_window import download_name, free_path
 
-    assert download_name("http://127.0.0.1:1/files/a%20b.zip?x=1") == "ab.zip"
+    assert download_name("http://127.0.0.1:1/files/a%20b.zip?x=1") == "a b.zip"
+    assert download_name("http://127.0.0.1:1/%2e%2e%2f") == "download.bin"
     assert download_name("http://127.0.0.1:1/") == "download.bin"
     (tmp_path / "f.bin").write_bytes(b"x")
     (tmp_path / "f (2).bin.part").write_bytes(b"x")

@@ -56,10 +56,22 @@ class LatenessProbe:
                 "worst_ms": max(self.late, default=float("nan")) * 1e3}
 
 
+def configure_like_the_app(app: QApplication) -> None:
+    """What ``gui.app.main`` does to its QApplication before the window: the style sheet
+    matters (without it the Fusion style animates progress bars and paints differently)."""
+    try:
+        from gui import resources
+    except ImportError:
+        return
+    app.setApplicationName("Stream Inspector")
+    app.setStyleSheet(resources.stylesheet())
+
+
 def run_qt(main: Callable[[QApplication], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
     """Run ``main(app)`` on a qasync loop over a fresh QApplication; its result."""
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
+    configure_like_the_app(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:

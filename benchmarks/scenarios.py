@@ -30,23 +30,26 @@ class Sizes:
     parse_events: int = 200_000
     parse_repeats: int = 7
     download_bytes: int = 1024 ** 3
+    download_repeats: int = 3  # 6 contenders x 1 GiB: the costliest rounds
     latency_events: int = 1000
     latency_repeats: int = 3
     startup_repeats: int = 7
-    redo_disturbed: int = 2  # extra runs per contender when outside load disturbed one
+    redo_disturbed: int = 1  # extra runs per contender when outside load disturbed one
     sync_between: bool = True  # flush the page cache's dirty pages before each download
 
     @classmethod
     def quick(cls) -> Sizes:
         return cls(repeats=2, flood_events=100_000, starlette_events=20_000,
                    parse_events=20_000, parse_repeats=3, download_bytes=64 * 1024 ** 2,
+                   download_repeats=2,
                    latency_events=200, latency_repeats=1, startup_repeats=2)
 
     @classmethod
     def tiny(cls) -> Sizes:
         """For tests: correctness at small sizes, one round."""
         return cls(repeats=1, flood_events=2000, starlette_events=500, parse_events=500,
-                   parse_repeats=1, download_bytes=2 * 1024 ** 2 + 123, latency_events=20,
+                   parse_repeats=1, download_bytes=2 * 1024 ** 2 + 123, download_repeats=1,
+                   latency_events=20,
                    latency_repeats=1, startup_repeats=1, redo_disturbed=0, sync_between=False)
 
 
@@ -249,7 +252,7 @@ def download(ctx: Context) -> dict[str, Any]:
     ctx.log(f"  /download: {size / 2**20:.0f} MiB into a file in {ctx.tmp}")
     runs = alternate({"window": window, "engine_no_qt": engine, "raw_httpx": raw_httpx,
                       "raw_httpx_fsync": raw_httpx_fsync, "httpie": httpie, "curl": curl},
-                     ctx.sizes.repeats, log=ctx.log,
+                     ctx.sizes.download_repeats, log=ctx.log,
                      extra_for_disturbed=ctx.sizes.redo_disturbed)
     fresh()
     c = {k: summarize(v, "bytes_per_s") for k, v in runs.items()}

@@ -2,15 +2,15 @@
 
 ``app`` runs the real entry point (``gui.app.main([])``: QApplication, qasync loop, embedded
 server thread, MainWindow) and is ready when the main window is exposed and the embedded
-server accepts a TCP connection; it then closes the window, so the app quits its own way.
+server answers ``GET /health``; it then closes the window, so the app quits its own way.
 ``bare`` shows an empty ``QMainWindow`` and is ready when that is exposed: the floor of any
 PySide6 window process. The parent times process start -> ``READY`` line.
 """
 
 from __future__ import annotations
 
+import http.client
 import os
-import socket
 import sys
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,12 +24,17 @@ def _exposed(widget: Any) -> bool:
 
 
 def _accepting(url: str) -> bool:
+    """The server answers ``GET /health`` with 200 (not merely a TCP connect to a backlog)."""
     parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80,
+                                      timeout=0.5)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), 0.05):
-            return True
+        conn.request("GET", "/health")
+        return conn.getresponse().status == 200
     except OSError:
         return False
+    finally:
+        conn.close()
 
 
 def app() -> int:

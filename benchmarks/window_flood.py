@@ -35,6 +35,25 @@ def count_events(model: Any) -> tuple[int, int, int]:
     return events, other, last_seq
 
 
+class GcPauses:
+    """Pauses of the cyclic garbage collector, per generation (``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._t = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._t = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append(time.perf_counter() - self._t)
+
+    def summary(self) -> dict[str, Any]:
+        return {f"gen{g}": {"n": len(p), "total_ms": sum(p) * 1e3,
+                            "max_ms": max(p, default=0.0) * 1e3}
+                for g, p in self.pauses.items()}
+
+
 async def flood(url: str, count: int, timeout: float) -> dict[str, Any]:
     from stream_core.spec import Mode, RequestSpec, Timeouts
 
@@ -45,6 +64,8 @@ async def flood(url: str, count: int, timeout: float) -> dict[str, Any]:
     rss0 = rss_bytes()
     probe = LatenessProbe()
     probe.start()
+    gc_pauses = GcPauses()
+    gc.callbacks.append(gc_pauses)
     cpu0 = self_cpu()
     t0 = time.perf_counter()
     tab = open_tab(spec)
@@ -60,6 +81,7 @@ async def flood(url: str, count: int, timeout: float) -> dict[str, Any]:
     t_end = last_in[0] if last_in else time.perf_counter()
     cpu = self_cpu() - cpu0
     probe.stop()
+    gc.callbacks.remove(gc_pauses)
     stats = tab.controller.stats
     raw_bytes = stats.bytes
     gc.collect()
@@ -73,7 +95,7 @@ async def flood(url: str, count: int, timeout: float) -> dict[str, Any]:
         "bytes": raw_bytes, "chunks": stats.chunks,
         "rss_growth_bytes": rss1 - rss0, "rss_per_raw_byte": (rss1 - rss0) / max(1, raw_bytes),
         "error": None if error is None else f"{error.kind}: {error.message}",
-        "probe": probe.summary(),
+        "probe": probe.summary(), "gc": gc_pauses.summary(),
     }
     await tab.close()
     return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
@@ -25,6 +26,7 @@ from stream_core.records import (
     End,
     Error,
     Event,
+    Observer,
     Progress,
     Reconnect,
     Record,
@@ -79,6 +81,10 @@ class Stats:
             self.event_rate = (self.events - e0) / span
 
 
+#: A record source: awaits until the stream ends, reporting every record to the observer.
+Source = Callable[[Observer], Awaitable[End]]
+
+
 class StreamController(QObject):
     """Drives one stream and owns its models.
 
@@ -95,10 +101,13 @@ class StreamController(QObject):
     finished = Signal()
 
     def __init__(self, clients: session.Clients, spec: RequestSpec,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, source: Source | None = None) -> None:
         super().__init__(parent)
         self.clients = clients
         self.spec = spec
+        # Where records come from: the live engine by default; an opened or replayed capture
+        # passes its own coroutine with the same contract as ``session.run``.
+        self._source: Source = source or (lambda observer: session.run(clients, spec, observer))
         self.start_wall = time.time()
         self._start_mono = time.monotonic()
         self.events = EventsModel(self.start_wall, self)
@@ -156,7 +165,7 @@ class StreamController(QObject):
     async def _run(self) -> None:
         cancelled = False
         try:
-            await session.run(self.clients, self.spec, self._queue.append)
+            await self._source(self._queue.append)
         except asyncio.CancelledError:
             cancelled = True
         except Exception as exc:  # an engine bug must not take the window down

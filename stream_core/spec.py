@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     """How the body is framed. ``AUTO`` is resolved from the response (see ``detect``)."""
 
     AUTO = "auto"

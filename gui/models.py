@@ -210,8 +210,9 @@ class EventsModel(_BaseModel):
                 return json.dumps(item.value, ensure_ascii=False)
             return item.text
         if isinstance(item, Reconnect):
+            why = f" - {item.reason}" if item.reason else ""
             return (f"reconnect attempt {item.attempt} after {item.delay_ms} ms"
-                    f" (Last-Event-ID: {item.last_event_id or '-'})")
+                    f" (Last-Event-ID: {item.last_event_id or '-'}){why}")
         if isinstance(item, Retry):
             return f"retry: {item.ms} ms"
         return f"{item.kind}: {item.message}"

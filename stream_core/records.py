@@ -136,11 +136,18 @@ class Reconnect:
     attempt: int
     delay_ms: int
     last_event_id: str
+    #: Why the previous connection ended: "stream ended" after a clean end, else the network
+    #: failure ("protocol: connection closed ..."), which is then not also an Error record.
+    reason: str = ""
     type: Literal["reconnect"] = "reconnect"
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "reconnect", "t": round(self.t, 6), "attempt": self.attempt,
-                "delay_ms": self.delay_ms, "last_event_id": self.last_event_id}
+        out: dict[str, Any] = {"type": "reconnect", "t": round(self.t, 6),
+                               "attempt": self.attempt, "delay_ms": self.delay_ms,
+                               "last_event_id": self.last_event_id}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
 
 @dataclass(slots=True)

@@ -94,6 +94,7 @@ class _Stream:
         self.body_total: int | None = None
         self.end_path: str | None = None
         self.end_sha: str | None = None
+        self.drop_reason = ""
 
     def now(self) -> float:
         return time.monotonic() - self.t0
@@ -101,6 +102,15 @@ class _Stream:
     def error(self, kind: ErrorKind, message: str) -> None:
         self.errors += 1
         self.emit(Error(self.now(), kind, message))
+
+    def drop(self, failure: Failure) -> str:
+        """A connection failed: when reconnecting, a recoverable failure is the reason given in
+        the next Reconnect record (EventSource carries on), not an Error record."""
+        if failure.kind in _RECONNECTABLE and self.reconnecting():
+            self.complete = False
+            self.drop_reason = f"{failure.kind}: {failure.message}"
+            return _AGAIN
+        return self.fail(failure)
 
     def fail(self, failure: Failure) -> str:
         self.error(failure.kind, failure.message)
@@ -163,7 +173,8 @@ class _Stream:
             failures = 0 if self.ok_response else failures + 1
             attempt += 1
             delay = min(self.retry_ms * 2 ** max(failures - 1, 0), MAX_RETRY_MS)
-            self.emit(Reconnect(self.now(), attempt, delay, self.last_event_id))
+            reason, self.drop_reason = self.drop_reason or "stream ended", ""
+            self.emit(Reconnect(self.now(), attempt, delay, self.last_event_id, reason))
             await asyncio.sleep(delay / 1000)
 
     # --- one connection -------------------------------------------------------------------
@@ -201,11 +212,11 @@ class _Stream:
             response = await client.send(request, stream=True,
                                          follow_redirects=spec.follow_redirects)
         except (httpx.HTTPError, OSError) as exc:
-            return self.fail(self.classify(exc, request.url))
+            return self.drop(self.classify(exc, request.url))
         try:
             return await self.read_response(response)
         except (httpx.HTTPError, OSError, StreamError) as exc:
-            return self.fail(self.classify(exc, response.url))
+            return self.drop(self.classify(exc, response.url))
         finally:
             if self.download is not None:  # first: sync, so a second cancel cannot skip it
                 self.download.close()

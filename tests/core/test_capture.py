@@ -73,6 +73,17 @@ def test_max_events_exit_zero(demo_server: str) -> None:
     assert sum(r["type"] == "event" for r in records) == 2
 
 
+def test_reconnect_recovers_with_exit_zero(demo_server: str) -> None:
+    url = f"{demo_server}/faults/resume?drop_every=2&count=4&interval=0&retry=20&tag=cli"
+    code, records, err = capture(url, "--reconnect")
+    assert code == 0, err
+    assert [r["id"] for r in records if r["type"] == "event"] == ["1", "2", "3", "4"]
+    drops = [r for r in records if r["type"] == "reconnect"]
+    assert drops[0]["reason"].startswith("protocol:") and drops[0]["last_event_id"] == "2"
+    assert not [r for r in records if r["type"] == "error"]
+    assert records[-1]["type"] == "end" and records[-1]["complete"] is True
+
+
 def test_refused_is_exit_one(demo_server: str) -> None:
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

@@ -24,7 +24,8 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+# The suite also checks the benchmark scenarios at tiny sizes, peers (HTTPie) included.
+test: lint $(VENV)/.bench-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 $(VENV)/.bench-installed: pyproject.toml $(STAMP)

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from . import replay
 from ._shared import install_log_filter
 from .endpoints import downloads, faults, flood, llm, ndjson, seed, sse_tour
 
@@ -24,6 +25,7 @@ TAGS: list[dict[str, Any]] = [
     {"name": "downloads", "description": "Downloads of any size: ranges, ETag, throttle."},
     {"name": "faults", "description": "Faults on purpose: slow, cut, invalid, huge, compressed."},
     {"name": "flood", "description": "As much as the server can send, pre-framed (benchmarks)."},
+    {"name": "replay", "description": "Saved captures served again with their timing."},
     {"name": "meta", "description": "Health of the demo server."},
 ]
 
@@ -31,8 +33,9 @@ TAGS: list[dict[str, Any]] = [
 def create_app(stop: threading.Event | None = None) -> FastAPI:
     """Build the demo app; its streams end soon after ``stop`` is set.
 
-    ``app.state.stop`` is the event (a fresh one if none is given) and
-    ``app.state.resume_log`` the list of reconnections seen by ``/faults/resume``.
+    ``app.state.stop`` is the event (a fresh one if none is given),
+    ``app.state.resume_log`` the list of reconnections seen by ``/faults/resume``, and
+    ``app.state.replays`` the captures served under ``/replay/`` (``replay.add_replay``).
     """
     install_log_filter()
     app = FastAPI(
@@ -48,6 +51,7 @@ def create_app(stop: threading.Event | None = None) -> FastAPI:
     app.state.resume_log = []
     for module in (seed, sse_tour, llm, ndjson, downloads, faults, flood):
         app.include_router(module.router)
+    replay.install(app)
 
     @app.get("/health", tags=["meta"], summary="Health check",
              description="`{\"status\": \"ok\"}` while the server runs.",

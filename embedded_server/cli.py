@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
+import re
 import signal
 import sys
+import urllib.request
 from types import FrameType
 
+from . import replay
 from .runner import ServerThread
 
 __all__ = ["build_parser", "is_loopback", "main"]
@@ -25,7 +29,40 @@ def build_parser(prog: str = "stream-inspector serve") -> argparse.ArgumentParse
                         help="address to bind (default 127.0.0.1; others expose the demo endpoints)")
     parser.add_argument("--port", type=_port, default=8000,
                         help="port to bind, 0 for a free one (default 8000)")
+    parser.add_argument("--replay", action="append", default=[], metavar="FILE",
+                        help="serve a saved capture (.sicap) at /replay/NAME (NAME: the file"
+                             " name without its suffix, or NAME=FILE); repeatable")
     return parser
+
+
+def replay_names(specs: list[str]) -> list[tuple[str, str]]:
+    """``(name, path)`` for each ``--replay`` value: ``NAME=FILE`` or a file named after its stem.
+
+    Names are made unique (``name-2``) and safe for a URL path.
+    """
+    out: list[tuple[str, str]] = []
+    taken: set[str] = set()
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not replay.NAME.fullmatch(name):
+            path = spec
+            stem = os.path.splitext(os.path.basename(spec))[0]
+            name = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._")[:60] or "capture"
+        base, n = name, 1
+        while name in taken:
+            n += 1
+            name = f"{base}-{n}"
+        taken.add(name)
+        out.append((name, path))
+    return out
+
+
+def _upload(url: str, name: str, data: bytes) -> None:
+    """Mount a capture on the running server (its loopback upload route)."""
+    req = urllib.request.Request(f"{url}/replay/{name}", data=data, method="PUT",
+                                 headers={"Content-Type": "application/octet-stream"})
+    with urllib.request.urlopen(req, timeout=30) as reply:
+        reply.read()
 
 
 def _port(text: str) -> int:
@@ -60,6 +97,17 @@ def main(argv: list[str] | None = None, prog: str = "stream-inspector serve") ->
         args = build_parser(prog).parse_args(argv)
     except SystemExit as exc:  # argparse: 2 for bad arguments, 0 for --help
         return exc.code if isinstance(exc.code, int) else 2
+    captures: list[tuple[str, bytes]] = []
+    for name, path in replay_names(args.replay):
+        try:  # checked before the server starts: a bad file is a bad argument
+            with open(path, "rb") as f:
+                data = f.read()
+            replay.parse_capture(os.path.basename(path), data)
+        except (OSError, replay.ReplayError) as exc:
+            print(f"error: --replay {path}: {getattr(exc, 'strerror', None) or exc}",
+                  file=sys.stderr, flush=True)
+            return 2
+        captures.append((name, data))
     if not is_loopback(args.host):
         print(f"warning: binding {args.host}: the demo endpoints (floods, large downloads) are "
               "reachable from the network", file=sys.stderr, flush=True)
@@ -73,6 +121,12 @@ def main(argv: list[str] | None = None, prog: str = "stream-inspector serve") ->
         except (OSError, RuntimeError) as exc:
             print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr, flush=True)
             return 1
+        local = url
+        if args.host in ("0.0.0.0", "::"):
+            local = f"http://{'[::1]' if ':' in args.host else '127.0.0.1'}:{server.port}"
+        for name, data in captures:
+            _upload(local, name, data)
+            print(f"replaying {name} at {url}/replay/{name}", flush=True)
         print(f"listening on {url}", flush=True)
         while not server.wait(0.5):  # a timed wait lets signal handlers run promptly
             pass

@@ -3,6 +3,8 @@
 For scripts, CI jobs and terminals. Plain asyncio, no Qt. Every record is one JSON line,
 flushed at once so that a pipe (``| jq``, ``| head -3``) sees the stream live.
 
+``--save FILE`` also writes a capture file (``capture_file``), streamed to disk as it goes.
+
 Exit status: 0 clean end (also after ``--max-events``), 1 when any error record was printed,
 2 bad arguments (one line on stderr, no request sent), 130 Ctrl-C (143 SIGTERM), and 141 when
 stdout is closed early (``| head -1``): the status a writer killed by SIGPIPE has, without the
@@ -18,10 +20,12 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, BinaryIO, NoReturn
 
+from stream_core.capture_file import CaptureWriter
 from stream_core.cliargs import ArgumentError, add_request_arguments, spec_from_args
-from stream_core.records import AnyRecord, Chunk, Error
+from stream_core.records import AnyRecord, Chunk, Error, Observer
 from stream_core.session import Clients, run
 from stream_core.spec import Mode, RequestSpec
 
@@ -46,15 +50,36 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--chunks-data", action="store_true",
                         help='add the bytes of each chunk as "data_b64"')
     parser.add_argument("--save", default=None, metavar="CAPTURE_FILE",
-                        help="save the capture to a file (not available yet)")
+                        help="also save the stream (exact bytes and timing) to a capture file"
+                             " (.sicap) that the window opens and `serve --replay` replays")
+    parser.add_argument("--save-secrets", action="store_true",
+                        help="keep Authorization, Cookie, API keys and tokens in the saved"
+                             " capture (masked by default)")
     return parser
+
+
+@dataclass(slots=True)
+class Options:
+    """What the command line asks besides the request itself."""
+
+    chunks_data: bool = False
+    save: str | None = None
+    save_secrets: bool = False
 
 
 def parse_args(argv: list[str]) -> tuple[RequestSpec, bool]:
     """The request spec and whether chunk data is wanted; ArgumentError for bad arguments."""
+    spec, options = parse_options(argv)
+    return spec, options.chunks_data
+
+
+def parse_options(argv: list[str]) -> tuple[RequestSpec, Options]:
+    """The request spec and the other options; ArgumentError for bad arguments."""
     ns = build_parser().parse_args(argv)
-    if ns.save is not None:
-        raise ArgumentError("--save is not implemented yet; redirect stdout to a file instead")
+    if ns.save is not None and not ns.save:
+        raise ArgumentError("--save needs a file name")
+    if ns.save_secrets and ns.save is None:
+        raise ArgumentError("--save-secrets needs --save CAPTURE_FILE")
     spec = spec_from_args(ns)
     if ns.output is not None:
         if not ns.output:
@@ -70,7 +95,7 @@ def parse_args(argv: list[str]) -> tuple[RequestSpec, bool]:
     if spec.reconnect and spec.mode not in (Mode.AUTO, Mode.SSE):
         raise ArgumentError(f"--reconnect is for event streams; it cannot be used with "
                             f"--mode {spec.mode.value}")
-    return spec, bool(ns.chunks_data)
+    return spec, Options(bool(ns.chunks_data), ns.save, bool(ns.save_secrets))
 
 
 def dumps(obj: dict[str, Any]) -> bytes:
@@ -106,8 +131,9 @@ class Printer:
             self.on_closed()
 
 
-async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False) -> int:
-    """Run one capture to ``out``; returns the exit status."""
+async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False,
+                  save: CaptureWriter | None = None) -> int:
+    """Run one capture to ``out`` (and to ``save``, a capture file); returns the exit status."""
     loop = asyncio.get_running_loop()
     why: list[int] = []
     task: asyncio.Task[Any] | None = None
@@ -119,6 +145,13 @@ async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False
             task.cancel()
 
     printer = Printer(out, chunks_data=chunks_data, on_closed=lambda: stop(EXIT_PIPE))
+    observer: Observer = printer
+    if save is not None:
+        writer = save
+
+        def observer(record: AnyRecord) -> None:
+            writer(record)
+            printer(record)
     clients = Clients()
     handled: list[signal.Signals] = []
     for sig, status in ((signal.SIGINT, EXIT_SIGINT), (signal.SIGTERM, EXIT_SIGTERM)):
@@ -128,7 +161,7 @@ async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False
         except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not main thread
             pass
     try:
-        task = asyncio.ensure_future(run(clients, spec, printer))
+        task = asyncio.ensure_future(run(clients, spec, observer))
         await asyncio.wait([task])
     finally:
         for sig in handled:
@@ -152,17 +185,32 @@ def _quiet_stdout() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        spec, chunks_data = parse_args(args)
+        spec, options = parse_options(args)
     except ArgumentError as exc:
         message = " ".join(str(exc).split())
         print(f"{PROG}: {message}", file=sys.stderr)
         return EXIT_USAGE
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_OK
+    writer: CaptureWriter | None = None
+    if options.save is not None:
+        try:  # before any request: a capture that cannot be saved is not worth sending
+            writer = CaptureWriter(options.save, save_secrets=options.save_secrets,
+                                   request_body=spec.body, mode=spec.mode.value)
+        except OSError as exc:
+            print(f"{PROG}: cannot write {options.save}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
-        status = asyncio.run(capture(spec, sys.stdout.buffer, chunks_data=chunks_data))
+        status = asyncio.run(capture(spec, sys.stdout.buffer, chunks_data=options.chunks_data,
+                                     save=writer))
     except KeyboardInterrupt:  # Ctrl-C before the handler was installed
         status = EXIT_SIGINT
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is not None and writer.error is not None:
+        print(f"{PROG}: saving {options.save} failed: {writer.error}", file=sys.stderr)
+        status = status or EXIT_ERROR
     if status == EXIT_PIPE:
         _quiet_stdout()
     return status

@@ -1,0 +1,281 @@
+"""Replay of saved captures: a recorded stream served again, as it came, at its own URL.
+
+Why: a stream seen once (an LLM answer, an incident) can then be reproduced at will: the
+original status and headers, the same chunk boundaries at the original timing (or N times
+faster), and optional faults on top (cut at a byte, every byte its own write, a stall), so a
+client can be tested against exactly what it once received.
+
+The server never imports ``stream_core``: this module reads the capture file format
+(docs/capture-format.md) on its own, keeping only what replay needs.
+
+``add_replay(app, name, path_or_bytes)`` mounts ``/replay/{name}`` (tag ``replay``, listed in
+``/openapi.json`` at once); ``PUT /replay/{name}`` with a capture file as the body does the same
+over HTTP, from loopback clients only (the window uses it to replay its current stream).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import ipaddress
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from ._shared import DeliberateDisconnect, Stop, wait_or_stop
+
+__all__ = ["FORMAT", "Replay", "ReplayError", "add_replay", "install", "parse_capture"]
+
+FORMAT = "stream-inspector-capture"
+MAJOR = 1
+MAX_UPLOAD = 512 * 1024 * 1024
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+#: Not replayed as recorded: per-connection headers, the framing the server redoes, and
+#: the headers uvicorn adds itself.
+DROPPED = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer",
+           "upgrade", "content-length", "date", "server"}
+MAX_SPEED = 1000.0
+MAX_STALL = 60.0
+
+
+class ReplayError(ValueError):
+    """The file cannot be replayed (not a capture, a newer major version, no response)."""
+
+
+@dataclass(slots=True)
+class Replay:
+    """What a capture replays: the first response of the recorded stream."""
+
+    name: str
+    method: str
+    url: str
+    status: int
+    headers: list[tuple[str, str]]
+    header_delay: float  # seconds from the request to the response headers
+    chunks: list[tuple[float, bytes]] = field(default_factory=list)  # (seconds after headers, bytes)
+
+    @property
+    def size(self) -> int:
+        return sum(len(d) for _, d in self.chunks)
+
+    @property
+    def duration(self) -> float:
+        return self.chunks[-1][0] if self.chunks else 0.0
+
+
+def parse_capture(name: str, data: bytes) -> Replay:
+    """The replay of a capture file's bytes; ReplayError when it cannot be replayed.
+
+    Tolerant like the window's reader: a truncated last line and corrupted lines are skipped.
+    Only the first connection is replayed (a capture with reconnects holds several).
+    """
+    lines = data.split(b"\n")
+    try:
+        header = json.loads(lines[0])
+    except (ValueError, UnicodeDecodeError):
+        header = None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ReplayError(f"{name}: not a Stream Inspector capture")
+    version = str(header.get("version", ""))
+    m = re.match(r"(\d+)", version)
+    if m is None:
+        raise ReplayError(f"{name}: unreadable capture version {version!r}")
+    if int(m.group(1)) > MAJOR:
+        raise ReplayError(f"{name}: capture version {version} is newer than this server reads"
+                          f" ({MAJOR}.x)")
+    request_t = 0.0
+    method, url = "GET", ""
+    response: dict[str, Any] | None = None
+    chunks: list[tuple[float, bytes]] = []
+    for raw in lines[1:]:
+        try:
+            obj = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if not isinstance(obj, dict):
+            continue
+        kind = obj.get("type")
+        if kind == "request":
+            if response is not None:
+                break  # a reconnection: replay the first connection only
+            request_t = _float(obj.get("t"))
+            method, url = str(obj.get("method", "GET")), str(obj.get("url", ""))
+        elif kind == "response" and response is None:
+            response = obj
+        elif kind == "chunk" and response is not None:
+            try:
+                chunk = base64.b64decode(str(obj.get("data_b64", "")), validate=True)
+            except (binascii.Error, ValueError):
+                continue
+            chunks.append((max(0.0, _float(obj.get("t")) - _float(response.get("t"))), chunk))
+        elif kind == "reconnect" and response is not None:
+            break
+    if response is None:
+        raise ReplayError(f"{name}: the capture holds no response to replay")
+    headers = [(str(k), str(v)) for k, v in response.get("headers", [])
+               if str(k).lower() not in DROPPED]
+    status = response.get("status")
+    if not isinstance(status, int) or not 100 <= status <= 599:
+        raise ReplayError(f"{name}: the response has no valid status")
+    delay = max(0.0, _float(response.get("t")) - request_t)
+    return Replay(name, method.upper(), url, status, headers, delay, chunks)
+
+
+def _float(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+class ReplayResponse(Response):
+    """Sends the recorded chunks, each its own write, at their recorded times (over ``speed``)."""
+
+    def __init__(self, replay: Replay, stop: Any, *, speed: float, cut_at: int | None,
+                 split: bool, stall: float, stall_at: int) -> None:
+        super().__init__(status_code=replay.status)
+        self.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1", "replace"))
+                            for k, v in replay.headers]
+        self.replay = replay
+        self.stop = stop
+        self.speed = speed
+        self.cut_at = cut_at
+        self.split = split
+        self.stall = stall
+        self.stall_at = stall_at
+
+    def _scaled(self, seconds: float) -> float:
+        return 0.0 if self.speed == 0 else seconds / self.speed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        r = self.replay
+        if await wait_or_stop(self.stop, self._scaled(r.header_delay)):
+            return
+        await send({"type": "http.response.start", "status": self.status_code,
+                    "headers": self.raw_headers})
+        start = time.monotonic()
+        sent = 0
+        stalled = self.stall <= 0
+        for at, data in r.chunks:
+            wait = start + self._scaled(at) - time.monotonic()
+            if await wait_or_stop(self.stop, wait):
+                return
+            pieces = [data[i:i + 1] for i in range(len(data))] if self.split else [data]
+            for piece in pieces:
+                if not stalled and sent + len(piece) > self.stall_at:
+                    head = max(0, self.stall_at - sent)
+                    if head:
+                        await send({"type": "http.response.body", "body": piece[:head],
+                                    "more_body": True})
+                        sent, piece = sent + head, piece[head:]
+                    stalled = True
+                    paused = time.monotonic()
+                    if await wait_or_stop(self.stop, self.stall):
+                        return
+                    start += time.monotonic() - paused  # later chunks keep their spacing
+                if self.cut_at is not None and sent + len(piece) >= self.cut_at:
+                    head = self.cut_at - sent
+                    if head > 0:
+                        await send({"type": "http.response.body", "body": piece[:head],
+                                    "more_body": True})
+                    await asyncio.sleep(0.01)  # let the piece reach the socket before the cut
+                    raise DeliberateDisconnect(f"replay cut at byte {self.cut_at}")
+                await send({"type": "http.response.body", "body": piece, "more_body": True})
+                sent += len(piece)
+                if self.split:
+                    await asyncio.sleep(0)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _endpoint(name: str) -> Any:
+    async def replay(
+        request: Request,
+        stop: Stop,
+        speed: Annotated[float, Query(ge=0, le=MAX_SPEED, description=(
+            "Play N times faster (0.5 = half speed, 0 = as fast as possible).")
+        )] = 1.0,
+        cut_at: Annotated[int | None, Query(ge=0, description=(
+            "Cut the connection after this many body bytes (a truncated body)."))] = None,
+        split: Annotated[bool, Query(description="Send every byte as its own write.")] = False,
+        stall: Annotated[float, Query(ge=0, le=MAX_STALL, description=(
+            "Pause this many seconds at byte `stall_at`."))] = 0.0,
+        stall_at: Annotated[int, Query(ge=0, description="Where the stall happens.")] = 0,
+    ) -> Response:
+        """Why: reproduce a recorded stream exactly, or with faults, for any client."""
+        found: Replay | None = request.app.state.replays.get(name)
+        if found is None:
+            raise HTTPException(404, f"no replay named {name!r}")
+        return ReplayResponse(found, stop, speed=speed, cut_at=cut_at, split=split,
+                              stall=stall, stall_at=stall_at)
+    return replay
+
+
+def add_replay(app: FastAPI, name: str, source: str | os.PathLike[str] | bytes) -> Replay:
+    """Serve a capture (a path or the file's bytes) at ``/replay/{name}``; replaces a same name.
+
+    Raises ReplayError for a bad name or file, OSError when the path cannot be read.
+    """
+    if not NAME.fullmatch(name):
+        raise ReplayError(f"bad replay name {name!r}: letters, digits, '.', '_', '-' (max 64)")
+    if isinstance(source, bytes):
+        data = source
+    else:
+        with open(source, "rb") as f:
+            data = f.read()
+    replay = parse_capture(name, data)
+    replays: dict[str, Replay] = app.state.replays
+    new = name not in replays
+    replays[name] = replay
+    if new:
+        path = f"/replay/{name}"
+        methods = sorted({"GET", replay.method})
+        app.add_api_route(
+            path, _endpoint(name), methods=methods, tags=["replay"], response_class=Response,
+            summary=f"Replay {name}: {replay.status}, {len(replay.chunks)} chunks,"
+                    f" {replay.duration:.2f} s",
+            description=(f"The recorded stream of `{replay.method} {replay.url}` with its original"
+                         " headers, chunk boundaries and timing. `speed=N` plays N times faster"
+                         " (0 = at once); faults: `cut_at=BYTES`, `split=true`,"
+                         " `stall=SECONDS` at `stall_at=BYTES`."),
+            responses={200: {"description": "The recorded stream, as it came."}},
+            openapi_extra={"x-try-it": {"path": path}}, operation_id=f"replay_{name}",
+        )
+        app.openapi_schema = None  # regenerated with the new route on the next request
+    return replay
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def install(app: FastAPI) -> None:
+    """Give ``app`` its replay registry (``app.state.replays``) and the upload route."""
+    app.state.replays = {}
+
+    @app.put("/replay/{name}", include_in_schema=False)
+    async def upload(name: str, request: Request) -> JSONResponse:
+        """Why: the window replays its current stream on its own (running) server."""
+        client = request.client.host if request.client else None
+        own = request.scope.get("server") or (None,)
+        if not (_is_loopback(client) or (client is not None and client == own[0])):
+            raise HTTPException(403, "replays are uploaded from this machine only")
+        if int(request.headers.get("content-length") or 0) > MAX_UPLOAD:
+            raise HTTPException(413, "capture too large to replay")
+        data = await request.body()
+        try:
+            replay = add_replay(app, name, data)
+        except ReplayError as exc:
+            raise HTTPException(422, str(exc)) from None
+        return JSONResponse({"path": f"/replay/{name}", "status": replay.status,
+                             "chunks": len(replay.chunks), "bytes": replay.size,
+                             "duration": round(replay.duration, 6)})

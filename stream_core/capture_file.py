@@ -1,0 +1,482 @@
+"""Capture files (``*.sicap``): one stream saved with its exact bytes, timing and records.
+
+Why a format of our own: HAR keeps neither chunk boundaries nor arrival times, so it cannot
+replay a stream as it came. The file is NDJSON, written while the stream runs (a long stream
+never has to fit in memory, a crash loses at most the last ~100 ms), and versioned
+``MAJOR.MINOR``: a reader opens any older file, a newer minor version best-effort (unknown
+fields and record types are skipped with a warning), and refuses a newer major version.
+
+Layout (docs/capture-format.md has the full description)::
+
+    {"format":"stream-inspector-capture","version":"1.0","created":"...","app":"...", ...}
+    {"type":"request","t":0.0,...}           one line per record, in arrival order,
+    {"type":"chunk","t":..,"data_b64":".."}  each the ``capture`` CLI record (records.py),
+    ...                                      chunks with their exact bytes
+    {"type":"end",...}
+
+Secrets in request headers (Authorization, Cookie, API keys, tokens...), ``Set-Cookie`` in
+response headers and secret-looking query parameters are masked unless the caller opts in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import os
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from stream_core.records import (
+    AnyRecord,
+    Chunk,
+    End,
+    Error,
+    Event,
+    Headers,
+    Progress,
+    Reconnect,
+    Record,
+    Request,
+    Response,
+    Retry,
+)
+
+__all__ = [
+    "FORMAT",
+    "MASK",
+    "SUFFIX",
+    "VERSION",
+    "Capture",
+    "CaptureError",
+    "CaptureWriter",
+    "is_secret_name",
+    "mask_headers",
+    "mask_url",
+    "read_capture",
+    "record_line",
+]
+
+FORMAT = "stream-inspector-capture"
+VERSION = (1, 0)
+SUFFIX = ".sicap"
+MASK = "***"
+APP = "stream-inspector 0.1.0"
+FLUSH_SECONDS = 0.1
+FLUSH_BYTES = 64 * 1024
+
+_SECRET_EXACT = {"authorization", "proxy-authorization", "cookie", "set-cookie",
+                 "x-api-key", "api-key", "apikey"}
+_SECRET_PART = re.compile(r"api[-_]?key|token|secret|passw|session|signature", re.I)
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a header or query parameter called ``name`` likely carries a credential."""
+    low = name.lower()
+    return low in _SECRET_EXACT or bool(_SECRET_PART.search(low))
+
+
+def mask_headers(headers: Iterable[tuple[str, str]]) -> Headers:
+    return [(k, MASK if is_secret_name(k) else v) for k, v in headers]
+
+
+def mask_url(url: str) -> str:
+    """The URL with secret-looking query values (``?api_key=...``) and a password masked."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(is_secret_name(k) for k, _ in pairs):
+            query = urlencode([(k, MASK if is_secret_name(k) else v) for k, v in pairs],
+                              safe="*")
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        if ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:{MASK}@{host}"
+    if query == parts.query and netloc == parts.netloc:
+        return url
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def record_line(record: AnyRecord, *, save_secrets: bool = False) -> dict[str, Any]:
+    """The capture-file object of one record: its ``to_json()`` plus what replay needs."""
+    if isinstance(record, Chunk):
+        return record.to_json(with_data=True)
+    obj = record.to_json()
+    if isinstance(record, Request) and not save_secrets:
+        obj["url"] = mask_url(record.url)
+        obj["headers"] = [list(h) for h in mask_headers(record.headers)]
+    elif isinstance(record, Response):
+        obj["reason"] = record.reason
+        if not save_secrets:
+            obj["headers"] = [[k, MASK if k.lower() == "set-cookie" else v]
+                              for k, v in record.headers]
+    elif isinstance(record, Event | Record):
+        obj["first_chunk"], obj["last_chunk"] = record.first_chunk, record.last_chunk
+    return obj
+
+
+def _dumps(obj: dict[str, Any]) -> bytes:
+    try:
+        return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    except UnicodeEncodeError:  # lone surrogates: keep them as JSON escapes
+        return (json.dumps(obj, separators=(",", ":")) + "\n").encode("ascii")
+
+
+class CaptureWriter:
+    """Writes a capture file as the stream goes; an observer (``writer(record)``).
+
+    The header is written (and flushed) on creation, so an unwritable path fails at once
+    with ``OSError``. Records are buffered and flushed at least every 100 ms (a timer on the
+    running asyncio loop, if any) or every 64 KiB, and at once for the ``End`` record. A write
+    failure later (disk full) stops the writing, keeps ``error``, and never raises into the
+    stream: the stream itself must go on.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | IO[bytes], *, save_secrets: bool = False,
+                 request_body: bytes | None = None, mode: str | None = None,
+                 started: float | None = None, app: str = APP) -> None:
+        self.save_secrets = save_secrets
+        self.error: OSError | None = None
+        self.closed = False
+        self.count = 0
+        self._owns = not hasattr(path, "write")
+        self.path: str | None = None
+        if self._owns:
+            self.path = os.fspath(path)  # type: ignore[arg-type]
+            self._out: IO[bytes] = open(self.path, "wb")
+        else:
+            self._out = path  # type: ignore[assignment]
+        self._pending = 0
+        self._last_flush = time.monotonic()
+        self._timer: asyncio.TimerHandle | None = None
+        header: dict[str, Any] = {
+            "format": FORMAT, "version": f"{VERSION[0]}.{VERSION[1]}",
+            "created": datetime.now(UTC).isoformat(timespec="milliseconds").replace(
+                "+00:00", "Z"),
+            "app": app, "started": round(started if started is not None else time.time(), 6),
+            "secrets": "included" if save_secrets else "masked",
+        }
+        if mode is not None:
+            header["mode"] = mode
+        if request_body is not None:
+            header["request_body_b64"] = base64.b64encode(request_body).decode("ascii")
+        try:
+            self._out.write(_dumps(header))
+            self._out.flush()
+        except OSError:
+            self._close_file()
+            raise
+
+    def __call__(self, record: AnyRecord) -> None:
+        self.write(record)
+
+    def write(self, record: AnyRecord) -> None:
+        if self.closed or self.error is not None:
+            return
+        line = _dumps(record_line(record, save_secrets=self.save_secrets))
+        try:
+            self._out.write(line)
+        except OSError as exc:
+            self._fail(exc)
+            return
+        self.count += 1
+        self._pending += len(line)
+        if isinstance(record, End) or self._pending >= FLUSH_BYTES or (
+                time.monotonic() - self._last_flush >= FLUSH_SECONDS):
+            self.flush()
+        elif self._timer is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self.flush()
+            else:
+                self._timer = loop.call_later(FLUSH_SECONDS, self._timed_flush)
+
+    def extend(self, records: Iterable[AnyRecord]) -> None:
+        for record in records:
+            self.write(record)
+
+    def _timed_flush(self) -> None:
+        self._timer = None
+        self.flush()
+
+    def flush(self) -> None:
+        if self.closed or self.error is not None:
+            return
+        try:
+            self._out.flush()
+        except OSError as exc:
+            self._fail(exc)
+            return
+        self._pending = 0
+        self._last_flush = time.monotonic()
+
+    def _fail(self, exc: OSError) -> None:
+        self.error = exc
+        self._cancel_timer()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def close(self) -> None:
+        """Flush and close (idempotent); the file stays valid at every point anyway."""
+        if self.closed:
+            return
+        self.flush()
+        self._cancel_timer()
+        self.closed = True
+        self._close_file()
+
+    def _close_file(self) -> None:
+        if self._owns:
+            try:
+                self._out.close()
+            except OSError as exc:
+                self.error = self.error or exc
+
+    def __enter__(self) -> CaptureWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+class CaptureError(Exception):
+    """The file cannot be opened as a capture at all (foreign, empty, newer major version)."""
+
+
+@dataclass(slots=True)
+class Capture:
+    """What a capture file holds: header fields, records in order, and reading warnings."""
+
+    path: str
+    version: str
+    records: list[AnyRecord]
+    header: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def request(self) -> Request | None:
+        return next((r for r in self.records if isinstance(r, Request)), None)
+
+    @property
+    def response(self) -> Response | None:
+        return next((r for r in self.records if isinstance(r, Response)), None)
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return [r for r in self.records if isinstance(r, Chunk)]
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(c.data for c in self.chunks)
+
+    @property
+    def end(self) -> End | None:
+        last = self.records[-1] if self.records else None
+        return last if isinstance(last, End) else None
+
+    @property
+    def request_body(self) -> bytes | None:
+        text = self.header.get("request_body_b64")
+        if not isinstance(text, str):
+            return None
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+
+    @property
+    def started(self) -> float | None:
+        value = self.header.get("started")
+        return float(value) if isinstance(value, int | float) else None
+
+    def complete_records(self) -> list[AnyRecord]:
+        """The records, ending in exactly one ``End`` (made up, incomplete, when missing)."""
+        if self.end is not None:
+            return list(self.records)
+        t = max((r.t for r in self.records), default=0.0)
+        chunks = self.chunks
+        events = sum(isinstance(r, Event | Record) for r in self.records)
+        end = End(t, sum(c.size for c in chunks), len(chunks), events, t, False)
+        return [*self.records, end]
+
+
+def _headers(value: Any) -> Headers:
+    if not isinstance(value, list):
+        raise ValueError("headers is not a list")
+    out: Headers = []
+    for pair in value:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+            raise ValueError("a header is not a [name, value] pair")
+        out.append((pair[0], pair[1]))
+    return out
+
+
+def _num(obj: dict[str, Any], key: str, default: float | None = None) -> float:
+    value = obj.get(key, default)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ValueError(f"{key!r} is not a number")
+    return float(value)
+
+
+def _int(obj: dict[str, Any], key: str, default: int | None = None) -> int:
+    value = obj.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{key!r} is not an integer")
+    return value
+
+
+def _str(obj: dict[str, Any], key: str, default: str | None = None) -> str:
+    value = obj.get(key, default)
+    if not isinstance(value, str):
+        raise ValueError(f"{key!r} is not a string")
+    return value
+
+
+def parse_record(obj: dict[str, Any]) -> AnyRecord | None:
+    """The record of one capture line; None for an unknown type; ValueError when malformed."""
+    kind = obj.get("type")
+    t = _num(obj, "t")
+    if kind == "chunk":
+        size = _int(obj, "size")
+        text = obj.get("data_b64")
+        if text is None:
+            raise ValueError("chunk without data_b64")
+        data = base64.b64decode(_str(obj, "data_b64"), validate=True)
+        if len(data) != size:
+            raise ValueError(f"chunk data is {len(data)} bytes, size says {size}")
+        return Chunk(_int(obj, "seq"), t, _int(obj, "offset"), data)
+    if kind == "event":
+        return Event(_int(obj, "seq"), t, _str(obj, "event", "message"), _str(obj, "data"),
+                     _str(obj, "id", ""), _int(obj, "first_chunk", -1),
+                     _int(obj, "last_chunk", -1))
+    if kind == "record":
+        parsed = "value" in obj
+        text = "" if parsed else _str(obj, "text")
+        error = obj.get("error")
+        return Record(_int(obj, "seq"), t, text, obj.get("value"),
+                      error if isinstance(error, str) else None, parsed,
+                      _int(obj, "first_chunk", -1), _int(obj, "last_chunk", -1))
+    if kind == "request":
+        return Request(t, _str(obj, "method"), _str(obj, "url"), _headers(obj.get("headers")))
+    if kind == "response":
+        return Response(t, _int(obj, "status"), _str(obj, "reason", ""),
+                        _str(obj, "http_version", "HTTP/1.1"), _headers(obj.get("headers")),
+                        _str(obj, "mode", "raw"))
+    if kind == "retry":
+        return Retry(t, _int(obj, "ms"))
+    if kind == "reconnect":
+        return Reconnect(t, _int(obj, "attempt"), _int(obj, "delay_ms"),
+                         _str(obj, "last_event_id", ""), _str(obj, "reason", ""))
+    if kind == "progress":
+        total = obj.get("total")
+        return Progress(t, _int(obj, "bytes"), total if isinstance(total, int) else None,
+                        _num(obj, "rate", 0.0))
+    if kind == "error":
+        return Error(t, _str(obj, "kind"), _str(obj, "message"))  # type: ignore[arg-type]
+    if kind == "end":
+        known = {"type", "t", "bytes", "chunks", "events", "duration", "complete", "path",
+                 "sha256"}
+        path, sha = obj.get("path"), obj.get("sha256")
+        return End(t, _int(obj, "bytes"), _int(obj, "chunks"), _int(obj, "events"),
+                   _num(obj, "duration"), bool(obj.get("complete")),
+                   path if isinstance(path, str) else None,
+                   sha if isinstance(sha, str) else None,
+                   {k: v for k, v in obj.items() if k not in known})
+    return None
+
+
+def _version(value: Any) -> tuple[int, int]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value, 0
+    if isinstance(value, str):
+        m = re.fullmatch(r"(\d+)(?:\.(\d+))?", value.strip())
+        if m:
+            return int(m.group(1)), int(m.group(2) or 0)
+    raise CaptureError(f"unreadable capture version {value!r}")
+
+
+def read_capture(path: str | os.PathLike[str]) -> Capture:
+    """Read a capture file: whatever is intact, with a warning for each problem.
+
+    Raises ``CaptureError`` for a file that is not a capture (or one of a newer major
+    version) and ``OSError`` when it cannot be read. A truncated last line, corrupted lines
+    and unknown record types become ``warnings``; the records around them are kept.
+    """
+    name = Path(path).name
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data.strip():
+        raise CaptureError(f"{name} is empty: not a Stream Inspector capture")
+    lines = data.split(b"\n")
+    truncated = not data.endswith(b"\n")
+    try:
+        header = json.loads(lines[0])
+    except (ValueError, UnicodeDecodeError):
+        header = None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        if isinstance(header, dict) and header.get("type") == "request":
+            raise CaptureError(
+                f"{name} is `capture` NDJSON output without chunk bytes, not a capture file;"
+                " record one with `capture --save FILE` or File > Save")
+        raise CaptureError(f"{name} is not a Stream Inspector capture (its first line is not a"
+                           f" {FORMAT} header)")
+    major, minor = _version(header.get("version"))
+    warnings: list[str] = []
+    if major > VERSION[0]:
+        raise CaptureError(
+            f"{name} is a version {major}.{minor} capture; this Stream Inspector reads version"
+            f" {VERSION[0]} files: update Stream Inspector to open it")
+    if (major, minor) > VERSION:
+        warnings.append(f"{name} is a newer version ({major}.{minor}) capture: opened"
+                        f" best-effort, newer details may be missing")
+    records: list[AnyRecord] = []
+    bad: list[int] = []
+    unknown: set[str] = set()
+    last = len(lines) - 1
+    for number, raw in enumerate(lines[1:], start=2):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+            if not isinstance(obj, dict):
+                raise ValueError("not an object")
+            record = parse_record(obj)
+        except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+            if number - 1 == last and truncated:
+                warnings.append(f"{name} is truncated: the last line (line {number}) is"
+                                " incomplete; opened the intact part")
+            else:
+                bad.append(number)
+                if len(bad) <= 3:
+                    warnings.append(f"line {number} is corrupted ({exc}); skipped")
+            continue
+        if record is None:
+            unknown.add(str(obj.get("type")))
+            continue
+        records.append(record)
+    if len(bad) > 3:
+        warnings.append(f"{len(bad)} corrupted lines in all, skipped (lines {bad[0]}..{bad[-1]})")
+    if unknown:
+        warnings.append(f"unknown record types skipped: {', '.join(sorted(unknown))}")
+    if not records or not isinstance(records[-1], End):
+        warnings.append(f"{name} has no end record: the stream was still running or the file"
+                        " was cut; it shows what was saved")
+    return Capture(os.fspath(path), f"{major}.{minor}", records, header, warnings)

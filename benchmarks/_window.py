@@ -92,6 +92,7 @@ class Tab:
         self.window = window
         self.controller = controller
         self.clients = owns_clients
+        self.started_at = time.perf_counter()  # set again just before the stream starts
 
     @property
     def events(self) -> Any:
@@ -130,8 +131,11 @@ def _fallback_tab(spec: Any) -> Tab:
     window.setCentralWidget(tabs)
     window.resize(1200, 800)
     window.show()
+    started_at = time.perf_counter()
     controller.start()
-    return Tab(window, controller, clients)
+    tab = Tab(window, controller, clients)
+    tab.started_at = started_at
+    return tab
 
 
 def _main_window_tab(spec: Any, server_url: str | None) -> Tab:
@@ -146,8 +150,11 @@ def _main_window_tab(spec: Any, server_url: str | None) -> Tab:
     settings = Settings.from_path(os.path.join(folder, "settings.ini"))
     window = MainWindow(settings, clients, server_url, download_dir=folder)
     window.show()
+    started_at = time.perf_counter()
     controller = window.start(spec)
-    return Tab(window, controller, clients)
+    tab = Tab(window, controller, clients)
+    tab.started_at = started_at
+    return tab
 
 
 def open_tab(spec: Any, server_url: str | None = None) -> Tab:

@@ -25,8 +25,8 @@ async def download(url: str, output: str, timeout: float) -> dict[str, Any]:
     probe = LatenessProbe()
     probe.start()
     cpu0 = self_cpu()
-    t0 = time.perf_counter()
     tab = open_tab(spec)
+    t0 = tab.started_at
     await asyncio.wait_for(tab.controller.wait(), timeout + 5)
     dt = time.perf_counter() - t0
     cpu = self_cpu() - cpu0

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from gui.models import ChunksModel, EventsModel
 from gui.raw_buffer import RawBuffer
+from gui.tables import DrainTimer
 from stream_core import session
+from stream_core.diagnostics import Diagnostics
+from stream_core.download import partial_size
+from stream_core.llm import LLMAssembler
 from stream_core.records import (
     AnyRecord,
     Chunk,
@@ -35,10 +38,13 @@ from stream_core.records import (
     Retry,
 )
 from stream_core.spec import RequestSpec
+from stream_core.stats import RATE_WINDOW, Stats
+
+__all__ = ["DRAIN_MS", "RATE_WINDOW", "UPDATE_MS", "Source", "State", "Stats",
+           "StreamController"]
 
 DRAIN_MS = 30
 UPDATE_MS = 100
-RATE_WINDOW = 1.0
 
 
 class State(StrEnum):
@@ -52,33 +58,6 @@ class State(StrEnum):
     @property
     def running(self) -> bool:
         return self in (State.CONNECTING, State.STREAMING, State.RECONNECTING)
-
-
-class Stats:
-    """Counters the summary strip shows; plain attributes, read after each drain."""
-
-    __slots__ = ("bytes", "chunks", "events", "rate", "event_rate", "ttfb", "first_event",
-                 "_samples")
-
-    def __init__(self) -> None:
-        self.bytes = 0
-        self.chunks = 0
-        self.events = 0
-        self.rate = 0.0  # bytes/s over the last second
-        self.event_rate = 0.0
-        self.ttfb: float | None = None
-        self.first_event: float | None = None
-        self._samples: deque[tuple[float, int, int]] = deque()
-
-    def sample(self, now: float) -> None:
-        self._samples.append((now, self.bytes, self.events))
-        while len(self._samples) > 2 and now - self._samples[1][0] >= RATE_WINDOW:
-            self._samples.popleft()
-        t0, b0, e0 = self._samples[0]
-        span = now - t0
-        if span > 0.05:
-            self.rate = (self.bytes - b0) / span
-            self.event_rate = (self.events - e0) / span
 
 
 #: A record source: awaits until the stream ends, reporting every record to the observer.
@@ -108,6 +87,7 @@ class StreamController(QObject):
         # Where records come from: the live engine by default; an opened or replayed capture
         # passes its own coroutine with the same contract as ``session.run``.
         self._source: Source = source or (lambda observer: session.run(clients, spec, observer))
+        self._live = source is None
         self.start_wall = time.time()
         self._start_mono = time.monotonic()
         self.events = EventsModel(self.start_wall, self)
@@ -124,11 +104,20 @@ class StreamController(QObject):
         self.progress: Progress | None = None
         self.retry_ms: int | None = None
         self.ended = False  # set just before ``finished`` is emitted
-        self._queue: list[AnyRecord] = []
+        self._stopped_at = 0.0
+        self.runs = 0  # how many times the stream was started (Resume starts it again)
+        self.diagnostics = Diagnostics()
+        self.llm = LLMAssembler()
+        # A resumed run's records continue the first run's clock, chunk numbers and offsets.
+        self._t_shift = 0.0
+        self._seq_shift = 0
+        self._offset_shift = 0
+        # Adaptive drain (gui.tables.DrainTimer, a QTimer stand-in): at once when a record
+        # arrives after a quiet spell (latency), stretched to ~150 ms ticks under a flood.
+        self._timer = DrainTimer(DRAIN_MS, self)
+        self._queue: list[AnyRecord] = self._timer.queue
         self._task: asyncio.Task[Any] | None = None
         self._last_update = 0.0
-        self._timer = QTimer(self)
-        self._timer.setInterval(DRAIN_MS)
         self._timer.timeout.connect(self.drain)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -138,8 +127,53 @@ class StreamController(QObject):
             raise RuntimeError("already started")
         self.start_wall = self.events.start_wall = self.chunks.start_wall = time.time()
         self._start_mono = time.monotonic()
-        self._task = asyncio.ensure_future(self._run())
+        self._launch(self._source)
+
+    def _launch(self, source: Source) -> None:
+        self.runs += 1
+        self._task = asyncio.ensure_future(self._run(source))
         self._timer.start()
+
+    @property
+    def can_resume(self) -> bool:
+        """A stopped or failed live download whose ``.part`` holds something to continue."""
+        spec = self.spec
+        return (self._live and not self.running and self._task is not None
+                and spec.output is not None and self.state in (State.STOPPED, State.FAILED)
+                and partial_size(spec.output) > 0)
+
+    def resume(self) -> None:
+        """Run the stopped download again with ``resume=True``, in the same models.
+
+        The new run asks for the rest of the ``.part`` (Range + If-Range); its records are
+        shifted so that times, chunk numbers and offsets continue those of the earlier runs.
+        """
+        if self.running or self._task is None:
+            raise RuntimeError("resume() needs a stream that has run and stopped")
+        self.drain()
+        self.spec.resume = True
+        self._t_shift = time.monotonic() - self._start_mono
+        self._seq_shift = self.stats.chunks
+        self._offset_shift = self.stats.bytes
+        self.error = None
+        self.end = None
+        self.progress = None
+        self.ended = False
+        self._set_state(State.CONNECTING)
+        shift_t, shift_seq, shift_off = self._t_shift, self._seq_shift, self._offset_shift
+        queue_append = self._queue.append
+
+        def shifted(rec: AnyRecord) -> None:
+            rec.t += shift_t
+            if isinstance(rec, Chunk):
+                rec.seq += shift_seq
+                rec.offset += shift_off
+            elif isinstance(rec, End):
+                rec.duration += shift_t
+            queue_append(rec)
+
+        source = self._source
+        self._launch(lambda _observer: source(shifted))
 
     @property
     def task(self) -> asyncio.Task[Any] | None:
@@ -162,10 +196,22 @@ class StreamController(QObject):
         if self._task is not None and not self._task.done():
             await asyncio.wait({self._task})
 
-    async def _run(self) -> None:
+    def set_llm_path(self, path: str) -> None:
+        """Read the LLM text with a dotted JSON ``path`` ("" for the built-in shapes); the
+        events received so far are read again."""
+        self.llm = LLMAssembler(path=path)
+        llm = self.llm
+        for i in range(len(self.events)):
+            item = self.events.row(i)
+            if isinstance(item, Event):
+                llm.feed(item.event, item.data, item.t)
+        self.stats.first_token = llm.first_token_t
+        self.updated.emit()
+
+    async def _run(self, source: Source) -> None:
         cancelled = False
         try:
-            await self._source(self._queue.append)
+            await source(self._queue.append)
         except asyncio.CancelledError:
             cancelled = True
         except Exception as exc:  # an engine bug must not take the window down
@@ -181,6 +227,7 @@ class StreamController(QObject):
                 self._set_state(State.FAILED)
             else:
                 self._set_state(State.DONE)
+            self._stopped_at = time.monotonic() - self._start_mono
             self._emit_update(force=True)
             self.ended = True
             self.finished.emit()
@@ -188,6 +235,8 @@ class StreamController(QObject):
     def elapsed(self) -> float:
         if self.end is not None:
             return self.end.duration
+        if self.ended:
+            return self._stopped_at
         return time.monotonic() - self._start_mono
 
     # -- draining --------------------------------------------------------------------------
@@ -204,6 +253,11 @@ class StreamController(QObject):
         chunks: list[Chunk] = []
         rows: list[Any] = []
         stats = self.stats
+        timeline = stats.timeline
+        diag = self.diagnostics.feed
+        llm = self.llm
+        event_t = -1.0
+        same_t = 0  # events completed by the same read (same t): one timeline update
         for rec in batch:
             if isinstance(rec, Chunk):
                 chunks.append(rec)
@@ -212,11 +266,22 @@ class StreamController(QObject):
                 if stats.ttfb is None:
                     stats.ttfb = rec.t
                 self.raw.feed(rec.data)
+                timeline.arrival(rec.t, len(rec.data))
+                diag(rec)
             elif isinstance(rec, Event | Record):
                 rows.append(rec)
                 stats.events += 1
                 if stats.first_event is None:
                     stats.first_event = rec.t
+                if rec.t == event_t:
+                    same_t += 1
+                else:
+                    timeline.events_at(event_t, same_t)
+                    event_t, same_t = rec.t, 1
+                if isinstance(rec, Event):
+                    diag(rec)
+                    if not llm.given_up:
+                        llm.feed(rec.event, rec.data, rec.t)
             elif isinstance(rec, Progress):
                 self.progress = rec
             elif isinstance(rec, Retry):
@@ -224,23 +289,32 @@ class StreamController(QObject):
                 rows.append(rec)
             elif isinstance(rec, Reconnect):
                 rows.append(rec)
+                timeline.mark(rec.t, "reconnect", f"reconnect {rec.attempt}")
+                diag(rec)
                 self._flush(chunks, rows)
                 self._set_state(State.RECONNECTING)
             elif isinstance(rec, Response):
+                diag(rec)
                 self.response = rec
                 self.responses.append(rec)
                 self._set_state(State.STREAMING)
                 self.responseReceived.emit()
             elif isinstance(rec, Request):
+                diag(rec)
                 self.requests.append(rec)
                 if self.request is None:
                     self.request = rec
             elif isinstance(rec, Error):
                 if rec.kind != "cancelled":
                     rows.append(rec)
+                    timeline.mark(rec.t, "error", rec.kind)
                 self.error = rec
             elif isinstance(rec, End):
+                diag(rec)
                 self.end = rec
+        timeline.events_at(event_t, same_t)
+        if stats.first_token is None and llm.first_token_t is not None:
+            stats.first_token = llm.first_token_t
         self._flush(chunks, rows)
         self._emit_update()
 

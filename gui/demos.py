@@ -39,11 +39,11 @@ DEMOS: dict[str, Demo] = {
     "events": Demo("GET", "/events", "interval=0.05", Mode.SSE, until="events:30", select=-3,
                    stop_after=True),
     "tour": Demo("GET", "/sse/tour", "interval=0", Mode.SSE, subtab="Raw"),
-    "llm": Demo("POST", "/v1/chat/completions", "delay=0.01", Mode.SSE, select=-4),
+    "llm": Demo("POST", "/v1/chat/completions", "delay=0.03", Mode.SSE, until="events:22",
+                subtab="LLM", stop_after=True),
     "ndjson": Demo("GET", "/ndjson", "interval=0.03&count=30&bad=true", Mode.NDJSON, select="error"),
     "download": Demo("GET", "/download", f"size={200 * 1024 * 1024}&rate={20 * 1024 * 1024}",
-                     Mode.DOWNLOAD, until="progress:0.3", subtab="Chunks", select=-1,
-                     stop_after=True),
+                     Mode.DOWNLOAD, until="progress:0.3", subtab="Download", stop_after=True),
     "fault": Demo("GET", "/faults/disconnect", "after=8&interval=0.05", Mode.SSE, select=-2),
 }
 NAMES = tuple(DEMOS)

@@ -1,10 +1,14 @@
-"""One request's tab: summary strip, error banner, progress bar and the four sub-tabs.
+"""One request's tab: summary strip, error banner and the sub-tabs.
 
-The tab is a view of its ``StreamController``: it refreshes labels on the controller's
-throttled ``updated`` signal and never touches records one by one.
+Sub-tabs: Download (downloads only), Events, Chunks, Raw, Headers, Timeline, Diagnostics and
+LLM (shown once the stream looks like a chat completion). The tab is a view of its
+``StreamController``: it refreshes the visible sub-tab on the controller's throttled
+``updated`` signal and never touches records one by one.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -21,11 +25,17 @@ from PySide6.QtWidgets import (
 
 from gui.chunks_panel import ChunksPanel
 from gui.controller import State, StreamController
+from gui.diagnostics_view import DiagnosticsView
+from gui.download_view import DownloadView
 from gui.events_panel import EventsPanel
 from gui.headers_view import HeadersView
+from gui.llm_view import LLMView
 from gui.models import fmt_size
 from gui.raw_view import RawView
-from stream_core.spec import Mode
+from gui.timeline_view import TimelineView
+from stream_core.diagnostics import Fix
+from stream_core.records import Event, Record
+from stream_core.spec import Mode, RequestSpec
 
 STATE_COLORS = {
     State.CONNECTING: "#b7791f", State.STREAMING: "#2b6cb0", State.RECONNECTING: "#c05621",
@@ -100,38 +110,55 @@ class StreamTab(QWidget):
         super().__init__(parent)
         self.controller = controller
         self._raw_hex_chosen = False
+        self._download_shown = False
         self.summary = SummaryStrip(self)
         self.banner = ErrorBanner(self)
-        self.progress = QProgressBar(self)
-        self.progress.setObjectName("downloadProgress")
-        self.progress.setFormat("%p%  (%v of %m KiB)")
-        self.progress.setVisible(controller.spec.mode == Mode.DOWNLOAD)
-        self.progress.setRange(0, 0)
+        self.download = DownloadView(controller, self)
         self.events = EventsPanel(controller.events, self)
         self.chunks = ChunksPanel(controller.chunks, self)
         self.raw = RawView(controller.raw, self)
         self.headers = HeadersView(self)
+        self.timeline = TimelineView(controller, self)
+        self.diagnostics = DiagnosticsView(controller, self)
+        self.llm = LLMView(controller, self)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.events, "Events")
-        self.tabs.addTab(self.chunks, "Chunks")
-        self.tabs.addTab(self.raw, "Raw")
-        self.tabs.addTab(self.headers, "Headers")
+        for widget, name in ((self.download, "Download"), (self.events, "Events"),
+                             (self.chunks, "Chunks"), (self.raw, "Raw"),
+                             (self.headers, "Headers"), (self.timeline, "Timeline"),
+                             (self.diagnostics, "Diagnostics"), (self.llm, "LLM")):
+            self.tabs.addTab(widget, name)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.llm), False)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.download), False)
+        self._show_download()
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self.summary)
         layout.addWidget(self.banner)
-        layout.addWidget(self.progress)
         layout.addWidget(self.tabs, 1)
 
         self.events.eventSelected.connect(self._event_selected)
         self.chunks.chunkSelected.connect(self._chunk_selected)
+        self.diagnostics.pointerActivated.connect(self.show_pointer)
+        self.diagnostics.fixRequested.connect(self.apply_fix)
         controller.updated.connect(self.refresh)
         controller.stateChanged.connect(lambda _s: self.refresh())
         controller.finished.connect(self._finished)
         self.refresh()
+
+    @property
+    def progress(self) -> QProgressBar:
+        """The download's progress bar (in the Download sub-tab)."""
+        return self.download.bar
+
+    def _show_download(self) -> None:
+        """Show and select the Download sub-tab once the stream turns out to be a download."""
+        if not self._download_shown and DownloadView.wanted(self.controller):
+            self._download_shown = True
+            self.tabs.setTabVisible(self.tabs.indexOf(self.download), True)
+            self.tabs.setCurrentWidget(self.download)
 
     # -- refresh -----------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -147,9 +174,14 @@ class StreamTab(QWidget):
             if resp.mode == "download" and not self._raw_hex_chosen:
                 self._raw_hex_chosen = True  # a binary file reads better as hex; the user may untick
                 self.raw.hex.setChecked(True)
+            self._show_download()
         else:
             self.summary.set("mode", c.spec.mode.value)
-        self.summary.set("state", c.state.value, STATE_COLORS[c.state])
+        state, color = c.state.value, STATE_COLORS[c.state]
+        stalled = self.timeline.stalled_for() if c.state == State.STREAMING else 0.0
+        if stalled >= self.timeline.stall_after.value():
+            state, color = f"stalled {stalled:.0f} s", "#c05621"
+        self.summary.set("state", state, color)
         self.summary.set("ttfb", fmt_ms(s.ttfb))
         self.summary.set("first_event", fmt_ms(s.first_event))
         self.summary.set("elapsed", fmt_ms(c.elapsed()))
@@ -160,38 +192,75 @@ class StreamTab(QWidget):
         if s.event_rate and c.state.running:
             rate += f", {s.event_rate:,.0f} ev/s"
         self.summary.set("rate", rate if c.state.running else "—")
-        if c.progress is not None and c.running:
-            self.progress.show()
-            total = c.progress.total
-            if total:
-                self.progress.setRange(0, max(1, total // 1024))
-                self.progress.setValue(c.progress.bytes // 1024)
-                speed = c.progress.rate or s.rate
-                left = (total - c.progress.bytes) / speed if speed > 0 else None
-                self.progress.setFormat(
-                    f"%p%  ·  {fmt_size(c.progress.bytes)} of {fmt_size(total)}  ·  "
-                    f"{fmt_size(int(speed))}/s" + (f"  ·  {left:.0f} s left" if left else ""))
-            else:
-                self.progress.setRange(0, 0)
+        if c.llm.detected and not self.tabs.isTabVisible(self.tabs.indexOf(self.llm)):
+            self.tabs.setTabVisible(self.tabs.indexOf(self.llm), True)
         self.events.refresh_kinds()
         current = self.tabs.currentWidget()
+        if self._download_shown:
+            self.download.refresh()  # cheap labels; keeps the bar right whichever tab is shown
         if current is self.raw:
             self.raw.refresh(final=not c.running)
         elif current is self.headers:
             self.headers.update_from(c.requests, c.responses)
+        elif current is self.diagnostics:
+            self.diagnostics.refresh()
+        elif current is self.llm:
+            self.llm.refresh()
+        elif current is self.timeline and not c.running:
+            self.timeline.redraw()
         if c.error is not None and c.error.kind != "cancelled":
             self.banner.show_error(c.error.kind, c.error.message)
+        elif c.running:
+            self.banner.hide()  # a resumed download clears the previous failure
 
     def _finished(self) -> None:
         c = self.controller
         self.refresh()
         self.raw.refresh(final=True)
         self.headers.update_from(c.requests, c.responses)
-        if c.spec.mode == Mode.DOWNLOAD and c.end is not None and c.end.complete:
-            self.progress.setRange(0, 1)
-            self.progress.setValue(1)
-            self.progress.setFormat(f"complete: {fmt_size(c.end.bytes)}"
-                                    + (f" → {c.end.path}" if c.end.path else ""))
+        self.download.refresh()
+        self.diagnostics.refresh(force=True)
+        self.llm.refresh()
+
+    # -- diagnostics -------------------------------------------------------------------------
+    def show_pointer(self, kind: str, seq: int) -> None:
+        """Select the chunk or event a finding points at, in its sub-tab."""
+        if kind == "event":
+            row = self._event_row(seq)
+            if row >= 0:
+                self.tabs.setCurrentWidget(self.events)
+                self.events.select_row(row)
+                return
+        row = self.controller.chunks.row_of_seq(seq)
+        if row >= 0:
+            self.tabs.setCurrentWidget(self.chunks)
+            self.chunks.select_row(row)
+
+    def _event_row(self, seq: int) -> int:
+        """Row of event ``seq``: at or after row ``seq`` (retry/reconnect rows come between)."""
+        events = self.controller.events
+        for row in range(max(seq, 0), len(events)):
+            item = events.row(row)
+            if isinstance(item, Event | Record) and item.seq == seq:
+                return row
+        return -1
+
+    def fixed_spec(self, fix: Fix) -> RequestSpec:
+        """The request again, with the finding's fix applied (headers replaced, mode)."""
+        spec = self.controller.spec
+        names = {k.lower() for k, _ in fix.headers}
+        headers = [(k, v) for k, v in spec.headers if k.lower() not in names]
+        headers.extend(fix.headers)
+        mode = Mode(fix.mode) if fix.mode is not None else spec.mode
+        return dataclasses.replace(spec, headers=headers, mode=mode, resume=False,
+                                   identity_encoding=spec.identity_encoding or bool(names & {
+                                       "accept-encoding"}))
+
+    def apply_fix(self, fix: Fix) -> None:
+        """Resend with ``fix`` in a new tab of the window (its ``start``)."""
+        start = getattr(self.window(), "start", None)
+        if callable(start):
+            start(self.fixed_spec(fix))
 
     # -- correlation -------------------------------------------------------------------------
     def _event_selected(self, row: int) -> None:

@@ -1,0 +1,207 @@
+"""Statistics of one stream in fixed-size memory: counters, rates, time buckets, gap histogram.
+
+Why buckets: the Timeline charts and the figures must cost the same at 10 or 50,000 events a
+second. Every arrival adds to a time bucket (100 ms to start with) and gaps between events go
+into a fixed log-scale histogram, so memory and redraw cost depend on the stream's duration
+in buckets (bounded: when there are too many, neighbours are merged and the bucket width
+doubles), never on the number of events. Percentiles come from the histogram (within one
+bin's width, about 12 %), which is plenty for "p95 gap".
+
+No Qt, no I/O: the window's controller feeds it from its drain; tests feed it directly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+__all__ = ["BIN_S", "GAP_EDGES", "MAX_BINS", "RATE_WINDOW", "Figures", "Stats", "Timeline"]
+
+BIN_S = 0.1
+"""Initial width of a time bucket, in seconds."""
+MAX_BINS = 3000
+"""Buckets kept before neighbours are merged (the width doubles): 5 minutes at 100 ms."""
+RATE_WINDOW = 1.0
+"""Seconds over which the "current" rates are measured."""
+_GAP_MIN = 1e-5  # 10 µs: smaller gaps (events of one read) fall in bin 0
+_GAP_BINS_PER_DECADE = 20
+_GAP_DECADES = 8  # 10 µs .. 1000 s
+GAP_EDGES: tuple[float, ...] = tuple(
+    _GAP_MIN * 10 ** (i / _GAP_BINS_PER_DECADE)
+    for i in range(_GAP_DECADES * _GAP_BINS_PER_DECADE + 1))
+"""Upper edges of the gap histogram's bins (bin 0 is ``[0, 10 µs)``; the last is open)."""
+
+
+@dataclass(slots=True)
+class Marker:
+    """Something worth a vertical line on the charts: a reconnect or an error."""
+
+    t: float
+    kind: str  # "reconnect" | "error"
+    label: str
+
+
+@dataclass(slots=True)
+class Figures:
+    """The numbers the Timeline shows beside its charts (None: not known yet)."""
+
+    ttfb: float | None
+    first_event: float | None
+    first_token: float | None
+    total: float
+    gap_p50: float | None
+    gap_p95: float | None
+    gap_max: float | None
+    avg_bytes_rate: float
+    peak_bytes_rate: float
+    avg_event_rate: float
+    peak_event_rate: float
+    longest_stall: float
+    stalled_for: float  # seconds since the last arrival (0 when something just arrived)
+
+
+class Timeline:
+    """Bytes and events per time bucket, the gap histogram and markers."""
+
+    def __init__(self, bin_s: float = BIN_S, max_bins: int = MAX_BINS) -> None:
+        self.bin_s = bin_s
+        self.max_bins = max_bins
+        self.bytes_bins: list[int] = []
+        self.event_bins: list[int] = []
+        self.gap_counts: list[int] = [0] * (len(GAP_EDGES) + 1)
+        self.gaps = 0
+        self.gap_max = 0.0
+        self.markers: list[Marker] = []
+        self.last_event_t: float | None = None
+        self.last_arrival_t: float | None = None
+        self.longest_stall = 0.0
+        self._log_min = math.log10(_GAP_MIN)
+
+    def _index(self, t: float) -> int:
+        i = int(t / self.bin_s) if t > 0 else 0
+        while i >= self.max_bins:
+            self._merge()
+            i = int(t / self.bin_s)
+        if i >= len(self.bytes_bins):
+            grow = i + 1 - len(self.bytes_bins)
+            self.bytes_bins.extend([0] * grow)
+            self.event_bins.extend([0] * grow)
+        return i
+
+    def _merge(self) -> None:
+        """Halve the resolution: memory stays bounded however long the stream runs."""
+        b, e = self.bytes_bins, self.event_bins
+        if len(b) % 2:
+            b.append(0)
+            e.append(0)
+        self.bytes_bins = [b[i] + b[i + 1] for i in range(0, len(b), 2)]
+        self.event_bins = [e[i] + e[i + 1] for i in range(0, len(e), 2)]
+        self.bin_s *= 2
+
+    def arrival(self, t: float, nbytes: int) -> None:
+        """A network read of ``nbytes`` at ``t`` (seconds since the request started)."""
+        i = self._index(t)  # first: it may merge buckets (new lists)
+        self.bytes_bins[i] += nbytes
+        if self.last_arrival_t is not None:
+            self.longest_stall = max(self.longest_stall, t - self.last_arrival_t)
+        self.last_arrival_t = t
+
+    def event(self, t: float) -> None:
+        """One event or record at ``t``; its gap to the previous one goes to the histogram."""
+        i = self._index(t)
+        self.event_bins[i] += 1
+        last = self.last_event_t
+        self.last_event_t = t
+        if last is None:
+            return
+        gap = t - last
+        if gap < _GAP_MIN:
+            self.gap_counts[0] += 1
+        else:
+            k = int((math.log10(gap) - self._log_min) * _GAP_BINS_PER_DECADE) + 1
+            self.gap_counts[min(k, len(self.gap_counts) - 1)] += 1
+        self.gaps += 1
+        if gap > self.gap_max:
+            self.gap_max = gap
+
+    def events_at(self, t: float, count: int) -> None:
+        """``count`` events completed by one read at ``t`` (all but the first: gap 0)."""
+        if count <= 0:
+            return
+        self.event(t)
+        if count > 1:
+            i = self._index(t)
+            self.event_bins[i] += count - 1
+            self.gap_counts[0] += count - 1
+            self.gaps += count - 1
+
+    def mark(self, t: float, kind: str, label: str) -> None:
+        self.markers.append(Marker(t, kind, label))
+
+    def gap_percentile(self, q: float) -> float | None:
+        """The gap below which a fraction ``q`` of gaps fall (upper edge of its bin)."""
+        if not self.gaps:
+            return None
+        target = q * self.gaps
+        seen = 0
+        for i, n in enumerate(self.gap_counts):
+            seen += n
+            if seen >= target and n:
+                if i == 0:
+                    return 0.0
+                return min(GAP_EDGES[i] if i < len(GAP_EDGES) else self.gap_max, self.gap_max)
+        return self.gap_max
+
+    def peak_rates(self) -> tuple[float, float]:
+        """Highest bytes/s and events/s of any bucket."""
+        if not self.bytes_bins:
+            return 0.0, 0.0
+        return max(self.bytes_bins) / self.bin_s, max(self.event_bins) / self.bin_s
+
+
+class Stats:
+    """Counters the summary strip shows plus the timeline; plain attributes, read after a drain.
+
+    ``sample(now)`` (monotonic seconds) refreshes the "current" rates over the last second.
+    """
+
+    __slots__ = ("bytes", "chunks", "events", "rate", "event_rate", "ttfb", "first_event",
+                 "first_token", "timeline", "_samples")
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self.chunks = 0
+        self.events = 0
+        self.rate = 0.0  # bytes/s over the last second
+        self.event_rate = 0.0
+        self.ttfb: float | None = None
+        self.first_event: float | None = None
+        self.first_token: float | None = None
+        self.timeline = Timeline()
+        self._samples: deque[tuple[float, int, int]] = deque()
+
+    def sample(self, now: float) -> None:
+        self._samples.append((now, self.bytes, self.events))
+        while len(self._samples) > 2 and now - self._samples[1][0] >= RATE_WINDOW:
+            self._samples.popleft()
+        t0, b0, e0 = self._samples[0]
+        span = now - t0
+        if span > 0.05:
+            self.rate = (self.bytes - b0) / span
+            self.event_rate = (self.events - e0) / span
+
+    def figures(self, elapsed: float, running: bool) -> Figures:
+        """The Timeline's numbers at ``elapsed`` seconds into the stream."""
+        tl = self.timeline
+        peak_b, peak_e = tl.peak_rates()
+        since = tl.last_arrival_t if tl.last_arrival_t is not None else 0.0
+        stalled = max(0.0, elapsed - since) if running else 0.0
+        total = max(elapsed, 1e-9)
+        return Figures(
+            ttfb=self.ttfb, first_event=self.first_event, first_token=self.first_token,
+            total=elapsed, gap_p50=tl.gap_percentile(0.5), gap_p95=tl.gap_percentile(0.95),
+            gap_max=tl.gap_max if tl.gaps else None,
+            avg_bytes_rate=self.bytes / total, peak_bytes_rate=peak_b,
+            avg_event_rate=self.events / total, peak_event_rate=peak_e,
+            longest_stall=max(tl.longest_stall, stalled), stalled_for=stalled)

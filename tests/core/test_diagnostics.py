@@ -1,0 +1,116 @@
+"""``stream_core.diagnostics``: each finding from synthetic records; silence for clean streams."""
+
+from __future__ import annotations
+
+import zlib
+
+from embedded_server.endpoints.faults import CRLF_MIXED_CHUNKS, INVALID_UTF8_CHUNKS, NO_BLANK_LINE
+from stream_core.diagnostics import Diagnostics, Finding
+from stream_core.records import Chunk, End, Event, Reconnect, Request, Response
+from stream_core.sse import SSEDecoder
+
+SSE_OK = [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache"),
+          ("x-accel-buffering", "no")]
+
+
+def run(chunks: list[bytes], headers: list[tuple[str, str]] | None = None, mode: str = "sse",
+        times: list[float] | None = None, response_t: float = 0.01,
+        plain: list[bytes] | None = None) -> list[Finding]:
+    """Feed Request, Response, the chunks (and the events they make), End."""
+    d = Diagnostics()
+    d.feed(Request(0.0, "GET", "http://127.0.0.1/x", []))
+    d.feed(Response(response_t, 200, "OK", "HTTP/1.1", SSE_OK if headers is None else headers,
+                    mode))
+    decoder = SSEDecoder()
+    times = times or [response_t + 0.01 * (i + 1) for i in range(len(chunks))]
+    offset = 0
+    for seq, (data, t) in enumerate(zip(chunks, times, strict=True)):
+        d.feed(Chunk(seq, t, offset, data))
+        offset += len(data)
+        if mode == "sse":
+            for rec in decoder.feed((plain or chunks)[seq], t, seq):
+                if isinstance(rec, Event):
+                    d.feed(rec)
+    d.feed(End(times[-1] if times else 0.0, offset, len(chunks), 0, 1.0, True))
+    return d.findings()
+
+
+def codes(findings: list[Finding]) -> set[str]:
+    return {f.code for f in findings}
+
+
+def test_clean_stream_is_silent() -> None:
+    frames = [f"id: {n}\ndata: event {n}\n\n".encode() for n in range(1, 6)]
+    assert run(frames) == []
+
+
+def test_headers_that_make_proxies_buffer() -> None:
+    headers = [("content-type", "text/event-stream"), ("content-length", "30"),
+               ("content-encoding", "gzip")]
+    gz = zlib.compressobj(wbits=31)
+    plain = [b"data: a\n\n"]
+    body = [gz.compress(plain[0]) + gz.flush()]
+    found = run(body, headers, plain=plain)
+    assert {"content-encoding", "content-length", "cache-control",
+            "x-accel-buffering"} <= codes(found)
+    fix = next(f for f in found if f.code == "content-encoding").fix
+    assert fix is not None and ("Accept-Encoding", "identity") in fix.headers
+    assert found[0].severity == "warning"  # most severe first
+
+
+def test_wrong_content_type_when_read_as_sse() -> None:
+    found = run([b"\x00\x01binary"], [("content-type", "application/octet-stream")])
+    f = next(f for f in found if f.code == "content-type")
+    assert f.fix is not None and f.fix.mode == "auto"
+
+
+def test_sse_body_read_in_another_mode() -> None:
+    found = run([b"id: 1\ndata: x\n\n"], [("content-type", "text/plain")], mode="lines")
+    f = next(f for f in found if f.code == "looks-like-sse")
+    assert f.fix is not None and f.fix.mode == "sse" and f.chunk == 0
+
+
+def test_slow_headers_and_late_first_byte() -> None:
+    found = run([b"data: a\n\n"], response_t=1.5)
+    assert "slow-headers" in codes(found)
+    found = run([b"data: a\n\n"], times=[3.0])
+    assert "late-first-byte" in codes(found)
+
+
+def test_all_events_in_one_read() -> None:
+    body = b"".join(f"data: {n}\n\n".encode() for n in range(5))
+    found = run([body], times=[2.0])
+    f = next(f for f in found if f.code == "one-chunk")
+    assert f.severity == "warning" and f.chunk == 0 and f.event == 0
+
+
+def test_sse_body_oddities_point_at_their_chunk() -> None:
+    assert next(f for f in run(list(CRLF_MIXED_CHUNKS)) if f.code == "line-endings").chunk == 1
+    assert next(f for f in run(list(INVALID_UTF8_CHUNKS)) if f.code == "invalid-utf8").chunk == 1
+    assert "unfinished-event" in codes(run([NO_BLANK_LINE]))
+    found = run([b"\xef\xbb\xbfdata: a\n\n", b"retry: soon\nfoo: 1\ndata: b\n\n"])
+    assert {"bom", "invalid-retry", "unknown-fields"} <= codes(found)
+    assert all(f.severity == "info" for f in found)
+
+
+def test_ids_across_reconnects() -> None:
+    d = Diagnostics()
+    d.feed(Response(0.0, 200, "OK", "HTTP/1.1", SSE_OK, "sse"))
+    d.feed(Event(0, 0.1, "message", "a", "1"))
+    d.feed(Event(1, 0.2, "message", "b", "2"))
+    d.feed(Reconnect(0.3, 1, 100, "2"))
+    d.feed(Event(2, 0.4, "message", "b", "2"))  # the server ignored Last-Event-ID
+    d.feed(Reconnect(0.5, 2, 100, "2"))
+    d.feed(Event(3, 0.6, "message", "e", "5"))  # 3 and 4 lost
+    found = {f.code: f for f in d.findings()}
+    assert found["duplicate-id"].event == 2
+    assert found["skipped-ids"].event == 3
+
+
+def test_reconnect_without_ids() -> None:
+    d = Diagnostics()
+    d.feed(Response(0.0, 200, "OK", "HTTP/1.1", SSE_OK, "sse"))
+    d.feed(Event(0, 0.1, "message", "a", ""))
+    d.feed(Reconnect(0.3, 1, 100, ""))
+    d.feed(Event(1, 0.4, "message", "b", ""))
+    assert "missing-ids" in codes(d.findings())

@@ -1,0 +1,82 @@
+"""``stream_core.llm``: OpenAI and Anthropic streams reassembled exactly; custom paths."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from embedded_server.endpoints.llm import (
+    ChatMessage,
+    ChatRequest,
+    anthropic_frames,
+    expected_reply,
+    openai_frames,
+)
+from stream_core.llm import LLMAssembler, parse_path, pick
+from stream_core.sse import SSEDecoder
+
+
+def feed_frames(frames: list[bytes], path: str = "") -> LLMAssembler:
+    decoder = SSEDecoder()
+    llm = LLMAssembler(path=path)
+    for i, frame in enumerate(frames):
+        for ev in decoder.feed(frame, i * 0.01, i):
+            if hasattr(ev, "data"):
+                llm.feed(ev.event, ev.data, ev.t)
+    return llm
+
+
+@pytest.mark.parametrize("said", ["Tell me about streams", "What is the weather in Oslo?"])
+@pytest.mark.parametrize("style", ["openai", "anthropic"])
+def test_reassembles_what_the_server_streamed(style: str, said: str) -> None:
+    body = ChatRequest(messages=[ChatMessage(role="user", content=said)], stream=True)
+    reply = expected_reply(body.messages)
+    frames = openai_frames(body, reply, 0) if style == "openai" else anthropic_frames(body, reply)
+    llm = feed_frames(frames)
+    assert llm.kind == style
+    if reply.tool_call is None:
+        assert llm.text == reply.text
+        assert not llm.tool_calls
+        assert llm.finish_reason in ("stop", "end_turn")
+    else:
+        assert llm.text == ""
+        (call,) = llm.tool_calls.values()
+        assert call.name == reply.tool_call.name and call.id == reply.tool_call.id
+        assert call.parsed() == (json.loads(reply.tool_call.arguments), None)
+        assert json.loads(call.pretty()) == json.loads(reply.tool_call.arguments)
+        assert llm.finish_reason in ("tool_calls", "tool_use")
+    assert llm.usage is not None
+    assert llm.first_token_t is not None and llm.tokens_per_second() is not None
+
+
+def test_custom_path_for_other_providers() -> None:
+    llm = LLMAssembler(path="candidates.0.content.parts.0.text")
+    for i, piece in enumerate(["Hel", "lo", " there"]):
+        data = json.dumps({"candidates": [{"content": {"parts": [{"text": piece}]}}]})
+        llm.feed("message", data, i * 0.1)
+    assert llm.kind == "custom" and llm.text == "Hello there" and llm.deltas == 3
+
+
+def test_gives_up_on_streams_that_are_not_chat() -> None:
+    llm = LLMAssembler()
+    for i in range(30):
+        llm.feed("message", json.dumps({"n": i}), i)
+    assert llm.given_up and not llm.detected
+
+
+def test_path_helpers() -> None:
+    assert parse_path("choices.0.delta.content") == ["choices", 0, "delta", "content"]
+    assert pick({"a": [{"b": 1}]}, ["a", 0, "b"]) == 1
+    assert pick({"a": []}, ["a", 3]) is None
+    assert pick({"a": "x"}, ["a", "b"]) is None
+
+
+def test_partial_tool_arguments_are_reported_invalid() -> None:
+    llm = LLMAssembler()
+    chunk = {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {
+        "tool_calls": [{"index": 0, "id": "c1", "function": {"name": "f", "arguments": '{"a": '}}]}}]}
+    llm.feed("message", json.dumps(chunk), 0.0)
+    value, error = llm.tool_calls[0].parsed()
+    assert value is None and error
+    assert llm.tool_calls[0].pretty() == '{"a": '

@@ -1,0 +1,69 @@
+"""``stream_core.stats``: fixed-size buckets, gap percentiles, bounded memory, figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from stream_core.stats import MAX_BINS, Stats, Timeline
+
+
+def test_buckets_count_bytes_and_events_per_100ms() -> None:
+    tl = Timeline()
+    tl.arrival(0.05, 100)
+    tl.arrival(0.07, 50)
+    tl.arrival(0.25, 10)
+    tl.events_at(0.07, 3)
+    tl.event(0.25)
+    assert tl.bytes_bins == [150, 0, 10]
+    assert tl.event_bins == [3, 0, 1]
+    assert tl.peak_rates() == pytest.approx((1500.0, 30.0))
+    assert tl.longest_stall == pytest.approx(0.18)
+
+
+def test_gap_percentiles_from_the_histogram() -> None:
+    tl = Timeline()
+    t = 0.0
+    for i in range(100):
+        t += 0.5 if i == 99 else 0.01  # 99 gaps of 10 ms and one of 500 ms
+        tl.event(t)
+    assert tl.gaps == 99  # the first event has no gap
+    p50 = tl.gap_percentile(0.5)
+    assert p50 is not None and 0.01 <= p50 <= 0.0113  # within one bin (~12 %)
+    assert tl.gap_max == pytest.approx(0.5)
+    assert tl.gap_percentile(1.0) == pytest.approx(0.5)
+
+
+def test_events_of_one_read_have_zero_gaps() -> None:
+    tl = Timeline()
+    tl.events_at(1.0, 1000)
+    assert tl.gaps == 999 and tl.gap_counts[0] == 999
+    assert tl.gap_percentile(0.95) == 0.0
+
+
+def test_memory_stays_bounded_on_long_streams() -> None:
+    tl = Timeline()
+    for i in range(20 * MAX_BINS):
+        tl.arrival(i * 0.1, 1)
+    assert len(tl.bytes_bins) <= MAX_BINS
+    assert sum(tl.bytes_bins) == 20 * MAX_BINS
+    assert tl.bin_s > 0.1
+
+
+def test_figures_report_stalls_while_running() -> None:
+    s = Stats()
+    s.bytes, s.events, s.ttfb, s.first_event = 1000, 10, 0.01, 0.02
+    s.timeline.arrival(0.01, 1000)
+    s.timeline.events_at(0.02, 10)
+    f = s.figures(elapsed=7.0, running=True)
+    assert f.stalled_for == pytest.approx(6.99)
+    assert f.longest_stall == pytest.approx(6.99)
+    assert f.avg_bytes_rate == pytest.approx(1000 / 7)
+    assert s.figures(elapsed=7.0, running=False).stalled_for == 0.0
+
+
+def test_sample_measures_the_rate_over_the_last_second() -> None:
+    s = Stats()
+    s.sample(0.0)
+    s.bytes = 500
+    s.sample(0.5)
+    assert s.rate == pytest.approx(1000.0)

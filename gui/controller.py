@@ -138,8 +138,7 @@ class StreamController(QObject):
     def can_resume(self) -> bool:
         """A stopped or failed live download whose ``.part`` holds something to continue."""
         spec = self.spec
-        return (self._live and not self.running and self._task is not None
-                and spec.output is not None and self.state in (State.STOPPED, State.FAILED)
+        return (self._live and self.ended and spec.output is not None and self.state in (State.STOPPED, State.FAILED)
                 and partial_size(spec.output) > 0)
 
     def resume(self) -> None:

@@ -100,6 +100,10 @@ class DiagnosticsView(QWidget):
             return
         self._last = now
         findings = self.controller.diagnostics.findings()
+        ended = self.controller.ended
+        self.empty.setText(
+            f"{len(findings)} finding(s)" + ("" if ended else " so far") if findings else
+            "Nothing suspicious found." if ended else "No findings yet.")
         if findings == self.findings:
             return
         selected = self.current()
@@ -115,10 +119,6 @@ class DiagnosticsView(QWidget):
                     item.setForeground(QBrush(SEVERITY_COLORS[f.severity]))
                 item.setToolTip(f.detail)
                 self.table.setItem(r, c, item)
-        ended = self.controller.ended
-        self.empty.setText(
-            f"{len(findings)} finding(s)" + ("" if ended else " so far") if findings else
-            "Nothing suspicious found." if ended else "No findings yet.")
         if selected is not None and selected in findings:
             self.table.selectRow(findings.index(selected))
         elif findings and not self.table.selectedItems():

@@ -96,6 +96,11 @@ class DownloadView(QWidget):
         self.resume.clicked.connect(self.do_resume)
         self.cancel_keep.clicked.connect(lambda: self.do_cancel(False))
         self.cancel_delete.clicked.connect(lambda: self.do_cancel(True))
+        controller.finished.connect(self._finished)
+        self.refresh()
+
+    def _finished(self) -> None:
+        self._busy = False  # the stop is over even if its coroutine has not resumed yet
         self.refresh()
 
     # -- actions -----------------------------------------------------------------------------
@@ -114,10 +119,10 @@ class DownloadView(QWidget):
 
     async def _stop(self, note: str) -> None:
         self._busy = True
+        self.note = note  # shown once stopped (``finished`` refreshes before this resumes)
         self.refresh()
         try:
             await self.controller.stop()
-            self.note = note
         finally:
             self._busy = False
             self.refresh()
@@ -145,7 +150,7 @@ class DownloadView(QWidget):
     def refresh(self) -> None:
         c = self.controller
         p = c.progress
-        running = c.running
+        running = c.state.running and not c.ended  # ``running`` is still True in ``finished``
         end = c.end
         done = end is not None and end.complete and c.state == State.DONE
         if done:
@@ -188,7 +193,7 @@ class DownloadView(QWidget):
         self.cancel_keep.setEnabled(not self._busy and can_cancel)
         self.cancel_delete.setEnabled(self.cancel_keep.isEnabled())
         self.open_folder.setEnabled(path is not None)
-        message = self.note
+        message = ("Stopping…" if self._busy else "") if running else self.note
         err = c.error
         if err is not None and err.kind != "cancelled" and path is not None:
             kept = partial_size(path)

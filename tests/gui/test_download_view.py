@@ -1,0 +1,156 @@
+"""The Download sub-tab against the real demo server: progress, SHA-256, pause/resume, cancel.
+
+Every wait is on a signal or a condition; the throttled downloads (``rate=``) make a pause
+land part-way without any sleep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from embedded_server.content import expected_sha256
+from gui.controller import State, StreamController
+from gui.main_window import MainWindow
+from gui.stream_tab import StreamTab
+from stream_core.download import part_path
+from stream_core.spec import Mode, RequestSpec
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
+MiB = 1024 * 1024
+
+
+def start(window: MainWindow, url: str, path: Path) -> tuple[StreamController, StreamTab]:
+    controller = window.start(RequestSpec(url, mode=Mode.DOWNLOAD, output=str(path)))
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab) and tab.controller is controller
+    assert tab.tabs.currentWidget() is tab.download  # downloads open on their own view
+    return controller, tab
+
+
+def wait_ended(qtbot: QtBot, controller: StreamController, timeout: int = 60000) -> None:
+    qtbot.waitUntil(lambda: controller.ended, timeout=timeout)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(MiB):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def test_large_download_bar_rises_and_sha256_matches(
+        window: MainWindow, qtbot: QtBot, demo_server: str, tmp_path: Path) -> None:
+    size = 300 * MiB
+    target = tmp_path / "big.bin"
+    controller, tab = start(window, f"{demo_server}/download?size={size}", target)
+    values: list[tuple[int, int]] = []
+    controller.updated.connect(lambda: values.append((tab.progress.value(),
+                                                      tab.progress.maximum())))
+    wait_ended(qtbot, controller, timeout=90000)
+    assert controller.state == State.DONE, controller.error
+    assert controller.end is not None and controller.end.sha256 == expected_sha256(size)
+    assert target.stat().st_size == size and not Path(part_path(str(target))).exists()
+    partial = [v for v, m in values if m == size // 1024 and 0 < v < m]
+    assert len(partial) >= 2 and partial == sorted(partial) and partial[0] < partial[-1]
+    assert tab.download.values["sha256"].text() == expected_sha256(size)
+    assert "complete" in tab.progress.format()
+    # ~10 refreshes a second at most, however many chunks arrived
+    assert len(values) <= controller.elapsed() * 12 + 5 < controller.stats.chunks
+
+
+def test_pause_and_resume_give_the_same_file(
+        window: MainWindow, qtbot: QtBot, demo_server: str, tmp_path: Path) -> None:
+    size = 6 * MiB
+    target = tmp_path / "paused.bin"
+    controller, tab = start(window, f"{demo_server}/download?size={size}&rate={4 * MiB}", target)
+    qtbot.waitUntil(lambda: controller.progress is not None
+                    and controller.progress.bytes >= MiB, timeout=10000)
+    assert tab.download.pause.isEnabled() and not tab.download.resume.isEnabled()
+    tab.download.pause.click()
+    wait_ended(qtbot, controller)
+    assert controller.state == State.STOPPED
+    kept = Path(part_path(str(target))).stat().st_size
+    assert MiB <= kept < size and not target.exists()
+    assert "Paused" in tab.download.status.text()
+    assert tab.download.resume.isEnabled()
+
+    with qtbot.waitSignal(controller.finished, timeout=30000):
+        tab.download.resume.click()
+    assert controller.state == State.DONE, controller.error
+    assert controller.runs == 2
+    assert ("Range", f"bytes={kept}-") in controller.requests[-1].headers
+    assert controller.responses[-1].status == 206
+    assert sha256_of(target) == expected_sha256(size) == controller.end.sha256  # type: ignore[union-attr]
+    assert tab.progress.value() == tab.progress.maximum()
+    # the resumed run continues the first run's chunk numbers and offsets
+    seqs = [controller.chunks.row(i).seq for i in range(len(controller.chunks))]
+    assert seqs == list(range(len(seqs)))
+
+
+def test_cut_off_download_keeps_only_the_part_and_resumes(
+        window: MainWindow, qtbot: QtBot, demo_server: str, tmp_path: Path) -> None:
+    size, sent = 4 * MiB, MiB
+    target = tmp_path / "cut.bin"
+    controller, tab = start(
+        window, f"{demo_server}/faults/truncated-download?size={size}&sent={sent}", target)
+    wait_ended(qtbot, controller)
+    assert controller.state == State.FAILED
+    assert not target.exists()
+    kept = Path(part_path(str(target))).stat().st_size
+    assert 0 < kept <= sent  # what arrived before the reset (the kernel may drop the rest)
+    assert "kept" in tab.download.status.text() and tab.banner.isVisible()
+    assert tab.download.resume.isEnabled()
+    # the same bytes (same ETag) from an endpoint that honours Range
+    controller.spec.url = f"{demo_server}/download?size={size}"
+    with qtbot.waitSignal(controller.finished, timeout=30000):
+        tab.download.resume.click()
+    assert controller.state == State.DONE, controller.error
+    assert controller.responses[-1].status == 206
+    assert ("Range", f"bytes={kept}-") in controller.requests[-1].headers
+    assert sha256_of(target) == expected_sha256(size)
+    assert not tab.banner.isVisible()
+
+
+def test_no_length_shows_the_busy_indicator_and_cancel_deletes_the_part(
+        window: MainWindow, qtbot: QtBot, demo_server: str, tmp_path: Path) -> None:
+    target = tmp_path / "nolength.bin"
+    controller, tab = start(
+        window, f"{demo_server}/download?size={32 * MiB}&rate={4 * MiB}&length=false", target)
+    qtbot.waitUntil(lambda: controller.progress is not None
+                    and controller.progress.bytes > 0, timeout=10000)
+    tab.refresh()
+    assert tab.progress.maximum() == 0  # busy indicator: no Content-Length
+    assert "size unknown" in tab.download.values["received"].text()
+    tab.download.cancel_delete.click()
+    wait_ended(qtbot, controller)
+    qtbot.waitUntil(lambda: "deleted" in tab.download.status.text(), timeout=5000)
+    assert not Path(part_path(str(target))).exists() and not target.exists()
+    assert not tab.download.resume.isEnabled()
+
+
+def test_cancel_keeping_the_part(
+        window: MainWindow, qtbot: QtBot, demo_server: str, tmp_path: Path) -> None:
+    target = tmp_path / "keep.bin"
+    controller, tab = start(window, f"{demo_server}/download?size={32 * MiB}&rate={4 * MiB}",
+                            target)
+    qtbot.waitUntil(lambda: controller.progress is not None
+                    and controller.progress.bytes > 0, timeout=10000)
+    tab.download.cancel_keep.click()
+    wait_ended(qtbot, controller)
+    qtbot.waitUntil(lambda: "kept" in tab.download.status.text(), timeout=5000)
+    assert Path(part_path(str(target))).exists() and not target.exists()
+
+
+def test_unwritable_destination_is_a_clear_message(
+        window: MainWindow, qtbot: QtBot, demo_server: str, tmp_path: Any) -> None:
+    target = tmp_path / "missing-folder" / "x.bin"
+    controller, tab = start(window, f"{demo_server}/download?size=1000", target)
+    wait_ended(qtbot, controller)
+    assert controller.state == State.FAILED
+    assert "folder does not exist" in tab.download.status.text()

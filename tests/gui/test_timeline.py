@@ -1,0 +1,70 @@
+"""The Timeline sub-tab: figures, charts from fixed buckets (cost independent of the event
+count), reconnect markers and the stall indicator."""
+
+from __future__ import annotations
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from gui.main_window import MainWindow
+from gui.stream_tab import StreamTab
+from stream_core.spec import Mode, RequestSpec
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
+
+
+def open_tab(window: MainWindow, url: str, **spec: object) -> StreamTab:
+    window.start(RequestSpec(url, mode=Mode.SSE, **spec))  # type: ignore[arg-type]
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    tab.tabs.setCurrentWidget(tab.timeline)
+    return tab
+
+
+def test_figures_and_charts_after_a_stream(window: MainWindow, qtbot: QtBot,
+                                           demo_server: str) -> None:
+    tab = open_tab(window, f"{demo_server}/events?interval=0.02&count=20")
+    c = tab.controller
+    qtbot.waitUntil(lambda: c.ended, timeout=10000)
+    qtbot.waitUntil(lambda: tab.timeline.values["total"].text() != "—", timeout=2000)
+    tl = c.stats.timeline
+    assert sum(tl.event_bins) == 20 and sum(tl.bytes_bins) == c.stats.bytes
+    assert tl.gaps == 19
+    p50 = tl.gap_percentile(0.5)
+    assert p50 is not None and 0.01 < p50 < 0.2
+    x, y = tab.timeline.cum_curve.getData()
+    assert y is not None and y[-1] == c.stats.bytes
+    for key in ("ttfb", "first_event", "gap_p50", "gap_p95", "gap_max", "avg_rate"):
+        assert tab.timeline.values[key].text() != "—", key
+
+
+def test_flood_costs_buckets_not_events(window: MainWindow, qtbot: QtBot,
+                                        demo_server: str) -> None:
+    tab = open_tab(window, f"{demo_server}/flood/sse?count=50000&size=16")
+    c = tab.controller
+    qtbot.waitUntil(lambda: c.ended, timeout=30000)
+    assert c.stats.events == 50000
+    tab.timeline.redraw()
+    x, _y = tab.timeline.event_curve.getData()
+    assert x is not None and len(x) == len(c.stats.timeline.event_bins) < 1000
+    assert sum(c.stats.timeline.gap_counts) == 49999
+
+
+def test_reconnects_are_marked(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    tab = open_tab(window, f"{demo_server}/faults/resume?drop_every=2&count=5&interval=0&retry=0",
+                   reconnect=True)
+    qtbot.waitUntil(lambda: tab.controller.ended, timeout=10000)
+    tab.timeline.redraw()
+    kinds = [m.kind for m in tab.controller.stats.timeline.markers]
+    assert kinds.count("reconnect") >= 2
+    assert tab.timeline._markers  # lines drawn on the charts
+
+
+def test_stall_indicator(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    tab = open_tab(window, f"{demo_server}/events?interval=2.5&count=2")
+    tab.timeline.stall_after.setValue(1)
+    qtbot.waitUntil(lambda: "Stalled" in tab.timeline.stall.text(), timeout=5000)
+    assert tab.summary.values["state"].text().startswith("stalled")
+    qtbot.waitUntil(lambda: tab.controller.ended, timeout=10000)
+    assert tab.timeline.stall.text() == ""
+    assert tab.controller.stats.timeline.longest_stall >= 2.0

@@ -40,8 +40,9 @@ class EventsPanel(QWidget):
     def __init__(self, model: EventsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        # Attached to the model only while a filter is active (``apply_filter``): an attached
+        # proxy would run ``filterAcceptsRow`` for every inserted row even with no filter.
         self.proxy = EventFilterProxy(self)
-        self.proxy.setSourceModel(model)
         self.filter_text = QLineEdit(self)
         self.filter_text.setObjectName("eventFilter")
         self.filter_text.setPlaceholderText("Filter events (text in data, type or id)")
@@ -99,7 +100,7 @@ class EventsPanel(QWidget):
         """Put the selected row's full payload on the clipboard (the table shows a preview)."""
         row = self.selected_row()
         if row >= 0:
-            QGuiApplication.clipboard().setText(self.model.text(self.model.row(row)))
+            QGuiApplication.clipboard().setText(self.model.text_at(row))
 
     def copy_record(self) -> None:
         row = self.selected_row()
@@ -128,7 +129,11 @@ class EventsPanel(QWidget):
         wanted = self.proxy if self.proxy.active else self.model
         if self.table.model() is not wanted:
             current = self.selected_row()
+            if wanted is self.proxy:
+                self.proxy.setSourceModel(self.model)
             self.table.setModel(wanted)
+            if wanted is self.model:
+                self.proxy.setSourceModel(None)  # type: ignore[arg-type]
             self._connect_selection()
             if current >= 0:
                 self.select_row(current, scroll=True)
@@ -167,14 +172,13 @@ class EventsPanel(QWidget):
 
     def assembled_text(self, row: int) -> str | None:
         """For an LLM stream: the text of every delta up to ``row``, else None."""
-        item = self.model.row(row)
-        if not isinstance(item, Event) or llm_delta(item.data) is None:
+        model = self.model
+        if not model.is_event(row) or llm_delta(model.text_at(row)) is None:
             return None
         pieces = []
         for i in range(row + 1):
-            earlier = self.model.row(i)
-            if isinstance(earlier, Event):
-                piece = llm_delta(earlier.data)
+            if model.is_event(i):
+                piece = llm_delta(model.text_at(i))
                 if piece is not None:
                     pieces.append(piece)
         return "".join(pieces)

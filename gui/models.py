@@ -1,16 +1,21 @@
 """Table models for what a stream produces: events/records and network chunks.
 
-Both keep the record objects themselves (slotted dataclasses from ``stream_core.records``) and
-format cells on demand in ``data()``, so a flood of rows costs one list append each; rows are
-added with ``append_batch()``, one ``beginInsertRows`` per drain tick, never one per record.
+Both keep their rows in columns (``array`` and UTF-8 ``bytearray`` buffers, not one object per
+row: a million events cost ~1.5x their bytes on the wire and nothing for the garbage collector
+to walk), rebuild a record only when asked (``row()``) and format cells on demand in
+``data()``; rows are added with ``append_batch()``, one ``beginInsertRows`` per drain tick.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Sequence
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import accumulate, islice
+from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import (
@@ -107,27 +112,95 @@ def fmt_size(n: int) -> str:
     return f"{n / 1024 ** 3:.2f} GiB"
 
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_SEARCH = int(SearchRole)
+_KIND = int(KindRole)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+#: Rows whose display strings are kept (a few screens of a table): a repaint formats a row once.
+_CACHE_ROWS = 512
+
+_brushes: dict[str, QBrush] = {}
+
+
+def _brush(name: str, color: QColor) -> QBrush:
+    brush = _brushes.get(name)
+    if brush is None:
+        brush = _brushes[name] = QBrush(color)
+    return brush
+
+
+class TextColumn:
+    """Strings kept as one UTF-8 ``bytearray`` plus end offsets: ~1 byte per ASCII character
+    and no Python object per string (nothing for the cyclic GC to walk), decoded on demand."""
+
+    __slots__ = ("buf", "ends")
+
+    def __init__(self, typecode: str = "Q") -> None:
+        self.buf = bytearray()
+        self.ends = array(typecode)
+
+    def append(self, text: str) -> None:
+        self.buf += text.encode("utf-8", "surrogatepass")
+        self.ends.append(len(self.buf))
+
+    def extend(self, texts: list[str]) -> None:
+        """Append many strings; one encode call when they are all ASCII (the usual case)."""
+        joined = "".join(texts)
+        if joined.isascii():
+            lengths: Iterable[int] = map(len, texts)
+            encoded = joined.encode("ascii")
+        else:
+            pieces = [x.encode("utf-8", "surrogatepass") for x in texts]
+            lengths, encoded = map(len, pieces), b"".join(pieces)
+        self.ends.extend(islice(accumulate(lengths, initial=len(self.buf)), 1, None))
+        self.buf += encoded
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def span(self, i: int) -> tuple[int, int]:
+        return (self.ends[i - 1] if i else 0), self.ends[i]
+
+    def __getitem__(self, i: int) -> str:
+        a, b = self.span(i)
+        return self.buf[a:b].decode("utf-8", "surrogatepass")
+
+    def size(self, i: int) -> int:
+        """Length of string ``i`` in UTF-8 bytes."""
+        a, b = self.span(i)
+        return b - a
+
+
 class _BaseModel(QAbstractTableModel):
-    """Shared plumbing: header labels, row storage, batch append, highlighted rows."""
+    """Shared plumbing: header labels, batch append, highlighted rows, a display cache.
+
+    Subclasses keep their rows in columns (arrays and byte buffers) and build a row object
+    only when asked (``row()``), so that a million rows are a few big buffers, not millions
+    of objects the garbage collector has to walk.
+    """
 
     HEADERS: tuple[str, ...] = ()
 
     def __init__(self, start_wall: float = 0.0, parent: Any = None) -> None:
         super().__init__(parent)
         self.start_wall = start_wall
-        self._rows: list[Any] = []
+        self._t = array("d")  # arrival time of each row
         self._hl_first = -1
         self._hl_last = -1
+        self._cache: dict[int, tuple[str, ...]] = {}
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._t)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
+        if role != _DISPLAY:
             return None
         if orientation == Qt.Orientation.Horizontal:
             return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
@@ -137,27 +210,47 @@ class _BaseModel(QAbstractTableModel):
         """Append ``items`` with one insert notification (the drain timer's batch)."""
         if not items:
             return
-        first = len(self._rows)
+        first = len(self._t)
         self.beginInsertRows(QModelIndex(), first, first + len(items) - 1)
-        self._rows.extend(self._store(item) for item in items)
+        self._store(items)
         self.endInsertRows()
 
-    def _store(self, item: Any) -> Any:
-        return item
+    def _store(self, items: Sequence[Any]) -> None:
+        raise NotImplementedError
 
     def row(self, row: int) -> Any:
-        return self._rows[row]
+        raise NotImplementedError
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._t)
+
+    def _cells(self, row: int) -> tuple[str, ...]:
+        """The row's display strings, formatted once while the row stays in the cache."""
+        cells = self._cache.get(row)
+        if cells is None:
+            if len(self._cache) >= _CACHE_ROWS:
+                self._cache.clear()
+            cells = self._cache[row] = self._format(row)
+        return cells
+
+    def _format(self, row: int) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def _display(self, index: Index) -> str | None:
+        row = index.row()
+        return self._cells(row)[index.column()] if 0 <= row < len(self._t) else None
+
+    def _delta(self, row: int) -> str:
+        return fmt_delta(self._t[row] - self._t[row - 1]) if row else ""
 
     def set_highlight(self, first: int, last: int) -> None:
         """Shade rows ``first..last`` (inclusive; -1 clears) for event/chunk correlation."""
         old = (self._hl_first, self._hl_last)
         self._hl_first, self._hl_last = first, last
+        n = len(self._t)
         for a, b in (old, (first, last)):
-            if a >= 0 and b >= a and self._rows:
-                b = min(b, len(self._rows) - 1)
+            if a >= 0 and b >= a and n:
+                b = min(b, n - 1)
                 self.dataChanged.emit(self.index(a, 0), self.index(b, len(self.HEADERS) - 1),
                                       [Qt.ItemDataRole.BackgroundRole])
 
@@ -165,31 +258,161 @@ class _BaseModel(QAbstractTableModel):
         return self._hl_first <= row <= self._hl_last and self._hl_first >= 0
 
 
+# What a row of the events model is: an SSE event, an NDJSON record that parsed, a line
+# (``lines`` mode), or anything else (kept as the object itself: reconnects, retries, errors
+# and lines that are not JSON are rare).
+_EVENT, _JSON, _LINE, _OBJECT = 0, 1, 2, 3
+_get_event, _get_t, _get_seq = attrgetter("event"), attrgetter("t"), attrgetter("seq")
+_get_data, _get_id = attrgetter("data"), attrgetter("id")
+_get_first, _get_last = attrgetter("first_chunk"), attrgetter("last_chunk")
+
+
 class EventsModel(_BaseModel):
-    """SSE events, NDJSON/line records, retries, reconnects and errors, one row each."""
+    """SSE events, NDJSON/line records, retries, reconnects and errors, one row each.
+
+    Storage is columnar (see ``_BaseModel``): per row a type code, time, seq, the payload in a
+    ``TextColumn``, the id in another and an index into the list of event names; the chunk
+    span only for rows that carry one. ``row()`` rebuilds the ``Event``/``Record``.
+    """
 
     COL_SEQ, COL_TIME, COL_DELTA, COL_TYPE, COL_ID, COL_SIZE, COL_DATA = range(7)
     HEADERS = ("#", "Arrival", "Δ prev", "Type", "ID", "Size", "Data")
 
     def __init__(self, start_wall: float = 0.0, parent: Any = None) -> None:
         super().__init__(start_wall, parent)
-        self._firsts: list[int] = []  # first_chunk of rows that carry chunks, ascending
-        self._carriers: list[int] = []  # their row numbers
+        self._code = bytearray()
+        self._seq = array("I")  # seq of events and records (0 for other rows)
+        self._data = TextColumn()
+        self._ids = TextColumn("I")
+        self._name = array("I")  # index into _names (events), 0 for other rows
+        self._names: list[str] = [""]  # "" is an event without an ``event`` field
+        self._name_ix: dict[str, int] = {"": 0}
+        self._objects: dict[int, EventRow] = {}
+        self._firsts = array("I")  # first_chunk of rows that carry chunks, ascending
+        self._lasts = array("I")  # their last_chunk
+        self._carriers = array("I")  # their row numbers
         self.kinds: dict[str, int] = {}
 
-    def append_batch(self, items: Sequence[Any]) -> None:
-        if not items:
+    def _store(self, items: Sequence[Any]) -> None:
+        # Runs of events (all of a flood) go in with one C-level pass per column.
+        if set(map(type, items)) == {Event}:
+            self._store_events(list(items))
             return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(items) - 1)
-        for offset, item in enumerate(items):
-            kind = self.kind(item)
-            self.kinds[kind] = self.kinds.get(kind, 0) + 1
-            if isinstance(item, Event | Record) and item.first_chunk >= 0:
+        run: list[Event] = []
+        for item in items:
+            if type(item) is Event:
+                run.append(item)
+                continue
+            if run:
+                self._store_events(run)
+                run = []
+            self._store_other(item)
+        if run:
+            self._store_events(run)
+
+    def _store_events(self, run: list[Event]) -> None:
+        row = len(self._t)
+        events = list(map(_get_event, run))
+        name_ix = self._name_ix
+        for name in set(events).difference(name_ix):
+            name_ix[name] = len(self._names)
+            self._names.append(name)
+        for name, n in Counter(events).items():
+            kind = name or "message"
+            self.kinds[kind] = self.kinds.get(kind, 0) + n
+        self._name.extend(map(name_ix.__getitem__, events))
+        self._code.extend(bytes(len(run)))  # _EVENT == 0
+        self._t.extend(map(_get_t, run))
+        self._seq.extend(map(_get_seq, run))
+        self._data.extend(list(map(_get_data, run)))
+        self._ids.extend(list(map(_get_id, run)))
+        firsts = list(map(_get_first, run))
+        if min(firsts) >= 0:
+            self._firsts.extend(firsts)
+            self._lasts.extend(map(_get_last, run))
+            self._carriers.extend(range(row, row + len(run)))
+        else:
+            for i, e in enumerate(run):
+                if e.first_chunk >= 0:
+                    self._firsts.append(e.first_chunk)
+                    self._lasts.append(e.last_chunk)
+                    self._carriers.append(row + i)
+
+    def _store_other(self, item: EventRow) -> None:
+        row = len(self._t)
+        kind = self.kind(item)
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        if isinstance(item, Record) and item.error is None:
+            self._code.append(_JSON if item.parsed else _LINE)
+            self._data.append(item.text)
+        else:
+            self._code.append(_OBJECT)
+            self._data.append("")
+            self._objects[row] = item
+        self._ids.append("")
+        self._name.append(0)
+        self._t.append(item.t)
+        if isinstance(item, Record):
+            self._seq.append(item.seq)
+            if item.first_chunk >= 0:
                 self._firsts.append(item.first_chunk)
-                self._carriers.append(first + offset)
-        self._rows.extend(items)
-        self.endInsertRows()
+                self._lasts.append(item.last_chunk)
+                self._carriers.append(row)
+        else:
+            self._seq.append(0)
+
+    def _span(self, row: int) -> tuple[int, int]:
+        """(first_chunk, last_chunk) of ``row``, (-1, -1) when it carries none."""
+        carriers = self._carriers
+        if row < len(carriers) and carriers[row] == row:  # every row so far carries chunks
+            return self._firsts[row], self._lasts[row]
+        j = bisect.bisect_left(carriers, row)
+        if j < len(carriers) and carriers[j] == row:
+            return self._firsts[j], self._lasts[j]
+        return -1, -1
+
+    def row(self, row: int) -> EventRow:
+        """The record shown in ``row`` (built on demand; equal to the one appended)."""
+        if row < 0:
+            row += len(self._t)
+        code = self._code[row]
+        if code == _OBJECT:
+            return self._objects[row]
+        first, last = self._span(row)
+        if code == _EVENT:
+            return Event(self._seq[row], self._t[row], self._event_name(row), self._data[row],
+                         self._ids[row], first, last)
+        text = self._data[row]
+        if code == _JSON:
+            return Record(self._seq[row], self._t[row], text, json.loads(text), None, True,
+                          first, last)
+        return Record(self._seq[row], self._t[row], text, None, None, False, first, last)
+
+    def _event_name(self, row: int) -> str:
+        """The event's ``event`` field as received ("" when it had none)."""
+        return self._names[self._name[row]]
+
+    def is_event(self, row: int) -> bool:
+        """Whether ``row`` is an SSE ``Event`` (without building it)."""
+        return self._code[row] == _EVENT
+
+    def kind_at(self, row: int) -> str:
+        """``kind(row(row))`` without building the row."""
+        code = self._code[row]
+        if code == _EVENT:
+            return self._names[self._name[row]] or "message"
+        if code == _JSON:
+            return "json"
+        if code == _LINE:
+            return "line"
+        return self.kind(self._objects[row])
+
+    def text_at(self, row: int) -> str:
+        """``text(row(row))``; cheap for events and lines."""
+        code = self._code[row]
+        if code == _EVENT or code == _LINE:
+            return self._data[row]
+        return self.text(self.row(row))
 
     @staticmethod
     def kind(item: EventRow) -> str:
@@ -224,74 +447,78 @@ class EventsModel(_BaseModel):
         hi = bisect.bisect_right(self._firsts, seq)
         rows = []
         for i in range(hi - 1, -1, -1):
-            if self._rows[self._carriers[i]].last_chunk < seq:
+            if self._lasts[i] < seq:
                 break
             rows.append(self._carriers[i])
         return (min(rows), max(rows)) if rows else (-1, -1)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
-            return None
-        row, col = index.row(), index.column()
-        item = self._rows[row]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, col, item)
-        if role == Qt.ItemDataRole.BackgroundRole:
+        # The role first: a view asks for a dozen roles per cell and this model serves few.
+        if role == _DISPLAY:
+            return self._display(index)
+        if role == _BACKGROUND:
+            row = index.row()
+            if not 0 <= row < len(self._t):
+                return None
             if self.highlighted(row):
-                return QBrush(HIGHLIGHT)
+                return _brush("hl", HIGHLIGHT)
+            if self._code[row] != _OBJECT:
+                return None
+            item = self._objects[row]
             if isinstance(item, Reconnect):
-                return QBrush(RECONNECT_BG)
-            if isinstance(item, Error) or (isinstance(item, Record) and item.error):
-                return QBrush(ERROR_BG)
+                return _brush("reconnect", RECONNECT_BG)
+            if isinstance(item, Error | Record):
+                return _brush("error", ERROR_BG)
             return None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if col in (self.COL_SEQ, self.COL_DELTA, self.COL_SIZE):
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _ALIGN:
+            if index.column() in (self.COL_SEQ, self.COL_DELTA, self.COL_SIZE):
+                return _RIGHT
             return None
-        if role == Qt.ItemDataRole.ToolTipRole and col == self.COL_DATA:
-            return self.text(item)[:2000]
-        if role == SearchRole:
-            ident = item.id if isinstance(item, Event) else ""
-            return f"{self.kind(item)}\n{ident}\n{self.text(item)}"
-        if role == KindRole:
-            return self.kind(item)
-        return None
+        if role not in (_TOOLTIP, _SEARCH, _KIND):
+            return None
+        row = index.row()
+        if not index.isValid() or row >= len(self._t):
+            return None
+        if role == _TOOLTIP:
+            return self.text_at(row)[:2000] if index.column() == self.COL_DATA else None
+        if role == _SEARCH:
+            ident = self._ids[row] if self._code[row] == _EVENT else ""
+            return f"{self.kind_at(row)}\n{ident}\n{self.text_at(row)}"
+        return self.kind_at(row)
 
-    def _display(self, row: int, col: int, item: EventRow) -> str:
-        if col == self.COL_SEQ:
-            return str(item.seq) if isinstance(item, Event | Record) else "·"
-        if col == self.COL_TIME:
-            return fmt_clock(self.start_wall, item.t)
-        if col == self.COL_DELTA:
-            return fmt_delta(item.t - self._rows[row - 1].t) if row else ""
-        if col == self.COL_TYPE:
-            return self.kind(item)
-        if col == self.COL_ID:
-            return item.id if isinstance(item, Event) else ""
-        if col == self.COL_SIZE:
-            if isinstance(item, Event):
-                return fmt_size(len(item.data.encode("utf-8", "surrogatepass")))
+    def _format(self, row: int) -> tuple[str, ...]:
+        code = self._code[row]
+        kind = self.kind_at(row)
+        clock = fmt_clock(self.start_wall, self._t[row])
+        delta = self._delta(row)
+        if code == _OBJECT:
+            item = self._objects[row]
             if isinstance(item, Record):
-                return fmt_size(len(item.text.encode("utf-8", "surrogatepass")))
-            return ""
-        if isinstance(item, Event):
-            piece = llm_delta(item.data)
-            if piece is not None:
-                return preview(f"Δ {json.dumps(piece, ensure_ascii=False)}   {item.data}")
-        return preview(self.text(item))
+                size = fmt_size(len(item.text.encode("utf-8", "surrogatepass")))
+                return (str(item.seq), clock, delta, kind, "", size, preview(item.text))
+            return ("·", clock, delta, kind, "", "", preview(self.text(item)))
+        size = fmt_size(self._data.size(row))
+        seq = str(self._seq[row])
+        if code == _EVENT:
+            text = self._data[row]
+            piece = llm_delta(text)
+            shown = (preview(f"Δ {json.dumps(piece, ensure_ascii=False)}   {text}")
+                     if piece is not None else preview(text))
+            return (seq, clock, delta, kind, self._ids[row], size, shown)
+        return (seq, clock, delta, kind, "", size, preview(self.text_at(row)))
 
 
 class StoredChunk:
-    """A chunk as the table keeps it: full bytes within the budget, else a prefix."""
+    """A chunk as the table gives it back: full bytes within the budget, else a prefix."""
 
     __slots__ = ("data", "offset", "seq", "size", "t")
 
-    def __init__(self, chunk: Chunk, keep: bool) -> None:
-        self.seq = chunk.seq
-        self.t = chunk.t
-        self.offset = chunk.offset
-        self.size = len(chunk.data)
-        self.data = chunk.data if keep else chunk.data[:CHUNK_PREFIX]
+    def __init__(self, seq: int, t: float, offset: int, size: int, data: bytes) -> None:
+        self.seq = seq
+        self.t = t
+        self.offset = offset
+        self.size = size
+        self.data = data
 
     @property
     def complete(self) -> bool:
@@ -299,7 +526,7 @@ class StoredChunk:
 
 
 class ChunksModel(_BaseModel):
-    """One row per network read."""
+    """One row per network read, kept in columns (seq, time, offset, size, bytes kept)."""
 
     COL_SEQ, COL_TIME, COL_DELTA, COL_OFFSET, COL_SIZE, COL_PREVIEW = range(6)
     HEADERS = ("#", "Arrival", "Δ prev", "Offset", "Size", "Preview")
@@ -307,14 +534,34 @@ class ChunksModel(_BaseModel):
     def __init__(self, start_wall: float = 0.0, parent: Any = None) -> None:
         super().__init__(start_wall, parent)
         self._kept = 0
-        self._seqs: list[int] = []
+        self._seqs = array("q")
+        self._offsets = array("q")
+        self._sizes = array("q")
+        self._bytes = bytearray()  # each row's kept bytes, back to back
+        self._ends = array("Q")
 
-    def _store(self, item: Chunk) -> StoredChunk:
-        keep = self._kept + len(item.data) <= CHUNK_DATA_BUDGET
-        if keep:
-            self._kept += len(item.data)
-        self._seqs.append(item.seq)
-        return StoredChunk(item, keep)
+    def _store(self, items: Sequence[Chunk]) -> None:
+        buf, ends = self._bytes, self._ends
+        for item in items:
+            data = item.data
+            n = len(data)
+            if self._kept + n <= CHUNK_DATA_BUDGET:
+                self._kept += n
+                buf += data
+            else:
+                buf += data[:CHUNK_PREFIX]
+            ends.append(len(buf))
+            self._seqs.append(item.seq)
+            self._t.append(item.t)
+            self._offsets.append(item.offset)
+            self._sizes.append(n)
+
+    def row(self, row: int) -> StoredChunk:
+        if row < 0:
+            row += len(self._t)
+        start = self._ends[row - 1] if row else 0
+        return StoredChunk(self._seqs[row], self._t[row], self._offsets[row], self._sizes[row],
+                           bytes(self._bytes[start:self._ends[row]]))
 
     def row_of_seq(self, seq: int) -> int:
         """Row of chunk ``seq`` (seqs ascend), or -1."""
@@ -322,29 +569,21 @@ class ChunksModel(_BaseModel):
         return i if i < len(self._seqs) and self._seqs[i] == seq else -1
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
-            return None
-        row, col = index.row(), index.column()
-        item: StoredChunk = self._rows[row]
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == self.COL_SEQ:
-                return str(item.seq)
-            if col == self.COL_TIME:
-                return fmt_clock(self.start_wall, item.t)
-            if col == self.COL_DELTA:
-                return fmt_delta(item.t - self._rows[row - 1].t) if row else ""
-            if col == self.COL_OFFSET:
-                return f"{item.offset:,}"
-            if col == self.COL_SIZE:
-                return f"{item.size:,}"
-            return bytes_preview(item.data)
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(HIGHLIGHT) if self.highlighted(row) else None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if col in (self.COL_SEQ, self.COL_DELTA, self.COL_OFFSET, self.COL_SIZE):
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _DISPLAY:
+            return self._display(index)
+        if role == _BACKGROUND:
+            return _brush("hl", HIGHLIGHT) if self.highlighted(index.row()) else None
+        if role == _ALIGN:
+            if index.column() in (self.COL_SEQ, self.COL_DELTA, self.COL_OFFSET, self.COL_SIZE):
+                return _RIGHT
             return None
         return None
+
+    def _format(self, row: int) -> tuple[str, ...]:
+        start = self._ends[row - 1] if row else 0
+        return (str(self._seqs[row]), fmt_clock(self.start_wall, self._t[row]),
+                self._delta(row), f"{self._offsets[row]:,}", f"{self._sizes[row]:,}",
+                bytes_preview(self._bytes[start:min(self._ends[row], start + PREVIEW_CHARS)]))
 
 
 class EventFilterProxy(QSortFilterProxyModel):
@@ -381,8 +620,7 @@ class EventFilterProxy(QSortFilterProxyModel):
         model = self.sourceModel()
         if not isinstance(model, EventsModel):
             return True
-        item = model.row(source_row)
-        if self._kind and model.kind(item) != self._kind:
+        if self._kind and model.kind_at(source_row) != self._kind:
             return False
         if not self._text:
             return True

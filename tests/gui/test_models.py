@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from gui.models import CHUNK_DATA_BUDGET, ChunksModel, EventFilterProxy, EventsModel, SearchRole
-from stream_core.records import Chunk, Error, Event, Reconnect, Record
+from stream_core.records import Chunk, Error, Event, Reconnect, Record, Retry
 
 
 def _events(n: int) -> list[Any]:
@@ -111,3 +111,79 @@ def test_llm_delta_preview() -> None:
     model.append_batch([Event(0, 0.0, "", chunk, ""), Event(1, 0.1, "", "[DONE]", "")])
     assert model.index(0, model.COL_DATA).data().startswith('Δ " world"')
     assert model.index(1, model.COL_DATA).data() == "[DONE]"
+
+
+def _mixed() -> list[Any]:
+    return [
+        Event(0, 0.0, "", "plain", "", first_chunk=0, last_chunk=0),
+        Event(1, 0.1, "message", "named message", "7", first_chunk=0, last_chunk=1),
+        Event(2, 0.2, "tick", "héllo wörld ✓ 🚀 中文", "ид-1", first_chunk=1, last_chunk=1),
+        Retry(0.25, 1500),
+        Event(3, 0.3, "tick", "", "", first_chunk=2, last_chunk=2),
+        Event(4, 0.31, "", "lone \udcff surrogate", "x", first_chunk=-1, last_chunk=-1),
+        Record(5, 0.4, '{"a": [1, "é"]}', value={"a": [1, "é"]}, parsed=True,
+               first_chunk=3, last_chunk=3),
+        Record(6, 0.5, "not json ✗", error="not JSON: x", first_chunk=3, last_chunk=4),
+        Record(7, 0.6, "a line", first_chunk=4, last_chunk=4),
+        Reconnect(0.7, 1, 3000, "7", "connect: lost"),
+        Error(0.8, "protocol", "cut off"),
+    ]
+
+
+def test_columnar_rows_round_trip() -> None:
+    """Every row comes back equal to what was appended, whatever batches it came in."""
+    items = _mixed()
+    model = EventsModel()
+    model.append_batch(items[:2])
+    model.append_batch(items[2:7])
+    model.append_batch(items[7:])
+    assert len(model) == model.rowCount() == len(items)
+    assert [model.row(i) for i in range(len(items))] == items
+    assert model.row(-1) == items[-1]
+    assert [model.kind_at(i) for i in range(len(items))] == [model.kind(x) for x in items]
+    assert [model.text_at(i) for i in range(len(items))] == [model.text(x) for x in items]
+    assert model.kinds == {"message": 3, "tick": 2, "retry": 1, "json": 1, "not json": 1,
+                           "line": 1, "reconnect": 1, "error": 1}
+    assert model.rows_for_chunk(1) == (1, 2)
+    assert model.rows_for_chunk(4) == (7, 8)
+
+
+def test_columnar_non_ascii_cells() -> None:
+    model = EventsModel()
+    model.append_batch(_mixed())
+    assert model.index(2, model.COL_DATA).data() == "héllo wörld ✓ 🚀 中文"
+    assert model.index(2, model.COL_ID).data() == "ид-1"
+    assert model.index(2, model.COL_SIZE).data() == f"{len('héllo wörld ✓ 🚀 中文'.encode())} B"
+    assert model.index(0, model.COL_TYPE).data() == "message"
+    assert model.index(6, model.COL_DATA).data() == '{"a": [1, "é"]}'
+    assert model.index(7, model.COL_TYPE).data() == "not json"
+    assert model.index(7, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.index(9, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is None
+    assert model.index(2, model.COL_DATA).data(Qt.ItemDataRole.DecorationRole) is None
+    assert "ид-1" in model.index(2, 0).data(SearchRole)
+
+
+def test_columnar_huge_event_and_many_rows() -> None:
+    huge = "é" * (3 * 1024 * 1024) + "end"
+    model = EventsModel()
+    model.append_batch(_events(20_000))
+    model.append_batch([Event(20_000, 9.0, "big", huge, "h", 20_000, 20_003)])
+    assert model.row(20_000).data == huge
+    assert model.index(20_000, model.COL_SIZE).data() == "6.0 MiB"
+    assert len(model.index(20_000, model.COL_DATA).data()) == 200
+    assert model.row(12_345) == _events(12_346)[-1]
+    assert model.rows_for_chunk(20_002) == (20_000, 20_000)
+
+
+def test_chunks_model_round_trip() -> None:
+    model = ChunksModel()
+    chunks = [Chunk(i, 0.5 * i, 10 * i, bytes([i % 256]) * (i + 1)) for i in range(300)]
+    model.append_batch(chunks[:100])
+    model.append_batch(chunks[100:])
+    for i in (0, 1, 99, 100, 299):
+        row = model.row(i)
+        assert (row.seq, row.t, row.offset, row.size, row.data) == (i, 0.5 * i, 10 * i, i + 1,
+                                                                     chunks[i].data)
+        assert row.complete
+    assert model.index(299, model.COL_SIZE).data() == "300"

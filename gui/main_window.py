@@ -12,11 +12,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from PySide6.QtCore import QByteArray, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 from qasync import asyncSlot
 
 from gui import resources
+from gui.capture_actions import CaptureActions
 from gui.controller import State, StreamController
 from gui.endpoint_picker import EndpointPicker
 from gui.request_editor import EndpointFill, RequestEditor
@@ -107,6 +108,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.server_label)
 
         self._build_actions()
+        self.captures = CaptureActions(self)
+        self.setAcceptDrops(True)  # drop capture files to open them
         self.picker.endpointChosen.connect(self._endpoint_chosen)
         self.picker.historyChosen.connect(self.editor.load_history)
         self.editor.sendRequested.connect(self.send)
@@ -138,13 +141,13 @@ class MainWindow(QMainWindow):
         load_server.triggered.connect(self._reload_demo)
         load_server.setEnabled(self.server_url is not None)
 
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(load_server)
-        file_menu.addSeparator()
-        file_menu.addAction(quit_action)
-        request_menu = self.menuBar().addMenu("&Request")
+        self.file_menu = self.menuBar().addMenu("&File")
+        self.file_menu.addAction(load_server)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(quit_action)
+        self.request_menu = self.menuBar().addMenu("&Request")
         for action in (self.send_action, self.stop_action, close_tab):
-            request_menu.addAction(action)
+            self.request_menu.addAction(action)
         self.addAction(self.send_action)
         self.addAction(self.stop_action)
 
@@ -203,6 +206,12 @@ class MainWindow(QMainWindow):
         if spec.mode == Mode.DOWNLOAD and spec.output is None:
             spec.output = str(free_path(Path(self.download_dir) / download_name(spec.url)))
         controller = StreamController(self.clients, spec, self)
+        self.add_stream_tab(controller)
+        self.statusBar().showMessage(f"Sent {spec.method} {spec.url}", 5000)
+        return controller
+
+    def add_stream_tab(self, controller: StreamController) -> StreamTab:
+        """Show ``controller`` in a new current tab, record it, and start it."""
         tab = StreamTab(controller, self.tabs)
         for name, splitter in tab.splitters().items():
             state = self._tab_splitters.get(name) or self.settings.splitter(name)
@@ -218,10 +227,36 @@ class MainWindow(QMainWindow):
         self.controllers.append(controller)
         controller.updated.connect(lambda: self._update_tab(tab))
         controller.stateChanged.connect(lambda _s: self._update_tab(tab))
+        self.captures.record(controller)
         controller.start()
-        self.statusBar().showMessage(f"Sent {spec.method} {spec.url}", 5000)
         self.streamStarted.emit(controller)
-        return controller
+        return tab
+
+    # -- captures (gui.capture_actions does the work) ------------------------------------------
+    def save_capture(self, path: str) -> bool:
+        """Save the current tab to a capture file; False (and a status message) on failure."""
+        return self.captures.save_capture(path)
+
+    def open_capture(self, path: str) -> StreamController | None:
+        """Open a capture file in a new tab; None (and a status message) when it cannot."""
+        return self.captures.open_capture(path)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if urls and all(u.isLocalFile() for u in urls):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        for path in paths:
+            self.open_capture(path)
 
     def _update_tab(self, tab: StreamTab) -> None:
         index = self.tabs.indexOf(tab)
@@ -266,6 +301,7 @@ class MainWindow(QMainWindow):
             self._stopping.discard(task)
         if controller in self.controllers:
             self.controllers.remove(controller)
+        self.captures.forget(controller)
         widget.deleteLater()
         controller.deleteLater()
 
@@ -276,6 +312,7 @@ class MainWindow(QMainWindow):
             await asyncio.gather(*running)
         if self._stopping:
             await asyncio.wait(set(self._stopping))
+        self.captures.cleanup()
 
     def states(self) -> list[State]:
         return [c.state for c in self.controllers]

@@ -60,6 +60,7 @@ __all__ = [
     "is_secret_name",
     "mask_headers",
     "mask_url",
+    "masked",
     "read_capture",
     "record_line",
 ]
@@ -109,11 +110,26 @@ def mask_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+def masked(records: Iterable[AnyRecord]) -> list[AnyRecord]:
+    """The records with the request's secrets and response cookies masked (for exports)."""
+    out: list[AnyRecord] = []
+    for r in records:
+        if isinstance(r, Request):
+            r = Request(r.t, r.method, mask_url(r.url), mask_headers(r.headers))
+        elif isinstance(r, Response):
+            r = Response(r.t, r.status, r.reason, r.http_version,
+                         [(k, MASK if k.lower() == "set-cookie" else v) for k, v in r.headers],
+                         r.mode)
+        out.append(r)
+    return out
+
+
 def record_line(record: AnyRecord, *, save_secrets: bool = False) -> dict[str, Any]:
     """The capture-file object of one record: its ``to_json()`` plus what replay needs."""
-    if isinstance(record, Chunk):
-        return record.to_json(with_data=True)
-    obj = record.to_json()
+    obj = record.to_json(with_data=True) if isinstance(record, Chunk) else record.to_json()
+    obj["t"] = record.t  # unrounded: an opened capture shows the very same times
+    if isinstance(record, End):
+        obj["duration"] = record.duration
     if isinstance(record, Request) and not save_secrets:
         obj["url"] = mask_url(record.url)
         obj["headers"] = [list(h) for h in mask_headers(record.headers)]

@@ -106,6 +106,12 @@ def test_written_while_streaming(demo_server: str, tmp_path: Path) -> None:
 
 def _sample(tmp_path: Path) -> Path:
     path = tmp_path / "s.sicap"
+    write_sample(path)
+    return path
+
+
+def write_sample(path: Path) -> None:
+    """A small finished SSE capture: 3 chunks, one event each (tests of the window use it)."""
     with CaptureWriter(path) as w:
         w(Request(0.0, "GET", "http://127.0.0.1/x", []))
         w(Response(0.01, 200, "OK", "HTTP/1.1", [("content-type", "text/event-stream")], "sse"))
@@ -113,7 +119,6 @@ def _sample(tmp_path: Path) -> Path:
             w(Chunk(i, 0.02 + i * 0.01, i * 10, b"data: %d\n\n\n" % i))
             w(Event(i, 0.02 + i * 0.01, "message", str(i), "", i, i))
         w(End(0.05, 30, 3, 3, 0.05, True))
-    return path
 
 
 def test_truncated_file_opens_intact_part(tmp_path: Path) -> None:

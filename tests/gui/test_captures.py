@@ -1,0 +1,203 @@
+"""Captures in the window: save, open (menu and drop), bad files, exports, copy as, replay."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication
+from pytestqt.qtbot import QtBot
+
+from gui.controller import State, StreamController
+from gui.main_window import MainWindow
+from stream_core.capture_file import read_capture
+from stream_core.records import End, Event
+from stream_core.spec import Mode
+from tests.core.test_capture_file import write_sample
+from tests.gui.test_window import send, wait_ended
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
+
+
+def rows(controller: StreamController) -> list[tuple[str, ...]]:
+    """What the events and chunks tables show (every column but clock times)."""
+    ev, ch = controller.events, controller.chunks
+    skip_ev, skip_ch = {ev.COL_TIME}, {ch.COL_TIME}
+    return ([tuple(str(ev.index(r, c).data()) for c in range(ev.columnCount()) if c not in skip_ev)
+             for r in range(ev.rowCount())]
+            + [tuple(str(ch.index(r, c).data()) for c in range(ch.columnCount())
+                     if c not in skip_ch) for r in range(ch.rowCount())])
+
+
+def open_and_wait(window: MainWindow, qtbot: QtBot, path: Path) -> StreamController:
+    controller = window.open_capture(str(path))
+    assert controller is not None, window.captures.last_message
+    wait_ended(qtbot, controller)
+    return controller
+
+
+def test_save_finished_stream_and_open_it(window: MainWindow, qtbot: QtBot, demo_server: str,
+                                          tmp_path: Path) -> None:
+    live = send(window, qtbot, f"{demo_server}/sse/tour?interval=0", Mode.SSE)
+    wait_ended(qtbot, live)
+    path = tmp_path / "tour.sicap"
+    assert window.save_capture(str(path))
+    assert "Saved" in window.captures.last_message
+    cap = read_capture(path)
+    assert cap.warnings == [] and isinstance(cap.records[-1], End)
+
+    tabs_before = window.tabs.count()
+    opened = open_and_wait(window, qtbot, path)
+    assert window.tabs.count() == tabs_before + 1
+    assert window.current_tab() is not None and window.current_tab().controller is opened
+    assert opened.state == State.DONE
+    assert rows(opened) == rows(live)  # the same events and chunks, timings included
+    assert opened.stats.events == live.stats.events and opened.stats.bytes == live.stats.bytes
+    assert opened.stats.ttfb == pytest.approx(live.stats.ttfb, abs=1e-5)
+    assert opened.response is not None and live.response is not None
+    assert opened.response.headers == live.response.headers
+    assert opened.raw.total == live.raw.total
+    assert opened.start_wall == pytest.approx(live.start_wall, abs=1e-3)
+    # an opened capture saves again, and the same bytes come out
+    again = tmp_path / "again.sicap"
+    assert window.save_capture(str(again))
+    assert read_capture(again).body == cap.body
+
+
+def test_save_running_stream_keeps_appending(window: MainWindow, qtbot: QtBot,
+                                             demo_server: str, tmp_path: Path) -> None:
+    controller = send(window, qtbot, f"{demo_server}/events?count=8&interval=0.1", Mode.SSE)
+    qtbot.waitUntil(lambda: len(controller.events) >= 2, timeout=10000)
+    path = tmp_path / "running.sicap"
+    assert window.save_capture(str(path))
+    assert "more as they arrive" in window.captures.last_message
+    early = read_capture(path)
+    assert early.end is None and sum(isinstance(r, Event) for r in early.records) >= 2
+    wait_ended(qtbot, controller)
+    qtbot.waitUntil(lambda: "stream ended" in window.captures.last_message, timeout=3000)
+    cap = read_capture(path)
+    assert cap.warnings == []
+    assert sum(isinstance(r, Event) for r in cap.records) == 8
+    assert isinstance(cap.records[-1], End) and cap.records[-1].complete
+
+
+def test_unwritable_save_path_keeps_the_tab(window: MainWindow, qtbot: QtBot,
+                                            demo_server: str, tmp_path: Path) -> None:
+    controller = send(window, qtbot, f"{demo_server}/events?count=3&interval=0", Mode.SSE)
+    wait_ended(qtbot, controller)
+    readonly = tmp_path / "ro"
+    readonly.mkdir()
+    readonly.chmod(0o500)
+    try:
+        target = readonly / "x.sicap" if os.geteuid() != 0 else tmp_path / "no-dir" / "x.sicap"
+        assert not window.save_capture(str(target))
+    finally:
+        readonly.chmod(0o700)
+    message = window.captures.last_message
+    assert "Could not save" in message and "stays in its tab" in message
+    assert window.statusBar().currentMessage() == message
+    assert window.current_tab() is not None and window.current_tab().controller is controller
+    assert len(controller.events) == 3
+    assert window.save_capture(str(tmp_path / "ok.sicap"))  # and it can still be saved
+
+
+def test_truncated_capture_opens_intact_part(window: MainWindow, qtbot: QtBot,
+                                             tmp_path: Path) -> None:
+    path = tmp_path / "cut.sicap"
+    write_sample(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: data.rindex(b'{"type":"event","t":0.04') + 20])
+    controller = open_and_wait(window, qtbot, path)
+    assert len(controller.events) == 2 and len(controller.chunks) == 3
+    assert "truncated" in window.captures.last_message
+    assert controller.end is not None and not controller.end.complete
+
+
+@pytest.mark.parametrize("content, needle", [
+    (b"\x89PNG\r\n\x1a\n", "not a Stream Inspector capture"),
+    (b'{"format":"stream-inspector-capture","version":"3.1"}\n', "version 3.1"),
+    (b"", "empty"),
+])
+def test_bad_files_give_a_message_not_a_crash(window: MainWindow, tmp_path: Path,
+                                              content: bytes, needle: str) -> None:
+    path = tmp_path / "bad.sicap"
+    path.write_bytes(content)
+    count = window.tabs.count()
+    assert window.open_capture(str(path)) is None
+    assert needle in window.captures.last_message
+    assert window.tabs.count() == count
+    assert window.open_capture(str(tmp_path / "missing.sicap")) is None
+    assert "No such file" in window.captures.last_message
+
+
+def test_drop_a_capture_file(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "dropped.sicap"
+    write_sample(path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.streamStarted, timeout=2000) as blocker:
+        window.dropEvent(event)
+    controller = blocker.args[0]
+    wait_ended(qtbot, controller)
+    assert len(controller.events) == 3 and controller.spec.url == "http://127.0.0.1/x"
+
+
+def test_exports_and_copy_as(window: MainWindow, qtbot: QtBot, demo_server: str,
+                             tmp_path: Path) -> None:
+    body = json.dumps({"model": "demo", "stream": True,
+                       "messages": [{"role": "user", "content": "hi"}]})
+    window.editor.method.setCurrentText("POST")
+    window.editor.body.setPlainText(body)
+    window.editor.headers.set_headers([("Content-Type", "application/json"),
+                                             ("Authorization", "Bearer sk-secret")])
+    controller = send(window, qtbot, f"{demo_server}/v1/chat/completions")
+    wait_ended(qtbot, controller)
+    har_path = tmp_path / "x.har"
+    assert window.captures.export("har", str(har_path))
+    har = json.loads(har_path.read_text())
+    entry = har["log"]["entries"][0]
+    assert har["log"]["version"] == "1.2" and entry["request"]["method"] == "POST"
+    assert json.loads(entry["request"]["postData"]["text"])["model"] == "demo"
+    assert "sk-secret" not in har_path.read_text()
+    assert entry["response"]["content"]["text"].rstrip().endswith("data: [DONE]")
+    assert window.captures.export("events", str(tmp_path / "e.ndjson"))
+    lines = (tmp_path / "e.ndjson").read_text().splitlines()
+    assert len(lines) == controller.stats.events and json.loads(lines[-1])["data"] == "[DONE]"
+    assert window.captures.export("body", str(tmp_path / "b.bin"))
+    assert (tmp_path / "b.bin").stat().st_size == controller.stats.bytes
+    assert not window.captures.export("body", str(tmp_path / "nope" / "b.bin"))
+    assert "Could not export" in window.captures.last_message
+
+    curl = window.captures.copy_as("curl")
+    assert curl is not None and QGuiApplication.clipboard().text() == curl
+    argv = shlex.split(curl)
+    assert argv[:2] == ["curl", "-N"] and argv[-1].endswith("/v1/chat/completions")
+    assert json.loads(argv[argv.index("--data-binary") + 1]) == json.loads(body)
+    code = window.captures.copy_as("httpx")
+    assert code is not None and QGuiApplication.clipboard().text() == code
+    assert "aiter_lines" in code and "client.stream('POST'" in code
+
+
+def test_replay_current_tab_on_the_demo_server(window: MainWindow, qtbot: QtBot,
+                                               arun: Any, demo_server: str) -> None:
+    live = send(window, qtbot, f"{demo_server}/events?count=4&interval=0.05", Mode.SSE)
+    wait_ended(qtbot, live)
+    url = arun(window.captures.replay(live))
+    assert url is not None and "/replay/events-" in url
+    path = url.removeprefix(demo_server)
+    assert window.picker.find_endpoint("GET", path) is not None
+    assert window.editor.url.text().startswith(url)
+    replayed = send(window, qtbot, url + "?speed=0", Mode.SSE)
+    wait_ended(qtbot, replayed)
+    assert replayed.state == State.DONE
+    def events(c: StreamController) -> list[tuple[str, ...]]:
+        return [r[:1] + r[2:] for r in rows(c)[:4]]  # at speed=0 only the deltas differ
+    assert events(replayed) == events(live)
+    assert replayed.stats.bytes == live.stats.bytes

@@ -1,0 +1,97 @@
+"""Compare two streams: headers, framing, events side by side and timing, from real streams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from gui.compare_view import DIFFERS, ONLY_A, SAME, CompareView, header_diff
+from gui.main_window import MainWindow
+from stream_core.records import Response
+from stream_core.spec import Mode
+from tests.gui.test_window import send, wait_ended
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
+
+
+def two_tabs(window: MainWindow, qtbot: QtBot, url_a: str, url_b: str) -> CompareView:
+    a = send(window, qtbot, url_a, Mode.SSE)
+    wait_ended(qtbot, a)
+    b = send(window, qtbot, url_b, Mode.SSE)
+    wait_ended(qtbot, b)
+    view = window.captures.compare_previous()
+    assert view is not None, window.captures.last_message
+    qtbot.addWidget(view)
+    return view
+
+
+def rows_by_name(rows: list[tuple[str, str, str, str]]) -> dict[str, tuple[str, str, str]]:
+    return {name.lower(): (a, b, status) for name, a, b, status in rows}
+
+
+def test_sse_starlette_vs_hand_written_sse(window: MainWindow, qtbot: QtBot,
+                                           demo_server: str, tmp_path: Path) -> None:
+    view = two_tabs(window, qtbot, f"{demo_server}/events?count=5&interval=0",
+                    f"{demo_server}/sse/tour?interval=0")
+    headers = rows_by_name(view.header_rows)
+    assert headers["cache-control"] == ("no-store", "no-cache", DIFFERS)
+    assert headers["connection"][2] == ONLY_A
+    assert headers["content-type"][2] == SAME and headers[":status"][2] == SAME
+    framing = rows_by_name(view.framing_rows)
+    assert framing["line endings"] == ("CRLF", "LF", DIFFERS)
+    assert framing["comment lines (pings)"][0] == "0" and framing["comment lines (pings)"][1] != "0"
+    assert framing["events / records"][2] == DIFFERS
+    # events side by side: every row differs (different payloads), the extra ones are "only B"
+    model = view.aligned
+    assert model.rowCount() == max(5, int(framing["events / records"][1]))
+    assert all(r.differs for r in model.rows)
+    assert model.index(0, model.COL_A_KIND).data() == "message"
+    assert model.index(6, model.COL_A_TEXT).data() == ""
+    assert model.index(6, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
+    # timings overlaid: one curve per stream
+    xs, ys = view.curves[0].getData()
+    assert xs is not None and len(xs) == 5 and list(ys) == [1, 2, 3, 4, 5]
+    assert "differences" in view.tabs.tabText(0)
+    view.resize(1100, 600)
+    for i in range(view.tabs.count()):
+        view.tabs.setCurrentIndex(i)
+        assert not view.grab().isNull()
+
+
+def test_seed_question_same_events_two_servers(window: MainWindow, qtbot: QtBot,
+                                               demo_server: str) -> None:
+    """The same events through sse-starlette and through a pre-framed StreamingResponse."""
+    view = two_tabs(window, qtbot, f"{demo_server}/flood/starlette?count=20&size=16",
+                    f"{demo_server}/flood/sse?count=20&size=16")
+    assert view.aligned.rowCount() == 20
+    assert not any(r.differs for r in view.aligned.rows)  # the payload is the same
+    headers = rows_by_name(view.header_rows)
+    assert headers["cache-control"][2] == DIFFERS and headers["connection"][2] == ONLY_A
+    framing = rows_by_name(view.framing_rows)
+    assert framing["bytes"][2] == SAME and framing["line endings"] == ("LF", "LF", SAME)
+
+
+def test_compare_a_capture_file_with_the_current_tab(window: MainWindow, qtbot: QtBot,
+                                                     demo_server: str, tmp_path: Path) -> None:
+    first = send(window, qtbot, f"{demo_server}/events?count=3&interval=0", Mode.SSE)
+    wait_ended(qtbot, first)
+    path = tmp_path / "before.sicap"
+    assert window.save_capture(str(path))
+    second = send(window, qtbot, f"{demo_server}/events?count=4&interval=0", Mode.SSE)
+    wait_ended(qtbot, second)
+    view = window.captures.compare_with_file(str(path))
+    assert view is not None
+    qtbot.addWidget(view)
+    assert view.aligned.rowCount() == 4 and view.aligned.rows[3].a is None
+    assert "before.sicap" in view.windowTitle()
+    assert window.captures.compare_with_file(str(tmp_path / "missing.sicap")) is None
+    assert "Cannot compare" in window.captures.last_message
+
+
+def test_header_diff_without_a_response() -> None:
+    b = Response(0.1, 200, "OK", "HTTP/1.1", [("X-A", "1"), ("x-a", "2")], "sse")
+    rows = header_diff(None, b)
+    assert ("X-A", "", "1, 2", "only B") in rows and rows[0][0] == ":status"

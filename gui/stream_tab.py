@@ -202,12 +202,14 @@ class StreamTab(QWidget):
             self.raw.refresh(final=not c.running)
         elif current is self.headers:
             self.headers.update_from(c.requests, c.responses)
-        elif current is self.diagnostics:
-            self.diagnostics.refresh()
         elif current is self.llm:
             self.llm.refresh()
         elif current is self.timeline and not c.running:
             self.timeline.redraw()
+        self.diagnostics.refresh()  # throttled to 2/s; its count goes in the tab's title
+        serious = sum(f.severity != "info" for f in self.diagnostics.findings)
+        self.tabs.setTabText(self.tabs.indexOf(self.diagnostics),
+                             f"Diagnostics ({serious})" if serious else "Diagnostics")
         if c.error is not None and c.error.kind != "cancelled":
             self.banner.show_error(c.error.kind, c.error.message)
         elif c.running:
@@ -220,6 +222,7 @@ class StreamTab(QWidget):
         self.headers.update_from(c.requests, c.responses)
         self.download.refresh()
         self.diagnostics.refresh(force=True)
+        self.refresh()  # the Diagnostics count
         self.llm.refresh()
 
     # -- diagnostics -------------------------------------------------------------------------

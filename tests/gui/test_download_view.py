@@ -154,3 +154,18 @@ def test_unwritable_destination_is_a_clear_message(
     wait_ended(qtbot, controller)
     assert controller.state == State.FAILED
     assert "folder does not exist" in tab.download.status.text()
+
+
+def test_two_downloads_at_once_each_with_its_bar(
+        window: MainWindow, qtbot: QtBot, demo_server: str, tmp_path: Path) -> None:
+    sizes = (5 * MiB, 7 * MiB)
+    started = [start(window, f"{demo_server}/download?size={n}&rate={8 * MiB}",
+                     tmp_path / f"d{n}.bin") for n in sizes]
+    qtbot.waitUntil(lambda: all(c.progress is not None and c.progress.bytes > 0
+                                for c, _t in started), timeout=10000)
+    assert all(c.running for c, _t in started)  # both in flight together
+    for (c, tab), n in zip(started, sizes, strict=True):
+        wait_ended(qtbot, c)
+        assert c.end is not None and c.end.sha256 == expected_sha256(n)
+        assert tab.progress.value() == tab.progress.maximum() == 1
+    assert started[0][1].progress is not started[1][1].progress

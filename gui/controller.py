@@ -14,10 +14,11 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from gui.models import ChunksModel, EventsModel
 from gui.raw_buffer import RawBuffer
+from gui.tables import DrainTimer
 from stream_core import session
 from stream_core.diagnostics import Diagnostics
 from stream_core.download import partial_size
@@ -111,11 +112,12 @@ class StreamController(QObject):
         self._t_shift = 0.0
         self._seq_shift = 0
         self._offset_shift = 0
-        self._queue: list[AnyRecord] = []
+        # Adaptive drain (gui.tables.DrainTimer, a QTimer stand-in): at once when a record
+        # arrives after a quiet spell (latency), stretched to ~150 ms ticks under a flood.
+        self._timer = DrainTimer(DRAIN_MS, self)
+        self._queue: list[AnyRecord] = self._timer.queue
         self._task: asyncio.Task[Any] | None = None
         self._last_update = 0.0
-        self._timer = QTimer(self)
-        self._timer.setInterval(DRAIN_MS)
         self._timer.timeout.connect(self.drain)
 
     # -- lifecycle -------------------------------------------------------------------------

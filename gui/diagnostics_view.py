@@ -102,7 +102,8 @@ class DiagnosticsView(QWidget):
         findings = self.controller.diagnostics.findings()
         ended = self.controller.ended
         self.empty.setText(
-            f"{len(findings)} finding(s)" + ("" if ended else " so far") if findings else
+            f"{len(findings)} finding(s)" + ("" if ended else " so far")
+            + ": click one to select the chunk or event it is about" if findings else
             "Nothing suspicious found." if ended else "No findings yet.")
         if findings == self.findings:
             return

@@ -78,7 +78,7 @@ class TimelineView(QWidget):
         self.cum_curve = self.cum_plot.plot(pen=pg.mkPen("#6b46c1", width=2))
         self.gap_bars = pg.BarGraphItem(x=[], height=[], width=0.05, brush="#b7791f")
         self.gap_plot.addItem(self.gap_bars)
-        self._markers: list[pg.InfiniteLine] = []
+        self._markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._marked = 0
 
         self.values: dict[str, QLabel] = {}
@@ -193,5 +193,8 @@ class TimelineView(QWidget):
                     marker.kind, MARKER_PENS["error"]), label=marker.label if plot is
                     self.rate_plot else None, labelOpts={"position": 0.9, "color": "#742a2a"})
                 plot.addItem(line)
-                self._markers.append(line)
+                self._markers.append((plot, line))
         self._marked = len(tl.markers)
+        while len(self._markers) > 3 * MAX_MARKERS:  # the newest reconnects/errors only
+            old_plot, old_line = self._markers.pop(0)
+            old_plot.removeItem(old_line)

@@ -6,8 +6,11 @@ from __future__ import annotations
 import pytest
 from pytestqt.qtbot import QtBot
 
+from gui.controller import StreamController
 from gui.main_window import MainWindow
 from gui.stream_tab import StreamTab
+from gui.timeline_view import MAX_MARKERS, TimelineView
+from stream_core.session import Clients
 from stream_core.spec import Mode, RequestSpec
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
@@ -69,3 +72,16 @@ def test_stall_indicator(window: MainWindow, qtbot: QtBot, demo_server: str) -> 
     qtbot.waitUntil(lambda: tab.controller.ended, timeout=10000)
     assert tab.timeline.stall.text() == ""
     assert tab.controller.stats.timeline.longest_stall >= 2.0
+
+
+def test_marker_lines_are_capped(qtbot: QtBot, clients: Clients) -> None:
+    controller = StreamController(clients, RequestSpec("http://127.0.0.1:1/"))
+    view = TimelineView(controller)
+    qtbot.addWidget(view)
+    for i in range(200):
+        controller.stats.timeline.mark(i * 0.5, "reconnect", f"reconnect {i}")
+        if i % 40 == 0:
+            view.redraw()
+    view.redraw()
+    assert 0 < len(view._markers) <= 3 * MAX_MARKERS
+    assert view._markers[-1][1].value() == 199 * 0.5

@@ -9,8 +9,11 @@ Pause/Resume in the window is just: cancel the ``session.run`` task (the ``.part
 and kept), then run the same spec again with ``resume=True``. ``partial_size()`` tells whether
 there is something to resume.
 
-Writing and hashing run in one worker thread, a block (~1 MiB) at a time, so that disk and
-SHA-256 overlap with network reads instead of taking turns with them on the event loop.
+Writing and hashing run in one worker thread, a block (~1 MiB) at a time with a few blocks in
+flight, so that disk and SHA-256 overlap with network reads instead of taking turns with them
+on the event loop. The finished file is fsynced before the rename; so that this last fsync does
+not have to write back the whole file at once, a second thread ``fdatasync``s every
+``SYNC_EVERY`` bytes while the download goes on (writeback overlaps the transfer).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import json
 import os
 import re
 import time
+from collections import deque
 from typing import Any, BinaryIO
 
 import httpx
@@ -32,6 +36,10 @@ from stream_core.errors import StreamError, file_failure, host_port
 __all__ = ["Download", "discard_partial", "meta_path", "part_path", "partial_size"]
 
 BLOCK = 1 << 20
+#: Blocks handed to the writer and not yet written: the event loop waits only beyond this.
+IN_FLIGHT = 4
+#: Written bytes between two background ``fdatasync`` calls.
+SYNC_EVERY = 64 << 20
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 
 
@@ -84,7 +92,10 @@ class Download:
         self._buffered = 0
         self._failed = False
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._pending: concurrent.futures.Future[None] | None = None
+        self._pending: deque[concurrent.futures.Future[None]] = deque()
+        self._syncer: concurrent.futures.ThreadPoolExecutor | None = None
+        self._sync: concurrent.futures.Future[None] | None = None
+        self._unsynced = 0  # bytes written since the last background fdatasync began
         self._started = 0.0
         self._received = 0  # bytes of this connection
 
@@ -158,6 +169,8 @@ class Download:
     async def _open(self, *, append: bool) -> None:
         self._hash = hashlib.sha256()
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="download")
+        self._syncer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="fdatasync")
+        self._unsynced = 0
         try:
             self._file = open(self.part, "r+b" if append else "wb")
         except OSError as exc:
@@ -191,7 +204,7 @@ class Download:
     # --- the body -------------------------------------------------------------------------
 
     async def write(self, data: bytes) -> None:
-        """Keep ``data``; hand each ~1 MiB to the worker (at most one block in flight).
+        """Keep ``data``; hand each ~1 MiB to the worker (at most ``IN_FLIGHT`` blocks queued).
 
         The reads are kept as they are (no copy into a buffer) and written one by one by the
         worker: large writes, and nothing copied on the event loop.
@@ -203,13 +216,14 @@ class Download:
         if self._buffered >= BLOCK:
             await self._submit()
 
-    async def _submit(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            await asyncio.wrap_future(pending)
+    async def _submit(self, in_flight: int = IN_FLIGHT) -> None:
+        """Hand the kept reads to the worker; first wait while ``in_flight`` blocks are queued."""
+        pending = self._pending
+        while pending and (len(pending) >= in_flight or pending[0].done()):
+            await asyncio.wrap_future(pending.popleft())
         if self._pieces and self._pool is not None:
             pieces, self._pieces, self._buffered = self._pieces, [], 0
-            self._pending = self._pool.submit(self._write_block, pieces)
+            pending.append(self._pool.submit(self._write_block, pieces))
 
     def _write_block(self, pieces: list[bytes]) -> None:
         assert self._file is not None
@@ -220,6 +234,13 @@ class Download:
                 self._failed = True
                 raise _io_error(exc, self.part) from None
             self._hash.update(piece)
+        self._unsynced += sum(map(len, pieces))
+        if self._unsynced >= SYNC_EVERY and self._syncer is not None and (
+                self._sync is None or self._sync.done()):
+            self._unsynced = 0
+            self._file.flush()
+            with contextlib.suppress(RuntimeError):  # the syncer is shutting down: no matter
+                self._sync = self._syncer.submit(_datasync, self._file.fileno())
 
     def rate(self) -> float:
         """Bytes per second of this connection so far."""
@@ -228,14 +249,16 @@ class Download:
 
     async def finish(self) -> tuple[str, str]:
         """Flush, fsync, check the length, rename to the final name: (path, sha256)."""
-        await self._submit()
-        await self._submit()
+        await self._submit(in_flight=1)
+        await self._submit(in_flight=1)
         if self.total is not None and self.bytes != self.total:
             raise StreamError("protocol", f"download stopped at {self.bytes} of {self.total} "
                                           f"bytes; {self.part} is kept for resume")
         assert self._file is not None and self._pool is not None
         file = self._file
         try:
+            if self._sync is not None:
+                await asyncio.wrap_future(self._sync)  # (errors surface in the final fsync)
             await asyncio.wrap_future(self._pool.submit(_sync, file))
             file.close()
             os.replace(self.part, self.path)
@@ -250,16 +273,20 @@ class Download:
         """Keep whatever arrived in the ``.part`` and release the file and the worker.
 
         Synchronous on purpose: it runs in ``finally`` blocks, also while the task is being
-        cancelled, and waits at most for one block write. After a failed write nothing more
-        is appended, so the ``.part`` stays a true prefix of the download (resume relies on it).
+        cancelled, and waits for the blocks in flight (and a background fdatasync). After a
+        failed write nothing more is appended, so the ``.part`` stays a true prefix of the
+        download (resume relies on it).
         """
         pool, self._pool = self._pool, None
         file, self._file = self._file, None
         if pool is None:
             return
-        pool.shutdown(wait=True)  # the block (or the resume hashing) in flight, if any
-        pending, self._pending = self._pending, None
-        failed = self._failed or (pending is not None and pending.exception() is not None)
+        pool.shutdown(wait=True)  # the blocks (or the resume hashing) in flight, if any
+        if self._syncer is not None:
+            self._syncer.shutdown(wait=True)
+            self._syncer = None
+        pending, self._pending = self._pending, deque()
+        failed = self._failed or any(f.exception() is not None for f in pending)
         pieces, self._pieces, self._buffered = self._pieces, [], 0
         if file is None:
             return
@@ -272,3 +299,9 @@ class Download:
 def _sync(file: BinaryIO) -> None:
     file.flush()
     os.fsync(file.fileno())
+
+
+def _datasync(fd: int) -> None:
+    """Write back what is written so far (background; the final fsync still comes)."""
+    with contextlib.suppress(OSError):
+        os.fdatasync(fd)

@@ -152,6 +152,27 @@ class _FullDisk:
         return getattr(self._real, name)
 
 
+def test_background_datasync_and_blocks_in_flight(
+        demo_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many blocks in flight and an fdatasync every 2 MiB: the file is still whole and right."""
+    synced: list[int] = []
+    real = dl.os.fdatasync
+
+    def datasync(fd: int) -> None:
+        synced.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(dl, "SYNC_EVERY", 2 * MiB)
+    monkeypatch.setattr(dl.os, "fdatasync", datasync)
+    size = 9 * MiB + 7
+    out = tmp_path / "synced.bin"
+    cap = collect(spec(f"{demo_server}/download?size={size}", out))
+    assert cap.errors == [] and cap.end.complete
+    assert cap.end.sha256 == expected_sha256(size)
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == expected_sha256(size)
+    assert synced, "the writer started background fdatasyncs"
+
+
 def test_full_disk(demo_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_open = open
 

@@ -14,12 +14,12 @@ import logging
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from types import TracebackType
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-import uvicorn
-
-from .app import create_app
+if TYPE_CHECKING:
+    import uvicorn
 
 __all__ = ["ServerThread"]
 
@@ -31,29 +31,40 @@ _UVICORN_OVERHEAD = 0.35
 _MIN_GRACE = 0.1
 
 
-class _Server(uvicorn.Server):
-    """uvicorn's server, telling the starting thread when it accepts connections."""
+def _make_server(stop: threading.Event, ready: Callable[[], None]) -> uvicorn.Server:
+    """uvicorn serving the demo app; imported here, in the server's thread, because fastapi and
+    uvicorn take a few hundred ms to import and the window need not wait for them."""
+    import uvicorn
 
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
+    from .app import create_app
 
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets=sockets)
-        self.ready.set()
+    class _Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            ready()
 
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        """uvicorn's shutdown, then abort the connections it could only ask to close.
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            await _shutdown(self, sockets)
 
-        A connection whose client stopped reading keeps unsent data, so ``close()`` never
-        completes; aborting it frees the socket before the loop closes (no leaked fd).
-        """
-        await super().shutdown(sockets=sockets)
-        for connection in list(self.server_state.connections):
-            transport = getattr(connection, "transport", None)
-            if transport is not None:
-                transport.abort()
-        await asyncio.sleep(0)  # let connection_lost run for the aborted transports
+    config = uvicorn.Config(create_app(stop), log_level="warning", access_log=False,
+                            lifespan="on")
+    return _Server(config)
+
+
+async def _shutdown(server: uvicorn.Server, sockets: list[socket.socket] | None) -> None:
+    """uvicorn's shutdown, then abort the connections it could only ask to close.
+
+    A connection whose client stopped reading keeps unsent data, so ``close()`` never
+    completes; aborting it frees the socket before the loop closes (no leaked fd).
+    """
+    import uvicorn
+
+    await uvicorn.Server.shutdown(server, sockets=sockets)
+    for connection in list(server.server_state.connections):
+        transport = getattr(connection, "transport", None)
+        if transport is not None:
+            transport.abort()
+    await asyncio.sleep(0)  # let connection_lost run for the aborted transports
 
 
 class ServerThread:
@@ -67,7 +78,9 @@ class ServerThread:
         self._requested_port = port
         self._port: int | None = None
         self._stop = threading.Event()
-        self._server: _Server | None = None
+        self._server: uvicorn.Server | None = None
+        self._ready = threading.Event()  # uvicorn accepts connections
+        self._settled = threading.Event()  # ready, or the thread ended
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._finished = threading.Event()
@@ -90,31 +103,32 @@ class ServerThread:
         """The event the app's generators watch; set by ``stop()``."""
         return self._stop
 
-    def start(self, timeout: float = 10.0) -> str:
+    def start(self, timeout: float = 10.0, *, wait: bool = True) -> str:
         """Bind, start uvicorn in its thread, wait until it accepts connections; the base URL.
 
         Raises OSError when the address cannot be bound and RuntimeError when uvicorn fails
-        to start within ``timeout`` seconds.
+        to start within ``timeout`` seconds. With ``wait=False`` it returns once the socket is
+        bound (the URL is known, connections queue in the backlog) and ``wait_ready()`` waits.
         """
         if self._thread is not None:
             raise RuntimeError("server already started")
         sock = self._bind()
+        sock.listen(2048)  # connections queue until uvicorn accepts them
         self._port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            create_app(self._stop), log_level="warning", access_log=False, lifespan="on",
-        )
-        server = _Server(config)
-        self._server = server
         self._thread = threading.Thread(
-            target=self._run, args=(server, sock), name=f"demo-server-{self._port}", daemon=False
+            target=self._run, args=(sock,), name=f"demo-server-{self._port}", daemon=False
         )
         self._thread.start()
-        ready = server.ready.wait(timeout)
-        if not ready or not self._thread.is_alive():
-            self.stop()
-            sock.close()
-            raise RuntimeError(f"demo server failed to start: {self._error!r}")
+        if wait:
+            self.wait_ready(timeout)
         return self.url
+
+    def wait_ready(self, timeout: float = 10.0) -> None:
+        """Block until uvicorn accepts connections; RuntimeError (server stopped) if it fails."""
+        self._settled.wait(timeout)
+        if not self._ready.is_set():
+            self.stop()
+            raise RuntimeError(f"demo server failed to start: {self._error!r}")
 
     def _bind(self) -> socket.socket:
         """A socket bound to host:port; uvicorn listens on it (SO_REUSEADDR for restarts)."""
@@ -128,8 +142,8 @@ class ServerThread:
             raise
         return sock
 
-    def _run(self, server: _Server, sock: socket.socket) -> None:
-        """Thread body: uvicorn on a fresh event loop until it exits.
+    def _run(self, sock: socket.socket) -> None:
+        """Thread body: import and build uvicorn + the app, run it on a fresh loop until it exits.
 
         SIGINT and SIGTERM are blocked in this thread so that the kernel delivers them to
         the main thread, whose handlers (Ctrl-C in ``serve``, the window's) must see them.
@@ -137,13 +151,21 @@ class ServerThread:
         if hasattr(signal, "pthread_sigmask"):
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
-            server.run(sockets=[sock])
+            server = _make_server(self._stop, self._set_ready)
+            self._server = server
+            if not self._stop.is_set():
+                server.run(sockets=[sock])
         except BaseException as exc:  # SystemExit from a failed startup included
             self._error = exc
             log.exception("demo server thread failed")
         finally:
             sock.close()
             self._finished.set()
+            self._settled.set()
+
+    def _set_ready(self) -> None:
+        self._ready.set()
+        self._settled.set()
 
     def stop(self, timeout: float = 1.0) -> None:
         """Stop within about ``timeout`` seconds, open streams or not; idempotent.
@@ -152,8 +174,13 @@ class ServerThread:
         graceful-shutdown wait of what remains of ``timeout``, then joins the thread.
         """
         self._stop.set()
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
+        thread = self._thread
+        if thread is None:
+            return
+        while self._server is None and thread.is_alive():
+            thread.join(0.01)  # still importing uvicorn and the app
+        server = self._server
+        if server is None:
             return
         grace = max(_MIN_GRACE, timeout - _UVICORN_OVERHEAD)
         # uvicorn annotates this as int but hands it to asyncio.wait_for, which takes floats.

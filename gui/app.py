@@ -1,7 +1,7 @@
 """``stream-inspector`` (window): argument parsing, QApplication + qasync loop, app lifetime.
 
 One coroutine, ``run_app``, owns the lifetime: start the embedded server (in its own
-thread), show the window, run a demo or wait for the window to close, then stop every
+thread, which imports it while the window is built and shown), show the window, run a demo or wait for the window to close, then stop every
 stream, close the shared HTTP clients and stop the server, in that order.
 """
 
@@ -103,15 +103,19 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
                   tmp: str) -> int:
     """The app's whole life on the qasync loop; returns the exit status."""
     from embedded_server.runner import ServerThread
-    from gui import demos
-    from gui.main_window import MainWindow
-    from stream_core.session import Clients
 
+    # The server's thread imports fastapi and uvicorn while this one imports the window's
+    # modules and shows it: the socket is bound at once, so the URL is known already.
     server: ServerThread | None = None
     base_url: str | None = None
     if not args.no_server:
         server = ServerThread(host="127.0.0.1", port=0)
-        base_url = server.start()
+        base_url = server.start(wait=False)
+
+    from gui import demos
+    from gui.main_window import MainWindow
+    from stream_core.session import Clients
+
     clients = Clients()
     demo_mode = args.demo is not None or args.screenshot is not None
     window = MainWindow(settings, clients, base_url,
@@ -119,7 +123,8 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
     previous = _install_sigint(window)
     try:
         window.show()
-        if base_url is not None:
+        if server is not None and base_url is not None:
+            await asyncio.to_thread(server.wait_ready)
             await window.picker.load(base_url + "/openapi.json")
         if args.demo is not None:
             return await demos.run(args.demo, window, args.screenshot)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import httpx
-
 from stream_core.spec import Mode, RequestSpec, Timeouts
 
 
@@ -56,6 +54,8 @@ def parse_header(text: str) -> tuple[str, str]:
 
 def check_url(url: str) -> str:
     """Return the URL if it is an absolute http(s) URL, else raise ArgumentError."""
+    import httpx  # here: ``stream-inspector`` without a URL starts faster
+
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:

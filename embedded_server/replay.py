@@ -70,6 +70,20 @@ class Replay:
     def duration(self) -> float:
         return self.chunks[-1][0] if self.chunks else 0.0
 
+    @property
+    def content_type(self) -> str:
+        found = next((v for k, v in self.headers if k.lower() == "content-type"), "")
+        return found.split(";")[0].strip() or "application/octet-stream"
+
+    def example(self, limit: int = 300) -> str:
+        """The start of the body, for the OpenAPI document (``<binary>`` if not text)."""
+        head = b"".join(d for _, d in self.chunks[:20])[:limit]
+        encoded = any(k.lower() == "content-encoding" for k, _ in self.headers)
+        try:
+            return "<binary>" if encoded else head.decode("utf-8")
+        except UnicodeDecodeError:
+            return "<binary>"
+
 
 def parse_capture(name: str, data: bytes) -> Replay:
     """The replay of a capture file's bytes; ReplayError when it cannot be replayed.
@@ -242,7 +256,8 @@ def add_replay(app: FastAPI, name: str, source: str | os.PathLike[str] | bytes) 
                          " headers, chunk boundaries and timing. `speed=N` plays N times faster"
                          " (0 = at once); faults: `cut_at=BYTES`, `split=true`,"
                          " `stall=SECONDS` at `stall_at=BYTES`."),
-            responses={200: {"description": "The recorded stream, as it came."}},
+            responses={200: {"description": "The recorded stream, as it came.",
+                             "content": {replay.content_type: {"example": replay.example()}}}},
             openapi_extra={"x-try-it": {"path": path}}, operation_id=f"replay_{name}",
         )
         app.openapi_schema = None  # regenerated with the new route on the next request

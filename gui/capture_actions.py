@@ -1,7 +1,7 @@
 """The window's capture actions: Save, Open, Export, Copy as curl / httpx, Replay, Compare.
 
-Why a recorder per tab: every stream is spooled to a capture file in a private temporary
-directory while it runs (``Recorder``), so Save, Export, Compare and Replay work on any tab,
+Why a recorder per tab: every stream is spooled to a private temporary file while it runs
+(``Recorder``, ``Spool``), so Save, Export, Compare and Replay work on any tab,
 running or finished, without keeping a second copy of the stream in memory (the models keep
 only what the views need). Saving copies the spool to the chosen file and, for a running
 stream, keeps appending to it until the stream ends.
@@ -17,6 +17,7 @@ import asyncio
 import io
 import json
 import os
+import pickle
 import re
 import shutil
 import tempfile
@@ -42,7 +43,7 @@ from stream_core.capture_file import (
 )
 from stream_core.codegen import curl_command, httpx_code
 from stream_core.har import body_bytes, events_ndjson, to_har
-from stream_core.records import AnyRecord, End, Observer
+from stream_core.records import AnyRecord, Chunk, End, Observer
 from stream_core.spec import Mode, RequestSpec
 
 if TYPE_CHECKING:
@@ -57,8 +58,73 @@ EXPORTS = {  # kind: (menu text, file filter, suffix)
 MESSAGE_MS = 12000
 
 
+class Spool:
+    """A tab's records, pickled in batches to a private temporary file.
+
+    Why not the capture format itself: JSON and base64 cost ~10 µs a record on the GUI
+    thread, which a flood of 100k events/s cannot afford; a pickled batch costs ~1.5 µs a
+    record. The spool is converted to a capture file only when the user saves or exports.
+    It never leaves this process, so loading it back (``pickle``) trusts nothing foreign.
+    """
+
+    BATCH_RECORDS = 2000
+    BATCH_BYTES = 4 * 1024 * 1024
+    FLUSH_SECONDS = 0.1
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.error: OSError | None = None
+        self._file: Any = open(path, "wb")
+        self._batch: list[AnyRecord] = []
+        self._bytes = 0
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, record: AnyRecord) -> None:
+        self._batch.append(record)
+        if isinstance(record, Chunk):
+            self._bytes += len(record.data)
+        if len(self._batch) >= self.BATCH_RECORDS or self._bytes >= self.BATCH_BYTES:
+            self.flush()
+        elif self._timer is None:
+            try:
+                self._timer = asyncio.get_running_loop().call_later(self.FLUSH_SECONDS,
+                                                                    self.flush)
+            except RuntimeError:  # no loop: flushed when read
+                pass
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._batch, self._bytes = self._batch, [], 0
+        if not batch or self.error is not None or self._file.closed:
+            return
+        blob = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self._file.write(len(blob).to_bytes(8, "little"))
+            self._file.write(blob)
+            self._file.flush()
+        except OSError as exc:
+            self.error = exc
+
+    def read(self) -> list[AnyRecord]:
+        """Every record so far, in order."""
+        self.flush()
+        if self.error is not None:
+            raise CaptureError(f"recording failed: {self.error.strerror or self.error}")
+        records: list[AnyRecord] = []
+        with open(self.path, "rb") as f:
+            while size := int.from_bytes(f.read(8), "little"):
+                records.extend(pickle.loads(f.read(size)))
+        return records
+
+    def close(self) -> None:
+        self.flush()
+        self._file.close()
+
+
 class Recorder:
-    """Spools one tab's records to a capture file as they arrive; an observer tee.
+    """Spools one tab's records as they arrive (an observer tee); saves and exports them.
 
     The spool keeps secrets (it never leaves the private temporary directory); saved files
     and exports mask them unless the user asks otherwise. Writers added by ``save`` while
@@ -66,15 +132,13 @@ class Recorder:
     """
 
     def __init__(self, path: str, spec: RequestSpec) -> None:
-        self.path = path
         self.spec = spec
         self.error: str | None = None
         self.followers: list[CaptureWriter] = []
         self.on_follower_closed: Callable[[CaptureWriter], None] | None = None
-        self._spool: CaptureWriter | None
+        self._spool: Spool | None
         try:
-            self._spool = CaptureWriter(path, save_secrets=True, request_body=spec.body,
-                                        mode=spec.mode.value)
+            self._spool = Spool(path)
         except OSError as exc:
             self._spool, self.error = None, f"cannot record to {path}: {exc.strerror or exc}"
 
@@ -92,7 +156,7 @@ class Recorder:
 
     def add(self, record: AnyRecord) -> None:
         if self._spool is not None:
-            self._spool(record)
+            self._spool.add(record)
         for writer in self.followers:
             writer(record)
 
@@ -106,19 +170,20 @@ class Recorder:
             if self.on_follower_closed is not None:
                 self.on_follower_closed(writer)
 
-    def capture(self) -> Capture:
-        """What was recorded so far (raises CaptureError / OSError when nothing was)."""
+    def records(self) -> list[AnyRecord]:
+        """What was recorded so far (CaptureError / OSError when nothing could be)."""
         if self._spool is None:
             raise CaptureError(self.error or "nothing was recorded")
-        self._spool.flush()
-        if self._spool.error is not None:
-            raise CaptureError(f"recording failed: {self._spool.error}")
-        return read_capture(self.path)
+        return self._spool.read()
+
+    def complete_records(self) -> list[AnyRecord]:
+        """The records, ending in an ``End`` (an incomplete one for a running stream)."""
+        return Capture("", "", self.records()).complete_records()
 
     def save(self, path: str, *, save_secrets: bool, started: float,
              running: bool) -> CaptureWriter:
         """Write what is there to ``path``; a running stream keeps appending. OSError if not."""
-        records = self.capture().records
+        records = self.records()
         writer = CaptureWriter(path, save_secrets=save_secrets, request_body=self.spec.body,
                                mode=self.spec.mode.value, started=started)
         writer.extend(records)
@@ -140,10 +205,10 @@ class Recorder:
         self.followers = []
         if self._spool is not None:
             self._spool.close()
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
+            try:
+                os.unlink(self._spool.path)
+            except OSError:
+                pass
 
 
 def replay_source(capture: Capture) -> Source:
@@ -274,7 +339,7 @@ class CaptureActions(QObject):
     def record(self, controller: StreamController) -> None:
         """Record ``controller``'s stream (call before it starts)."""
         self._spools += 1
-        path = os.path.join(self.spool_dir, f"tab-{self._spools}{SUFFIX}")
+        path = os.path.join(self.spool_dir, f"tab-{self._spools}.spool")
         recorder = Recorder(path, controller.spec)
         recorder.on_follower_closed = self._follower_closed
         self.recorders[controller] = recorder
@@ -306,7 +371,7 @@ class CaptureActions(QObject):
             self.notify("This tab was not recorded.")
             return None
         try:
-            return recorder.capture().complete_records()
+            return recorder.complete_records()
         except (CaptureError, OSError) as exc:
             self.notify(f"Cannot read this tab's recording: {exc}")
             return None

@@ -121,7 +121,6 @@ class Diagnostics:
         self._after_reconnect: Reconnect | None = None
         self._reconnects = 0
         self._id_problems: list[Finding] = []
-        self._events_without_id = 0
         self._ended = False
         self._dropped_unfinished = False
         self._errors: list[Finding] = []
@@ -260,19 +259,19 @@ class Diagnostics:
                 self._sniffed = sniff(self._sniff)
 
     def _event(self, rec: Event) -> None:
+        """Called for every event of a flood too: a few attribute reads in the usual case."""
         self._events += 1
-        if self._first_event is None:
-            self._first_event = rec
-        if len(self._event_chunks) < 2:
-            self._event_chunks.add(rec.last_chunk)
-        if not rec.id:
-            self._events_without_id += 1
-        after = self._after_reconnect
-        if after is not None:
-            self._after_reconnect = None
+        chunks = self._event_chunks
+        if len(chunks) < 2:
+            if self._first_event is None:
+                self._first_event = rec
+            chunks.add(rec.last_chunk)
+        if self._after_reconnect is not None:
+            after, self._after_reconnect = self._after_reconnect, None
             self._check_resume(after, rec)
-        if rec.id and len(self._ids) < _MAX_IDS:
-            self._ids.add(rec.id)
+        ids = self._ids
+        if rec.id and len(ids) < _MAX_IDS:
+            ids.add(rec.id)
 
     def _check_resume(self, reconnect: Reconnect, rec: Event) -> None:
         if not reconnect.last_event_id:

@@ -429,22 +429,10 @@ def _version(value: Any) -> tuple[int, int]:
     raise CaptureError(f"unreadable capture version {value!r}")
 
 
-def read_capture(path: str | os.PathLike[str]) -> Capture:
-    """Read a capture file: whatever is intact, with a warning for each problem.
-
-    Raises ``CaptureError`` for a file that is not a capture (or one of a newer major
-    version) and ``OSError`` when it cannot be read. A truncated last line, corrupted lines
-    and unknown record types become ``warnings``; the records around them are kept.
-    """
-    name = Path(path).name
-    with open(path, "rb") as f:
-        data = f.read()
-    if not data.strip():
-        raise CaptureError(f"{name} is empty: not a Stream Inspector capture")
-    lines = data.split(b"\n")
-    truncated = not data.endswith(b"\n")
+def _header(name: str, line: bytes) -> tuple[dict[str, Any], int, int]:
+    """The header line's fields and version; CaptureError for a foreign or too new file."""
     try:
-        header = json.loads(lines[0])
+        header = json.loads(line)
     except (ValueError, UnicodeDecodeError):
         header = None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
@@ -455,39 +443,54 @@ def read_capture(path: str | os.PathLike[str]) -> Capture:
         raise CaptureError(f"{name} is not a Stream Inspector capture (its first line is not a"
                            f" {FORMAT} header)")
     major, minor = _version(header.get("version"))
-    warnings: list[str] = []
     if major > VERSION[0]:
         raise CaptureError(
             f"{name} is a version {major}.{minor} capture; this Stream Inspector reads version"
             f" {VERSION[0]} files: update Stream Inspector to open it")
-    if (major, minor) > VERSION:
-        warnings.append(f"{name} is a newer version ({major}.{minor}) capture: opened"
-                        f" best-effort, newer details may be missing")
-    records: list[AnyRecord] = []
-    bad: list[int] = []
-    unknown: set[str] = set()
-    last = len(lines) - 1
-    for number, raw in enumerate(lines[1:], start=2):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-            if not isinstance(obj, dict):
-                raise ValueError("not an object")
-            record = parse_record(obj)
-        except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
-            if number - 1 == last and truncated:
-                warnings.append(f"{name} is truncated: the last line (line {number}) is"
-                                " incomplete; opened the intact part")
-            else:
-                bad.append(number)
-                if len(bad) <= 3:
-                    warnings.append(f"line {number} is corrupted ({exc}); skipped")
-            continue
-        if record is None:
-            unknown.add(str(obj.get("type")))
-            continue
-        records.append(record)
+    return header, major, minor
+
+
+def read_capture(path: str | os.PathLike[str]) -> Capture:
+    """Read a capture file: whatever is intact, with a warning for each problem.
+
+    Raises ``CaptureError`` for a file that is not a capture (or one of a newer major
+    version) and ``OSError`` when it cannot be read. A truncated last line, corrupted lines
+    and unknown record types become ``warnings``; the records around them are kept.
+    """
+    name = Path(path).name
+    with open(path, "rb") as f:  # line by line: a capture can be larger than the memory
+        first = f.readline()
+        if not first.strip() and not f.read(1):
+            raise CaptureError(f"{name} is empty: not a Stream Inspector capture")
+        header, major, minor = _header(name, first)
+        warnings: list[str] = []
+        if (major, minor) > VERSION:
+            warnings.append(f"{name} is a newer version ({major}.{minor}) capture: opened"
+                            f" best-effort, newer details may be missing")
+        records: list[AnyRecord] = []
+        bad: list[int] = []
+        unknown: set[str] = set()
+        for number, raw in enumerate(f, start=2):
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw)
+                if not isinstance(obj, dict):
+                    raise ValueError("not an object")
+                record = parse_record(obj)
+            except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+                if not raw.endswith(b"\n"):  # the last line, cut while it was written
+                    warnings.append(f"{name} is truncated: the last line (line {number}) is"
+                                    " incomplete; opened the intact part")
+                else:
+                    bad.append(number)
+                    if len(bad) <= 3:
+                        warnings.append(f"line {number} is corrupted ({exc}); skipped")
+                continue
+            if record is None:
+                unknown.add(str(obj.get("type")))
+                continue
+            records.append(record)
     if len(bad) > 3:
         warnings.append(f"{len(bad)} corrupted lines in all, skipped (lines {bad[0]}..{bad[-1]})")
     if unknown:

@@ -66,6 +66,9 @@ class LLMView(QWidget):
         self.text.setObjectName("llmText")
         self.text.setReadOnly(True)
         self.text.setPlaceholderText("The assistant's reply appears here as it streams.")
+        font = self.text.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)  # the reply is what people read here
+        self.text.setFont(font)
         self.tools = QPlainTextEdit(self)
         self.tools.setObjectName("llmTools")
         self.tools.setReadOnly(True)
@@ -130,6 +133,9 @@ class LLMView(QWidget):
                           f"{call.pretty()}")
         self.tools.setPlainText("\n\n".join(blocks))
         self.tools.setVisible(bool(blocks))
+        if blocks and not text:
+            self.text.setPlaceholderText("No text in this reply: the model called a tool "
+                                         "(below).")
 
     def tool_arguments(self) -> list[object]:
         """Parsed arguments of each tool call (tests compare them with the server's)."""

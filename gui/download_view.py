@@ -202,6 +202,11 @@ class DownloadView(QWidget):
                 "Resume continues from there." if kept else "")
         elif c.state == State.STOPPED and not message and path is not None:
             message = f"Stopped; {part_path(path)} is kept."
+        elif c.runs > 1 and c.response is not None and not message:
+            message = ("Resumed: only the missing bytes were requested (206)."
+                       if c.response.status == 206 else
+                       "The server ignored the range or the file changed: the download "
+                       "restarted from the beginning.")
         self.status.setText(message)
         self.status.setStyleSheet("color: #c53030;" if err is not None
                                   and err.kind != "cancelled" else "")

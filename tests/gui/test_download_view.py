@@ -86,6 +86,7 @@ def test_pause_and_resume_give_the_same_file(
     assert controller.runs == 2
     assert ("Range", f"bytes={kept}-") in controller.requests[-1].headers
     assert controller.responses[-1].status == 206
+    assert "206" in tab.download.status.text()
     assert sha256_of(target) == expected_sha256(size) == controller.end.sha256  # type: ignore[union-attr]
     assert tab.progress.value() == tab.progress.maximum()
     # the resumed run continues the first run's chunk numbers and offsets

@@ -43,7 +43,7 @@ from stream_core.capture_file import (
 )
 from stream_core.codegen import curl_command, httpx_code
 from stream_core.har import body_bytes, events_ndjson, to_har
-from stream_core.records import AnyRecord, Chunk, End, Observer
+from stream_core.records import AnyRecord, Chunk, End, Event, Observer, Record
 from stream_core.spec import Mode, RequestSpec
 
 if TYPE_CHECKING:
@@ -58,12 +58,28 @@ EXPORTS = {  # kind: (menu text, file filter, suffix)
 MESSAGE_MS = 12000
 
 
+def _flat(r: AnyRecord) -> Any:
+    """Events and records as plain tuples: pickled 8x faster than slotted dataclasses."""
+    if type(r) is Event:
+        return (r.seq, r.t, r.event, r.data, r.id, r.first_chunk, r.last_chunk)
+    if type(r) is Record:
+        return (r.seq, r.t, r.text, r.value, r.error, r.parsed, r.first_chunk, r.last_chunk)
+    return r
+
+
+def _unflat(x: Any) -> AnyRecord:
+    if type(x) is tuple:
+        return Event(*x) if len(x) == 7 else Record(*x)
+    record: AnyRecord = x
+    return record
+
+
 class Spool:
     """A tab's records, pickled in batches to a private temporary file.
 
     Why not the capture format itself: JSON and base64 cost ~10 µs a record on the GUI
-    thread, which a flood of 100k events/s cannot afford; a pickled batch costs ~1.5 µs a
-    record. The spool is converted to a capture file only when the user saves or exports.
+    thread, which a flood of 100k events/s cannot afford; a pickled batch costs well under
+    1 µs a record. The spool is converted to a capture file only when the user saves or exports.
     It never leaves this process, so loading it back (``pickle``) trusts nothing foreign.
     """
 
@@ -99,7 +115,7 @@ class Spool:
         batch, self._batch, self._bytes = self._batch, [], 0
         if not batch or self.error is not None or self._file.closed:
             return
-        blob = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+        blob = pickle.dumps([_flat(r) for r in batch], protocol=pickle.HIGHEST_PROTOCOL)
         try:
             self._file.write(len(blob).to_bytes(8, "little"))
             self._file.write(blob)
@@ -115,7 +131,7 @@ class Spool:
         records: list[AnyRecord] = []
         with open(self.path, "rb") as f:
             while size := int.from_bytes(f.read(8), "little"):
-                records.extend(pickle.loads(f.read(size)))
+                records.extend(_unflat(x) for x in pickle.loads(f.read(size)))
         return records
 
     def close(self) -> None:

@@ -17,7 +17,7 @@ from gui.controller import State, StreamController
 from gui.main_window import MainWindow
 from stream_core.capture_file import read_capture
 from stream_core.records import End, Event
-from stream_core.spec import Mode
+from stream_core.spec import Mode, RequestSpec
 from tests.core.test_capture_file import write_sample
 from tests.gui.test_window import send, wait_ended
 
@@ -201,3 +201,19 @@ def test_replay_current_tab_on_the_demo_server(window: MainWindow, qtbot: QtBot,
         return [r[:1] + r[2:] for r in rows(c)[:4]]  # at speed=0 only the deltas differ
     assert events(replayed) == events(live)
     assert replayed.stats.bytes == live.stats.bytes
+
+
+def test_reconnecting_stream_reopens_with_every_row(window: MainWindow, qtbot: QtBot,
+                                                    demo_server: str, tmp_path: Path) -> None:
+    """Retry and reconnect rows, several requests and responses: all come back."""
+    live = window.start(RequestSpec(f"{demo_server}/faults/resume?count=6&drop_every=3&retry=10",
+                                    mode=Mode.SSE, reconnect=True))
+    wait_ended(qtbot, live)
+    assert len(live.requests) >= 2
+    path = tmp_path / "resume.sicap"
+    assert window.save_capture(str(path))
+    opened = open_and_wait(window, qtbot, path)
+    assert rows(opened) == rows(live)
+    assert len(opened.requests) == len(live.requests)
+    assert len(opened.responses) == len(live.responses)
+    assert opened.state == live.state

@@ -28,6 +28,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.types import Receive, Scope, Send
 
 from ._shared import DeliberateDisconnect, Stop, wait_or_stop
@@ -243,25 +244,31 @@ def add_replay(app: FastAPI, name: str, source: str | os.PathLike[str] | bytes) 
             data = f.read()
     replay = parse_capture(name, data)
     replays: dict[str, Replay] = app.state.replays
-    new = name not in replays
+    path = f"/replay/{name}"
+    if name in replays:  # replaced: its route (summary, methods) is made again
+        app.router.routes[:] = [r for r in app.router.routes
+                                if not (isinstance(r, APIRoute) and r.path == path)]
     replays[name] = replay
-    if new:
-        path = f"/replay/{name}"
-        methods = sorted({"GET", replay.method})
-        app.add_api_route(
-            path, _endpoint(name), methods=methods, tags=["replay"], response_class=Response,
-            summary=f"Replay {name}: {replay.status}, {len(replay.chunks)} chunks,"
-                    f" {replay.duration:.2f} s",
-            description=(f"The recorded stream of `{replay.method} {replay.url}` with its original"
-                         " headers, chunk boundaries and timing. `speed=N` plays N times faster"
-                         " (0 = at once); faults: `cut_at=BYTES`, `split=true`,"
-                         " `stall=SECONDS` at `stall_at=BYTES`."),
-            responses={200: {"description": "The recorded stream, as it came.",
-                             "content": {replay.content_type: {"example": replay.example()}}}},
-            openapi_extra={"x-try-it": {"path": path}}, operation_id=f"replay_{name}",
-        )
-        app.openapi_schema = None  # regenerated with the new route on the next request
+    for method in sorted({"GET", replay.method}):  # one route each: unique operation ids
+        _route(app, path, name, method, replay)
+    app.openapi_schema = None  # regenerated with the new route on the next request
     return replay
+
+
+def _route(app: FastAPI, path: str, name: str, method: str, replay: Replay) -> None:
+    app.add_api_route(
+        path, _endpoint(name), methods=[method], tags=["replay"], response_class=Response,
+        operation_id=f"replay_{name}_{method.lower()}",
+        summary=f"Replay {name}: {replay.status}, {len(replay.chunks)} chunks,"
+                f" {replay.duration:.2f} s",
+        description=(f"The recorded stream of `{replay.method} {replay.url}` with its original"
+                     " headers, chunk boundaries and timing. `speed=N` plays N times faster"
+                     " (0 = at once); faults: `cut_at=BYTES`, `split=true`,"
+                     " `stall=SECONDS` at `stall_at=BYTES`."),
+        responses={200: {"description": "The recorded stream, as it came.",
+                         "content": {replay.content_type: {"example": replay.example()}}}},
+        openapi_extra={"x-try-it": {"path": path}},
+    )
 
 
 def _is_loopback(host: str | None) -> bool:

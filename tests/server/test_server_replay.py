@@ -21,20 +21,21 @@ from stream_core.spec import RequestSpec, Timeouts
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def record(url: str, path: Path | None = None) -> list[AnyRecord]:
+def record(url: str | RequestSpec, path: Path | None = None) -> list[AnyRecord]:
     """Stream ``url`` with the engine (saving it to ``path``); its records."""
     records: list[AnyRecord] = []
+    spec = url if isinstance(url, RequestSpec) else RequestSpec(url, timeouts=Timeouts(5.0, 10.0))
 
     async def go() -> None:
         clients = Clients()
-        writer = CaptureWriter(path) if path is not None else None
+        writer = CaptureWriter(path, request_body=spec.body) if path is not None else None
 
         def observer(rec: AnyRecord) -> None:
             records.append(rec)
             if writer is not None:
                 writer(rec)
         try:
-            await run(clients, RequestSpec(url, timeouts=Timeouts(5.0, 10.0)), observer)
+            await run(clients, spec, observer)
         finally:
             if writer is not None:
                 writer.close()
@@ -160,3 +161,29 @@ def test_serve_replay_bad_file(tmp_path: Path) -> None:
                            "--replay", str(bad)], cwd=ROOT, capture_output=True, text=True,
                           timeout=30)
     assert proc.returncode == 2 and "newer than this server reads" in proc.stderr
+
+
+def test_add_replay_in_process(demo_server: str, tmp_path: Path) -> None:
+    """``add_replay`` on an app: POST captures list both methods; a same name is replaced."""
+    from embedded_server.app import create_app
+    from embedded_server.replay import ReplayError, add_replay
+
+    chat = tmp_path / "chat.sicap"
+    body = json.dumps({"model": "demo", "stream": True, "messages": []}).encode()
+    record(RequestSpec(f"{demo_server}/v1/chat/completions", method="POST", body=body,
+                       headers=[("Content-Type", "application/json")]), chat)
+    tour = tmp_path / "tour.sicap"
+    record(f"{demo_server}/sse/tour?interval=0", tour)
+
+    app = create_app()
+    add_replay(app, "x", chat)
+    item = app.openapi()["paths"]["/replay/x"]  # no duplicate-operation warning (an error here)
+    assert set(item) == {"get", "post"} and item["post"]["tags"] == ["replay"]
+    example = item["get"]["responses"]["200"]["content"]["text/event-stream"]["example"]
+    assert example.startswith("data: {")
+    add_replay(app, "x", tour)
+    item = app.openapi()["paths"]["/replay/x"]
+    assert set(item) == {"get"}
+    assert app.state.replays["x"].method == "GET"
+    with pytest.raises(ReplayError, match="bad replay name"):
+        add_replay(app, "../etc", tour)

@@ -138,12 +138,21 @@ class TextColumn:
 
     __slots__ = ("buf", "ends")
 
-    def __init__(self, typecode: str = "Q") -> None:
+    #: Offsets are 4-byte until the buffer outgrows this, then 8-byte.
+    SMALL_LIMIT = 0xFFFF_FFFF
+
+    def __init__(self) -> None:
         self.buf = bytearray()
-        self.ends = array(typecode)
+        self.ends = array("I")
+
+    def _room(self, more: int) -> None:
+        if self.ends.typecode == "I" and len(self.buf) + more > self.SMALL_LIMIT:
+            self.ends = array("Q", self.ends)
 
     def append(self, text: str) -> None:
-        self.buf += text.encode("utf-8", "surrogatepass")
+        encoded = text.encode("utf-8", "surrogatepass")
+        self._room(len(encoded))
+        self.buf += encoded
         self.ends.append(len(self.buf))
 
     def extend(self, texts: list[str]) -> None:
@@ -155,6 +164,7 @@ class TextColumn:
         else:
             pieces = [x.encode("utf-8", "surrogatepass") for x in texts]
             lengths, encoded = map(len, pieces), b"".join(pieces)
+        self._room(len(encoded))
         self.ends.extend(islice(accumulate(lengths, initial=len(self.buf)), 1, None))
         self.buf += encoded
 
@@ -265,6 +275,7 @@ _EVENT, _JSON, _LINE, _OBJECT = 0, 1, 2, 3
 _get_event, _get_t, _get_seq = attrgetter("event"), attrgetter("t"), attrgetter("seq")
 _get_data, _get_id = attrgetter("data"), attrgetter("id")
 _get_first, _get_last = attrgetter("first_chunk"), attrgetter("last_chunk")
+_get_offset = attrgetter("offset")
 
 
 class EventsModel(_BaseModel):
@@ -283,8 +294,8 @@ class EventsModel(_BaseModel):
         self._code = bytearray()
         self._seq = array("I")  # seq of events and records (0 for other rows)
         self._data = TextColumn()
-        self._ids = TextColumn("I")
-        self._name = array("I")  # index into _names (events), 0 for other rows
+        self._ids = TextColumn()
+        self._name = array("B")  # index into _names (events), 0 for other rows
         self._names: list[str] = [""]  # "" is an event without an ``event`` field
         self._name_ix: dict[str, int] = {"": 0}
         self._objects: dict[int, EventRow] = {}
@@ -317,6 +328,8 @@ class EventsModel(_BaseModel):
         for name in set(events).difference(name_ix):
             name_ix[name] = len(self._names)
             self._names.append(name)
+        if len(self._names) > 256 and self._name.typecode == "B":
+            self._name = array("I", self._name)
         for name, n in Counter(events).items():
             kind = name or "message"
             self.kinds[kind] = self.kinds.get(kind, 0) + n
@@ -541,20 +554,26 @@ class ChunksModel(_BaseModel):
         self._ends = array("Q")
 
     def _store(self, items: Sequence[Chunk]) -> None:
+        datas = list(map(_get_data, items))
+        sizes = list(map(len, datas))
+        total = sum(sizes)
         buf, ends = self._bytes, self._ends
-        for item in items:
-            data = item.data
-            n = len(data)
-            if self._kept + n <= CHUNK_DATA_BUDGET:
-                self._kept += n
-                buf += data
-            else:
-                buf += data[:CHUNK_PREFIX]
-            ends.append(len(buf))
-            self._seqs.append(item.seq)
-            self._t.append(item.t)
-            self._offsets.append(item.offset)
-            self._sizes.append(n)
+        if self._kept + total <= CHUNK_DATA_BUDGET:  # all kept whole: one join
+            self._kept += total
+            ends.extend(islice(accumulate(sizes, initial=len(buf)), 1, None))
+            buf += b"".join(datas)
+        else:
+            for data, n in zip(datas, sizes, strict=True):
+                if self._kept + n <= CHUNK_DATA_BUDGET:
+                    self._kept += n
+                    buf += data
+                else:
+                    buf += data[:CHUNK_PREFIX]
+                ends.append(len(buf))
+        self._seqs.extend(map(_get_seq, items))
+        self._t.extend(map(_get_t, items))
+        self._offsets.extend(map(_get_offset, items))
+        self._sizes.extend(sizes)
 
     def row(self, row: int) -> StoredChunk:
         if row < 0:

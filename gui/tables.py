@@ -72,7 +72,7 @@ class ArrivalQueue(list[Any]):
 FULL_BATCH = 16_384
 #: Shortest gap between two drains, and the longest (a flood: the tables repaint ~7 times a
 #: second, and one drain moves ~15k rows in a few ms).
-MIN_GAP_S = 0.008
+MIN_GAP_S = 0.016
 MAX_GAP_S = 0.150
 #: Gap per record moved by the previous drain: small batches drain at once, big ones stretch.
 GAP_PER_RECORD_S = 0.000_15

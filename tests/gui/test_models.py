@@ -6,7 +6,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from gui.models import CHUNK_DATA_BUDGET, ChunksModel, EventFilterProxy, EventsModel, SearchRole
+from gui.models import (
+    CHUNK_DATA_BUDGET,
+    ChunksModel,
+    EventFilterProxy,
+    EventsModel,
+    SearchRole,
+    TextColumn,
+)
 from stream_core.records import Chunk, Error, Event, Reconnect, Record, Retry
 
 
@@ -187,3 +194,23 @@ def test_chunks_model_round_trip() -> None:
                                                                      chunks[i].data)
         assert row.complete
     assert model.index(299, model.COL_SIZE).data() == "300"
+
+
+def test_text_column_offsets_widen(monkeypatch: Any) -> None:
+    """Past ``SMALL_LIMIT`` bytes the offsets switch to 8 bytes; nothing is lost."""
+    monkeypatch.setattr(TextColumn, "SMALL_LIMIT", 100)
+    column = TextColumn()
+    column.extend(["a" * 60, "é" * 10])
+    assert column.ends.typecode == "I"
+    column.append("b" * 30)
+    assert column.ends.typecode == "Q"
+    column.extend(["ü", "z" * 200])
+    assert [column[i] for i in range(len(column))] == ["a" * 60, "é" * 10, "b" * 30, "ü",
+                                                       "z" * 200]
+
+
+def test_many_event_names() -> None:
+    model = EventsModel()
+    model.append_batch([Event(i, 0.0, f"kind{i}", "x", "") for i in range(300)])
+    assert [model.kind_at(i) for i in (0, 255, 299)] == ["kind0", "kind255", "kind299"]
+    assert model.row(299).event == "kind299"

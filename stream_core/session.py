@@ -325,12 +325,24 @@ class _Stream:
             if self.feed(decoder, first_data, self.chunk(first)):
                 return True
             await self.write_download(first_data)
+        # ``chunk``, ``feed`` and ``write_download`` inlined: with sse-starlette every event is
+        # a read of its own, so this loop runs once per event.
+        emit, clock, t0 = self.emit, time.monotonic, self.t0
+        feed = decoder.feed if decoder is not None else None
+        downloading = self.mode is Mode.DOWNLOAD
         async for raw in chunks:
-            seq = self.chunk(raw)  # reported before decoding: bad gzip still shows its bytes
+            seq, t = self.chunks, clock() - t0
+            self.read_t = t
+            emit(Chunk(seq, t, self.offset, raw))  # before decoding: bad gzip still shows
+            self.chunks = seq + 1
+            self.offset += len(raw)
             data = decoding.decode(raw) if decoding is not None else raw
-            if self.feed(decoder, data, seq):
-                return True
-            await self.write_download(data)
+            if feed is not None and data:
+                records = feed(data, t, seq)
+                if records and self.decoded(records):
+                    return True
+            if downloading:
+                await self.write_download(data)
         tail = decoding.flush() if decoding is not None else b""
         if decoder is None:
             await self.write_download(tail)

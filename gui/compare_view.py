@@ -36,6 +36,8 @@ Index = QModelIndex | QPersistentModelIndex
 SAME, DIFFERS, ONLY_A, ONLY_B = "same", "differs", "only A", "only B"
 DIFF_COLORS = {DIFFERS: "#fefcbf", ONLY_A: "#fed7d7", ONLY_B: "#c6f6d5"}
 PENS = ("#2b6cb0", "#dd6b20")
+#: Headers whose values differ between any two responses: not a difference worth marking.
+VOLATILE = {"date", "expires", "last-modified", "x-request-id", "request-id"}
 
 
 # -- the comparison, without Qt ------------------------------------------------------------
@@ -63,7 +65,7 @@ def header_diff(a: Response | None, b: Response | None) -> list[tuple[str, str, 
         name = (ha.get(low) or hb[low])[0]
         va, vb = ha.get(low, ("", None))[1], hb.get(low, ("", None))[1]
         status = (ONLY_B if va is None else ONLY_A if vb is None
-                  else SAME if va == vb else DIFFERS)
+                  else SAME if va == vb or low in VOLATILE else DIFFERS)
         rows.append((name, va or "", vb or "", status))
     return rows
 

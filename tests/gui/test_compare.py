@@ -95,3 +95,7 @@ def test_header_diff_without_a_response() -> None:
     b = Response(0.1, 200, "OK", "HTTP/1.1", [("X-A", "1"), ("x-a", "2")], "sse")
     rows = header_diff(None, b)
     assert ("X-A", "", "1, 2", "only B") in rows and rows[0][0] == ":status"
+    a = Response(0.1, 200, "OK", "HTTP/1.1", [("Date", "Mon"), ("X-A", "1, 2")], "sse")
+    b.headers.append(("date", "Tue"))
+    assert {r[0]: r[3] for r in header_diff(a, b)} == {
+        ":status": SAME, ":version": SAME, ":mode": SAME, "Date": SAME, "X-A": SAME}

@@ -1,10 +1,8 @@
 """The window's capture actions: Save, Open, Export, Copy as curl / httpx, Replay, Compare.
 
-Why a recorder per tab: every stream is spooled to a private temporary file while it runs
-(``Recorder``, ``Spool``), so Save, Export, Compare and Replay work on any tab,
-running or finished, without keeping a second copy of the stream in memory (the models keep
-only what the views need). Saving copies the spool to the chosen file and, for a running
-stream, keeps appending to it until the stream ends.
+Every tab is recorded while it runs (``gui.capture_spool``), so Save, Export, Compare and
+Replay work on any tab, running or finished. Saving converts the recording to a capture file
+and, for a running stream, keeps appending to it until the stream ends.
 
 File dialogs are opened non-modally (``QFileDialog.open()`` with a callback); the methods they
 call (``save_capture``, ``open_capture``, ``export``) are public for tests and scripts. Every
@@ -13,12 +11,9 @@ failure is a status-bar message: the window never blocks and no stream is lost.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import os
-import pickle
-import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -31,11 +26,11 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 from qasync import asyncSlot
 
+from gui.capture_spool import Recorder, replay_source, slug, spec_of
 from gui.compare_view import CompareView
-from gui.controller import Source, StreamController
+from gui.controller import StreamController
 from stream_core.capture_file import (
     SUFFIX,
-    Capture,
     CaptureError,
     CaptureWriter,
     masked,
@@ -43,8 +38,8 @@ from stream_core.capture_file import (
 )
 from stream_core.codegen import curl_command, httpx_code
 from stream_core.har import body_bytes, events_ndjson, to_har
-from stream_core.records import AnyRecord, Chunk, End, Event, Observer, Record
-from stream_core.spec import Mode, RequestSpec
+from stream_core.records import AnyRecord
+from stream_core.spec import RequestSpec
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -56,211 +51,6 @@ EXPORTS = {  # kind: (menu text, file filter, suffix)
     "body": ("&Raw body…", "All files (*)", "bin"),
 }
 MESSAGE_MS = 12000
-
-
-def _flat(r: AnyRecord) -> Any:
-    """Events and records as plain tuples: pickled 8x faster than slotted dataclasses."""
-    if type(r) is Event:
-        return (r.seq, r.t, r.event, r.data, r.id, r.first_chunk, r.last_chunk)
-    if type(r) is Record:
-        return (r.seq, r.t, r.text, r.value, r.error, r.parsed, r.first_chunk, r.last_chunk)
-    return r
-
-
-def _unflat(x: Any) -> AnyRecord:
-    if type(x) is tuple:
-        return Event(*x) if len(x) == 7 else Record(*x)
-    record: AnyRecord = x
-    return record
-
-
-class Spool:
-    """A tab's records, pickled in batches to a private temporary file.
-
-    Why not the capture format itself: JSON and base64 cost ~10 µs a record on the GUI
-    thread, which a flood of 100k events/s cannot afford; a pickled batch costs well under
-    1 µs a record. The spool is converted to a capture file only when the user saves or exports.
-    It never leaves this process, so loading it back (``pickle``) trusts nothing foreign.
-    """
-
-    BATCH_RECORDS = 2000
-    BATCH_BYTES = 4 * 1024 * 1024
-    FLUSH_SECONDS = 0.1
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.error: OSError | None = None
-        self._file: Any = open(path, "wb")
-        self._batch: list[AnyRecord] = []
-        self._bytes = 0
-        self._timer: asyncio.TimerHandle | None = None
-
-    def add(self, record: AnyRecord) -> None:
-        self._batch.append(record)
-        if isinstance(record, Chunk):
-            self._bytes += len(record.data)
-        if len(self._batch) >= self.BATCH_RECORDS or self._bytes >= self.BATCH_BYTES:
-            self.flush()
-        elif self._timer is None:
-            try:
-                self._timer = asyncio.get_running_loop().call_later(self.FLUSH_SECONDS,
-                                                                    self.flush)
-            except RuntimeError:  # no loop: flushed when read
-                pass
-
-    def flush(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        batch, self._batch, self._bytes = self._batch, [], 0
-        if not batch or self.error is not None or self._file.closed:
-            return
-        blob = pickle.dumps([_flat(r) for r in batch], protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            self._file.write(len(blob).to_bytes(8, "little"))
-            self._file.write(blob)
-            self._file.flush()
-        except OSError as exc:
-            self.error = exc
-
-    def read(self) -> list[AnyRecord]:
-        """Every record so far, in order."""
-        self.flush()
-        if self.error is not None:
-            raise CaptureError(f"recording failed: {self.error.strerror or self.error}")
-        records: list[AnyRecord] = []
-        with open(self.path, "rb") as f:
-            while size := int.from_bytes(f.read(8), "little"):
-                records.extend(_unflat(x) for x in pickle.loads(f.read(size)))
-        return records
-
-    def close(self) -> None:
-        self.flush()
-        self._file.close()
-
-
-class Recorder:
-    """Spools one tab's records as they arrive (an observer tee); saves and exports them.
-
-    The spool keeps secrets (it never leaves the private temporary directory); saved files
-    and exports mask them unless the user asks otherwise. Writers added by ``save`` while
-    the stream runs get every later record and are closed when it ends.
-    """
-
-    def __init__(self, path: str, spec: RequestSpec) -> None:
-        self.spec = spec
-        self.error: str | None = None
-        self.followers: list[CaptureWriter] = []
-        self.on_follower_closed: Callable[[CaptureWriter], None] | None = None
-        self._spool: Spool | None
-        try:
-            self._spool = Spool(path)
-        except OSError as exc:
-            self._spool, self.error = None, f"cannot record to {path}: {exc.strerror or exc}"
-
-    def wrap(self, source: Source) -> Source:
-        """``source`` with every record also going through this recorder."""
-        async def recorded(observer: Observer) -> End:
-            def tee(record: AnyRecord) -> None:
-                self.add(record)
-                observer(record)
-            try:
-                return await source(tee)
-            finally:
-                self.finish()
-        return recorded
-
-    def add(self, record: AnyRecord) -> None:
-        if self._spool is not None:
-            self._spool.add(record)
-        for writer in self.followers:
-            writer(record)
-
-    def finish(self) -> None:
-        """The stream ended (any way): close the files saved while it ran."""
-        if self._spool is not None:
-            self._spool.flush()
-        done, self.followers = self.followers, []
-        for writer in done:
-            writer.close()
-            if self.on_follower_closed is not None:
-                self.on_follower_closed(writer)
-
-    def records(self) -> list[AnyRecord]:
-        """What was recorded so far (CaptureError / OSError when nothing could be)."""
-        if self._spool is None:
-            raise CaptureError(self.error or "nothing was recorded")
-        return self._spool.read()
-
-    def complete_records(self) -> list[AnyRecord]:
-        """The records, ending in an ``End`` (an incomplete one for a running stream)."""
-        return Capture("", "", self.records()).complete_records()
-
-    def save(self, path: str, *, save_secrets: bool, started: float,
-             running: bool) -> CaptureWriter:
-        """Write what is there to ``path``; a running stream keeps appending. OSError if not."""
-        records = self.records()
-        writer = CaptureWriter(path, save_secrets=save_secrets, request_body=self.spec.body,
-                               mode=self.spec.mode.value, started=started)
-        writer.extend(records)
-        if running:
-            writer.flush()
-            self.followers.append(writer)
-        else:
-            writer.close()
-        if writer.error is not None:
-            writer.close()
-            if writer in self.followers:
-                self.followers.remove(writer)
-            raise writer.error
-        return writer
-
-    def discard(self) -> None:
-        for writer in self.followers:
-            writer.close()
-        self.followers = []
-        if self._spool is not None:
-            self._spool.close()
-            try:
-                os.unlink(self._spool.path)
-            except OSError:
-                pass
-
-
-def replay_source(capture: Capture) -> Source:
-    """A record source that reports a capture's records at once (what Open shows)."""
-    records = capture.complete_records()
-
-    async def source(observer: Observer) -> End:
-        for i, record in enumerate(records):
-            observer(record)
-            if i % 2000 == 1999:
-                await asyncio.sleep(0)  # a huge capture must not freeze the window
-        last = records[-1]
-        assert isinstance(last, End)
-        return last
-    return source
-
-
-def spec_of(capture: Capture) -> RequestSpec:
-    """The request a capture recorded, as the editor and Copy as curl know requests."""
-    request = capture.request
-    mode_text = str(capture.header.get("mode", "auto"))
-    mode = Mode(mode_text) if mode_text in Mode._value2member_map_ else Mode.AUTO
-    if request is None:
-        return RequestSpec(f"capture:{Path(capture.path).name}", mode=mode)
-    spec = RequestSpec(request.url, method=request.method, headers=list(request.headers),
-                       body=capture.request_body, mode=mode)
-    end = capture.end
-    if mode is Mode.DOWNLOAD and end is not None:
-        spec.output = end.path
-    return spec
-
-
-def slug(url: str) -> str:
-    path = url.split("://", 1)[-1].split("?", 1)[0]
-    last = path.rstrip("/").rsplit("/", 1)[-1] if "/" in path else ""
-    return re.sub(r"[^A-Za-z0-9]+", "-", last).strip("-")[:40] or "stream"
 
 
 class CaptureActions(QObject):

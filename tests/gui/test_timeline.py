@@ -68,7 +68,9 @@ def test_stall_indicator(window: MainWindow, qtbot: QtBot, demo_server: str) -> 
     tab = open_tab(window, f"{demo_server}/events?interval=2.5&count=2")
     tab.timeline.stall_after.setValue(1)
     qtbot.waitUntil(lambda: "Stalled" in tab.timeline.stall.text(), timeout=5000)
-    assert tab.summary.values["state"].text().startswith("stalled")
+    # the summary strip follows on the controller's next throttled update
+    qtbot.waitUntil(lambda: tab.summary.values["state"].text().startswith("stalled"),
+                    timeout=2000)
     qtbot.waitUntil(lambda: tab.controller.ended, timeout=10000)
     assert tab.timeline.stall.text() == ""
     assert tab.controller.stats.timeline.longest_stall >= 2.0

@@ -159,8 +159,8 @@ def test_unwritable_destination_is_a_clear_message(
 
 def test_two_downloads_at_once_each_with_its_bar(
         window: MainWindow, qtbot: QtBot, demo_server: str, tmp_path: Path) -> None:
-    sizes = (5 * MiB, 7 * MiB)
-    started = [start(window, f"{demo_server}/download?size={n}&rate={8 * MiB}",
+    sizes = (6 * MiB, 8 * MiB)
+    started = [start(window, f"{demo_server}/download?size={n}&rate={4 * MiB}",
                      tmp_path / f"d{n}.bin") for n in sizes]
     qtbot.waitUntil(lambda: all(c.progress is not None and c.progress.bytes > 0
                                 for c, _t in started), timeout=10000)

@@ -35,8 +35,8 @@ EventRow = Event | Record | Reconnect | Retry | Error
 
 PREVIEW_CHARS = 200
 #: Chunk bytes kept in full up to this total; later chunks keep only a prefix (hundreds of
-#: MiB downloads must not be held in memory twice).
-CHUNK_DATA_BUDGET = 32 * 1024 * 1024
+#: MiB downloads must not be held in memory twice; a 1M-event flood keeps ~8% of its bytes).
+CHUNK_DATA_BUDGET = 8 * 1024 * 1024
 CHUNK_PREFIX = 256
 
 HIGHLIGHT = QColor(255, 236, 153)

@@ -1,15 +1,16 @@
 """A bounded copy of a response body for the Raw view.
 
 Keeps the first ``HEAD`` bytes and the last ``TAIL`` bytes, so a body of hundreds of MiB
-costs a few MiB of memory and the view never renders more than that.
+costs well under a MiB of memory and the view never renders more than that (rendered as text,
+each kept byte costs the view ~10 bytes: 256 KiB windows, not MiBs).
 """
 
 from __future__ import annotations
 
 from collections import deque
 
-HEAD = 1024 * 1024
-TAIL = 1024 * 1024
+HEAD = 256 * 1024
+TAIL = 256 * 1024
 
 
 class RawBuffer:

@@ -67,11 +67,21 @@ def configure_like_the_app(app: QApplication) -> None:
     app.setStyleSheet(resources.stylesheet())
 
 
+def preload() -> None:
+    """Import the window's modules before any probe starts: an import is startup, not a stall."""
+    try:
+        import gui.main_window
+    except ImportError:
+        import gui.controller
+        import gui.events_panel  # noqa: F401
+
+
 def run_qt(main: Callable[[QApplication], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
     """Run ``main(app)`` on a qasync loop over a fresh QApplication; its result."""
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     configure_like_the_app(app)
+    preload()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:

@@ -278,10 +278,13 @@ class Download:
         download (resume relies on it).
         """
         pool, self._pool = self._pool, None
-        file, self._file = self._file, None
         if pool is None:
+            self._file = None
             return
-        pool.shutdown(wait=True)  # the blocks (or the resume hashing) in flight, if any
+        # The blocks in flight (or the resume hashing) finish first: they write to
+        # ``self._file``, so it is released only after them (else they would be lost).
+        pool.shutdown(wait=True)
+        file, self._file = self._file, None
         if self._syncer is not None:
             self._syncer.shutdown(wait=True)
             self._syncer = None

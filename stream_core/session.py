@@ -22,9 +22,10 @@ Choices worth knowing (design.md has the contract):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from typing import Protocol, cast
 
 import httpx
 from httpx._decoders import ContentDecoder
@@ -244,11 +245,18 @@ class _Stream:
                            response.http_version, raw_headers(response.headers), mode.value))
 
     async def read_response(self, response: httpx.Response) -> str:
+        # Close the body iterator on every way out (max-events, a failed download write, a
+        # status error): a paused async generator left to the garbage collector is finalized
+        # outside any task, which qasync reports as an ignored GeneratorExit.
+        chunks = cast(AsyncGenerator[bytes, None], response.aiter_raw())
+        async with contextlib.aclosing(chunks):
+            return await self.read_body(response, chunks)
+
+    async def read_body(self, response: httpx.Response, chunks: AsyncIterator[bytes]) -> str:
         spec, status = self.spec, response.status_code
         ctype = response.headers.get("content-type")
         cdisp = response.headers.get("content-disposition")
         mode = Mode.DOWNLOAD if self.download is not None else spec.mode
-        chunks = response.aiter_raw()
         bad_encoding: Exception | None = None
         try:
             decoding = content_decoder(response.headers)

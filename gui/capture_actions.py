@@ -151,7 +151,7 @@ class CaptureActions(QObject):
         self.recorders[controller] = recorder
         # Wrapping the controller's own source (not passing ``source=``) keeps a live stream
         # "live" (downloads can be resumed), and a resumed run is recorded as well.
-        controller._source = recorder.wrap(controller._source)
+        controller.wrap_source(recorder.wrap)
 
     def forget(self, controller: StreamController) -> None:
         recorder = self.recorders.pop(controller, None)

@@ -129,6 +129,13 @@ class StreamController(QObject):
         self._start_mono = time.monotonic()
         self._launch(self._source)
 
+    def wrap_source(self, wrapper: Callable[[Source], Source]) -> None:
+        """Put ``wrapper`` around the record source before ``start()`` (a recorder tees the
+        records into a capture file); the stream stays live, so a download can still resume."""
+        if self._task is not None:
+            raise RuntimeError("wrap_source() must come before start()")
+        self._source = wrapper(self._source)
+
     def _launch(self, source: Source) -> None:
         self.runs += 1
         self._task = asyncio.ensure_future(self._run(source))

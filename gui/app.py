@@ -59,7 +59,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     spec: RequestSpec | None = None
     try:
-        if args.url is not None:
+        args.capture = None
+        if args.url is not None and args.url.endswith(".sicap") and "://" not in args.url:
+            if not Path(args.url).is_file():
+                raise ArgumentError(f"no capture file {args.url!r}")
+            args.capture = args.url  # `stream-inspector FILE.sicap` opens a saved capture
+        elif args.url is not None:
             spec = spec_from_args(args)
         if args.demo is not None:
             if args.demo not in demos.NAMES:
@@ -128,6 +133,13 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
             await window.picker.load(base_url + "/openapi.json")
         if args.demo is not None:
             return await demos.run(args.demo, window, args.screenshot)
+        if args.capture is not None:
+            opened = window.open_capture(args.capture)
+            if opened is not None and args.screenshot is not None:
+                with contextlib.suppress(TimeoutError):
+                    await demos.wait_for(opened, lambda: opened.ended)
+                opened.drain()
+                return await demos.save_screenshot(window, args.screenshot)
         if spec is not None:
             window.editor.load_spec(spec)
             window.remember(window.editor.history_entry())

@@ -258,22 +258,48 @@ class StreamController(QObject):
         queue.clear()
         chunks: list[Chunk] = []
         rows: list[Any] = []
+        events: list[Event] = []  # this batch's Events, in order (one Diagnostics call)
+        fed = 0  # events[:fed] are counted in stats and fed to diagnostics
         stats = self.stats
         timeline = stats.timeline
-        diag = self.diagnostics.feed
+        diagnostics = self.diagnostics
+        diag = diagnostics.feed
         llm = self.llm
+        llm_feed = llm.feed
+        feed_llm = not llm.given_up
+        add_row = rows.append
+        add_event = events.append
         event_t = -1.0
         same_t = 0  # events completed by the same read (same t): one timeline update
         for rec in batch:
+            # Fast path first, by frequency: a flood is almost all Events, one Chunk per read.
+            tp = type(rec)
+            if tp is Event:
+                add_row(rec)
+                add_event(rec)
+                t = rec.t
+                if t == event_t:
+                    same_t += 1
+                else:
+                    timeline.events_at(event_t, same_t)
+                    event_t, same_t = t, 1
+                if feed_llm:
+                    llm_feed(rec.event, rec.data, t)
+                    feed_llm = not llm.given_up
+                continue
+            if tp is Chunk:
+                self._chunk(rec, chunks)
+                continue
+            # Anything else: bring the batched Event bookkeeping up to date first, so that
+            # diagnostics and stats see the records in order.
+            if fed < len(events):
+                if stats.first_event is None:
+                    stats.first_event = events[fed].t
+                stats.events += len(events) - fed
+                diagnostics.feed_events(events[fed:])
+                fed = len(events)
             if isinstance(rec, Chunk):
-                chunks.append(rec)
-                stats.bytes += len(rec.data)
-                stats.chunks += 1
-                if stats.ttfb is None:
-                    stats.ttfb = rec.t
-                self.raw.feed(rec.data)
-                timeline.arrival(rec.t, len(rec.data))
-                diag(rec)
+                self._chunk(rec, chunks)
             elif isinstance(rec, Event | Record):
                 rows.append(rec)
                 stats.events += 1
@@ -286,8 +312,9 @@ class StreamController(QObject):
                     event_t, same_t = rec.t, 1
                 if isinstance(rec, Event):
                     diag(rec)
-                    if not llm.given_up:
-                        llm.feed(rec.event, rec.data, rec.t)
+                    if feed_llm:
+                        llm_feed(rec.event, rec.data, rec.t)
+                        feed_llm = not llm.given_up
             elif isinstance(rec, Progress):
                 self.progress = rec
             elif isinstance(rec, Retry):
@@ -318,11 +345,28 @@ class StreamController(QObject):
             elif isinstance(rec, End):
                 diag(rec)
                 self.end = rec
+        if fed < len(events):
+            if stats.first_event is None:
+                stats.first_event = events[fed].t
+            stats.events += len(events) - fed
+            diagnostics.feed_events(events[fed:] if fed else events)
         timeline.events_at(event_t, same_t)
         if stats.first_token is None and llm.first_token_t is not None:
             stats.first_token = llm.first_token_t
         self._flush(chunks, rows)
         self._emit_update()
+
+    def _chunk(self, rec: Chunk, chunks: list[Chunk]) -> None:
+        """One network read: a few per drain, so a method call is cheap enough."""
+        chunks.append(rec)
+        stats = self.stats
+        stats.bytes += len(rec.data)
+        stats.chunks += 1
+        if stats.ttfb is None:
+            stats.ttfb = rec.t
+        self.raw.feed(rec.data)
+        stats.timeline.arrival(rec.t, len(rec.data))
+        self.diagnostics.feed(rec)
 
     def _flush(self, chunks: list[Chunk], rows: list[Any]) -> None:
         if chunks:

@@ -19,6 +19,7 @@ No Qt, no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -272,6 +273,38 @@ class Diagnostics:
         ids = self._ids
         if rec.id and len(ids) < _MAX_IDS:
             ids.add(rec.id)
+
+    def feed_events(self, events: Sequence[Event]) -> None:
+        """``feed`` for each of ``events`` in order (consecutive events, nothing in between).
+
+        The same evidence as per-event calls, at a few set operations per batch: a flood's
+        drain hands its events here at once.
+        """
+        n = len(events)
+        if not n:
+            return
+        self._events += n
+        if self._first_event is None:
+            self._first_event = events[0]
+        if self._after_reconnect is not None:
+            after, self._after_reconnect = self._after_reconnect, None
+            self._check_resume(after, events[0])
+        chunks = self._event_chunks
+        if len(chunks) < 2:
+            for rec in events:
+                chunks.add(rec.last_chunk)
+                if len(chunks) >= 2:
+                    break
+        ids = self._ids
+        room = _MAX_IDS - len(ids)
+        if room <= 0:
+            return
+        if n <= room:  # cannot overflow: at most n new ids
+            ids.update([rec.id for rec in events if rec.id])
+            return
+        for rec in events:
+            if rec.id and len(ids) < _MAX_IDS:
+                ids.add(rec.id)
 
     def _check_resume(self, reconnect: Reconnect, rec: Event) -> None:
         if not reconnect.last_event_id:

@@ -125,3 +125,42 @@ def test_a_failure_is_an_error_finding_at_the_last_chunk() -> None:
     (f,) = d.findings()
     assert (f.code, f.severity, f.chunk, f.detail) == (
         "error-protocol", "error", 0, "connection closed mid-body")
+
+
+def test_feed_events_matches_feeding_each_event() -> None:
+    """The controller hands a drain's events over at once: the same findings, the same state."""
+    import stream_core.diagnostics as diagnostics
+
+    def records(start: int) -> list[Event]:
+        return [Event(start + i, 0.1 + i * 1e-3, "message", "x", str(start + i) if i % 3 != 1 else "",
+                      last_chunk=(start + i) // 4)
+                for i in range(50)]
+
+    def script(d: Diagnostics, batched: bool) -> list[Finding]:
+        d.feed(Response(0.0, 200, "OK", "HTTP/1.1", SSE_OK, "sse"))
+        for group, reconnect in ((records(0), Reconnect(0.3, 1, 100, "49")),
+                                 (records(3), Reconnect(0.5, 2, 100, "")),
+                                 (records(200), None)):
+            if batched:
+                d.feed_events(group[:7])
+                d.feed_events(group[7:])
+                d.feed_events([])
+            else:
+                for rec in group:
+                    d.feed(rec)
+            if reconnect is not None:
+                d.feed(reconnect)
+        d.feed(End(1.0, 0, 0, 0, 1.0, True))
+        return d.findings()
+
+    saved = diagnostics._MAX_IDS
+    diagnostics._MAX_IDS = 60  # the cap is reached mid-batch
+    try:
+        one, many = Diagnostics(), Diagnostics()
+        assert script(many, True) == script(one, False)
+    finally:
+        diagnostics._MAX_IDS = saved
+    for attr in ("_events", "_event_chunks", "_first_event", "_ids", "_id_problems"):
+        assert getattr(many, attr) == getattr(one, attr), attr
+    assert len(one._ids) == 60
+    assert {f.code for f in one._id_problems} == {"duplicate-id", "missing-ids"}

@@ -138,7 +138,7 @@ class RawView(QWidget):
         self._mode = ""  # what the text widget holds: "text" | "hex" | "tail"
         self.hex = QCheckBox("Hex", self)
         self.hex.toggled.connect(lambda _on: self.refresh(force=True))
-        self.show_tail = QPushButton("Show the last 1 MiB", self)
+        self.show_tail = QPushButton(f"Show the last {fmt_size(raw.tail_limit)}", self)
         self.show_tail.setCheckable(True)
         self.show_tail.toggled.connect(lambda _on: self.refresh(force=True))
         self.show_tail.hide()
@@ -172,8 +172,9 @@ class RawView(QWidget):
         self.show_tail.setVisible(beyond)
         if beyond:
             self.info.setText(f"{fmt_size(raw.total)} received; showing "
-                              + ("the last 1 MiB" if self.show_tail.isChecked()
-                                 else "the first 1 MiB") + ".")
+                              + (f"the last {fmt_size(raw.tail_limit)}"
+                                 if self.show_tail.isChecked()
+                                 else f"the first {fmt_size(raw.head_limit)}") + ".")
         else:
             self.info.setText(f"{fmt_size(raw.total)} received."
                               + ("  SSE framing: field names, comments, \\r = CR line end, ⏎ dispatch"

@@ -11,7 +11,9 @@ this process only; nothing on disk changes. EXP is a comma-separated set of:
 - ``freeze``: ``gc.freeze()`` after every drain (no gen-2 rescans of the held rows);
 - ``noproxy``: the events filter proxy is never attached to the source model;
 - ``bigread``: httpcore reads up to 1 MiB per call instead of 64 KiB;
-- ``nosync``: no fsync of the finished download.
+- ``nosync``: no fsync of the finished download;
+- ``nospool``: the tab's recording spool drops every record;
+- ``anyio``: httpx's default network backend (anyio) instead of ``stream_core.netstream``.
 
 These poke private attributes (``_queue``, ``_timer``) and may break as the GUI changes.
 """
@@ -36,6 +38,20 @@ def _patch() -> None:
     if "bigread" in EXP:
         import httpcore._async.http11 as h11conn
         h11conn.AsyncHTTP11Connection.READ_NUM_BYTES = 1024 * 1024
+    if "anyio" in EXP:
+        import httpx
+
+        import stream_core.clients as clients
+        clients.buffered_transport = (  # type: ignore[assignment]
+            lambda *, verify, http2, limits: httpx.AsyncHTTPTransport(
+                verify=verify, http2=http2, limits=limits))
+    for exp in EXP:
+        if exp.startswith("yield"):  # yieldN: hand the loop a turn every N KiB read
+            import stream_core.netstream as netstream
+            netstream.YIELD_EVERY = int(exp[5:]) * 1024
+    if "nospool" in EXP:
+        from gui.capture_spool import Spool
+        Spool.add = lambda self, record: None  # type: ignore[method-assign]
     if "nosync" in EXP:
         import stream_core.download as dl
         dl._sync = lambda f: f.flush()

@@ -11,6 +11,7 @@ import httpx
 from httpx._decoders import SUPPORTED_DECODERS, ContentDecoder, MultiDecoder
 
 from stream_core.errors import StreamError
+from stream_core.netstream import buffered_transport
 from stream_core.spec import RequestSpec
 
 __all__ = ["Clients", "content_decoder", "raw_headers", "request_timeout"]
@@ -35,8 +36,8 @@ class Clients:
         if client is None:
             verify: bool | ssl.SSLContext = spec.verify if isinstance(spec.verify, bool) \
                 else ssl.create_default_context(cafile=spec.verify)
-            client = httpx.AsyncClient(verify=verify, http2=spec.http2, limits=self._limits,
-                                       timeout=httpx.Timeout(30.0))
+            transport = buffered_transport(verify=verify, http2=spec.http2, limits=self._limits)
+            client = httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(30.0))
             self._clients[key] = client
         return client
 

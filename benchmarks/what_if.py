@@ -6,8 +6,7 @@ this process only; nothing on disk changes. EXP is a comma-separated set of:
 
 - ``adapt``: drain as soon as the queue goes from empty to non-empty, and stretch the drain
   tick to 150 ms after a drain that moved more than 500 records (floods);
-- ``throttle``: repaint the events table at most every 50 ms (the viewport's updates are
-  held and painted on a timer);
+- ``nothrottle``: the tables repaint after every drain (no ``gui.tables.PaintThrottle``);
 - ``freeze``: ``gc.freeze()`` after every drain (no gen-2 rescans of the held rows);
 - ``noproxy``: the events filter proxy is never attached to the source model;
 - ``bigread``: httpcore reads up to 1 MiB per call instead of 64 KiB;
@@ -46,9 +45,15 @@ def _patch() -> None:
             lambda *, verify, http2, limits: httpx.AsyncHTTPTransport(
                 verify=verify, http2=http2, limits=limits))
     for exp in EXP:
+        if exp.startswith("gap"):  # gapN: at least N ms between two drains
+            import gui.tables as tables
+            tables.MIN_GAP_S = int(exp[3:]) / 1000
         if exp.startswith("yield"):  # yieldN: hand the loop a turn every N KiB read
             import stream_core.netstream as netstream
             netstream.YIELD_EVERY = int(exp[5:]) * 1024
+    if "nothrottle" in EXP:
+        from gui.tables import PaintThrottle
+        PaintThrottle._rows_coming = lambda self, *args: None  # type: ignore[method-assign]
     if "nospool" in EXP:
         from gui.capture_spool import Spool
         Spool.add = lambda self, record: None  # type: ignore[method-assign]
@@ -92,19 +97,6 @@ def _patch() -> None:
             queue = EagerQueue()
             queue.controller = tab.controller
             tab.controller._queue = queue  # before the engine task first runs
-        if "throttle" in EXP and tab.window.current_tab() is not None:
-            table = tab.window.current_tab().events.table
-            table.viewport().setUpdatesEnabled(False)
-            timer = QTimer(table)
-
-            def paint() -> None:
-                viewport = table.viewport()
-                viewport.setUpdatesEnabled(True)
-                viewport.repaint()
-                viewport.setUpdatesEnabled(False)
-
-            timer.timeout.connect(paint)
-            timer.start(50)
         return tab
 
     window._main_window_tab = patched_tab

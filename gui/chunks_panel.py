@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from gui.detail_views import hex_dump
 from gui.models import ChunksModel, StoredChunk
-from gui.tables import apply_widths, make_table
+from gui.tables import PaintThrottle, apply_widths, make_table
 from gui.tail_follow import TailFollower
 
 
@@ -36,6 +36,7 @@ class ChunksPanel(QWidget):
         self.table.setModel(model)
         apply_widths(self.table)
         self.follower = TailFollower(self.table)
+        self.throttle = PaintThrottle(self.table, model)
         self.follow = QCheckBox("Follow tail", self)
         self.follow.setChecked(True)
         self.follower.followingChanged.connect(self.follow.setChecked)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from gui.detail_views import PayloadView
 from gui.models import EventFilterProxy, EventsModel, llm_delta
-from gui.tables import apply_widths, make_table
+from gui.tables import PaintThrottle, apply_widths, make_table
 from gui.tail_follow import TailFollower
 from stream_core.records import Event, Record
 
@@ -68,6 +68,7 @@ class EventsPanel(QWidget):
         self.table.setModel(model)
         apply_widths(self.table)
         self.follower = TailFollower(self.table)
+        self.throttle = PaintThrottle(self.table, model)
         self.follower.followingChanged.connect(self.follow.setChecked)
         self.follow.toggled.connect(self.follower.set_following)
         self.detail = PayloadView(self)

@@ -2,16 +2,19 @@
 
 Fixed row heights and interactive (not content-sized) columns keep a 100k-row table cheap:
 Qt never measures every row. ``DrainTimer`` decides when queued records become rows: at once
-when they trickle in (latency), a few times a second under a flood (each batch repaints).
+when they trickle in (latency), a few times a second under a flood. ``PaintThrottle`` keeps
+the tables from repainting on every such batch: rows are in the model at once, on screen at
+most ``PAINT_GAP_S`` later.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractItemModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
@@ -70,9 +73,10 @@ class ArrivalQueue(list[Any]):
 #: A queue this long is drained at the next turn of the event loop, whatever the gap: one drain
 #: of it blocks the GUI thread for ~20 ms (an engine reading a backlog makes ~1M records/s).
 FULL_BATCH = 16_384
-#: Shortest gap between two drains, and the longest (a flood: the tables repaint ~7 times a
-#: second, and one drain moves ~15k rows in a few ms).
-MIN_GAP_S = 0.016
+#: Shortest gap between two drains, and the longest (a flood: one drain moves ~15k rows in a
+#: few ms). A drain of a few rows costs well under a millisecond now that it does not repaint
+#: (``PaintThrottle``), so events that trickle in reach the model within ~1 ms.
+MIN_GAP_S = 0.002
 MAX_GAP_S = 0.150
 #: Gap per record moved by the previous drain: small batches drain at once, big ones stretch.
 GAP_PER_RECORD_S = 0.000_15
@@ -151,3 +155,48 @@ class DrainTimer(QObject):
             gap = max(MIN_GAP_S, min(gap, DRAIN_BUDGET_S * (period - took) / took))
         self._next = now + gap
         self._arm(gap if self.queue else max(gap, self._idle_s))
+
+
+#: Shortest gap between two repaints of a growing table (25 a second): a repaint of a full
+#: table costs 10-15 ms here, so repainting after every drain (up to 60 a second when events
+#: trickle in) kept the GUI thread busy most of the time and late for the next event.
+PAINT_GAP_S = 0.040
+
+
+class PaintThrottle(QObject):
+    """Holds a table's repaints while rows arrive faster than ``PAINT_GAP_S`` apart.
+
+    When rows are about to be inserted into ``model`` less than ``PAINT_GAP_S`` after the
+    last repaint, the viewport's updates are switched off until the gap is over; switching
+    them back on repaints the whole viewport once, with every row that came meanwhile.
+    Scrolling (follow-the-tail) is held with it. Rows come in one batch per drain, so this
+    costs one call per batch, not per row.
+    """
+
+    def __init__(self, view: QAbstractItemView, model: QAbstractItemModel) -> None:
+        super().__init__(view)
+        self._viewport = view.viewport()
+        self._last = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._release)
+        model.rowsAboutToBeInserted.connect(self._rows_coming)
+
+    @property
+    def holding(self) -> bool:
+        return self._timer.isActive()
+
+    def _rows_coming(self, *_args: Any) -> None:
+        if self._timer.isActive():
+            return
+        now = time.monotonic()
+        wait = self._last + PAINT_GAP_S - now
+        if wait <= 0:
+            self._last = now
+            return
+        self._viewport.setUpdatesEnabled(False)
+        self._timer.start(math.ceil(wait * 1000))
+
+    def _release(self) -> None:
+        self._last = time.monotonic()
+        self._viewport.setUpdatesEnabled(True)

@@ -48,9 +48,13 @@ def _patch() -> None:
         if exp.startswith("gap"):  # gapN: at least N ms between two drains
             import gui.tables as tables
             tables.MIN_GAP_S = int(exp[3:]) / 1000
-        if exp.startswith("yield"):  # yieldN: hand the loop a turn every N KiB read
+        if exp.startswith("hw"):  # hwN: pause the socket reader with N KiB unread
             import stream_core.netstream as netstream
-            netstream.YIELD_EVERY = int(exp[5:]) * 1024
+            netstream.HIGH_WATER = int(exp[2:]) * 1024
+            netstream.LOW_WATER = max(1, netstream.HIGH_WATER // 4)
+        if exp.startswith("yield"):  # yieldN: hand the loop a turn after N ms without one
+            import stream_core.netstream as netstream
+            netstream.YIELD_AFTER_S = int(exp[5:]) / 1000
     if "nothrottle" in EXP:
         from gui.tables import PaintThrottle
         PaintThrottle._rows_coming = lambda self, *args: None  # type: ignore[method-assign]

@@ -7,8 +7,9 @@ a trip through Qt's event dispatcher, on the GUI thread. At 64 KiB per read that
 round trips per GiB, and for an SSE server that sends one event per write, one per event.
 
 This backend keeps the socket reading into a buffer (paused only past ``HIGH_WATER``), serves
-``read()`` from the buffer without suspending, and yields to the loop once per
-``YIELD_EVERY`` bytes so that a full buffer cannot hold the loop (and the window) for long.
+``read()`` from the buffer without suspending, and yields to the loop when ``YIELD_AFTER_S``
+has passed since it last did, so that a reader that never runs dry (a flood: the caller's work
+per read, not the read, is the cost) cannot hold the loop, and the window, for long.
 Everything else follows httpcore's backend contract: timeouts and errors map to httpcore's
 exceptions, ``read()`` returns at most ``max_bytes`` and ``b""`` at the end of the stream.
 """
@@ -19,6 +20,7 @@ import asyncio
 import select
 import socket
 import ssl
+import time
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
@@ -31,7 +33,7 @@ __all__ = ["BufferedBackend", "BufferedStream", "buffered_transport"]
 
 HIGH_WATER = 1024 * 1024  # pause the socket reader with this much unread
 LOW_WATER = 256 * 1024  # and resume it below this
-YIELD_EVERY = 256 * 1024  # hand the loop a turn after serving this many bytes from the buffer
+YIELD_AFTER_S = 0.004  # hand the loop a turn after this long without one
 
 SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
 
@@ -134,14 +136,14 @@ class BufferedStream(AsyncNetworkStream):
         self._protocol = protocol
         self._head = b""  # the chunk being served, from _pos on
         self._pos = 0
-        self._served = 0  # bytes served since the last yield to the loop
+        self._turn = time.monotonic()  # when the loop last had a turn
         self._closed = False
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         p = self._protocol
-        if self._served >= YIELD_EVERY:
-            self._served = 0
+        if time.monotonic() - self._turn >= YIELD_AFTER_S:
             await asyncio.sleep(0)
+            self._turn = time.monotonic()
         if self._pos >= len(self._head) and not p.chunks:
             if self._closed:
                 raise httpcore.ReadError("the connection is closed")
@@ -149,13 +151,13 @@ class BufferedStream(AsyncNetworkStream):
                 if p.error is not None:
                     raise _mapped(httpcore.ReadError, p.error)
                 return b""
-            self._served = 0
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             p.read_waiter = waiter
             try:
                 await _wait(waiter, timeout, httpcore.ReadTimeout)
             finally:
                 p.read_waiter = None
+            self._turn = time.monotonic()
             return await self.read(max_bytes, timeout)
         if self._pos >= len(self._head):
             self._head, self._pos = p.chunks.popleft(), 0
@@ -166,7 +168,6 @@ class BufferedStream(AsyncNetworkStream):
             data = head[pos:pos + max_bytes]
         self._pos = pos + len(data)
         p.buffered -= len(data)
-        self._served += len(data)
         if p.paused and p.buffered < LOW_WATER and not self._transport.is_closing():
             p.paused = False
             self._transport.resume_reading()

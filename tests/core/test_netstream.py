@@ -107,9 +107,13 @@ def test_lost_connection_is_a_read_error_chained_to_the_os_error() -> None:
     asyncio.run(main())
 
 
-def test_a_full_buffer_hands_the_loop_a_turn() -> None:
-    """Serving from the buffer never suspends, except once per YIELD_EVERY bytes."""
-    async def main() -> None:
+@pytest.mark.parametrize(("yield_after_s", "turns"), [(3600.0, 0), (0.0, 17)])  # 16 reads + the one at EOF
+def test_serving_from_the_buffer_yields_only_after_yield_after_s(
+        monkeypatch: pytest.MonkeyPatch, yield_after_s: float, turns: int) -> None:
+    """Reads served from the buffer do not suspend, until YIELD_AFTER_S has passed."""
+    monkeypatch.setattr(netstream, "YIELD_AFTER_S", yield_after_s)
+
+    async def main() -> int:
         stream, protocol, _ = make_stream()
         ticks = 0
 
@@ -119,18 +123,17 @@ def test_a_full_buffer_hands_the_loop_a_turn() -> None:
                 ticks += 1
                 await asyncio.sleep(0)
 
-        task = asyncio.create_task(ticker())
-        await asyncio.sleep(0)
-        start = ticks
         for _ in range(16):
             protocol.data_received(b"y" * 65_536)
         protocol.eof_received()
+        task = asyncio.create_task(ticker())
+        await asyncio.sleep(0)
+        start = ticks
         await read_all(stream, 65_536)
         task.cancel()
-        turns = ticks - start
-        assert 1 <= turns <= 16 * 65_536 // netstream.YIELD_EVERY + 1
+        return ticks - start
 
-    asyncio.run(main())
+    assert asyncio.run(main()) == turns
 
 
 def test_engine_streams_over_the_buffered_backend(demo_server: str) -> None:

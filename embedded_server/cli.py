@@ -7,11 +7,14 @@ Why a CLI of its own: the server is useful without the window (curl, other clien
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import os
 import re
 import signal
+import socket
 import sys
+import threading
 import urllib.request
 from types import FrameType
 
@@ -32,6 +35,10 @@ def build_parser(prog: str = "stream-inspector serve") -> argparse.ArgumentParse
     parser.add_argument("--replay", action="append", default=[], metavar="FILE",
                         help="serve a saved capture (.sicap) at /replay/NAME (NAME: the file"
                              " name without its suffix, or NAME=FILE); repeatable")
+    # For the window's server process (embedded_server.process), not for people:
+    parser.add_argument("--fd", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--stop-on-eof", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--pdeathsig", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -91,8 +98,31 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _watch_parent(pdeathsig: bool) -> None:
+    """SIGTERM ourselves (a clean stop, like Ctrl-C) when stdin reaches EOF: the parent closed
+    its end to stop us, or died. ``pdeathsig`` adds Linux's parent-death signal as a backup."""
+    if pdeathsig and sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
+
+    def read_to_eof() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while os.read(sys.stdin.fileno(), 4096):
+                pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=read_to_eof, name="parent-watch", daemon=True).start()
+
+
 def main(argv: list[str] | None = None, prog: str = "stream-inspector serve") -> int:
-    """Run the server until Ctrl-C or SIGTERM; 0 on a clean stop, 1 if it cannot bind, 2 for bad args."""
+    """Run the server until Ctrl-C or SIGTERM; 0 on a clean stop, 1 if it cannot bind, 2 for bad args.
+
+    ``--fd N`` (hidden) serves on an inherited listening socket, ``--stop-on-eof`` also stops
+    when stdin reaches EOF and sends nothing to stdout after the ``listening on`` line: the
+    window runs the server so (``embedded_server.process``)."""
     try:
         args = build_parser(prog).parse_args(argv)
     except SystemExit as exc:  # argparse: 2 for bad arguments, 0 for --help
@@ -111,10 +141,15 @@ def main(argv: list[str] | None = None, prog: str = "stream-inspector serve") ->
     if not is_loopback(args.host):
         print(f"warning: binding {args.host}: the demo endpoints (floods, large downloads) are "
               "reachable from the network", file=sys.stderr, flush=True)
-    server = ServerThread(host=args.host, port=args.port)
+    if args.fd is not None:
+        server = ServerThread(sock=socket.socket(fileno=args.fd))
+    else:
+        server = ServerThread(host=args.host, port=args.port)
     # A shell starts background jobs with SIGINT ignored; Ctrl-C / kill -INT must still stop us.
     previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt),
                 signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler)}
+    if args.stop_on_eof:
+        _watch_parent(args.pdeathsig)
     try:
         try:
             url = server.start()
@@ -128,6 +163,8 @@ def main(argv: list[str] | None = None, prog: str = "stream-inspector serve") ->
             _upload(local, name, data)
             print(f"replaying {name} at {url}/replay/{name}", flush=True)
         print(f"listening on {url}", flush=True)
+        if args.stop_on_eof:
+            os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nobody reads the pipe any more
         while not server.wait(0.5):  # a timed wait lets signal handlers run promptly
             pass
     except KeyboardInterrupt:

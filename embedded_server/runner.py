@@ -67,23 +67,11 @@ async def _shutdown(server: uvicorn.Server, sockets: list[socket.socket] | None)
     await asyncio.sleep(0)  # let connection_lost run for the aborted transports
 
 
-class ServerThread:
-    """The demo server on ``host:port`` (port 0: a free one) in a non-daemon thread.
+class Listening:
+    """``url`` and ``port`` of a server on ``_host`` and the port it bound (``_port``)."""
 
-    Usage: ``url = server.start()`` ... ``server.stop()``, or ``with ServerThread() as s:``.
-    """
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._host = host
-        self._requested_port = port
-        self._port: int | None = None
-        self._stop = threading.Event()
-        self._server: uvicorn.Server | None = None
-        self._ready = threading.Event()  # uvicorn accepts connections
-        self._settled = threading.Event()  # ready, or the thread ended
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-        self._finished = threading.Event()
+    _host: str
+    _port: int | None
 
     @property
     def url(self) -> str:
@@ -97,6 +85,31 @@ class ServerThread:
         if self._port is None:
             raise RuntimeError("server not started")
         return self._port
+
+
+class ServerThread(Listening):
+    """The demo server on ``host:port`` (port 0: a free one) in a non-daemon thread.
+
+    Usage: ``url = server.start()`` ... ``server.stop()``, or ``with ServerThread() as s:``.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
+                 sock: socket.socket | None = None) -> None:
+        """``sock``: serve on this bound socket (one a parent process handed down) instead of
+        binding ``host:port``; ``host`` and ``port`` then come from the socket."""
+        self._sock = sock
+        if sock is not None:
+            host, port = sock.getsockname()[:2]
+        self._host = host
+        self._requested_port = port
+        self._port: int | None = None
+        self._stop = threading.Event()
+        self._server: uvicorn.Server | None = None
+        self._ready = threading.Event()  # uvicorn accepts connections
+        self._settled = threading.Event()  # ready, or the thread ended
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._finished = threading.Event()
 
     @property
     def stop_event(self) -> threading.Event:
@@ -112,7 +125,8 @@ class ServerThread:
         """
         if self._thread is not None:
             raise RuntimeError("server already started")
-        sock = self._bind()
+        sock = self._sock if self._sock is not None else self._bind()
+        self._sock = None
         sock.listen(2048)  # connections queue until uvicorn accepts them
         self._port = sock.getsockname()[1]
         self._thread = threading.Thread(

@@ -1,8 +1,13 @@
 """``stream-inspector`` (window): argument parsing, QApplication + qasync loop, app lifetime.
 
-One coroutine, ``run_app``, owns the lifetime: start the embedded server (in its own
-thread, which imports it while the window is built and shown), show the window, run a demo or wait for the window to close, then stop every
-stream, close the shared HTTP clients and stop the server, in that order.
+The embedded server starts first, in a child process (``embedded_server.process``; a thread
+where a socket cannot be handed down), before the window's modules are imported: its
+imports run on another core while this process builds and shows the window. Its URL is
+known at once (the socket is bound here). ``run_app`` owns the rest of the lifetime: show
+the window, load the server's endpoints once it serves, run a demo or wait for the window to
+close, then stop every stream and close the shared HTTP clients; the server stops last.
+httpx and the engine are imported once the window shows (with the capture menus), the
+plots with the first stream tab or comparison.
 """
 
 from __future__ import annotations
@@ -19,41 +24,43 @@ from typing import Any
 
 import qasync
 import shiboken6
-from PySide6.QtCore import QMessageLogContext, QSettings, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import (
+    QEvent,
+    QMessageLogContext,
+    QObject,
+    QSettings,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication, QWidget
 
 from gui import resources
+from gui.launch import EmbeddedServer, build_parser, start_server, wants_server
 from gui.settings import Settings
-from stream_core.cliargs import ArgumentError, add_request_arguments, spec_from_args
+from stream_core.cliargs import ArgumentError, spec_from_args
 from stream_core.spec import RequestSpec
+
+__all__ = ["build_parser", "main", "run_app"]
 
 APP_NAME = "Stream Inspector"
 ORG = "stream-inspector"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="stream-inspector",
-        description="Watch HTTP streaming responses live (window). "
-                    "Subcommands: `capture URL ...` (headless), `serve` (demo server).")
-    add_request_arguments(parser, url_required=False)
-    parser.add_argument("--no-server", action="store_true",
-                        help="do not start the embedded demo server")
-    parser.add_argument("--demo", metavar="NAME", default=None,
-                        help="run a built-in demo scenario (see --list-demos)")
-    parser.add_argument("--list-demos", action="store_true", help="list the demo names and exit")
-    parser.add_argument("--screenshot", metavar="PATH", default=None,
-                        help="save a PNG of the window at the demo's telling moment, then exit")
-    parser.add_argument("--settings", metavar="PATH", default=None,
-                        help="use this ini file for settings (demos use a temporary one)")
-    return parser
+def main(argv: list[str] | None = None, *, server: EmbeddedServer | None = None) -> int:
+    """Run the window; the exit status. ``server``: the demo server the entry point already
+    started (before importing Qt); it is stopped here, last, like one started here."""
+    with contextlib.ExitStack() as stack:
+        if server is not None:
+            stack.callback(server.stop)
+        return _main(sys.argv[1:] if argv is None else argv, server, stack)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _main(argv: list[str], server: EmbeddedServer | None, stack: contextlib.ExitStack) -> int:
     from gui import demos
 
     parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
     if args.list_demos:
         print("\n".join(demos.NAMES))
         return 0
@@ -75,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     except ArgumentError as exc:
         print(f"stream-inspector: {exc}", file=sys.stderr)
         return 2
+    if not wants_server(args) and server is not None:
+        server.stop()
+        server = None
+    elif wants_server(args) and server is None:
+        server = start_server()
+        stack.callback(server.stop)
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
@@ -97,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         loop = qasync.QEventLoop(app)
         asyncio.set_event_loop(loop)
         try:
-            return loop.run_until_complete(run_app(args, spec, settings, tmp))
+            return loop.run_until_complete(run_app(args, spec, settings, tmp, server))
         finally:
             asyncio.set_event_loop(None)
             loop.close()
@@ -105,31 +118,29 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: Settings,
-                  tmp: str) -> int:
-    """The app's whole life on the qasync loop; returns the exit status."""
-    from embedded_server.runner import ServerThread
+                  tmp: str, server: EmbeddedServer | None) -> int:
+    """The window's whole life on the qasync loop; returns the exit status.
 
-    # The server's thread imports fastapi and uvicorn while this one imports the window's
-    # modules and shows it: the socket is bound at once, so the URL is known already.
-    server: ServerThread | None = None
-    base_url: str | None = None
-    if not args.no_server:
-        server = ServerThread(host="127.0.0.1", port=0)
-        base_url = server.start(wait=False)
-
+    ``server`` is started (its URL known) but may not serve yet; the caller stops it.
+    """
     from gui import demos
+    from gui.lazy_clients import LazyClients
     from gui.main_window import MainWindow
-    from stream_core.session import Clients
 
-    clients = Clients()
+    clients = LazyClients()  # httpx is imported after the window shows
     demo_mode = args.demo is not None or args.screenshot is not None
+    base_url = server.url if server is not None else None
     window = MainWindow(settings, clients, base_url,
                         download_dir=tmp if demo_mode else None)
     previous = _install_sigint(window)
     try:
         window.show()
-        if server is not None and base_url is not None:
-            await asyncio.to_thread(server.wait_ready)
+        ready = None if server is None else asyncio.ensure_future(
+            asyncio.to_thread(server.wait_ready))
+        await _exposed(window)
+        window.captures  # noqa: B018 (the capture menus, httpx, the engine: once it shows)
+        if ready is not None and base_url is not None:
+            await ready  # the server's imports ran meanwhile, on another core
             await window.picker.load(base_url + "/openapi.json")
         if args.demo is not None:
             return await demos.run(args.demo, window, args.screenshot)
@@ -167,8 +178,28 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
         # Delete now, on the GUI thread: left to the garbage collector, the window and its
         # timers could be destroyed by whichever thread collects next.
         shiboken6.delete(window)
-        if server is not None:
-            server.stop()
+
+
+async def _exposed(window: QWidget, timeout: float = 0.5) -> None:
+    """Until ``window`` is exposed (its first paint is queued then), or ``timeout`` seconds."""
+    handle = window.windowHandle()
+    if handle is None or handle.isExposed():
+        return
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    class Watch(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Expose and handle.isExposed() and not future.done():
+                future.set_result(None)
+            return False
+
+    watch = Watch()
+    handle.installEventFilter(watch)
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(future, timeout)
+    finally:
+        handle.removeEventFilter(watch)
 
 
 def _install_sigint(window: QWidget) -> Any:

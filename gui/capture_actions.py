@@ -27,7 +27,6 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 from qasync import asyncSlot
 
 from gui.capture_spool import Recorder, replay_source, slug, spec_of
-from gui.compare_view import CompareView
 from gui.controller import StreamController
 from stream_core.capture_file import (
     SUFFIX,
@@ -42,6 +41,7 @@ from stream_core.records import AnyRecord
 from stream_core.spec import RequestSpec
 
 if TYPE_CHECKING:
+    from gui.compare_view import CompareView  # pyqtgraph: imported at the first comparison
     from gui.main_window import MainWindow
 
 CAPTURE_FILTER = f"Stream Inspector captures (*{SUFFIX});;All files (*)"
@@ -379,6 +379,8 @@ class CaptureActions(QObject):
 
     def compare(self, a: list[AnyRecord], b: list[AnyRecord], a_name: str,
                 b_name: str) -> CompareView:
+        from gui.compare_view import CompareView
+
         view = CompareView(a, b, a_name, b_name, self.window)
         self.compare_views.append(view)
         view.destroyed.connect(lambda _obj=None, v=view: self._drop_view(v))

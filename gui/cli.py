@@ -1,7 +1,8 @@
 """The ``stream-inspector`` entry point.
 
 Dispatches ``capture`` to stream_core and ``serve`` to embedded_server without importing Qt,
-so those commands start fast and run where Qt cannot; anything else opens the window.
+so those commands start fast and run where Qt cannot; anything else opens the window, with
+the embedded server started first (in a child process) so that it loads while Qt does.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ def main(argv: list[str] | None = None) -> int:
         from embedded_server.cli import main as serve_main
 
         return serve_main(args[1:])
+    from gui.launch import early_server
+
+    server = early_server(args)  # before Qt: its imports run on another core meanwhile
     from gui.app import main as window_main
 
-    return window_main(args)
+    return window_main(args, server=server)
 
 
 if __name__ == "__main__":

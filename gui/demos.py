@@ -13,11 +13,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gui.controller import StreamController
-from gui.main_window import MainWindow
-from gui.stream_tab import StreamTab
 from stream_core.spec import Mode
+
+if TYPE_CHECKING:  # the window imports these; `--list-demos` and argument checks need none
+    from gui.controller import StreamController
+    from gui.main_window import MainWindow
+    from gui.stream_tab import StreamTab
 
 TIMEOUT = 30.0
 

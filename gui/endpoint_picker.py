@@ -6,7 +6,8 @@ leaves the previous list in place.
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -27,8 +28,10 @@ from gui import openapi
 from gui.request_editor import EndpointFill
 from gui.settings import HistoryEntry
 from stream_core.cliargs import ArgumentError, check_url
-from stream_core.session import Clients
 from stream_core.spec import RequestSpec, Timeouts
+
+if TYPE_CHECKING:  # httpx and the engine: imported on the first load, after the window shows
+    from stream_core.session import Clients
 
 ROLE = Qt.ItemDataRole.UserRole
 
@@ -110,6 +113,8 @@ class EndpointPicker(QWidget):
         self.source.setText(url)
         self.load_button.setEnabled(False)
         self.status.setText(f"Loading {url} …")
+        import httpx
+
         try:
             client = self._clients.for_spec(RequestSpec(url, timeouts=Timeouts(10, 10)))
             response = await client.get(url, timeout=10.0)
@@ -132,6 +137,8 @@ class EndpointPicker(QWidget):
 
     def set_document(self, doc: dict[str, object], url: str) -> None:
         """Show the endpoints of ``doc`` (fetched from ``url``) grouped by tag."""
+        import httpx
+
         httpx_url = httpx.URL(url)
         self.base_url = str(httpx_url.copy_with(path="/", query=None, fragment=None)).rstrip("/")
         self.endpoints = openapi.parse(doc)

@@ -2,13 +2,19 @@
 
 Behaviour lives in ``StreamController``; the window only wires signals, keeps the list of
 controllers (every task referenced), and persists geometry and splitters on close.
+
+Importing this module is cheap (no httpx, engine or plots): the stream tab's modules are
+imported when the window is built or its first tab opens, after the entry point has started
+the embedded server (see ``gui.app``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeGuard
 from urllib.parse import unquote, urlsplit
 
 from PySide6.QtCore import QByteArray, QStandardPaths, Qt, Signal
@@ -17,14 +23,16 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QWidge
 from qasync import asyncSlot
 
 from gui import resources
-from gui.capture_actions import CaptureActions
-from gui.controller import State, StreamController
 from gui.endpoint_picker import EndpointPicker
 from gui.request_editor import EndpointFill, RequestEditor
 from gui.settings import HistoryEntry, Settings
-from gui.stream_tab import StreamTab
-from stream_core.session import Clients
 from stream_core.spec import Mode, RequestSpec
+
+if TYPE_CHECKING:
+    from gui.capture_actions import CaptureActions
+    from gui.controller import State, StreamController
+    from gui.stream_tab import StreamTab
+    from stream_core.session import Clients
 
 DEFAULT_SIZE = (1400, 900)
 
@@ -108,7 +116,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.server_label)
 
         self._build_actions()
-        self.captures = CaptureActions(self)
+        self._captures: CaptureActions | None = None
         self.setAcceptDrops(True)  # drop capture files to open them
         self.picker.endpointChosen.connect(self._endpoint_chosen)
         self.picker.historyChosen.connect(self.editor.load_history)
@@ -121,6 +129,16 @@ class MainWindow(QMainWindow):
             self.picker.source.setText(settings.openapi_url())
             self.picker.status.setText("No demo server (--no-server): enter the URL of any"
                                        " OpenAPI document above and press Load.")
+
+    @property
+    def captures(self) -> CaptureActions:
+        """The capture menus and their actions, built on first use: they bring httpx and the
+        engine, so ``gui.app`` builds them right after the window shows."""
+        if self._captures is None:
+            from gui.capture_actions import CaptureActions
+
+            self._captures = CaptureActions(self)
+        return self._captures
 
     # -- setup -------------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -203,6 +221,8 @@ class MainWindow(QMainWindow):
 
     def start(self, spec: RequestSpec) -> StreamController:
         """Start ``spec`` in a new tab (downloads go to ``download_dir``)."""
+        from gui.controller import StreamController
+
         if spec.mode == Mode.DOWNLOAD and spec.output is None:
             spec.output = str(free_path(Path(self.download_dir) / download_name(spec.url)))
         controller = StreamController(self.clients, spec, self)
@@ -212,6 +232,8 @@ class MainWindow(QMainWindow):
 
     def add_stream_tab(self, controller: StreamController) -> StreamTab:
         """Show ``controller`` in a new current tab, record it, and start it."""
+        from gui.stream_tab import StreamTab  # the views and their plots: at the first tab
+
         tab = StreamTab(controller, self.tabs)
         for name, splitter in tab.splitters().items():
             state = self._tab_splitters.get(name) or self.settings.splitter(name)
@@ -270,7 +292,7 @@ class MainWindow(QMainWindow):
 
     def current_tab(self) -> StreamTab | None:
         widget = self.tabs.currentWidget()
-        return widget if isinstance(widget, StreamTab) else None
+        return widget if _is_stream_tab(widget) else None
 
     @asyncSlot()
     async def stop_current(self) -> None:
@@ -284,7 +306,7 @@ class MainWindow(QMainWindow):
 
     def close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)
-        if not isinstance(widget, StreamTab):
+        if not _is_stream_tab(widget):
             return
         self.tabs.removeTab(index)
         controller = widget.controller
@@ -312,7 +334,8 @@ class MainWindow(QMainWindow):
             await asyncio.gather(*running)
         if self._stopping:
             await asyncio.wait(set(self._stopping))
-        self.captures.cleanup()
+        if self._captures is not None:
+            self._captures.cleanup()
 
     def states(self) -> list[State]:
         return [c.state for c in self.controllers]
@@ -335,3 +358,9 @@ class MainWindow(QMainWindow):
 
     def history_entries(self) -> list[HistoryEntry]:
         return self.settings.history()
+
+
+def _is_stream_tab(widget: QWidget | None) -> TypeGuard[StreamTab]:
+    """``isinstance(widget, StreamTab)`` without importing the tab's modules before one exists."""
+    module = sys.modules.get("gui.stream_tab")
+    return module is not None and isinstance(widget, module.StreamTab)

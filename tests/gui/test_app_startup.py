@@ -1,0 +1,114 @@
+"""Startup: the window path imports little before it shows, and the embedded server it
+starts (a child process) serves the window and stops with it, however ``main`` ends."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+import gui.app
+from gui.app import main
+from gui.launch import EmbeddedServer, early_server
+from gui.main_window import MainWindow
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\\(\\)")
+
+HEAVY = ("httpx", "httpcore", "pyqtgraph", "numpy", "fastapi", "pydantic", "uvicorn")
+
+
+def _refused(url: str) -> bool:
+    port = int(url.rsplit(":", 1)[1])
+    with socket.socket() as sock:
+        sock.settimeout(2.0)
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _stopped(server: EmbeddedServer) -> bool:
+    running = getattr(server, "running", None)
+    return (running is None or not running()) and _refused(server.url)
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[EmbeddedServer]:
+    """The servers ``main`` starts itself."""
+    servers: list[EmbeddedServer] = []
+    real = gui.app.start_server
+
+    def start() -> EmbeddedServer:
+        servers.append(real())
+        return servers[-1]
+
+    monkeypatch.setattr(gui.app, "start_server", start)
+    return servers
+
+
+def test_window_modules_import_nothing_heavy() -> None:
+    """What the entry point and the bench import before the window shows stays light."""
+    probe = ("import sys, gui.app, gui.main_window, gui.demos, gui.launch\n"
+             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_demo_runs_on_the_process_server_and_stops_it(
+        tmp_path: Path, started: list[EmbeddedServer]) -> None:
+    out = tmp_path / "tour.png"
+    assert main(["--demo", "tour", "--screenshot", str(out)]) == 0
+    assert QImage(str(out)).width() == 1400
+    assert len(started) == 1
+    server = started[0]
+    if sys.platform != "win32":
+        from embedded_server.process import ServerProcess
+
+        assert isinstance(server, ServerProcess)
+    assert _stopped(server)
+
+
+def test_window_learns_the_url_and_quitting_stops_the_server(
+        qapp: QApplication, tmp_path: Path, started: list[EmbeddedServer]) -> None:
+    seen: dict[str, Any] = {}
+
+    def close_when_loaded() -> None:
+        for w in qapp.topLevelWidgets():
+            if isinstance(w, MainWindow) and w.isVisible() and w.picker.endpoints:
+                seen["url"] = w.server_url
+                seen["label"] = w.server_label.text()
+                seen["menus"] = w._captures is not None
+                timer.stop()
+                w.close()
+
+    timer = QTimer()
+    timer.timeout.connect(close_when_loaded)
+    timer.start(10)
+    try:
+        assert main(["--settings", str(tmp_path / "s.ini")]) == 0
+    finally:
+        timer.stop()
+    server = started[0]
+    assert seen["url"] == server.url
+    assert seen["label"] == f"Demo server: {server.url}"
+    assert seen["menus"]  # the capture menus were built once the window showed
+    assert _stopped(server)
+
+
+def test_early_server_is_used_and_stopped() -> None:
+    """``stream-inspector`` starts the server before Qt and hands it to the window."""
+    server = early_server(["--demo", "events"])
+    assert server is not None
+    assert main(["--demo", "nope"], server=server) == 2  # bad arguments: stopped all the same
+    assert _stopped(server)
+
+
+@pytest.mark.parametrize("argv", [["--no-server"], ["--list-demos"], ["--help"],
+                                  ["--mode", "nope"]])
+def test_no_early_server_when_the_window_needs_none(argv: list[str]) -> None:
+    assert early_server(argv) is None

@@ -60,14 +60,18 @@ async def flood(url: str, count: int, timeout: float) -> dict[str, Any]:
     spec = RequestSpec(url, mode=Mode.SSE,
                        timeouts=Timeouts(connect=10.0, read=60.0, total=timeout))
     process_events()
-    gc.collect()
-    rss0 = rss_bytes()
+    rss: list[int] = []
+
+    def shown() -> None:  # the window is up; what grows from here is the stream's tab
+        gc.collect()
+        rss.append(rss_bytes())
+
     probe = LatenessProbe()
     probe.start()
     gc_pauses = GcPauses()
     gc.callbacks.append(gc_pauses)
     cpu0 = self_cpu()
-    tab = open_tab(spec)
+    tab = open_tab(spec, on_shown=shown)
     t0 = tab.started_at  # the window is built and shown; the stream starts now
     model = tab.events
     last_in: list[float] = []
@@ -85,7 +89,7 @@ async def flood(url: str, count: int, timeout: float) -> dict[str, Any]:
     stats = tab.controller.stats
     raw_bytes = stats.bytes
     gc.collect()
-    rss1 = rss_bytes()
+    rss0, rss1 = rss[0], rss_bytes()
     events, other, last_seq = count_events(model)
     error = tab.controller.error
     result = {

@@ -27,13 +27,14 @@ import os
 import re
 import time
 from collections import deque
+from collections.abc import Iterable
 from typing import Any, BinaryIO
 
 import httpx
 
 from stream_core.errors import StreamError, file_failure, host_port
 
-__all__ = ["Download", "discard_partial", "meta_path", "part_path", "partial_size"]
+__all__ = ["Download", "body_start", "discard_partial", "meta_path", "part_path", "partial_size"]
 
 BLOCK = 1 << 20
 #: Blocks handed to the writer and not yet written: the event loop waits only beyond this.
@@ -57,6 +58,20 @@ def partial_size(path: str) -> int:
         return os.path.getsize(part_path(path))
     except OSError:
         return 0
+
+
+def body_start(status: int, headers: Iterable[tuple[str, str]]) -> int | None:
+    """Where a download response's body lands in the file, byte for byte as received: 0 for a
+    2xx, the Content-Range start of a 206; None when the file does not hold the wire bytes (a
+    Content-Encoding: the file gets them decoded) or the body is not written (any other status).
+    """
+    values = {k.lower(): v for k, v in headers}
+    if values.get("content-encoding", "identity").strip().lower() not in ("", "identity"):
+        return None
+    if status == 206:
+        m = _CONTENT_RANGE.match(values.get("content-range", ""))
+        return int(m.group(1)) if m else None
+    return 0 if 200 <= status < 300 and status != 204 else None
 
 
 def discard_partial(path: str) -> None:

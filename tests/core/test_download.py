@@ -229,3 +229,15 @@ def test_stop_twice_leaves_nothing_running(demo_server: str, tmp_path: Path) -> 
     cap.check_shape()
     assert cap.errors[-1] == ("cancelled", "stopped")
     assert not out.exists() and dl.partial_size(str(out)) > 0
+
+
+@pytest.mark.parametrize(("status", "headers", "start"), [
+    (200, [("Content-Length", "10")], 0),
+    (206, [("Content-Range", "bytes 4096-9999/10000")], 4096),
+    (200, [("Content-Encoding", "gzip")], None),  # the file holds the decoded bytes
+    (206, [("Content-Range", "garbage")], None),
+    (404, [], None),
+    (204, [], None),
+])
+def test_body_start(status: int, headers: list[tuple[str, str]], start: int | None) -> None:
+    assert dl.body_start(status, headers) == start

@@ -7,6 +7,7 @@ land part-way without any sleep.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ from embedded_server.content import expected_sha256
 from gui.controller import State, StreamController
 from gui.main_window import MainWindow
 from gui.stream_tab import StreamTab
+from stream_core.capture_file import read_capture
 from stream_core.download import part_path
+from stream_core.records import Chunk
 from stream_core.spec import Mode, RequestSpec
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
@@ -92,6 +95,36 @@ def test_pause_and_resume_give_the_same_file(
     # the resumed run continues the first run's chunk numbers and offsets
     seqs = [controller.chunks.row(i).seq for i in range(len(controller.chunks))]
     assert seqs == list(range(len(seqs)))
+    # the recording keeps references into the file, and a save reads the body back from it
+    assert recorded_body(window, controller) == target.read_bytes()
+
+
+def recorded_body(window: MainWindow, controller: StreamController) -> bytes:
+    """The body as the tab's recording gives it to Save, checking its spool holds no copy."""
+    recorder = window.captures.recorders[controller]
+    spool = recorder._spool
+    assert spool is not None
+    spool.flush()
+    assert os.path.getsize(spool.path) < controller.stats.bytes / 10
+    return b"".join(r.data for r in recorder.records() if isinstance(r, Chunk))
+
+
+def test_saving_a_download_reads_its_body_from_the_file(
+        window: MainWindow, qtbot: QtBot, demo_server: str, tmp_path: Path) -> None:
+    size = 3 * MiB
+    target = tmp_path / "saved.bin"
+    controller, _tab = start(window, f"{demo_server}/download?size={size}", target)
+    wait_ended(qtbot, controller)
+    assert controller.state == State.DONE, controller.error
+    assert recorded_body(window, controller) == target.read_bytes()
+    capture = tmp_path / "download.sicap"
+    assert window.save_capture(str(capture))
+    assert read_capture(capture).body == target.read_bytes()
+
+    target.unlink()  # the body is gone: Save says so and writes nothing
+    assert not window.save_capture(str(tmp_path / "again.sicap"))
+    assert "no longer at" in window.captures.last_message
+    assert not (tmp_path / "again.sicap").exists()
 
 
 def test_cut_off_download_keeps_only_the_part_and_resumes(

@@ -12,7 +12,8 @@ this process only; nothing on disk changes. EXP is a comma-separated set of (``b
 - ``nothrottle``: the tables repaint after every drain (no ``gui.tables.PaintThrottle``);
 - ``noproxy``: the events filter proxy is never attached to the source model;
 - ``nospool``: the tab's recording spool drops every record;
-- ``nosync``: no fsync or background fdatasync of the download.
+- ``nosync``: no fsync or background fdatasync of the download;
+- ``switchN``: ``sys.setswitchinterval(N / 10000)`` (N tenths of a millisecond; default 50).
 
 These replace module constants and methods, and may break as the product changes.
 """
@@ -64,6 +65,8 @@ def _patch() -> None:
     if "nospool" in EXP:
         from gui.capture_spool import Spool
         Spool.add = lambda self, record: None  # type: ignore[method-assign]
+    if (tenths := _number("switch")) is not None:
+        sys.setswitchinterval(tenths / 10000)
     if "nosync" in EXP:
         import stream_core.download as dl
         dl._sync = lambda f: f.flush()

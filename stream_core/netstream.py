@@ -232,8 +232,9 @@ class BufferedStream(AsyncNetworkStream):
         sock = self._transport.get_extra_info("socket")
         if sock is None or sock.fileno() < 0:
             return True
-        readable, _, _ = select.select([sock], [], [], 0)
-        return bool(readable)
+        poller = select.poll()  # not select(): it fails for descriptors past 1023
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
 
 
 class BufferedBackend(AsyncNetworkBackend):

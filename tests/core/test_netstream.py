@@ -160,3 +160,32 @@ def test_engine_streams_over_the_buffered_backend(demo_server: str) -> None:
             body = (await c.get(f"{demo_server}/download?size=8000000")).content
         return hashlib.sha256(body).hexdigest()
     assert got == asyncio.run(expected())
+
+
+def test_idle_connection_is_readable_once_the_server_closes_it() -> None:
+    """What httpcore asks before reusing a kept-alive connection (real loopback sockets)."""
+    async def main() -> tuple[bool, bool, bytes]:
+        server_side: list[asyncio.StreamWriter] = []
+        accepted = asyncio.Event()
+
+        def on_client(_r: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            server_side.append(writer)
+            accepted.set()
+
+        server = await asyncio.start_server(on_client, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        stream = await netstream.BufferedBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        await accepted.wait()
+        idle = stream.get_extra_info("is_readable")
+        server_side[0].write(b"bye")
+        server_side[0].close()
+        await server_side[0].wait_closed()
+        closed = stream.get_extra_info("is_readable")
+        got = await stream.read(100, timeout=5)
+        await stream.aclose()
+        server.close()
+        await server.wait_closed()
+        return idle, closed, got
+
+    idle, closed, got = asyncio.run(main())
+    assert (idle, closed, got) == (False, True, b"bye")

@@ -1,7 +1,7 @@
 """Child process for the startup scenario: ``app`` or ``bare``; prints ``READY`` when ready.
 
-``app`` runs the real entry point (``gui.app.main([])``: QApplication, qasync loop, embedded
-server thread, MainWindow) and is ready when the main window is exposed and the embedded
+``app`` runs what the real entry point runs (``gui.cli.main``: the embedded server's child
+process started first, then QApplication, qasync loop, MainWindow) and is ready when the main window is exposed and the embedded
 server answers ``GET /health``; it then closes the window, so the app quits its own way.
 ``bare`` shows an empty ``QMainWindow`` and is ready when that is exposed: the floor of any
 PySide6 window process. The parent times process start -> ``READY`` line.
@@ -38,6 +38,14 @@ def _accepting(url: str) -> bool:
 
 
 def app() -> int:
+    """What ``stream-inspector`` (``gui.cli.main``) does, in its order: the demo server is
+    started before Qt is imported, then the window's ``main`` runs."""
+    from gui.launch import early_server
+
+    settings = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"si-bench-{os.getpid()}.ini")
+    argv = ["--settings", settings]
+    server = early_server(argv)
+
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -59,9 +67,8 @@ def app() -> int:
 
     timer.timeout.connect(poll)
     timer.start()
-    settings = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"si-bench-{os.getpid()}.ini")
     try:
-        return main(["--settings", settings])
+        return main(argv, server=server)
     finally:
         if os.path.exists(settings):
             os.remove(settings)

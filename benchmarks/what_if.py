@@ -9,10 +9,12 @@ this process only; nothing on disk changes. EXP is a comma-separated set of (``b
 - ``yieldN``: ... and hands the loop a turn after N ms without one (default 4);
 - ``bigread``: httpcore reads up to 1 MiB per call instead of 64 KiB;
 - ``gapN``: at least N ms between two drains of the record queue (default 2);
+- ``paintN``: tables repaint at most every N ms (default 60);
 - ``nothrottle``: the tables repaint after every drain (no ``gui.tables.PaintThrottle``);
 - ``noproxy``: the events filter proxy is never attached to the source model;
 - ``nospool``: the tab's recording spool drops every record;
 - ``nosync``: no fsync or background fdatasync of the download;
+- ``nostyle``: no application style sheet (plain Fusion: item views skip QStyleSheetStyle);
 - ``switchN``: ``sys.setswitchinterval(N / 10000)`` (N tenths of a millisecond; default 50).
 
 These replace module constants and methods, and may break as the product changes.
@@ -56,6 +58,9 @@ def _patch() -> None:
     if (ms := _number("gap")) is not None:
         import gui.tables as tables
         tables.MIN_GAP_S = ms / 1000
+    if (ms := _number("paint")) is not None:
+        import gui.tables as tables
+        tables.PAINT_GAP_S = ms / 1000
     if "nothrottle" in EXP:
         from gui.tables import PaintThrottle
         PaintThrottle._rows_coming = lambda self, *args: None  # type: ignore[method-assign]
@@ -65,6 +70,9 @@ def _patch() -> None:
     if "nospool" in EXP:
         from gui.capture_spool import Spool
         Spool.add = lambda self, record: None  # type: ignore[method-assign]
+    if "nostyle" in EXP:
+        import benchmarks._window as window
+        window.configure_like_the_app = lambda app: None
     if (tenths := _number("switch")) is not None:
         sys.setswitchinterval(tenths / 10000)
     if "nosync" in EXP:

@@ -113,8 +113,12 @@ def select_demo_row(demo: Demo, tab: StreamTab) -> None:
 
 async def save_screenshot(window: MainWindow, path: str) -> int:
     """Render the window into ``path`` (PNG); 0 on success, 1 when it could not be written."""
+    from gui.tables import PaintThrottle
+
     for _ in range(5):  # yield to Qt so pending layout events land (never processEvents here)
         await asyncio.sleep(0)
+    for throttle in window.findChildren(PaintThrottle):
+        throttle.flush()  # rows that came in the last few ms are painted too
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     ok = window.grab().save(path, "PNG")
     if not ok:

@@ -50,3 +50,22 @@ def test_rows_in_quick_succession_are_held_then_painted_once(
     qtbot.waitUntil(lambda: viewport.updatesEnabled())
     qtbot.waitUntil(lambda: counter.paints > held_at)
     assert not throttle.holding
+
+
+def test_flush_paints_what_is_held_at_once(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before a grab: a held viewport would render black."""
+    monkeypatch.setattr(tables, "PAINT_GAP_S", 1.0)
+    model = QStandardItemModel(0, 1)
+    table = make_table(None, {}, "t")  # type: ignore[arg-type]
+    qtbot.addWidget(table)
+    table.setModel(model)
+    throttle = PaintThrottle(table, model)
+    table.show()
+    qtbot.waitExposed(table)
+    model.appendRow(QStandardItem("first"))
+    model.appendRow(QStandardItem("held"))
+    assert throttle.holding
+    throttle.flush()
+    assert not throttle.holding and table.viewport().updatesEnabled()
+    throttle.flush()  # nothing held: nothing happens
+    assert table.viewport().updatesEnabled()

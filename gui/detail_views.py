@@ -63,15 +63,16 @@ def fill_json_tree(tree: QTreeWidget, value: Any, max_nodes: int = MAX_NODES) ->
     return count
 
 
+#: Bytes as the ASCII column of a hex dump shows them: printable ones as they are, others as ".".
+_PRINTABLE = bytes(b if 32 <= b < 127 else ord(".") for b in range(256))
+
+
 def hex_dump(data: bytes, base_offset: int = 0, limit: int = MAX_HEX) -> str:
     """Classic 16-bytes-per-line dump: offset, hex pairs, printable ASCII."""
-    lines = []
-    shown = data[:limit]
-    for i in range(0, len(shown), 16):
-        row = shown[i:i + 16]
-        hexes = " ".join(f"{b:02x}" for b in row)
-        text = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
-        lines.append(f"{base_offset + i:08x}  {hexes:<47}  {text}")
+    shown = bytes(data[:limit])
+    lines = [f"{base_offset + i:08x}  {shown[i:i + 16].hex(' '):<47}  "
+             f"{shown[i:i + 16].translate(_PRINTABLE).decode('ascii')}"
+             for i in range(0, len(shown), 16)]
     if len(data) > limit:
         lines.append(f"… {len(data) - limit:,} more bytes not shown")
     return "\n".join(lines)

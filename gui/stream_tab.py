@@ -218,7 +218,8 @@ class StreamTab(QWidget):
     def _finished(self) -> None:
         c = self.controller
         self.refresh()
-        self.raw.refresh(final=True)
+        if self.tabs.currentWidget() is self.raw:  # else when shown (``currentChanged``)
+            self.raw.refresh(final=True)
         self.headers.update_from(c.requests, c.responses)
         self.download.refresh()
         self.diagnostics.refresh(force=True)

@@ -27,18 +27,22 @@ __all__ = ["Recorder", "Spool", "replay_source", "slug", "spec_of"]
 
 
 def _flat(r: AnyRecord | BodyRef) -> Any:
-    """Events and records as plain tuples: pickled 8x faster than slotted dataclasses."""
+    """Events, records and body references as plain tuples, told apart by their length:
+    pickled 8-20x faster than slotted objects."""
     if type(r) is Event:
         return (r.seq, r.t, r.event, r.data, r.id, r.first_chunk, r.last_chunk)
     if type(r) is Record:
         return (r.seq, r.t, r.text, r.value, r.error, r.parsed, r.first_chunk, r.last_chunk)
+    if type(r) is BodyRef:
+        return (r.seq, r.t, r.offset, r.size, r.pos)
     return r
 
 
+_UNFLAT: dict[int, Callable[..., Any]] = {}
+
+
 def _unflat(x: Any) -> Any:
-    if type(x) is tuple:
-        return Event(*x) if len(x) == 7 else Record(*x)
-    return x
+    return _UNFLAT[len(x)](*x) if type(x) is tuple else x
 
 
 class BodyRef:
@@ -109,6 +113,9 @@ class DownloadBody:
             raise CaptureError(f"the downloaded body is no longer at {path} (deleted or "
                                "moved?): it cannot be saved with the capture") from None
         return out
+
+
+_UNFLAT.update({7: Event, 8: Record, 5: BodyRef})
 
 
 class Spool:

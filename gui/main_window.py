@@ -284,11 +284,15 @@ class MainWindow(QMainWindow):
         index = self.tabs.indexOf(tab)
         if index < 0:
             return
+        # Only what changed: each set relays out and repaints the tab bar (10 times a second).
         state = tab.controller.state
-        self.tabs.setTabText(index, tab.title())
-        self.tabs.setTabIcon(index, resources.icon(f"state-{state.value}"))
-        self.tabs.setTabToolTip(index, f"{tab.controller.spec.method} {tab.controller.spec.url}"
-                                f"\nstate: {state.value}")
+        title = tab.title()
+        if self.tabs.tabText(index) != title:
+            self.tabs.setTabText(index, title)
+        tip = f"{tab.controller.spec.method} {tab.controller.spec.url}\nstate: {state.value}"
+        if self.tabs.tabToolTip(index) != tip:
+            self.tabs.setTabIcon(index, resources.icon(f"state-{state.value}"))
+            self.tabs.setTabToolTip(index, tip)
 
     def current_tab(self) -> StreamTab | None:
         widget = self.tabs.currentWidget()

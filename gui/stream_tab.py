@@ -208,8 +208,10 @@ class StreamTab(QWidget):
             self.timeline.redraw()
         self.diagnostics.refresh()  # throttled to 2/s; its count goes in the tab's title
         serious = sum(f.severity != "info" for f in self.diagnostics.findings)
-        self.tabs.setTabText(self.tabs.indexOf(self.diagnostics),
-                             f"Diagnostics ({serious})" if serious else "Diagnostics")
+        title = f"Diagnostics ({serious})" if serious else "Diagnostics"
+        index = self.tabs.indexOf(self.diagnostics)
+        if self.tabs.tabText(index) != title:  # a set repaints the tab bar, even if the same
+            self.tabs.setTabText(index, title)
         if c.error is not None and c.error.kind != "cancelled":
             self.banner.show_error(c.error.kind, c.error.message)
         elif c.running:

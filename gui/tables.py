@@ -168,15 +168,18 @@ class PaintThrottle(QObject):
     """Holds a table's repaints while rows arrive faster than ``PAINT_GAP_S`` apart.
 
     When rows are about to be inserted into ``model`` less than ``PAINT_GAP_S`` after the
-    last repaint, the viewport's updates are switched off until the gap is over; switching
-    them back on repaints the whole viewport once, with every row that came meanwhile.
+    last repaint, the view's updates are switched off until the gap is over; switching them
+    back on repaints the view once, with every row that came meanwhile. The whole view, not
+    just its viewport: the scroll bar changes with every insert too, and a scroll bar's
+    repaint repaints the window's widgets behind it (the style sheet makes them
+    non-opaque): at 200 events a second, 200 repaints of the window's frames a second.
     Scrolling (follow-the-tail) is held with it. Rows come in one batch per drain, so this
     costs one call per batch, not per row.
     """
 
     def __init__(self, view: QAbstractItemView, model: QAbstractItemModel) -> None:
         super().__init__(view)
-        self._viewport = view.viewport()
+        self._view = view
         self._last = 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -195,7 +198,7 @@ class PaintThrottle(QObject):
         if wait <= 0:
             self._last = now
             return
-        self._viewport.setUpdatesEnabled(False)
+        self._view.setUpdatesEnabled(False)
         self._timer.start(math.ceil(wait * 1000))
 
     def flush(self) -> None:
@@ -206,4 +209,4 @@ class PaintThrottle(QObject):
 
     def _release(self) -> None:
         self._last = time.monotonic()
-        self._viewport.setUpdatesEnabled(True)
+        self._view.setUpdatesEnabled(True)

@@ -7,11 +7,14 @@ this process only; nothing on disk changes. EXP is a comma-separated set of (``b
 - ``anyio``: httpx's default network backend (anyio) instead of ``stream_core.netstream``;
 - ``hwN``: the buffered backend pauses the socket reader with N KiB unread (default 1024);
 - ``yieldN``: ... and hands the loop a turn after N ms without one (default 4);
+- ``recvN``: asyncio's socket transports recv up to N KiB per call (default 256);
 - ``bigread``: httpcore reads up to 1 MiB per call instead of 64 KiB;
 - ``gapN``: at least N ms between two drains of the record queue (default 2);
 - ``paintN``: tables repaint at most every N ms (default 60);
 - ``nothrottle``: the tables repaint after every drain (no ``gui.tables.PaintThrottle``);
 - ``noproxy``: the events filter proxy is never attached to the source model;
+- ``diag1``: Diagnostics analyses the chunks one by one (no ``feed_chunks`` batching);
+- ``nodiag``: Diagnostics never sees a chunk (no second SSE decode);
 - ``nospool``: the tab's recording spool drops every record;
 - ``nosync``: no fsync or background fdatasync of the download;
 - ``nostyle``: no application style sheet (plain Fusion: item views skip QStyleSheetStyle);
@@ -25,6 +28,7 @@ from __future__ import annotations
 import importlib
 import sys
 import time
+from typing import Any
 
 EXP: set[str] = set()
 
@@ -52,6 +56,9 @@ def _patch() -> None:
         netstream.LOW_WATER = max(1, netstream.HIGH_WATER // 4)
     if (ms := _number("yield")) is not None:
         netstream.YIELD_AFTER_S = ms / 1000
+    if (kib := _number("recv")) is not None:
+        import asyncio.selector_events as selector_events
+        selector_events._SelectorSocketTransport.max_size = int(kib * 1024)
     if "bigread" in EXP:
         import httpcore._async.http11 as h11conn
         h11conn.AsyncHTTP11Connection.READ_NUM_BYTES = 1024 * 1024
@@ -67,6 +74,16 @@ def _patch() -> None:
     if "noproxy" in EXP:
         from gui.models import EventFilterProxy
         EventFilterProxy.setSourceModel = lambda self, model: None  # type: ignore[method-assign]
+    if "diag1" in EXP:
+        from stream_core.diagnostics import Diagnostics
+
+        def one_by_one(self: Diagnostics, chunks: Any) -> None:
+            for rec in chunks:
+                self._chunk(rec)
+        Diagnostics.feed_chunks = one_by_one  # type: ignore[method-assign]
+    if "nodiag" in EXP:
+        from stream_core.diagnostics import Diagnostics
+        Diagnostics._chunk = lambda self, rec: None  # type: ignore[method-assign]
     if "nospool" in EXP:
         from gui.capture_spool import Spool
         Spool.add = lambda self, record: None  # type: ignore[method-assign]

@@ -260,6 +260,7 @@ class StreamController(QObject):
         batch = queue[:]
         queue.clear()
         chunks: list[Chunk] = []
+        unanalysed: list[Chunk] = []  # chunks Diagnostics has not seen yet (one call for all)
         rows: list[Any] = []
         events: list[Event] = []  # this batch's Events, in order (one Diagnostics call)
         fed = 0  # events[:fed] are counted in stats and fed to diagnostics
@@ -292,9 +293,13 @@ class StreamController(QObject):
                 continue
             if tp is Chunk:
                 self._chunk(rec, chunks)
+                unanalysed.append(rec)
                 continue
-            # Anything else: bring the batched Event bookkeeping up to date first, so that
-            # diagnostics and stats see the records in order.
+            # Anything else: bring the batched Chunk and Event bookkeeping up to date first,
+            # so that diagnostics and stats see the records in order.
+            if unanalysed:
+                diagnostics.feed_chunks(unanalysed)
+                unanalysed.clear()
             if fed < len(events):
                 if stats.first_event is None:
                     stats.first_event = events[fed].t
@@ -303,6 +308,7 @@ class StreamController(QObject):
                 fed = len(events)
             if isinstance(rec, Chunk):
                 self._chunk(rec, chunks)
+                diag(rec)
             elif isinstance(rec, Event | Record):
                 rows.append(rec)
                 stats.events += 1
@@ -348,6 +354,8 @@ class StreamController(QObject):
             elif isinstance(rec, End):
                 diag(rec)
                 self.end = rec
+        if unanalysed:
+            diagnostics.feed_chunks(unanalysed)
         if fed < len(events):
             if stats.first_event is None:
                 stats.first_event = events[fed].t
@@ -374,7 +382,6 @@ class StreamController(QObject):
             stats.ttfb = rec.t
         self.raw.feed(rec.data)
         stats.timeline.arrival(rec.t, len(rec.data))
-        self.diagnostics.feed(rec)
 
     def _flush(self, chunks: list[Chunk], rows: list[Any]) -> None:
         if chunks:

@@ -209,7 +209,46 @@ class Diagnostics:
                 chunk=0, fix=AUTO_MODE))
         return out
 
+    def feed_chunks(self, chunks: Sequence[Chunk]) -> None:
+        """``feed`` for each of ``chunks`` in order (consecutive reads, nothing in between).
+
+        The same findings, pointing at the same chunks, for one SSE decoder call per batch
+        instead of one per read (sse-starlette writes one event per read): the batch is
+        decoded joined, and again read by read (from a copy of the decoder taken before it)
+        only when that shows a finding not seen yet, so that the finding names its chunk.
+        """
+        dec = self._decoder
+        if len(chunks) < 2 or dec is None or self._content is not None \
+                or self._analysed >= self.analyse_bytes:
+            for rec in chunks:
+                self._chunk(rec)
+            return
+        for rec in chunks:
+            self._chunk_meta(rec)
+        room = self.analyse_bytes - self._analysed
+        take = []
+        for rec in chunks:
+            if room <= 0:
+                break
+            take.append(rec)
+            room -= len(rec.data)
+        before, before_utf8, before_retry = dec.clone(), dec.invalid_utf8, dec.invalid_retry
+        last = take[-1]
+        dec.feed(b"".join([rec.data for rec in take]), last.t, last.seq)
+        if self._new_findings(dec, before_utf8, before_retry):
+            self._decoder = before
+            for rec in take:
+                self._analyse(rec)
+            return
+        self._analysed += sum(len(rec.data) for rec in take)
+        self._note_findings(dec, last.seq, before_utf8, before_retry)
+
     def _chunk(self, rec: Chunk) -> None:
+        self._chunk_meta(rec)
+        self._analyse(rec)
+
+    def _chunk_meta(self, rec: Chunk) -> None:
+        """Everything about a read but the SSE analysis: counts, first bytes, sniffing."""
         self._chunks += 1
         if self._first_chunk is None:
             self._first_chunk = rec
@@ -224,6 +263,9 @@ class Diagnostics:
             if len(self._sniff) >= _SNIFF_BYTES or b"\n\n" in self._sniff \
                     or b"\r\n\r\n" in self._sniff:
                 self._finish_sniff()
+
+    def _analyse(self, rec: Chunk) -> None:
+        """The SSE analysis of one read (its own decoder: BOM, line ends, fields, UTF-8)."""
         dec = self._decoder
         if dec is None or self._analysed >= self.analyse_bytes:
             return
@@ -237,18 +279,34 @@ class Diagnostics:
                 return
         before_utf8, before_retry = dec.invalid_utf8, dec.invalid_retry
         dec.feed(data, rec.t, rec.seq)
+        self._note_findings(dec, rec.seq, before_utf8, before_retry)
+
+    def _new_findings(self, dec: SSEDecoder, before_utf8: bool, before_retry: int) -> bool:
+        """Whether ``_note_findings`` would record a finding not recorded yet."""
+        first = self._first_at
+        return bool(
+            (dec.saw_bom and "bom" not in first)
+            or (dec.invalid_utf8 and not before_utf8 and "invalid-utf8" not in first)
+            or (dec.invalid_retry != before_retry and "invalid-retry" not in first)
+            or ("line-endings" not in first and len(self._endings_seen) <= 1
+                and sum(n > 0 for n in dec.line_endings.values()) > 1)
+            or (len(dec.unknown_fields) > len(self._unknown) and "unknown-fields" not in first))
+
+    def _note_findings(self, dec: SSEDecoder, seq: int, before_utf8: bool,
+                       before_retry: int) -> None:
+        first = self._first_at
         if dec.saw_bom:
-            self._first_at.setdefault("bom", rec.seq)
+            first.setdefault("bom", seq)
         if dec.invalid_utf8 and not before_utf8:
-            self._first_at.setdefault("invalid-utf8", rec.seq)
+            first.setdefault("invalid-utf8", seq)
         if dec.invalid_retry != before_retry:
-            self._first_at.setdefault("invalid-retry", rec.seq)
+            first.setdefault("invalid-retry", seq)
         kinds = {k for k, n in dec.line_endings.items() if n > 0}
         if len(kinds) > 1 and len(self._endings_seen) <= 1:
-            self._first_at.setdefault("line-endings", rec.seq)
+            first.setdefault("line-endings", seq)
         self._endings_seen = kinds
         if len(dec.unknown_fields) > len(self._unknown):
-            self._first_at.setdefault("unknown-fields", rec.seq)
+            first.setdefault("unknown-fields", seq)
             self._unknown = set(dec.unknown_fields)
 
     def _finish_sniff(self) -> None:

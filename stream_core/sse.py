@@ -92,6 +92,17 @@ class SSEDecoder:
         self.invalid_retry = 0
         self.invalid_utf8 = False
 
+    def clone(self) -> SSEDecoder:
+        """An independent copy, mid-stream state included: feeding one leaves the other."""
+        twin = SSEDecoder.__new__(SSEDecoder)
+        for name in self.__slots__:
+            setattr(twin, name, getattr(self, name))  # the immutable ones can be shared
+        twin._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        twin._decoder.setstate(self._decoder.getstate())
+        twin._parts, twin._data = list(self._parts), list(self._data)
+        twin.line_endings, twin.unknown_fields = dict(self.line_endings), set(self.unknown_fields)
+        return twin
+
     @property
     def last_event_id(self) -> str:
         """The last event ID string (what ``Last-Event-ID`` should carry on reconnect)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import zlib
 
+import pytest
+
 from embedded_server.endpoints.faults import CRLF_MIXED_CHUNKS, INVALID_UTF8_CHUNKS, NO_BLANK_LINE
 from stream_core.diagnostics import Diagnostics, Finding
 from stream_core.records import Chunk, End, Error, Event, Reconnect, Request, Response
@@ -164,3 +166,55 @@ def test_feed_events_matches_feeding_each_event() -> None:
         assert getattr(many, attr) == getattr(one, attr), attr
     assert len(one._ids) == 60
     assert {f.code for f in one._id_problems} == {"duplicate-id", "missing-ids"}
+
+
+ODD_BODY = (b"\xef\xbb\xbfid: 1\ndata: a\n\n" + b"data: b\n\n" * 5 + b"foo: 1\ndata: c\n\n"
+            + b"data: d\n\n" * 4 + b"retry: soon\ndata: e\n\n" + b"data: f\r\n\r\n"
+            + b"data: \xff\xfe bad\n\n" + b"data: g\n\n" * 3 + b"retry: 10x\n\n")
+
+
+def findings_fed(chunks: list[bytes], batches: list[int] | None,
+                 analyse_bytes: int = 1 << 20) -> list[Finding]:
+    """Feed ``chunks`` one by one (``batches`` None) or in groups of the given sizes."""
+    d = Diagnostics(analyse_bytes=analyse_bytes)
+    d.feed(Response(0.0, 200, "OK", "HTTP/1.1", SSE_OK, "sse"))
+    records = []
+    offset = 0
+    for seq, data in enumerate(chunks):
+        records.append(Chunk(seq, 0.01 * (seq + 1), offset, data))
+        offset += len(data)
+    if batches is None:
+        for rec in records:
+            d.feed(rec)
+    else:
+        start = 0
+        for size in batches:
+            d.feed_chunks(records[start:start + size])
+            start += size
+        d.feed_chunks(records[start:])
+    d.feed(End(1.0, offset, len(chunks), 0, 1.0, True))
+    return d.findings()
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7, 16, 64])
+@pytest.mark.parametrize("batches", [[2] * 40, [5, 1, 9, 3] * 10, [1000]])
+def test_feed_chunks_finds_the_same_and_points_at_the_same_chunks(
+        piece: int, batches: list[int]) -> None:
+    chunks = [ODD_BODY[i:i + piece] for i in range(0, len(ODD_BODY), piece)]
+    one_by_one = findings_fed(chunks, None)
+    assert {"bom", "unknown-fields", "invalid-retry", "line-endings", "invalid-utf8"} \
+        <= codes(one_by_one)
+    assert findings_fed(chunks, batches) == one_by_one
+    # ... also where the analysis stops part-way through a batch
+    assert findings_fed(chunks, batches, analyse_bytes=60) == findings_fed(chunks, None, 60)
+
+
+def test_decoder_clone_is_independent() -> None:
+    a = SSEDecoder()
+    a.feed(b"id: 7\ndata: x\nda", 0.0, 0)
+    a.feed(b"ta: \xc3", 0.0, 1)  # half of a two-byte character
+    b = a.clone()
+    rest = b"\xa9\n\nfoo: z\n\n"
+    got_b = b.feed(rest, 0.1, 2)
+    assert a.unknown_fields == set() and b.unknown_fields == {"foo"}
+    assert a.feed(rest, 0.1, 2) == got_b

@@ -23,7 +23,7 @@ import time
 from types import TracebackType
 from typing import IO
 
-from .runner import Listening
+from .listening import Listening
 
 __all__ = ["ServerProcess", "supported"]
 

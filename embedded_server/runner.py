@@ -18,6 +18,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, cast
 
+from .listening import Listening
+
 if TYPE_CHECKING:
     import uvicorn
 
@@ -65,26 +67,6 @@ async def _shutdown(server: uvicorn.Server, sockets: list[socket.socket] | None)
         if transport is not None:
             transport.abort()
     await asyncio.sleep(0)  # let connection_lost run for the aborted transports
-
-
-class Listening:
-    """``url`` and ``port`` of a server on ``_host`` and the port it bound (``_port``)."""
-
-    _host: str
-    _port: int | None
-
-    @property
-    def url(self) -> str:
-        """Base URL such as ``http://127.0.0.1:54321`` (after ``start()``)."""
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self.port}"
-
-    @property
-    def port(self) -> int:
-        """The port actually bound (after ``start()``)."""
-        if self._port is None:
-            raise RuntimeError("server not started")
-        return self._port
 
 
 class ServerThread(Listening):

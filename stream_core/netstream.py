@@ -188,7 +188,10 @@ class BufferedStream(AsyncNetworkStream):
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True
-            self._transport.close()
+            transport = self._transport
+            transport.close()  # what is buffered goes out, and TLS sends its close_notify
+            await asyncio.sleep(0)
+            transport.abort()  # but the peer's side of a TLS shutdown is not waited for
 
     async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
                         timeout: float | None = None) -> AsyncNetworkStream:

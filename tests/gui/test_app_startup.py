@@ -59,6 +59,27 @@ def test_window_modules_import_nothing_heavy() -> None:
     assert out.strip() == "[]"
 
 
+def test_a_first_stream_tab_does_not_wait_for_the_plots() -> None:
+    """A first Send builds a stream tab; the Timeline's charts (pyqtgraph, numpy: ~350 ms)
+    are built when that tab is first shown, not before."""
+    probe = ("import os, sys\n"
+             "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+             "from PySide6.QtWidgets import QApplication\n"
+             "app = QApplication([])\n"
+             "from gui.controller import StreamController\n"
+             "from gui.stream_tab import StreamTab\n"
+             "from gui.lazy_clients import LazyClients\n"
+             "from stream_core.spec import RequestSpec\n"
+             "tab = StreamTab(StreamController(LazyClients(), RequestSpec('http://127.0.0.1:1/')))\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pyqtgraph', 'numpy')))\n"
+             "tab.tabs.setCurrentWidget(tab.timeline)\n"
+             "tab.show()\n"
+             "print(tab.timeline.charts is not None, 'pyqtgraph' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=60, check=True).stdout.splitlines()
+    assert out == ["[]", "True True"]
+
+
 def test_demo_runs_on_the_process_server_and_stops_it(
         tmp_path: Path, started: list[EmbeddedServer]) -> None:
     out = tmp_path / "tour.png"

@@ -9,7 +9,8 @@ from pytestqt.qtbot import QtBot
 from gui.controller import StreamController
 from gui.main_window import MainWindow
 from gui.stream_tab import StreamTab
-from gui.timeline_view import MAX_MARKERS, TimelineView
+from gui.timeline_charts import MAX_MARKERS
+from gui.timeline_view import TimelineView
 from stream_core.session import Clients
 from stream_core.spec import Mode, RequestSpec
 
@@ -36,7 +37,8 @@ def test_figures_and_charts_after_a_stream(window: MainWindow, qtbot: QtBot,
     p50, p95 = tl.gap_percentile(0.5), tl.gap_percentile(0.95)
     assert p50 is not None and p95 is not None and p50 <= p95 <= tl.gap_max
     assert tl.gap_max > 0.01  # paced by the server (reads may still bunch under load)
-    x, y = tab.timeline.cum_curve.getData()
+    assert tab.timeline.charts is not None  # built when the tab was shown
+    x, y = tab.timeline.charts.cum_curve.getData()
     assert y is not None and y[-1] == c.stats.bytes
     for key in ("ttfb", "first_event", "gap_p50", "gap_p95", "gap_max", "avg_rate"):
         assert tab.timeline.values[key].text() != "—", key
@@ -49,7 +51,7 @@ def test_flood_costs_buckets_not_events(window: MainWindow, qtbot: QtBot,
     qtbot.waitUntil(lambda: c.ended, timeout=30000)
     assert c.stats.events == 50000
     tab.timeline.redraw()
-    x, _y = tab.timeline.event_curve.getData()
+    x, _y = tab.timeline.build_charts().event_curve.getData()
     assert x is not None and len(x) == len(c.stats.timeline.event_bins) < 1000
     assert sum(c.stats.timeline.gap_counts) == 49999
 
@@ -61,7 +63,7 @@ def test_reconnects_are_marked(window: MainWindow, qtbot: QtBot, demo_server: st
     tab.timeline.redraw()
     kinds = [m.kind for m in tab.controller.stats.timeline.markers]
     assert kinds.count("reconnect") >= 2
-    assert tab.timeline._markers  # lines drawn on the charts
+    assert tab.timeline.build_charts().markers  # lines drawn on the charts
 
 
 def test_stall_indicator(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
@@ -80,10 +82,12 @@ def test_marker_lines_are_capped(qtbot: QtBot, clients: Clients) -> None:
     controller = StreamController(clients, RequestSpec("http://127.0.0.1:1/"))
     view = TimelineView(controller)
     qtbot.addWidget(view)
+    assert view.charts is None  # not shown yet: no pyqtgraph work
+    charts = view.build_charts()
     for i in range(200):
         controller.stats.timeline.mark(i * 0.5, "reconnect", f"reconnect {i}")
         if i % 40 == 0:
             view.redraw()
     view.redraw()
-    assert 0 < len(view._markers) <= 3 * MAX_MARKERS
-    assert view._markers[-1][1].value() == 199 * 0.5
+    assert 0 < len(charts.markers) <= 3 * MAX_MARKERS
+    assert charts.markers[-1][1].value() == 199 * 0.5

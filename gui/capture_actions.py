@@ -11,12 +11,13 @@ failure is a status-bar message: the window never blocks and no stream is lost.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from gui.capture_spool import Recorder, replay_source, slug, spec_of
 from gui.controller import StreamController
 from stream_core.capture_file import (
     SUFFIX,
+    Capture,
     CaptureError,
     CaptureWriter,
     masked,
@@ -68,6 +70,7 @@ class CaptureActions(QObject):
         self.last_message = ""
         self._spools = 0
         self._replays = 0
+        self._tasks: set[asyncio.Task[Any]] = set()  # background saves and opens, referenced
         self._build()
 
     # -- menus -------------------------------------------------------------------------------
@@ -187,47 +190,101 @@ class CaptureActions(QObject):
         controller = self._current()
         if controller is not None:
             self._ask("Save capture", CAPTURE_FILTER,
-                      lambda path: self.save_capture(path, controller), save=True,
+                      lambda path: self.spawn(self.save_capture_async(path, controller)),
+                      save=True,
                       suffix=SUFFIX[1:], name=slug(controller.spec.url) + SUFFIX)
 
     def save_capture(self, path: str, controller: StreamController | None = None) -> bool:
         """Save a tab (the current one by default); False (and a message) when it fails."""
         controller = controller or self._current()
-        if controller is None:
-            return False
-        recorder = self.recorders.get(controller)
-        if recorder is None:
-            self.notify("This tab was not recorded: nothing to save.")
+        recorder = self._recorder(controller)
+        if controller is None or recorder is None:
             return False
         try:
             writer = recorder.save(path, save_secrets=self.secrets_action.isChecked(),
                                    started=controller.start_wall, running=controller.running)
         except (OSError, CaptureError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            self.notify(f"Could not save {path}: {reason}. The stream stays in its tab;"
-                        " choose another place.")
+            return self._save_failed(path, exc)
+        return self._saved(path, writer, controller.running)
+
+    async def save_capture_async(self, path: str,
+                                 controller: StreamController | None = None) -> bool:
+        """``save_capture`` for the window's Save: a finished tab is written by a worker
+        thread (a million events take seconds of JSON and base64: the window must not
+        freeze meanwhile); a running one, which keeps appending, as ``save_capture``."""
+        controller = controller or self._current()
+        recorder = self._recorder(controller)
+        if controller is None or recorder is None:
             return False
         if controller.running:
+            return self.save_capture(path, controller)
+        self.notify(f"Saving {path}…")
+        try:
+            writer = await asyncio.to_thread(
+                recorder.save, path, save_secrets=self.secrets_action.isChecked(),
+                started=controller.start_wall, running=False)
+        except (OSError, CaptureError) as exc:
+            return self._save_failed(path, exc)
+        return self._saved(path, writer, False)
+
+    def _recorder(self, controller: StreamController | None) -> Recorder | None:
+        if controller is None:
+            return None
+        recorder = self.recorders.get(controller)
+        if recorder is None:
+            self.notify("This tab was not recorded: nothing to save.")
+        return recorder
+
+    def _save_failed(self, path: str, exc: OSError | CaptureError) -> bool:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        self.notify(f"Could not save {path}: {reason}. The stream stays in its tab;"
+                    " choose another place.")
+        return False
+
+    def _saved(self, path: str, writer: CaptureWriter, running: bool) -> bool:
+        if running:
             self.notify(f"Saving to {path}: {writer.count:,} records so far, more as they"
                         " arrive.")
         else:
             self.notify(f"Saved {path} ({writer.count:,} records).")
         return True
 
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run ``work`` on the loop, referenced until it ends."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
     def open_dialog(self) -> None:
-        self._ask("Open capture", CAPTURE_FILTER, self.open_capture)
+        self._ask("Open capture", CAPTURE_FILTER,
+                  lambda path: self.spawn(self.open_capture_async(path)))
 
     def open_capture(self, path: str) -> StreamController | None:
         """Open a capture file in a new tab, showing what the live stream showed."""
-        name = Path(path).name
         try:
             capture = read_capture(path)
-        except CaptureError as exc:
-            self.notify(f"Cannot open {name}: {exc}")
-            return None
-        except OSError as exc:
-            self.notify(f"Cannot open {name}: {exc.strerror or exc}")
-            return None
+        except (CaptureError, OSError) as exc:
+            return self._open_failed(path, exc)
+        return self._show_capture(path, capture)
+
+    async def open_capture_async(self, path: str) -> StreamController | None:
+        """``open_capture`` for the window's Open and drops: the file is parsed by a worker
+        thread (seconds for a million events), the window stays live meanwhile."""
+        self.notify(f"Opening {Path(path).name}…")
+        try:
+            capture = await asyncio.to_thread(read_capture, path)
+        except (CaptureError, OSError) as exc:
+            return self._open_failed(path, exc)
+        return self._show_capture(path, capture)
+
+    def _open_failed(self, path: str, exc: CaptureError | OSError) -> None:
+        reason = exc.strerror or exc if isinstance(exc, OSError) else exc
+        self.notify(f"Cannot open {Path(path).name}: {reason}")
+        return None
+
+    def _show_capture(self, path: str, capture: Capture) -> StreamController:
+        name = Path(path).name
         spec = spec_of(capture)
         w = self.window
         controller = StreamController(w.clients, spec, w, source=replay_source(capture))

@@ -278,7 +278,7 @@ class MainWindow(QMainWindow):
             return
         event.acceptProposedAction()
         for path in paths:
-            self.open_capture(path)
+            self.captures.spawn(self.captures.open_capture_async(path))
 
     def _update_tab(self, tab: StreamTab) -> None:
         index = self.tabs.indexOf(tab)

@@ -217,3 +217,27 @@ def test_reconnecting_stream_reopens_with_every_row(window: MainWindow, qtbot: Q
     assert len(opened.requests) == len(live.requests)
     assert len(opened.responses) == len(live.responses)
     assert opened.state == live.state
+
+
+def test_save_and_open_in_the_background(window: MainWindow, qtbot: QtBot, demo_server: str,
+                                         tmp_path: Path, arun: Any) -> None:
+    """The window's Save/Open/drop path (worker thread) writes and shows what the direct one
+    does; failures give the same messages."""
+    live = send(window, qtbot, f"{demo_server}/sse/tour?interval=0", Mode.SSE)
+    wait_ended(qtbot, live)
+    direct, background = tmp_path / "direct.sicap", tmp_path / "background.sicap"
+    assert window.save_capture(str(direct))
+    assert arun(window.captures.save_capture_async(str(background), live))
+    assert window.captures.last_message.startswith(f"Saved {background}")
+    assert read_capture(background).records == read_capture(direct).records
+
+    opened = arun(window.captures.open_capture_async(str(background)))
+    assert opened is not None
+    wait_ended(qtbot, opened)
+    assert rows(opened) == rows(open_and_wait(window, qtbot, direct)) == rows(live)
+
+    assert not arun(window.captures.save_capture_async(str(tmp_path / "no" / "x.sicap"), live))
+    assert "Could not save" in window.captures.last_message
+    (tmp_path / "bad.sicap").write_text("not a capture\n")
+    assert arun(window.captures.open_capture_async(str(tmp_path / "bad.sicap"))) is None
+    assert window.captures.last_message.startswith("Cannot open bad.sicap")

@@ -202,7 +202,7 @@ class PaintThrottle(QObject):
         self._timer.start(math.ceil(wait * 1000))
 
     def flush(self) -> None:
-        """Stop holding now (before a grab: a held viewport renders black)."""
+        """Stop holding now (before a grab: a held view renders black)."""
         if self._timer.isActive():
             self._timer.stop()
             self._release()

@@ -36,7 +36,7 @@ bench: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 screenshots: $(STAMP)
-	$(BIN)/python -m gui.screenshots docs/screenshots
+	$(BIN)/python -m gui.app.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) build *.egg-info

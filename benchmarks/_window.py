@@ -1,6 +1,6 @@
 """The window side of the window scenarios: Qt app + qasync loop, the stream's tab, a probe.
 
-``open_tab`` uses the app's real ``MainWindow`` when ``gui.main_window`` provides it, and
+``open_tab`` uses the app's real ``MainWindow`` when ``gui.window.main_window`` provides it, and
 otherwise (while the window is being built) a ``QMainWindow`` holding the real
 ``EventsPanel`` over a real ``StreamController``: the same models, views and drain timer.
 """
@@ -59,10 +59,10 @@ class LatenessProbe:
 
 
 def configure_like_the_app(app: QApplication) -> None:
-    """What ``gui.app.main`` does to its QApplication before the window: the style sheet
+    """What ``gui.app.lifetime.main`` does to its QApplication before the window: the style sheet
     matters (without it the Fusion style animates progress bars and paints differently)."""
     try:
-        from gui import resources
+        from gui.services import resources
     except ImportError:
         return
     app.setApplicationName("Stream Inspector")
@@ -77,12 +77,12 @@ def preload() -> None:
     a scenario's time nor its memory growth counts them.
     """
     try:
-        import gui.main_window
+        import gui.window.main_window
     except ImportError:
-        import gui.controller
-        import gui.events_panel  # noqa: F401
-    for name in ("gui.stream_tab", "gui.timeline_view", "gui.capture_actions",
-                 "gui.compare_view", "stream_core.session"):
+        import gui.stream.controller
+        import gui.views.events_panel  # noqa: F401
+    for name in ("gui.views.stream_tab", "gui.views.timeline_view", "gui.window.capture_actions",
+                 "gui.views.compare_view", "stream_core.net.session"):
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
 
@@ -135,9 +135,9 @@ def _shown(on_shown: Callable[[], None] | None) -> None:
 def _fallback_tab(spec: Any, on_shown: Callable[[], None] | None) -> Tab:
     from PySide6.QtWidgets import QMainWindow, QProgressBar, QTabWidget
 
-    from gui.controller import StreamController
-    from gui.events_panel import EventsPanel
-    from stream_core.session import Clients
+    from gui.stream.controller import StreamController
+    from gui.views.events_panel import EventsPanel
+    from stream_core.net.session import Clients
 
     clients = Clients()
     controller = StreamController(clients, spec)
@@ -170,9 +170,9 @@ def _main_window_tab(spec: Any, server_url: str | None,
                      on_shown: Callable[[], None] | None = None) -> Tab:
     import tempfile
 
-    from gui.main_window import MainWindow
-    from gui.settings import Settings
-    from stream_core.session import Clients
+    from gui.services.settings import Settings
+    from gui.window.main_window import MainWindow
+    from stream_core.net.session import Clients
 
     clients = Clients()
     folder = tempfile.mkdtemp(prefix="si-bench-settings-")  # never the user's settings
@@ -194,7 +194,7 @@ def open_tab(spec: Any, server_url: str | None = None,
     ``on_shown`` is called once the window is shown and painted, before the stream's tab
     opens (the memory scenario measures from there)."""
     try:
-        import gui.main_window  # noqa: F401
+        import gui.window.main_window  # noqa: F401
     except ImportError:
         return _fallback_tab(spec, on_shown)
     return _main_window_tab(spec, server_url, on_shown)

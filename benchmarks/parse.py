@@ -37,7 +37,7 @@ from httpx_sse import EventSource
 from httpx_sse._decoders import SSEDecoder as HttpxSSEDecoder
 from httpx_sse._decoders import SSELineDecoder
 
-from stream_core.sse import SSEDecoder
+from stream_core.decode.sse import SSEDecoder
 
 CHUNK = 64 * 1024
 EVENTS = 200_000

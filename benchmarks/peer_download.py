@@ -2,7 +2,7 @@
 
 The loop a user of httpx writes: ``aiter_bytes()`` and a plain ``file.write`` per read.
 ``--fsync`` adds one fsync at the end (the engine fsyncs before it renames the ``.part``).
-``--engine`` runs ``stream_core.session.run`` in download mode instead, still in plain
+``--engine`` runs ``stream_core.net.session.run`` in download mode instead, still in plain
 asyncio (no Qt), to separate the engine's cost from the window's.
 """
 
@@ -40,8 +40,8 @@ async def raw(url: str, output: str, fsync: bool, timeout: float) -> dict[str, A
 
 
 async def engine(url: str, output: str, timeout: float) -> dict[str, Any]:
-    from stream_core.session import Clients, run
-    from stream_core.spec import Mode, RequestSpec, Timeouts
+    from stream_core.net.session import Clients, run
+    from stream_core.net.spec import Mode, RequestSpec, Timeouts
 
     spec = RequestSpec(url, mode=Mode.DOWNLOAD, output=output,
                        timeouts=Timeouts(connect=10.0, read=60.0, total=timeout))

@@ -56,7 +56,7 @@ def render_table(result: dict[str, Any]) -> str:
         lines += _rows(f"Download {d['bytes'] / 2**20:,.0f} MiB to a file", d, "raw_httpx", {
             "window": f"progress bar live; GUI stall p99 {d['window_probe_p99_ms']:.0f} ms",
             "raw_httpx_fsync": "raw httpx + one fsync (the engine fsyncs)",
-            "engine_no_qt": "stream_core.session.run, plain asyncio",
+            "engine_no_qt": "stream_core.net.session.run, plain asyncio",
             "curl": "the limit"})
     if "error" not in sc.get("latency", {"error": 1}):
         lt = sc["latency"]

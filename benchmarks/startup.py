@@ -1,6 +1,6 @@
 """Child process for the startup scenario: ``app`` or ``bare``; prints ``READY`` when ready.
 
-``app`` runs what the real entry point runs (``gui.cli.main``: the embedded server's child
+``app`` runs what the real entry point runs (``gui.app.cli.main``: the embedded server's child
 process started first, then QApplication, qasync loop, MainWindow) and is ready when the main window is exposed and the embedded
 server answers ``GET /health``; it then closes the window, so the app quits its own way.
 ``bare`` shows an empty ``QMainWindow`` and is ready when that is exposed: the floor of any
@@ -38,9 +38,9 @@ def _accepting(url: str) -> bool:
 
 
 def app() -> int:
-    """What ``stream-inspector`` (``gui.cli.main``) does, in its order: the demo server is
+    """What ``stream-inspector`` (``gui.app.cli.main``) does, in its order: the demo server is
     started before Qt is imported, then the window's ``main`` runs."""
-    from gui.launch import early_server
+    from gui.app.launch import early_server
 
     settings = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"si-bench-{os.getpid()}.ini")
     argv = ["--settings", settings]
@@ -49,8 +49,8 @@ def app() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from gui.app import main
-    from gui.main_window import MainWindow
+    from gui.app.lifetime import main
+    from gui.window.main_window import MainWindow
 
     qapp = QApplication([sys.argv[0]])
     timer = QTimer()

@@ -4,14 +4,14 @@
 ``window_latency``, ``window_download``, or ``peer_download``) with the product patched in
 this process only; nothing on disk changes. EXP is a comma-separated set of (``base``: none):
 
-- ``anyio``: httpx's default network backend (anyio) instead of ``stream_core.netstream``;
+- ``anyio``: httpx's default network backend (anyio) instead of ``stream_core.net.netstream``;
 - ``hwN``: the buffered backend pauses the socket reader with N KiB unread (default 1024);
 - ``yieldN``: ... and hands the loop a turn after N ms without one (default 4);
 - ``recvN``: asyncio's socket transports recv up to N KiB per call (default 256);
 - ``bigread``: httpcore reads up to 1 MiB per call instead of 64 KiB;
 - ``gapN``: at least N ms between two drains of the record queue (default 2);
 - ``paintN``: tables repaint at most every N ms (default 60);
-- ``nothrottle``: the tables repaint after every drain (no ``gui.tables.PaintThrottle``);
+- ``nothrottle``: the tables repaint after every drain (no ``gui.stream.tables.PaintThrottle``);
 - ``noproxy``: the events filter proxy is never attached to the source model;
 - ``diag1``: Diagnostics analyses the chunks one by one (no ``feed_chunks`` batching);
 - ``nodiag``: Diagnostics never sees a chunk (no second SSE decode);
@@ -42,12 +42,12 @@ def _number(prefix: str) -> float | None:
 
 
 def _patch() -> None:
-    import stream_core.netstream as netstream
+    import stream_core.net.netstream as netstream
 
     if "anyio" in EXP:
         import httpx
 
-        import stream_core.clients as clients
+        import stream_core.net.clients as clients
         clients.buffered_transport = (  # type: ignore[assignment]
             lambda *, verify, http2, limits: httpx.AsyncHTTPTransport(
                 verify=verify, http2=http2, limits=limits))
@@ -63,29 +63,29 @@ def _patch() -> None:
         import httpcore._async.http11 as h11conn
         h11conn.AsyncHTTP11Connection.READ_NUM_BYTES = 1024 * 1024
     if (ms := _number("gap")) is not None:
-        import gui.tables as tables
+        import gui.stream.tables as tables
         tables.MIN_GAP_S = ms / 1000
     if (ms := _number("paint")) is not None:
-        import gui.tables as tables
+        import gui.stream.tables as tables
         tables.PAINT_GAP_S = ms / 1000
     if "nothrottle" in EXP:
-        from gui.tables import PaintThrottle
+        from gui.stream.tables import PaintThrottle
         PaintThrottle._rows_coming = lambda self, *args: None  # type: ignore[method-assign]
     if "noproxy" in EXP:
-        from gui.models import EventFilterProxy
+        from gui.stream.models import EventFilterProxy
         EventFilterProxy.setSourceModel = lambda self, model: None  # type: ignore[method-assign]
     if "diag1" in EXP:
-        from stream_core.diagnostics import Diagnostics
+        from stream_core.analysis.diagnostics import Diagnostics
 
         def one_by_one(self: Diagnostics, chunks: Any) -> None:
             for rec in chunks:
                 self._chunk(rec)
         Diagnostics.feed_chunks = one_by_one  # type: ignore[method-assign]
     if "nodiag" in EXP:
-        from stream_core.diagnostics import Diagnostics
+        from stream_core.analysis.diagnostics import Diagnostics
         Diagnostics._chunk = lambda self, rec: None  # type: ignore[method-assign]
     if "nospool" in EXP:
-        from gui.capture_spool import Spool
+        from gui.stream.capture_spool import Spool
         Spool.add = lambda self, record: None  # type: ignore[method-assign]
     if "nostyle" in EXP:
         import benchmarks._window as window
@@ -93,7 +93,7 @@ def _patch() -> None:
     if (tenths := _number("switch")) is not None:
         sys.setswitchinterval(tenths / 10000)
     if "nosync" in EXP:
-        import stream_core.download as dl
+        import stream_core.net.download as dl
         dl._sync = lambda f: f.flush()
         dl._datasync = lambda fd: None
 

@@ -17,7 +17,7 @@ from benchmarks._window import LatenessProbe, open_tab, process_events, run_qt
 
 
 async def download(url: str, output: str, timeout: float) -> dict[str, Any]:
-    from stream_core.spec import Mode, RequestSpec, Timeouts
+    from stream_core.net.spec import Mode, RequestSpec, Timeouts
 
     spec = RequestSpec(url, mode=Mode.DOWNLOAD, output=output,
                        timeouts=Timeouts(connect=10.0, read=60.0, total=timeout))

@@ -55,7 +55,7 @@ class GcPauses:
 
 
 async def flood(url: str, count: int, timeout: float) -> dict[str, Any]:
-    from stream_core.spec import Mode, RequestSpec, Timeouts
+    from stream_core.net.spec import Mode, RequestSpec, Timeouts
 
     spec = RequestSpec(url, mode=Mode.SSE,
                        timeouts=Timeouts(connect=10.0, read=60.0, total=timeout))

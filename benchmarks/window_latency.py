@@ -19,8 +19,8 @@ from benchmarks.peer_sse import latency_summary
 
 
 async def measure(url: str, count: int, timeout: float) -> dict[str, Any]:
+    from stream_core.net.spec import Mode, RequestSpec, Timeouts
     from stream_core.records import Event
-    from stream_core.spec import Mode, RequestSpec, Timeouts
 
     spec = RequestSpec(url, mode=Mode.SSE,
                        timeouts=Timeouts(connect=10.0, read=60.0, total=timeout))

@@ -7,7 +7,7 @@ import sys
 
 PROBE = """
 import sys
-from gui.cli import main
+from gui.app.cli import main
 try:
     code = main({argv!r})
 except SystemExit as exc:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from stream_core.net.session import Clients, run
+from stream_core.net.spec import RequestSpec
 from stream_core.records import AnyRecord, End
-from stream_core.session import Clients, run
-from stream_core.spec import RequestSpec
 
 
 class Capture:
@@ -99,7 +99,7 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 @pytest.fixture
 def fast_spec() -> Callable[..., RequestSpec]:
     """A RequestSpec with short timeouts, so that fault tests fail fast when they fail."""
-    from stream_core.spec import Timeouts
+    from stream_core.net.spec import Timeouts
 
     def make(url: str, **kw: Any) -> RequestSpec:
         kw.setdefault("timeouts", Timeouts(connect=5.0, read=5.0))

@@ -173,7 +173,7 @@ def test_sigint_exit_130(demo_server: str) -> None:
 
 
 def test_no_qt_import(demo_server: str) -> None:
-    probe = ("import sys; from gui.cli import main; rc = main(['capture', sys.argv[1]]); "
+    probe = ("import sys; from gui.app.cli import main; rc = main(['capture', sys.argv[1]]); "
              "assert not any(m.startswith(('PySide6', 'qasync')) for m in sys.modules), "
              "'Qt imported'; sys.exit(rc)")
     proc = subprocess.run([sys.executable, "-c", probe, f"{demo_server}/text?count=1&interval=0"],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from stream_core.capture_file import (
+from stream_core.capture.records_file import (
     FORMAT,
     MASK,
     CaptureError,
@@ -18,9 +18,9 @@ from stream_core.capture_file import (
     mask_url,
     read_capture,
 )
+from stream_core.net.session import Clients, run
+from stream_core.net.spec import RequestSpec
 from stream_core.records import AnyRecord, Chunk, End, Event, Request, Response
-from stream_core.session import Clients, run
-from stream_core.spec import RequestSpec
 from tests.core.test_capture import ROOT, command, env
 
 

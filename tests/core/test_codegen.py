@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from stream_core.codegen import curl_command, httpx_code, user_headers
+from stream_core.capture.codegen import curl_command, httpx_code, user_headers
 
 CHAT = json.dumps({"model": "demo", "stream": True,
                    "messages": [{"role": "user", "content": "it's \"quoted\" $HOME"}]}).encode()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stream_core.detect import detect_mode, needs_sniff
-from stream_core.spec import Mode
+from stream_core.decode.detect import detect_mode, needs_sniff
+from stream_core.net.spec import Mode
 
 SSE_BYTES = b"event: tick\ndata: 1\n\n"
 NDJSON_BYTES = b'{"a": 1}\n{"b": 2}\n'

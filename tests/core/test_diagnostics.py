@@ -1,4 +1,4 @@
-"""``stream_core.diagnostics``: each finding from synthetic records; silence for clean streams."""
+"""``stream_core.analysis.diagnostics``: each finding from synthetic records; silence for clean streams."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import zlib
 import pytest
 
 from embedded_server.endpoints.faults import CRLF_MIXED_CHUNKS, INVALID_UTF8_CHUNKS, NO_BLANK_LINE
-from stream_core.diagnostics import Diagnostics, Finding
+from stream_core.analysis.diagnostics import Diagnostics, Finding
+from stream_core.decode.sse import SSEDecoder
 from stream_core.records import Chunk, End, Error, Event, Reconnect, Request, Response
-from stream_core.sse import SSEDecoder
 
 SSE_OK = [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache"),
           ("x-accel-buffering", "no")]
@@ -131,7 +131,7 @@ def test_a_failure_is_an_error_finding_at_the_last_chunk() -> None:
 
 def test_feed_events_matches_feeding_each_event() -> None:
     """The controller hands a drain's events over at once: the same findings, the same state."""
-    import stream_core.diagnostics as diagnostics
+    import stream_core.analysis.diagnostics as diagnostics
 
     def records(start: int) -> list[Event]:
         return [Event(start + i, 0.1 + i * 1e-3, "message", "x", str(start + i) if i % 3 != 1 else "",

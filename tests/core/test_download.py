@@ -13,10 +13,10 @@ import pytest
 
 from embedded_server import content
 from embedded_server.content import expected_sha256
-from stream_core import download as dl
+from stream_core.net import download as dl
+from stream_core.net.session import Clients, run
+from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import AnyRecord, Progress
-from stream_core.session import Clients, run
-from stream_core.spec import Mode, RequestSpec
 from tests.core.conftest import Capture, collect
 
 MiB = 1024 * 1024

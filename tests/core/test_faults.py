@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
+from stream_core.net.spec import Mode, RequestSpec, Timeouts
 from stream_core.records import Chunk
-from stream_core.spec import Mode, RequestSpec, Timeouts
 from tests.core.conftest import collect
 from tests.core.rawserver import Conn, RawServer, head, reply
 

@@ -8,7 +8,7 @@ import ssl
 import httpx
 import pytest
 
-from stream_core.errors import Failure, StreamError, classify, file_failure, host_port
+from stream_core.net.errors import Failure, StreamError, classify, file_failure, host_port
 
 URL = "http://127.0.0.1:8123/x"
 

@@ -14,10 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from stream_core.capture_file import read_capture
-from stream_core.har import body_bytes, events_ndjson, to_har
+from stream_core.capture.har import body_bytes, events_ndjson, to_har
+from stream_core.capture.records_file import read_capture
+from stream_core.net.spec import RequestSpec
 from stream_core.records import Chunk, Request, Response
-from stream_core.spec import RequestSpec
 from tests.core.test_capture_file import live
 
 NUM = (int, float)

@@ -2,7 +2,7 @@
 
 Hypercorn is a test-only server here (the app's own server, uvicorn, speaks HTTP/1.1 only):
 the point is the engine's HTTP/2 path over a real socket, TLS and ALPN included, which
-goes through ``stream_core.netstream`` like every other connection.
+goes through ``stream_core.net.netstream`` like every other connection.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from embedded_server.app import create_app
 from embedded_server.content import expected_sha256
-from stream_core.spec import Mode, RequestSpec
+from stream_core.net.spec import Mode, RequestSpec
 from tests.core.conftest import collect
 
 hypercorn = pytest.importorskip("hypercorn")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stream_core.lines import LineDecoder, NDJSONDecoder
+from stream_core.decode.lines import LineDecoder, NDJSONDecoder
 from stream_core.records import Record
 
 Decoder = type[LineDecoder] | type[NDJSONDecoder]

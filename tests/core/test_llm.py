@@ -1,4 +1,4 @@
-"""``stream_core.llm``: OpenAI and Anthropic streams reassembled exactly; custom paths."""
+"""``stream_core.analysis.llm``: OpenAI and Anthropic streams reassembled exactly; custom paths."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from embedded_server.endpoints.llm import (
     expected_reply,
     openai_frames,
 )
-from stream_core.llm import LLMAssembler, parse_path, pick
-from stream_core.sse import SSEDecoder
+from stream_core.analysis.llm import LLMAssembler, parse_path, pick
+from stream_core.decode.sse import SSEDecoder
 
 
 def feed_frames(frames: list[bytes], path: str = "") -> LLMAssembler:

@@ -9,10 +9,10 @@ from typing import Any
 import httpcore
 import pytest
 
-from stream_core import netstream
-from stream_core.clients import Clients
-from stream_core.netstream import HIGH_WATER, LOW_WATER, BufferedStream, _Protocol
-from stream_core.spec import RequestSpec
+from stream_core.net import netstream
+from stream_core.net.clients import Clients
+from stream_core.net.netstream import HIGH_WATER, LOW_WATER, BufferedStream, _Protocol
+from stream_core.net.spec import RequestSpec
 
 
 class FakeTransport(asyncio.Transport):

@@ -8,9 +8,9 @@ import json
 import pytest
 
 from embedded_server.endpoints.faults import big_event_data
+from stream_core.net.session import Clients, run
+from stream_core.net.spec import Mode, RequestSpec, Timeouts
 from stream_core.records import AnyRecord, Event
-from stream_core.session import Clients, run
-from stream_core.spec import Mode, RequestSpec, Timeouts
 from tests.core.conftest import Capture, collect, collect_async
 from tests.core.rawserver import RawServer, head, reply
 

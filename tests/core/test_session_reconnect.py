@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from stream_core.spec import Mode, RequestSpec, Timeouts
+from stream_core.net.spec import Mode, RequestSpec, Timeouts
 from tests.core.conftest import collect
 from tests.core.rawserver import Conn, RawServer, head
 

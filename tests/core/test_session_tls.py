@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 
-from stream_core.spec import RequestSpec
+from stream_core.net.spec import RequestSpec
 from tests.core.conftest import collect
 from tests.core.rawserver import RawServer, head, reply
 

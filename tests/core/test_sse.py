@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 import pytest
 
+from stream_core.decode.sse import SSEDecoder
 from stream_core.records import Event, Retry
-from stream_core.sse import SSEDecoder
 
 Item = tuple[str, str, str] | int
 

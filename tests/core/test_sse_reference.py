@@ -3,7 +3,7 @@
 Written to be obviously right rather than fast: the whole stream is decoded at once, split
 with a regular expression, and each line is interpreted literally as the standard words it
 (the data buffer really gets ``value + LF`` and loses its last LF at dispatch). Tests compare
-``stream_core.sse.SSEDecoder`` against it.
+``stream_core.decode.sse.SSEDecoder`` against it.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ import pytest  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from stream_core.sse import SSEDecoder  # noqa: E402
+from stream_core.decode.sse import SSEDecoder  # noqa: E402
 
 TOKENS = [b"\r", b"\n", b"\r\n", b":", b" ", b"data", b"id", b"event", b"retry", b"0", b"7",
           b"42", b"\x00", b"x", b"\xc3\xa9", b"\xe2\x82\xac", b"\xf0\x9f\x98\x80", b"\xff",

@@ -1,10 +1,10 @@
-"""``stream_core.stats``: fixed-size buckets, gap percentiles, bounded memory, figures."""
+"""``stream_core.analysis.stats``: fixed-size buckets, gap percentiles, bounded memory, figures."""
 
 from __future__ import annotations
 
 import pytest
 
-from stream_core.stats import MAX_BINS, Stats, Timeline
+from stream_core.analysis.stats import MAX_BINS, Stats, Timeline
 
 
 def test_buckets_count_bytes_and_events_per_100ms() -> None:

@@ -19,9 +19,9 @@ import qasync
 import shiboken6
 from pytestqt.qtbot import QtBot
 
-from gui.main_window import MainWindow
-from gui.settings import Settings
-from stream_core.session import Clients
+from gui.services.settings import Settings
+from gui.window.main_window import MainWindow
+from stream_core.net.session import Clients
 
 T = TypeVar("T")
 Runner = Callable[[Awaitable[T]], T]

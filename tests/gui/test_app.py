@@ -1,4 +1,4 @@
-"""``gui.app.main``: bad input exits 2 before any window or request; a URL run end to end."""
+"""``gui.app.lifetime.main``: bad input exits 2 before any window or request; a URL run end to end."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from gui.app import main
-from gui.demos import NAMES
+from gui.app.demos import NAMES
+from gui.app.lifetime import main
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\\(\\)")
 

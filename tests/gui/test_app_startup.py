@@ -14,10 +14,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-import gui.app
-from gui.app import main
-from gui.launch import EmbeddedServer, early_server
-from gui.main_window import MainWindow
+import gui.app.lifetime
+from gui.app.launch import EmbeddedServer, early_server
+from gui.app.lifetime import main
+from gui.window.main_window import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\\(\\)")
 
@@ -40,19 +40,19 @@ def _stopped(server: EmbeddedServer) -> bool:
 def started(monkeypatch: pytest.MonkeyPatch) -> list[EmbeddedServer]:
     """The servers ``main`` starts itself."""
     servers: list[EmbeddedServer] = []
-    real = gui.app.start_server
+    real = gui.app.lifetime.start_server
 
     def start() -> EmbeddedServer:
         servers.append(real())
         return servers[-1]
 
-    monkeypatch.setattr(gui.app, "start_server", start)
+    monkeypatch.setattr(gui.app.lifetime, "start_server", start)
     return servers
 
 
 def test_window_modules_import_nothing_heavy() -> None:
     """What the entry point and the bench import before the window shows stays light."""
-    probe = ("import sys, gui.app, gui.main_window, gui.demos, gui.launch\n"
+    probe = ("import sys, gui.app.lifetime, gui.window.main_window, gui.app.demos, gui.app.launch\n"
              f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          timeout=60, check=True).stdout
@@ -66,10 +66,10 @@ def test_a_first_stream_tab_does_not_wait_for_the_plots() -> None:
              "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
              "from PySide6.QtWidgets import QApplication\n"
              "app = QApplication([])\n"
-             "from gui.controller import StreamController\n"
-             "from gui.stream_tab import StreamTab\n"
-             "from gui.lazy_clients import LazyClients\n"
-             "from stream_core.spec import RequestSpec\n"
+             "from gui.stream.controller import StreamController\n"
+             "from gui.views.stream_tab import StreamTab\n"
+             "from gui.services.lazy_clients import LazyClients\n"
+             "from stream_core.net.spec import RequestSpec\n"
              "tab = StreamTab(StreamController(LazyClients(), RequestSpec('http://127.0.0.1:1/')))\n"
              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pyqtgraph', 'numpy')))\n"
              "tab.tabs.setCurrentWidget(tab.timeline)\n"

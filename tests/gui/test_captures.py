@@ -13,11 +13,11 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from gui.controller import State, StreamController
-from gui.main_window import MainWindow
-from stream_core.capture_file import read_capture
+from gui.stream.controller import State, StreamController
+from gui.window.main_window import MainWindow
+from stream_core.capture.records_file import read_capture
+from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import End, Event
-from stream_core.spec import Mode, RequestSpec
 from tests.core.test_capture_file import write_sample
 from tests.gui.test_window import send, wait_ended
 

@@ -8,10 +8,10 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from gui.compare_view import DIFFERS, ONLY_A, SAME, CompareView, header_diff
-from gui.main_window import MainWindow
+from gui.views.compare_view import DIFFERS, ONLY_A, SAME, CompareView, header_diff
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode
 from stream_core.records import Response
-from stream_core.spec import Mode
 from tests.gui.test_window import send, wait_ended
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")

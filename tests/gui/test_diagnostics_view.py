@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from pytestqt.qtbot import QtBot
 
-from gui.controller import StreamController
-from gui.main_window import MainWindow
-from gui.stream_tab import StreamTab
-from stream_core.spec import Mode, RequestSpec
+from gui.stream.controller import StreamController
+from gui.views.stream_tab import StreamTab
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode, RequestSpec
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 

@@ -15,13 +15,13 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from embedded_server.content import expected_sha256
-from gui.controller import State, StreamController
-from gui.main_window import MainWindow
-from gui.stream_tab import StreamTab
-from stream_core.capture_file import read_capture
-from stream_core.download import part_path
+from gui.stream.controller import State, StreamController
+from gui.views.stream_tab import StreamTab
+from gui.window.main_window import MainWindow
+from stream_core.capture.records_file import read_capture
+from stream_core.net.download import part_path
+from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import Chunk
-from stream_core.spec import Mode, RequestSpec
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 MiB = 1024 * 1024

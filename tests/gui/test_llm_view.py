@@ -9,9 +9,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from embedded_server.endpoints.llm import ChatMessage, expected_reply
-from gui.main_window import MainWindow
-from gui.stream_tab import StreamTab
-from stream_core.spec import Mode, RequestSpec
+from gui.views.stream_tab import StreamTab
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode, RequestSpec
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from gui.models import (
+from gui.stream.models import (
     CHUNK_DATA_BUDGET,
     ChunksModel,
     EventFilterProxy,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
-from stream_core.capture_file import read_capture
+from stream_core.capture.records_file import read_capture
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[bytes]:

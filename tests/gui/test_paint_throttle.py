@@ -7,8 +7,8 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from pytestqt.qtbot import QtBot
 
-from gui import tables
-from gui.tables import PaintThrottle, make_table
+from gui.stream import tables
+from gui.stream.tables import PaintThrottle, make_table
 
 
 class PaintCounter(QObject):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from gui.detail_views import hex_dump
-from gui.raw_buffer import RawBuffer
-from gui.raw_view import CR_MARK, DISPATCH, NO_DISPATCH, Framer
+from gui.stream.raw_buffer import RawBuffer
+from gui.views.detail_views import hex_dump
+from gui.views.raw_view import CR_MARK, DISPATCH, NO_DISPATCH, Framer
 
 
 def test_framer_marks_dispatch_points_and_line_ends() -> None:

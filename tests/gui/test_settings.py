@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from gui.settings import HistoryEntry, RequestOptions, Settings
+from gui.services.settings import HistoryEntry, RequestOptions, Settings
 
 
 def test_round_trip(tmp_path: Path) -> None:

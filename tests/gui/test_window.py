@@ -19,12 +19,12 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from embedded_server.endpoints.sse_tour import TOUR_EVENTS
-from gui.controller import State, StreamController
-from gui.main_window import MainWindow
-from gui.models import llm_delta
-from gui.stream_tab import StreamTab
+from gui.stream.controller import State, StreamController
+from gui.stream.models import llm_delta
+from gui.views.stream_tab import StreamTab
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode
 from stream_core.records import Event, Reconnect, Record
-from stream_core.spec import Mode
 
 # The offscreen platform plugin cannot pass size hints to a (non-existent) window manager and
 # says so when a top-level window gets a minimum size; nothing the app can change.
@@ -444,7 +444,7 @@ def test_keyboard_send_from_body_and_stop_from_url(
 
 
 def test_downloads_never_overwrite(tmp_path: Path) -> None:
-    from gui.main_window import download_name, free_path
+    from gui.window.main_window import download_name, free_path
 
     assert download_name("http://127.0.0.1:1/files/a%20b.zip?x=1") == "a b.zip"
     assert download_name("http://127.0.0.1:1/%2e%2e%2f") == "download.bin"

@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from embedded_server.runner import ServerThread
-from stream_core.capture_file import CaptureWriter
+from stream_core.capture.records_file import CaptureWriter
+from stream_core.net.session import Clients, run
+from stream_core.net.spec import RequestSpec, Timeouts
 from stream_core.records import AnyRecord, Chunk, End, Error, Event, Response
-from stream_core.session import Clients, run
-from stream_core.spec import RequestSpec, Timeouts
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,169 @@
+"""Built-in demo scenarios: drive the real window against the embedded server, then grab it.
+
+Each scenario chooses an endpoint in the picker (as a user would), adjusts the query for a
+quick run, sends, and waits on the controller's signals until its telling moment: the end of
+a finite stream, N events into an endless one, a download part-way, a fault with its banner.
+A safety timeout turns a hang into a non-zero exit instead of a stuck process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from stream_core.net.spec import Mode
+
+if TYPE_CHECKING:  # the window imports these; `--list-demos` and argument checks need none
+    from gui.stream.controller import StreamController
+    from gui.views.stream_tab import StreamTab
+    from gui.window.main_window import MainWindow
+
+TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Demo:
+    method: str
+    path: str  # endpoint path as listed by the picker
+    query: str  # query to send (quick parameters)
+    mode: Mode | None = None
+    until: str = "finished"  # "finished" | "events:N" | "progress:F"
+    subtab: str = "Events"
+    select: int | str | None = None  # row to select (negative: from the end; "error": first bad)
+    stop_after: bool = False
+
+
+DEMOS: dict[str, Demo] = {
+    "logs": Demo("GET", "/logs_stream", "interval=0.05&count=40", Mode.LINES, select=-1),
+    "events": Demo("GET", "/events", "interval=0.05", Mode.SSE, until="events:30", select=-3,
+                   stop_after=True),
+    "tour": Demo("GET", "/sse/tour", "interval=0", Mode.SSE, subtab="Raw"),
+    "llm": Demo("POST", "/v1/chat/completions", "delay=0.03", Mode.SSE, until="events:22",
+                subtab="LLM", stop_after=True),
+    "ndjson": Demo("GET", "/ndjson", "interval=0.03&count=30&bad=true", Mode.NDJSON, select="error"),
+    "download": Demo("GET", "/download", f"size={200 * 1024 * 1024}&rate={20 * 1024 * 1024}",
+                     Mode.DOWNLOAD, until="progress:0.3", subtab="Download", stop_after=True),
+    "fault": Demo("GET", "/faults/disconnect", "after=8&interval=0.05", Mode.SSE, select=-2),
+}
+NAMES = tuple(DEMOS)
+
+
+async def wait_for(controller: StreamController, done: Callable[[], bool],
+                   timeout: float = TIMEOUT) -> None:
+    """Wait until ``done()`` holds, re-checking on the controller's signals (no polling)."""
+    if done():
+        return
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def check(*_args: object) -> None:
+        if not future.done() and done():
+            future.set_result(None)
+
+    controller.updated.connect(check)
+    controller.stateChanged.connect(check)
+    controller.finished.connect(check)
+    try:
+        await asyncio.wait_for(future, timeout)
+    finally:
+        controller.updated.disconnect(check)
+        controller.stateChanged.disconnect(check)
+        controller.finished.disconnect(check)
+
+
+def condition(demo: Demo, controller: StreamController) -> Callable[[], bool]:
+    kind, _, arg = demo.until.partition(":")
+    if kind == "events":
+        n = int(arg)
+        return lambda: controller.stats.events >= n or not controller.running
+    if kind == "progress":
+        frac = float(arg)
+
+        def reached() -> bool:
+            p = controller.progress
+            return (not controller.running) or (
+                p is not None and bool(p.total) and p.bytes >= frac * (p.total or 1))
+        return reached
+    return lambda: controller.ended
+
+
+def select_demo_row(demo: Demo, tab: StreamTab) -> None:
+    """Select the row the demo wants in view (events, or chunks for downloads)."""
+    if demo.select is None:
+        return
+    if demo.subtab == "Chunks":
+        n = len(tab.controller.chunks)
+        if n and isinstance(demo.select, int):
+            tab.chunks.select_row(demo.select % n)
+        return
+    events = tab.controller.events
+    n = len(events)
+    if not n:
+        return
+    if demo.select == "error":
+        rows = [i for i in range(n) if getattr(events.row(i), "error", None)]
+        row = rows[0] if rows else n - 1
+    else:
+        row = int(demo.select) % n if int(demo.select) < 0 else min(int(demo.select), n - 1)
+    tab.events.select_row(row)
+
+
+async def save_screenshot(window: MainWindow, path: str) -> int:
+    """Render the window into ``path`` (PNG); 0 on success, 1 when it could not be written."""
+    from gui.stream.tables import PaintThrottle
+
+    for _ in range(5):  # yield to Qt so pending layout events land (never processEvents here)
+        await asyncio.sleep(0)
+    for throttle in window.findChildren(PaintThrottle):
+        throttle.flush()  # rows that came in the last few ms are painted too
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    ok = window.grab().save(path, "PNG")
+    if not ok:
+        print(f"stream-inspector: could not write {path}", file=sys.stderr)
+    return 0 if ok else 1
+
+
+async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
+    """Run demo ``name`` in ``window``; save a screenshot when asked; return the exit status."""
+    demo = DEMOS[name]
+    item = window.picker.find_endpoint(demo.method, demo.path)
+    if item is None:
+        print(f"stream-inspector: demo {name!r}: endpoint {demo.method} {demo.path}"
+              " not offered by the server", file=sys.stderr)
+        return 1
+    window.picker.choose(item)
+    window.picker.tree.scrollToItem(item)
+    base = window.editor.url.text().split("?", 1)[0]
+    window.editor.url.setText(f"{base}?{demo.query}" if demo.query else base)
+    if demo.mode is not None:
+        window.editor.set_mode(demo.mode)
+    controller = window.send()
+    if controller is None:
+        print(f"stream-inspector: demo {name!r}: request rejected: "
+              f"{window.editor.message.text()}", file=sys.stderr)
+        return 1
+    tab = window.current_tab()
+    assert tab is not None
+    try:
+        await wait_for(controller, condition(demo, controller))
+    except TimeoutError:
+        print(f"stream-inspector: demo {name!r} timed out after {TIMEOUT:.0f} s "
+              f"(state {controller.state.value}, {controller.stats.events} events)",
+              file=sys.stderr)
+        return 1
+    controller.drain()
+    tab.refresh()
+    for i in range(tab.tabs.count()):
+        if tab.tabs.tabText(i) == demo.subtab:
+            tab.tabs.setCurrentIndex(i)
+    select_demo_row(demo, tab)
+    tab.refresh()
+    status = await save_screenshot(window, screenshot) if screenshot else 0
+    if demo.stop_after or screenshot:
+        await controller.stop()
+    if not screenshot:
+        await window.wait_closed()
+    return status

@@ -1,0 +1,85 @@
+"""The window's command line and its embedded server, without Qt.
+
+Why a module of its own: the entry point starts the demo server before it imports Qt, so
+that the server's imports (fastapi, pydantic, uvicorn: a few hundred ms) run in a child
+process on another core while this one imports PySide6 and shows the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+from typing import Protocol
+
+from stream_core.capture.cliargs import add_request_arguments
+
+__all__ = ["EmbeddedServer", "build_parser", "early_server", "start_server", "wants_server"]
+
+
+class EmbeddedServer(Protocol):
+    """What the window needs of a running demo server (``ServerProcess``, ``ServerThread``)."""
+
+    @property
+    def url(self) -> str: ...
+
+    def wait_ready(self, timeout: float = 10.0) -> None: ...
+
+    def stop(self, timeout: float = 1.0) -> None: ...
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stream-inspector",
+        description="Watch HTTP streaming responses live (window). "
+                    "Subcommands: `capture URL ...` (headless), `serve` (demo server).")
+    add_request_arguments(parser, url_required=False)
+    parser.add_argument("--no-server", action="store_true",
+                        help="do not start the embedded demo server")
+    parser.add_argument("--demo", metavar="NAME", default=None,
+                        help="run a built-in demo scenario (see --list-demos)")
+    parser.add_argument("--list-demos", action="store_true", help="list the demo names and exit")
+    parser.add_argument("--screenshot", metavar="PATH", default=None,
+                        help="save a PNG of the window at the demo's telling moment, then exit")
+    parser.add_argument("--settings", metavar="PATH", default=None,
+                        help="use this ini file for settings (demos use a temporary one)")
+    return parser
+
+
+def wants_server(args: argparse.Namespace) -> bool:
+    """Whether the window these arguments ask for runs the embedded server."""
+    return not args.no_server and not args.list_demos
+
+
+def start_server() -> EmbeddedServer:
+    """Start the demo server on a free loopback port without waiting for it; its URL is known.
+
+    A child process where a listening socket can be handed down (POSIX), else a thread.
+    """
+    from embedded_server.process import ServerProcess, supported
+
+    server: EmbeddedServer
+    if supported():
+        process = ServerProcess(host="127.0.0.1", port=0)
+        process.start(wait=False)
+        server = process
+    else:
+        from embedded_server.runner import ServerThread
+
+        thread = ServerThread(host="127.0.0.1", port=0)
+        thread.start(wait=False)
+        server = thread
+    return server
+
+
+def early_server(argv: list[str]) -> EmbeddedServer | None:
+    """The server for the window that ``argv`` asks for, started now; None if it needs none
+    (or the arguments are bad: the window's ``main`` reports them)."""
+    if "-h" in argv or "--help" in argv:
+        return None
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):  # main() reports errors
+            args, _ = build_parser().parse_known_args(argv)
+    except SystemExit:
+        return None
+    return start_server() if wants_server(args) else None

@@ -1,0 +1,235 @@
+"""``stream-inspector`` (window): argument parsing, QApplication + qasync loop, app lifetime.
+
+The embedded server starts first, in a child process (``embedded_server.process``; a thread
+where a socket cannot be handed down), before the window's modules are imported: its
+imports run on another core while this process builds and shows the window. Its URL is
+known at once (the socket is bound here). ``run_app`` owns the rest of the lifetime: show
+the window, load the server's endpoints once it serves, run a demo or wait for the window to
+close, then stop every stream and close the shared HTTP clients; the server stops last.
+httpx and the engine are imported once the window shows (with the capture menus), the
+plots with the first stream tab or comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import qasync
+import shiboken6
+from PySide6.QtCore import (
+    QEvent,
+    QMessageLogContext,
+    QObject,
+    QSettings,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
+from PySide6.QtWidgets import QApplication, QWidget
+
+from gui.app.launch import EmbeddedServer, build_parser, start_server, wants_server
+from gui.services import resources
+from gui.services.settings import Settings
+from stream_core.capture.cliargs import ArgumentError, spec_from_args
+from stream_core.net.spec import RequestSpec
+
+__all__ = ["build_parser", "main", "run_app"]
+
+APP_NAME = "Stream Inspector"
+ORG = "stream-inspector"
+
+
+def main(argv: list[str] | None = None, *, server: EmbeddedServer | None = None) -> int:
+    """Run the window; the exit status. ``server``: the demo server the entry point already
+    started (before importing Qt); it is stopped here, last, like one started here."""
+    with contextlib.ExitStack() as stack:
+        if server is not None:
+            stack.callback(server.stop)
+        return _main(sys.argv[1:] if argv is None else argv, server, stack)
+
+
+def _main(argv: list[str], server: EmbeddedServer | None, stack: contextlib.ExitStack) -> int:
+    from gui.app import demos
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list_demos:
+        print("\n".join(demos.NAMES))
+        return 0
+    spec: RequestSpec | None = None
+    try:
+        args.capture = None
+        if args.url is not None and args.url.endswith(".sicap") and "://" not in args.url:
+            if not Path(args.url).is_file():
+                raise ArgumentError(f"no capture file {args.url!r}")
+            args.capture = args.url  # `stream-inspector FILE.sicap` opens a saved capture
+        elif args.url is not None:
+            spec = spec_from_args(args)
+        if args.demo is not None:
+            if args.demo not in demos.NAMES:
+                raise ArgumentError(f"unknown demo {args.demo!r}; choose from "
+                                    + ", ".join(demos.NAMES))
+            if args.no_server:
+                raise ArgumentError("--demo needs the embedded server (drop --no-server)")
+    except ArgumentError as exc:
+        print(f"stream-inspector: {exc}", file=sys.stderr)
+        return 2
+    if not wants_server(args) and server is not None:
+        server.stop()
+        server = None
+    elif wants_server(args) and server is None:
+        server = start_server()
+        stack.callback(server.stop)
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORG)
+    app.setDesktopFileName("stream-inspector")
+    app.setWindowIcon(resources.icon(resources.APP_ICON))
+    app.setStyleSheet(resources.stylesheet())
+    app.setQuitOnLastWindowClosed(False)
+    _quiet_offscreen_noise()
+
+    with tempfile.TemporaryDirectory(prefix="stream-inspector-") as tmp:
+        if args.settings:
+            settings = Settings.from_path(args.settings)
+        elif args.demo is not None or args.screenshot is not None:
+            settings = Settings.from_path(str(Path(tmp) / "settings.ini"))
+        else:
+            settings = Settings(QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                                          ORG, ORG))
+        loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(loop)
+        try:
+            return loop.run_until_complete(run_app(args, spec, settings, tmp, server))
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+            gc.collect()  # Qt wrappers in reference cycles die here, on the GUI thread
+
+
+async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: Settings,
+                  tmp: str, server: EmbeddedServer | None) -> int:
+    """The window's whole life on the qasync loop; returns the exit status.
+
+    ``server`` is started (its URL known) but may not serve yet; the caller stops it.
+    """
+    from gui.app import demos
+    from gui.services.lazy_clients import LazyClients
+    from gui.window.main_window import MainWindow
+
+    clients = LazyClients()  # httpx is imported after the window shows
+    demo_mode = args.demo is not None or args.screenshot is not None
+    base_url = server.url if server is not None else None
+    window = MainWindow(settings, clients, base_url,
+                        download_dir=tmp if demo_mode else None)
+    previous = _install_sigint(window)
+    try:
+        window.show()
+        ready = None if server is None else asyncio.ensure_future(
+            asyncio.to_thread(server.wait_ready))
+        await _exposed(window)
+        window.captures  # noqa: B018 (the capture menus, httpx, the engine: once it shows)
+        if ready is not None and base_url is not None:
+            await ready  # the server's imports ran meanwhile, on another core
+            await window.picker.load(base_url + "/openapi.json")
+        if args.demo is not None:
+            return await demos.run(args.demo, window, args.screenshot)
+        if args.capture is not None:
+            opened = window.open_capture(args.capture)
+            if opened is not None and args.screenshot is not None:
+                with contextlib.suppress(TimeoutError):
+                    await demos.wait_for(opened, lambda: opened.ended)
+                opened.drain()
+                return await demos.save_screenshot(window, args.screenshot)
+        if spec is not None:
+            window.editor.load_spec(spec)
+            window.remember(window.editor.history_entry())
+            controller = window.start(spec)
+            if args.screenshot is not None:
+                # The end of a finite stream, or 100 events into an endless one; a stream
+                # that stays silent is shot as it is after the safety timeout.
+                with contextlib.suppress(TimeoutError):
+                    await demos.wait_for(
+                        controller, lambda: controller.ended or controller.stats.events >= 100)
+                controller.drain()
+                tab = window.current_tab()
+                if tab is not None:
+                    tab.refresh()
+                return await demos.save_screenshot(window, args.screenshot)
+        await window.wait_closed()
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        await window.shutdown()
+        await clients.aclose()
+        if not window.was_closed:
+            window.save_settings()
+        window.hide()
+        # Delete now, on the GUI thread: left to the garbage collector, the window and its
+        # timers could be destroyed by whichever thread collects next.
+        shiboken6.delete(window)
+
+
+async def _exposed(window: QWidget, timeout: float = 0.5) -> None:
+    """Until ``window`` is exposed (its first paint is queued then), or ``timeout`` seconds."""
+    handle = window.windowHandle()
+    if handle is None or handle.isExposed():
+        return
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    class Watch(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Expose and handle.isExposed() and not future.done():
+                future.set_result(None)
+            return False
+
+    watch = Watch()
+    handle.installEventFilter(watch)
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(future, timeout)
+    finally:
+        handle.removeEventFilter(watch)
+
+
+def _install_sigint(window: QWidget) -> Any:
+    """Ctrl-C in the terminal closes the window (Qt would otherwise swallow it)."""
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    # Python only runs signal handlers between bytecodes; a timer lets it get a turn.
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+    return previous
+
+
+_NOISE = ("This plugin does not support propagateSizeHints()",)
+
+
+def _quiet_offscreen_noise() -> None:
+    """Drop the offscreen plugin's harmless size-hint complaint; pass everything else on.
+
+    Demos and screenshots run offscreen, where no window manager exists to receive size
+    hints; the warning says nothing about the app and buries real messages.
+    """
+    previous = None
+
+    def handler(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+        if message in _NOISE:
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            sys.stderr.write(message + "\n")
+
+    previous = qInstallMessageHandler(handler)

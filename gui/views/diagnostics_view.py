@@ -1,0 +1,162 @@
+"""The Diagnostics sub-tab: "why is this buffered?" findings, their explanation and fixes.
+
+The findings come from ``stream_core.analysis.diagnostics`` (the controller feeds it in the drain);
+this view lists them, explains the selected one, offers its one-click fix, and reports a click
+so that the tab can select the chunk or event the finding is about. A handful of rows at most,
+rebuilt only when the list changes (checked at most twice a second).
+
+Signals:
+    pointerActivated(str, int): "chunk" or "event" and its seq, when a finding is clicked.
+    fixRequested(object): the ``Fix`` of the selected finding, when its button is pressed.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.stream.controller import StreamController
+from stream_core.analysis.diagnostics import Finding
+
+REFRESH_S = 0.5
+SEVERITY_COLORS = {"error": QColor("#c53030"), "warning": QColor("#b7791f"),
+                   "info": QColor("#2b6cb0")}
+SEVERITY_ICONS = {"error": "✖ error", "warning": "▲ warning", "info": "ℹ info"}
+
+
+class DiagnosticsView(QWidget):
+    """Findings table above the selected finding's explanation and fix button."""
+
+    pointerActivated = Signal(str, int)
+    fixRequested = Signal(object)
+
+    def __init__(self, controller: StreamController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.findings: list[Finding] = []
+        self._last = 0.0
+        self.table = QTableWidget(0, 3, self)
+        self.table.setObjectName("findings")
+        self.table.setHorizontalHeaderLabels(["Severity", "Finding", "Where"])
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.empty = QLabel("No findings yet.", self)
+        self.empty.setObjectName("diagnosticsEmpty")
+        self.detail = QLabel(self)
+        self.detail.setObjectName("findingDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.fix = QPushButton(self)
+        self.fix.setObjectName("findingFix")
+        self.fix.hide()
+        lower = QWidget(self)
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(8, 4, 8, 4)
+        lower_layout.addWidget(self.detail, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.fix)
+        row.addStretch(1)
+        lower_layout.addLayout(row)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.table)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.empty)
+        layout.addWidget(split, 1)
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.table.cellClicked.connect(lambda r, _c: self._activate(r))
+        self.fix.clicked.connect(self._fix_clicked)
+        controller.finished.connect(lambda: self.refresh(force=True))
+
+    def refresh(self, force: bool = False) -> None:
+        """Recompute the findings (at most every 0.5 s unless forced); rebuild if changed."""
+        now = time.monotonic()
+        if not force and now - self._last < REFRESH_S:
+            return
+        self._last = now
+        findings = self.controller.diagnostics.findings()
+        ended = self.controller.ended
+        self.empty.setText(
+            f"{len(findings)} finding(s)" + ("" if ended else " so far")
+            + ": click one to select the chunk or event it is about" if findings else
+            "Nothing suspicious found." if ended else "No findings yet.")
+        if findings == self.findings:
+            return
+        selected = self.current()
+        self.findings = findings
+        self.table.setRowCount(len(findings))
+        for r, f in enumerate(findings):
+            where = ", ".join(p for p in (
+                f"event #{f.event}" if f.event is not None else "",
+                f"chunk #{f.chunk}" if f.chunk is not None else "") if p) or "headers"
+            for c, text in enumerate((SEVERITY_ICONS[f.severity], f.title, where)):
+                item = QTableWidgetItem(text)
+                if c == 0:
+                    item.setForeground(QBrush(SEVERITY_COLORS[f.severity]))
+                item.setToolTip(f.detail)
+                self.table.setItem(r, c, item)
+        if selected is not None and selected in findings:
+            self.table.selectRow(findings.index(selected))
+        elif findings and not self.table.selectedItems():
+            self.table.selectRow(0)
+
+    def current(self) -> Finding | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self.findings):
+            return None
+        return self.findings[rows[0].row()]
+
+    def codes(self) -> set[str]:
+        return {f.code for f in self.findings}
+
+    def _selected(self) -> None:
+        f = self.current()
+        if f is None:
+            self.detail.clear()
+            self.fix.hide()
+            return
+        self.detail.setText(f"<b>{html.escape(f.title)}</b><br>{html.escape(f.detail)}")
+        if f.fix is not None:
+            self.fix.setText(f.fix.label)
+            self.fix.show()
+        else:
+            self.fix.hide()
+
+    def _activate(self, row: int) -> None:
+        if row >= len(self.findings):
+            return
+        f = self.findings[row]
+        if f.event is not None:
+            self.pointerActivated.emit("event", f.event)
+        elif f.chunk is not None:
+            self.pointerActivated.emit("chunk", f.chunk)
+
+    def _fix_clicked(self) -> None:
+        f = self.current()
+        if f is not None and f.fix is not None:
+            self.fixRequested.emit(f.fix)

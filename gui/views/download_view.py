@@ -1,0 +1,219 @@
+"""The Download sub-tab: progress bar, figures, destination, Pause/Resume/Cancel, SHA-256.
+
+Why a view of its own: a download is not read as events; what matters is how far it is, how
+fast, where it goes and whether it arrived intact. The view only reads the controller after
+its throttled ``updated`` signal (~10/s), never per chunk, so a download at full loopback
+speed costs the GUI ten label updates a second.
+
+Pause cancels the task (the engine keeps the ``.part``); Resume runs the same request again
+with ``resume=True`` in the same tab; Cancel is two buttons (keep or delete the ``.part``) so
+the choice needs no modal dialog inside a coroutine.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from gui.stream.controller import State, StreamController
+from gui.stream.models import fmt_size
+from stream_core.net.download import discard_partial, part_path, partial_size
+from stream_core.net.spec import Mode
+
+
+def fmt_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(seconds + 0.5)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+class DownloadView(QWidget):
+    """Progress and control of one download (its controller's ``spec.output``)."""
+
+    FIELDS = (("received", "Received"), ("speed", "Speed"), ("average", "Average"),
+              ("eta", "Time left"), ("path", "Saving to"), ("sha256", "SHA-256"))
+
+    def __init__(self, controller: StreamController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.note = ""  # what the last user action did ("Paused", "Cancelled"...)
+        self._busy = False  # a Pause/Cancel is awaiting the task
+        self.bar = QProgressBar(self)
+        self.bar.setObjectName("downloadProgress")
+        self.bar.setRange(0, 0)
+        self.bar.setMinimumHeight(26)
+        self.values: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setHorizontalSpacing(14)
+        for key, title in self.FIELDS:
+            value = QLabel("—", self)
+            value.setObjectName(f"download_{key}")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(key == "path")
+            form.addRow(title + ":", value)
+            self.values[key] = value
+        self.status = QLabel(self)
+        self.status.setObjectName("downloadStatus")
+        self.status.setWordWrap(True)
+        self.open_folder = QPushButton("Open folder", self)
+        self.pause = QPushButton("Pause", self)
+        self.resume = QPushButton("Resume", self)
+        self.cancel_keep = QPushButton("Cancel && keep .part", self)
+        self.cancel_delete = QPushButton("Cancel && delete .part", self)
+        buttons = QHBoxLayout()
+        for b in (self.pause, self.resume, self.cancel_keep, self.cancel_delete):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_folder)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(10)
+        layout.addWidget(self.bar)
+        layout.addLayout(buttons)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        self.open_folder.clicked.connect(self.show_folder)
+        self.pause.clicked.connect(self.do_pause)
+        self.resume.clicked.connect(self.do_resume)
+        self.cancel_keep.clicked.connect(lambda: self.do_cancel(False))
+        self.cancel_delete.clicked.connect(lambda: self.do_cancel(True))
+        controller.finished.connect(self._finished)
+        self.refresh()
+
+    def _finished(self) -> None:
+        self._busy = False  # the stop is over even if its coroutine has not resumed yet
+        self.refresh()
+
+    # -- actions -----------------------------------------------------------------------------
+    @property
+    def path(self) -> str | None:
+        return self.controller.spec.output
+
+    def show_folder(self) -> None:
+        if self.path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(os.path.abspath(
+                self.path))))
+
+    @asyncSlot()
+    async def do_pause(self) -> None:
+        await self._stop("Paused: the .part is kept; Resume continues where it stopped.")
+
+    async def _stop(self, note: str) -> None:
+        self._busy = True
+        self.note = note  # shown once stopped (``finished`` refreshes before this resumes)
+        self.refresh()
+        try:
+            await self.controller.stop()
+        finally:
+            self._busy = False
+            self.refresh()
+
+    def do_resume(self) -> None:
+        if self.controller.can_resume:
+            self.note = ""
+            self.controller.resume()
+            self.refresh()
+
+    @asyncSlot()
+    async def do_cancel(self, delete: bool) -> None:
+        if self.controller.running:
+            await self._stop("Cancelled.")
+        if self.path is None:
+            return
+        if delete:
+            discard_partial(self.path)
+            self.note = "Cancelled; the .part file was deleted."
+        else:
+            self.note = f"Cancelled; {part_path(self.path)} is kept."
+        self.refresh()
+
+    # -- refresh -------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        c = self.controller
+        p = c.progress
+        running = c.state.running and not c.ended  # ``running`` is still True in ``finished``
+        end = c.end
+        done = end is not None and end.complete and c.state == State.DONE
+        if done:
+            assert end is not None
+            self.bar.setRange(0, 1)
+            self.bar.setValue(1)
+            self.bar.setFormat(f"complete: {fmt_size(end.bytes if p is None else p.bytes)}"
+                               + (f" → {end.path}" if end.path else ""))
+        elif p is not None and p.total:
+            self.bar.setRange(0, max(1, p.total // 1024))
+            self.bar.setValue(min(p.bytes, p.total) // 1024)
+            self.bar.setFormat(f"%p%  ·  {fmt_size(p.bytes)} of {fmt_size(p.total)}")
+        elif running:
+            self.bar.setRange(0, 0)  # busy indicator: no Content-Length
+            self.bar.setFormat(fmt_size(p.bytes) if p is not None else "")
+        speed = c.stats.rate if running else 0.0
+        total = p.total if p is not None else None
+        got = p.bytes if p is not None else 0
+        v = self.values
+        v["received"].setText(fmt_size(got) + (f" of {fmt_size(total)}" if total else
+                                               " (size unknown)" if p is not None else ""))
+        v["speed"].setText(f"{fmt_size(int(speed))}/s" if running else "—")
+        v["average"].setText(f"{fmt_size(int(p.rate))}/s" if p is not None and p.rate else "—")
+        eta = (total - got) / speed if running and total and speed > 0 else None
+        v["eta"].setText(fmt_eta(eta) if running else ("done" if done else "—"))
+        shown = end.path if done and end is not None and end.path else (
+            part_path(self.path) if self.path else "not saved to a file")
+        v["path"].setText(shown)
+        v["sha256"].setText(end.sha256 if done and end is not None and end.sha256 else
+                            "computed at the end" if running else "—")
+        self._refresh_controls(running)
+
+    def _refresh_controls(self, running: bool) -> None:
+        c = self.controller
+        path = self.path
+        can_cancel = c.state != State.DONE and path is not None and (
+            running or partial_size(path) > 0)
+        self.pause.setEnabled(running and not self._busy and path is not None)
+        self.resume.setEnabled(not self._busy and c.can_resume)
+        self.cancel_keep.setEnabled(not self._busy and can_cancel)
+        self.cancel_delete.setEnabled(self.cancel_keep.isEnabled())
+        self.open_folder.setEnabled(path is not None)
+        message = ("Stopping…" if self._busy else "") if running else self.note
+        err = c.error
+        if err is not None and err.kind != "cancelled" and path is not None:
+            kept = partial_size(path)
+            message = f"{err.message}" + (
+                f"\nThe {fmt_size(kept)} already received are kept in {part_path(path)}; "
+                "Resume continues from there." if kept else "")
+        elif c.state == State.STOPPED and not message and path is not None:
+            message = f"Stopped; {part_path(path)} is kept."
+        elif c.runs > 1 and c.response is not None and not message:
+            message = ("Resumed: only the missing bytes were requested (206)."
+                       if c.response.status == 206 else
+                       "The server ignored the range or the file changed: the download "
+                       "restarted from the beginning.")
+        self.status.setText(message)
+        self.status.setStyleSheet("color: #c53030;" if err is not None
+                                  and err.kind != "cancelled" else "")
+
+    @staticmethod
+    def wanted(controller: StreamController) -> bool:
+        """Whether the stream is a download (asked for, or detected from the response)."""
+        resp = controller.response
+        return controller.spec.mode == Mode.DOWNLOAD or (
+            resp is not None and resp.mode == Mode.DOWNLOAD.value)

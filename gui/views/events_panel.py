@@ -1,0 +1,209 @@
+"""The Events sub-tab: filterable table of events/records with a detail pane."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.stream.models import EventFilterProxy, EventsModel, llm_delta
+from gui.stream.tables import PaintThrottle, apply_widths, make_table
+from gui.views.detail_views import PayloadView
+from gui.views.tail_follow import TailFollower
+from stream_core.records import Event, Record
+
+
+class EventsPanel(QWidget):
+    """Events table + filter row + detail pane.
+
+    The view shows the source model directly while no filter is set and a filter proxy only
+    while one is, so an unfiltered flood costs no per-row Python call.
+
+    Signals:
+        eventSelected(int): source row of the selected event (-1 when none).
+    """
+
+    eventSelected = Signal(int)
+
+    def __init__(self, model: EventsModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        # Attached to the model only while a filter is active (``apply_filter``): an attached
+        # proxy would run ``filterAcceptsRow`` for every inserted row even with no filter.
+        self.proxy = EventFilterProxy(self)
+        self.filter_text = QLineEdit(self)
+        self.filter_text.setObjectName("eventFilter")
+        self.filter_text.setPlaceholderText("Filter events (text in data, type or id)")
+        self.filter_text.setClearButtonEnabled(True)
+        self.regex = QCheckBox("Regex", self)
+        self.kind = QComboBox(self)
+        self.kind.setObjectName("eventKind")
+        self.kind.addItem("All types", "")
+        self.kind.setMinimumWidth(130)
+        self.follow = QCheckBox("Follow tail", self)
+        self.follow.setChecked(True)
+        self.filter_message = QLabel(self)
+        self.filter_message.setStyleSheet("color: #c53030;")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.filter_text, 1)
+        row.addWidget(self.regex)
+        row.addWidget(self.kind)
+        row.addWidget(self.filter_message)
+        row.addWidget(self.follow)
+
+        self.table = make_table(self, {0: 56, 1: 96, 2: 82, 3: 90, 4: 56, 5: 64}, "eventsTable")
+        self.table.setModel(model)
+        apply_widths(self.table)
+        self.follower = TailFollower(self.table)
+        self.throttle = PaintThrottle(self.table, model)
+        self.follower.followingChanged.connect(self.follow.setChecked)
+        self.follow.toggled.connect(self.follower.set_following)
+        self.detail = PayloadView(self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([640, 330])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(row)
+        layout.addWidget(self.splitter, 1)
+
+        self.filter_text.textChanged.connect(self.apply_filter)
+        self.regex.toggled.connect(self.apply_filter)
+        self.kind.currentIndexChanged.connect(self.apply_filter)
+        self._connect_selection()
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        copy_data = QAction("Copy data", self.table)
+        copy_data.setShortcut(QKeySequence.StandardKey.Copy)
+        copy_data.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy_data.triggered.connect(self.copy_data)
+        copy_json = QAction("Copy as capture record (JSON)", self.table)
+        copy_json.triggered.connect(self.copy_record)
+        self.table.addAction(copy_data)
+        self.table.addAction(copy_json)
+
+    def copy_data(self) -> None:
+        """Put the selected row's full payload on the clipboard (the table shows a preview)."""
+        row = self.selected_row()
+        if row >= 0:
+            QGuiApplication.clipboard().setText(self.model.text_at(row))
+
+    def copy_record(self) -> None:
+        row = self.selected_row()
+        if row >= 0:
+            record = self.model.row(row)
+            QGuiApplication.clipboard().setText(
+                json.dumps(record.to_json(), ensure_ascii=False))
+
+    def _connect_selection(self) -> None:
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+    # -- filtering ---------------------------------------------------------------------------
+    def refresh_kinds(self) -> None:
+        """Offer every event type seen so far in the type combo (called on updates)."""
+        known = {self.kind.itemData(i) for i in range(self.kind.count())}
+        for kind in sorted(self.model.kinds):
+            if kind not in known:
+                self.kind.addItem(kind, kind)
+
+    def apply_filter(self) -> None:
+        error = self.proxy.set_filter(self.filter_text.text(), self.regex.isChecked(),
+                                      self.kind.currentData() or "")
+        self.filter_message.setText(f"bad regex: {error}" if error else "")
+        if error:
+            return
+        wanted = self.proxy if self.proxy.active else self.model
+        if self.table.model() is not wanted:
+            current = self.selected_row()
+            if wanted is self.proxy:
+                self.proxy.setSourceModel(self.model)
+            self.table.setModel(wanted)
+            if wanted is self.model:
+                self.proxy.setSourceModel(None)  # type: ignore[arg-type]
+            self._connect_selection()
+            if current >= 0:
+                self.select_row(current, scroll=True)
+        if self.follower.following:
+            self.table.scrollToBottom()
+
+    def visible_rows(self) -> int:
+        return self.table.model().rowCount()
+
+    # -- selection ---------------------------------------------------------------------------
+    def _to_source(self, index: QModelIndex) -> int:
+        if self.table.model() is self.proxy:
+            index = self.proxy.mapToSource(index)
+        return index.row() if index.isValid() else -1
+
+    def selected_row(self) -> int:
+        indexes = self.table.selectionModel().selectedRows()
+        return self._to_source(indexes[0]) if indexes else -1
+
+    def select_row(self, source_row: int, scroll: bool = True) -> None:
+        index = self.model.index(source_row, 0)
+        if self.table.model() is self.proxy:
+            index = self.proxy.mapFromSource(index)
+        if index.isValid():
+            self.table.selectRow(index.row())
+            if scroll:
+                self.table.scrollTo(index)
+
+    def _selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
+        row = self.selected_row()
+        if row < 0:
+            self.detail.clear("Select a row to see its data.")
+        else:
+            self.show_detail(row)
+        self.eventSelected.emit(row)
+
+    def assembled_text(self, row: int) -> str | None:
+        """For an LLM stream: the text of every delta up to ``row``, else None."""
+        model = self.model
+        if not model.is_event(row) or llm_delta(model.text_at(row)) is None:
+            return None
+        pieces = []
+        for i in range(row + 1):
+            if model.is_event(i):
+                piece = llm_delta(model.text_at(i))
+                if piece is not None:
+                    pieces.append(piece)
+        return "".join(pieces)
+
+    def show_detail(self, row: int) -> None:
+        item = self.model.row(row)
+        kind = self.model.kind(item)
+        if isinstance(item, Event):
+            chunks = (f"chunks {item.first_chunk}–{item.last_chunk}"
+                      if item.first_chunk >= 0 else "")
+            caption = (f"<b>{kind}</b> #{item.seq} · id {item.id or '—'} · "
+                       f"{len(item.data):,} chars · {chunks}")
+            text = self.assembled_text(row)
+            if text is not None:
+                shown = text if len(text) <= 600 else "…" + text[-600:]
+                caption += f"<br><i>LLM text so far:</i> {html.escape(shown)}"
+            self.detail.show_text(caption, item.data)
+        elif isinstance(item, Record):
+            caption = f"<b>record</b> #{item.seq}"
+            if item.error:
+                caption += f"  <span style='color:#c53030'>{item.error}</span>"
+            if item.parsed:
+                self.detail.show_value(caption, item.value)
+            else:
+                self.detail.show_text(caption, item.text, try_json=False)
+        else:
+            self.detail.show_text(f"<b>{kind}</b>", self.model.text(item), try_json=False)

@@ -1,0 +1,57 @@
+"""The Headers sub-tab: the request as sent and the response status line and headers."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+
+from gui.views.headers_table import mask
+from stream_core.records import Request, Response
+
+
+def _headers_html(headers: list[tuple[str, str]]) -> str:
+    rows = "".join(
+        f"<tr><td style='color:#2b6cb0;padding-right:12px'><b>{html.escape(k)}</b></td>"
+        f"<td>{html.escape(mask(k, v))}</td></tr>" for k, v in headers)
+    return f"<table cellspacing='0' cellpadding='1'>{rows}</table>"
+
+
+def render(requests: list[Request], responses: list[Response]) -> str:
+    """HTML for every request/response pair (reconnects add pairs), newest last."""
+    if not requests:
+        return "<p style='color:gray'>Connecting…</p>"
+    parts = []
+    for i, req in enumerate(requests):
+        title = "Request" if len(requests) == 1 else f"Connection {i + 1}: request"
+        parts.append(f"<h3>{title}</h3><p><tt><b>{html.escape(req.method)}</b> "
+                     f"{html.escape(req.url)}</tt></p>{_headers_html(req.headers)}")
+        if i < len(responses):
+            resp = responses[i]
+            color = "#2f855a" if resp.status < 400 else "#c53030"
+            parts.append(
+                f"<h3>Response</h3><p><tt><b style='color:{color}'>{html.escape(resp.http_version)}"
+                f" {resp.status} {html.escape(resp.reason)}</b></tt>"
+                f" &nbsp; (after {resp.t * 1000:.1f} ms; mode <b>{html.escape(resp.mode)}</b>)</p>"
+                f"{_headers_html(resp.headers)}")
+    return "".join(parts)
+
+
+class HeadersView(QWidget):
+    """Read-only rendering; secrets in request headers stay masked here too."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.browser = QTextBrowser(self)
+        self.browser.setObjectName("headersBrowser")
+        self.browser.setOpenLinks(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.browser)
+        self._shown = (-1, -1)
+
+    def update_from(self, requests: list[Request], responses: list[Response]) -> None:
+        key = (len(requests), len(responses))
+        if key != self._shown:
+            self._shown = key
+            self.browser.setHtml(render(requests, responses))

@@ -1,0 +1,89 @@
+"""The Timeline's four charts (pyqtgraph), drawn from ``stream_core.analysis.stats.Timeline`` buckets.
+
+A module of its own because pyqtgraph and numpy take ~350 ms to import: the Timeline view
+builds its charts when it is first shown, so a first Send does not wait for them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from stream_core.analysis.stats import GAP_EDGES, Timeline
+
+MAX_MARKERS = 50
+MARKER_PENS = {"reconnect": pg.mkPen("#c05621", width=1, style=Qt.PenStyle.DashLine),
+               "error": pg.mkPen("#c53030", width=2)}
+
+#: Decade ticks of the gap histogram, whose x axis is log10(seconds).
+GAP_TICKS = [(-5.0, "10 µs"), (-4.0, "100 µs"), (-3.0, "1 ms"), (-2.0, "10 ms"),
+             (-1.0, "100 ms"), (0.0, "1 s"), (1.0, "10 s"), (2.0, "100 s"), (3.0, "1000 s")]
+
+
+class TimelineCharts(pg.GraphicsLayoutWidget):  # type: ignore[misc]
+    """Bytes/s, events/s, cumulative bytes and the gap histogram, with reconnect/error lines."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setBackground("w")
+        self.setMinimumWidth(300)
+        self.rate_plot = self._plot(0, 0, "Bytes/s", "B/s")
+        self.event_plot = self._plot(0, 1, "Events/s", "")
+        self.cum_plot = self._plot(1, 0, "Cumulative bytes", "B")
+        self.gap_plot = self._plot(1, 1, "Gaps between events (count)", "")
+        self.gap_plot.setLabel("bottom", "gap (log scale)")
+        self.gap_plot.getAxis("bottom").setTicks([GAP_TICKS])
+        self.event_plot.setXLink(self.rate_plot)
+        self.cum_plot.setXLink(self.rate_plot)
+        self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#2b6cb0", width=2),
+                                              fillLevel=0, brush=(43, 108, 176, 60))
+        self.event_curve = self.event_plot.plot(pen=pg.mkPen("#2f855a", width=2),
+                                                fillLevel=0, brush=(47, 133, 90, 60))
+        self.cum_curve = self.cum_plot.plot(pen=pg.mkPen("#6b46c1", width=2))
+        self.gap_bars = pg.BarGraphItem(x=[], height=[], width=0.05, brush="#b7791f")
+        self.gap_plot.addItem(self.gap_bars)
+        self.markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self._marked = 0
+
+    def _plot(self, row: int, col: int, title: str, units: str) -> pg.PlotItem:
+        plot = self.addPlot(row=row, col=col, title=title)
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        if units:
+            plot.setLabel("left", units=units)
+        if title != "Gaps between events (count)":
+            plot.setLabel("bottom", "time (s)")
+        return plot
+
+    def draw(self, tl: Timeline) -> None:
+        """Redraw from the buckets (cost: number of buckets, not of events)."""
+        n = len(tl.bytes_bins)
+        if n:
+            x = np.arange(n, dtype=float) * tl.bin_s
+            b = np.asarray(tl.bytes_bins, dtype=float)
+            e = np.asarray(tl.event_bins, dtype=float)
+            self.rate_curve.setData(x, b / tl.bin_s, stepMode=None)
+            self.event_curve.setData(x, e / tl.bin_s)
+            self.cum_curve.setData(x + tl.bin_s, np.cumsum(b))
+        counts = np.asarray(tl.gap_counts, dtype=float)
+        if counts.any():
+            edges = np.log10(np.asarray((GAP_EDGES[0] / 10, *GAP_EDGES), dtype=float))
+            nz = counts > 0
+            x = edges[nz] + 0.025  # bar centres (edges are lower bounds)
+            self.gap_bars.setOpts(x=x, height=counts[nz], width=0.045)
+            low, high = float(x.min()), float(x.max())
+            self.gap_plot.setXRange(min(low, (low + high) / 2 - 1), max(high, (low + high) / 2 + 1))
+        for marker in tl.markers[self._marked:][-MAX_MARKERS:]:
+            for plot in (self.rate_plot, self.event_plot, self.cum_plot):
+                line = pg.InfiniteLine(pos=marker.t, angle=90, pen=MARKER_PENS.get(
+                    marker.kind, MARKER_PENS["error"]), label=marker.label if plot is
+                    self.rate_plot else None, labelOpts={"position": 0.9, "color": "#742a2a"})
+                plot.addItem(line)
+                self.markers.append((plot, line))
+        self._marked = len(tl.markers)
+        while len(self.markers) > 3 * MAX_MARKERS:  # the newest reconnects/errors only
+            old_plot, old_line = self.markers.pop(0)
+            old_plot.removeItem(old_line)

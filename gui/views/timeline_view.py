@@ -1,0 +1,151 @@
+"""The Timeline sub-tab: live charts (pyqtgraph) and the figures of a stream.
+
+Why it costs the same at 10 or 50,000 events a second: the numbers come from
+``stream_core.analysis.stats.Timeline`` (fixed time buckets and a fixed gap histogram, filled in the
+controller's drain), and the charts are redrawn by a 250 ms timer, only while the tab is
+visible, from arrays whose length is the number of buckets, never the number of events. The
+charts (``gui.views.timeline_charts``, pyqtgraph) are built when the tab is first shown.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
+
+from gui.stream.controller import StreamController
+from gui.stream.models import fmt_size
+from stream_core.analysis.stats import Figures
+
+if TYPE_CHECKING:
+    from gui.views.timeline_charts import TimelineCharts
+
+REDRAW_MS = 250
+STALL_S = 5
+
+
+def fmt_s(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 0.001:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 10:
+        return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+    return f"{seconds:.1f} s"
+
+
+class TimelineView(QWidget):
+    """Four charts (bytes/s, events/s, cumulative bytes, gap histogram) and a figures column."""
+
+    FIGURES = (("ttfb", "First byte"), ("first_event", "First event"),
+               ("first_token", "First token"), ("total", "Total"),
+               ("gap_p50", "Gap p50"), ("gap_p95", "Gap p95"), ("gap_max", "Gap max"),
+               ("avg_rate", "Average"), ("peak_rate", "Peak"),
+               ("longest_stall", "Longest stall"))
+
+    def __init__(self, controller: StreamController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.redraws = 0
+        self.charts: TimelineCharts | None = None  # built when first shown
+
+        self.values: dict[str, QLabel] = {}
+        side = QFrame(self)
+        side.setObjectName("timelineFigures")
+        form = QFormLayout(side)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        for key, title in self.FIGURES:
+            value = QLabel("—", side)
+            value.setObjectName(f"figure_{key}")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(title + ":", value)
+            self.values[key] = value
+        self.stall_after = QSpinBox(side)
+        self.stall_after.setRange(1, 3600)
+        self.stall_after.setValue(STALL_S)
+        self.stall_after.setSuffix(" s")
+        self.stall_after.setToolTip("Show a stall when nothing arrived for this long")
+        form.addRow("Stall after:", self.stall_after)
+        self.stall = QLabel(side)
+        self.stall.setObjectName("stallIndicator")
+        self.stall.setWordWrap(True)
+        self.stall.setStyleSheet("color: #c05621; font-weight: 600;")
+        form.addRow(self.stall)
+        side.setFixedWidth(230)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(4, 4, 4, 4)
+        self._layout.addWidget(side)
+        self._layout.addStretch(1)  # the charts' place until they are built
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self.redraw)
+        controller.finished.connect(self.redraw)
+
+    def build_charts(self) -> TimelineCharts:
+        """The charts, built (and pyqtgraph imported) on the first call."""
+        if self.charts is None:
+            from gui.views.timeline_charts import TimelineCharts
+
+            self.charts = TimelineCharts(self)
+            self._layout.takeAt(1)  # the stretch that kept its place
+            self._layout.addWidget(self.charts, 1)
+        return self.charts
+
+    # -- redraw at a fixed rate, only while visible --------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.build_charts()
+        self.redraw()
+        if self.controller.running:
+            self._timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._timer.stop()
+
+    def stalled_for(self) -> float:
+        """Seconds since anything arrived, while running (0 when not stalled)."""
+        c = self.controller
+        return c.stats.figures(c.elapsed(), c.running).stalled_for
+
+    def refresh_figures(self) -> Figures:
+        c = self.controller
+        f = c.stats.figures(c.elapsed(), c.running)
+        v = self.values
+        v["ttfb"].setText(fmt_s(f.ttfb))
+        v["first_event"].setText(fmt_s(f.first_event))
+        v["first_token"].setText(fmt_s(f.first_token))
+        v["total"].setText(fmt_s(f.total))
+        v["gap_p50"].setText(fmt_s(f.gap_p50))
+        v["gap_p95"].setText(fmt_s(f.gap_p95))
+        v["gap_max"].setText(fmt_s(f.gap_max))
+        v["avg_rate"].setText(f"{fmt_size(int(f.avg_bytes_rate))}/s, {f.avg_event_rate:,.1f} ev/s")
+        v["peak_rate"].setText(f"{fmt_size(int(f.peak_bytes_rate))}/s, "
+                               f"{f.peak_event_rate:,.0f} ev/s")
+        v["longest_stall"].setText(fmt_s(f.longest_stall))
+        threshold = self.stall_after.value()
+        self.stall.setText(f"Stalled: nothing for {f.stalled_for:.0f} s"
+                           if c.running and f.stalled_for >= threshold else "")
+        return f
+
+    def redraw(self) -> None:
+        """Redraw charts and figures from the buckets (cost: number of buckets)."""
+        c = self.controller
+        if not c.running:
+            self._timer.stop()
+        elif self.isVisible() and not self._timer.isActive():
+            self._timer.start()
+        self.redraws += 1
+        self.refresh_figures()
+        if self.charts is not None:
+            self.charts.draw(c.stats.timeline)

@@ -1,0 +1,449 @@
+"""The window's capture actions: Save, Open, Export, Copy as curl / httpx, Replay, Compare.
+
+Every tab is recorded while it runs (``gui.stream.capture_spool``), so Save, Export, Compare and
+Replay work on any tab, running or finished. Saving converts the recording to a capture file
+and, for a running stream, keeps appending to it until the stream ends.
+
+File dialogs are opened non-modally (``QFileDialog.open()`` with a callback); the methods they
+call (``save_capture``, ``open_capture``, ``export``) are public for tests and scripts. Every
+failure is a status-bar message: the window never blocks and no stream is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu
+from qasync import asyncSlot
+
+from gui.stream.capture_spool import Recorder, replay_source, slug, spec_of
+from gui.stream.controller import StreamController
+from stream_core.capture.codegen import curl_command, httpx_code
+from stream_core.capture.har import body_bytes, events_ndjson, to_har
+from stream_core.capture.records_file import (
+    SUFFIX,
+    Capture,
+    CaptureError,
+    CaptureWriter,
+    masked,
+    read_capture,
+)
+from stream_core.net.spec import RequestSpec
+from stream_core.records import AnyRecord
+
+if TYPE_CHECKING:
+    from gui.views.compare_view import CompareView  # pyqtgraph: imported at the first comparison
+    from gui.window.main_window import MainWindow
+
+CAPTURE_FILTER = f"Stream Inspector captures (*{SUFFIX});;All files (*)"
+EXPORTS = {  # kind: (menu text, file filter, suffix)
+    "har": ("&HAR 1.2 (DevTools, HAR viewers)…", "HTTP Archive (*.har)", "har"),
+    "events": ("&Events as NDJSON…", "NDJSON (*.ndjson *.jsonl)", "ndjson"),
+    "body": ("&Raw body…", "All files (*)", "bin"),
+}
+MESSAGE_MS = 12000
+
+
+class CaptureActions(QObject):
+    """Adds the capture menus to the window and carries them out.
+
+    Attributes for tests: ``last_message`` (the last status-bar message), ``compare_views``.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.spool_dir = tempfile.mkdtemp(prefix="stream-inspector-")
+        self.recorders: dict[StreamController, Recorder] = {}
+        self.compare_views: list[CompareView] = []
+        self.last_message = ""
+        self._spools = 0
+        self._replays = 0
+        self._tasks: set[asyncio.Task[Any]] = set()  # background saves and opens, referenced
+        self._build()
+
+    # -- menus -------------------------------------------------------------------------------
+    def _action(self, text: str, slot: Callable[[], Any], shortcut: Any = None) -> QAction:
+        action = QAction(text, self.window)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build(self) -> None:
+        w = self.window
+        self.open_action = self._action("&Open capture…", self.open_dialog,
+                                        QKeySequence.StandardKey.Open)
+        self.save_action = self._action("&Save capture…", self.save_dialog,
+                                        QKeySequence.StandardKey.Save)
+        self.secrets_action = QAction("Keep &secrets in saved files", w)
+        self.secrets_action.setCheckable(True)
+        self.secrets_action.setToolTip("Authorization, Cookie, API keys and tokens are masked"
+                                       " in saved captures and HAR unless this is checked")
+        self.export_menu = QMenu("&Export", w)
+        for kind, (text, _filter, _suffix) in EXPORTS.items():
+            self.export_menu.addAction(self._action(text, lambda k=kind: self.export_dialog(k)))
+        self.compare_menu = QMenu("Co&mpare", w)
+        self.compare_menu.addAction(self._action("With the &previous tab",
+                                                 self.compare_previous))
+        self.compare_menu.addAction(self._action("With a capture &file…",
+                                                 self.compare_file_dialog))
+        first = w.file_menu.actions()[0] if w.file_menu.actions() else None
+        for item in (self.open_action, self.save_action):
+            w.file_menu.insertAction(first, item)
+        w.file_menu.insertMenu(first, self.export_menu)
+        w.file_menu.insertMenu(first, self.compare_menu)
+        w.file_menu.insertAction(first, self.secrets_action)
+        w.file_menu.insertSeparator(first)
+
+        self.curl_action = self._action("Copy as &curl", lambda: self.copy_as("curl"))
+        self.httpx_action = self._action("Copy as Python &httpx", lambda: self.copy_as("httpx"))
+        self.replay_action = QAction("&Replay on the demo server", w)
+        self.replay_action.setEnabled(w.server_url is not None)
+        self.replay_action.triggered.connect(self._replay_clicked)
+        w.request_menu.addSeparator()
+        for item in (self.curl_action, self.httpx_action, self.replay_action):
+            w.request_menu.addAction(item)
+
+    # -- messages ----------------------------------------------------------------------------
+    def notify(self, message: str, ms: int = MESSAGE_MS) -> None:
+        """A non-blocking message in the status bar."""
+        self.last_message = message
+        self.window.statusBar().showMessage(message, ms)
+
+    def _ask(self, title: str, filters: str, callback: Callable[[str], Any], *,
+             save: bool = False, suffix: str = "", name: str = "") -> QFileDialog:
+        """A non-modal file dialog calling ``callback(path)`` once a file is chosen."""
+        dialog = QFileDialog(self.window, title, name, filters)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save
+                             else QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile if save
+                           else QFileDialog.FileMode.ExistingFile)
+        if suffix:
+            dialog.setDefaultSuffix(suffix)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda path: callback(path))
+        dialog.open()
+        return dialog
+
+    def _current(self) -> StreamController | None:
+        tab = self.window.current_tab()
+        if tab is None:
+            self.notify("No stream tab: send a request or open a capture first.")
+            return None
+        return tab.controller
+
+    # -- recording ---------------------------------------------------------------------------
+    def record(self, controller: StreamController) -> None:
+        """Record ``controller``'s stream (call before it starts)."""
+        self._spools += 1
+        path = os.path.join(self.spool_dir, f"tab-{self._spools}.spool")
+        recorder = Recorder(path, controller.spec)
+        recorder.on_follower_closed = self._follower_closed
+        self.recorders[controller] = recorder
+        # Wrapping the controller's own source (not passing ``source=``) keeps a live stream
+        # "live" (downloads can be resumed), and a resumed run is recorded as well.
+        controller.wrap_source(recorder.wrap)
+
+    def forget(self, controller: StreamController) -> None:
+        recorder = self.recorders.pop(controller, None)
+        if recorder is not None:
+            recorder.discard()
+
+    def cleanup(self) -> None:
+        for controller in list(self.recorders):
+            self.forget(controller)
+        shutil.rmtree(self.spool_dir, ignore_errors=True)
+
+    def _follower_closed(self, writer: CaptureWriter) -> None:
+        if writer.error is not None:
+            self.notify(f"Saving {writer.path} failed: {writer.error.strerror or writer.error};"
+                        " the stream is still in its tab.")
+        else:
+            self.notify(f"Saved {writer.path} ({writer.count:,} records, stream ended).")
+
+    def records(self, controller: StreamController) -> list[AnyRecord] | None:
+        """The recorded records of a tab (an incomplete End for a running one), or None."""
+        recorder = self.recorders.get(controller)
+        if recorder is None:
+            self.notify("This tab was not recorded.")
+            return None
+        try:
+            return recorder.complete_records()
+        except (CaptureError, OSError) as exc:
+            self.notify(f"Cannot read this tab's recording: {exc}")
+            return None
+
+    # -- save / open -------------------------------------------------------------------------
+    def save_dialog(self) -> None:
+        controller = self._current()
+        if controller is not None:
+            self._ask("Save capture", CAPTURE_FILTER,
+                      lambda path: self.spawn(self.save_capture_async(path, controller)),
+                      save=True,
+                      suffix=SUFFIX[1:], name=slug(controller.spec.url) + SUFFIX)
+
+    def save_capture(self, path: str, controller: StreamController | None = None) -> bool:
+        """Save a tab (the current one by default); False (and a message) when it fails."""
+        controller = controller or self._current()
+        recorder = self._recorder(controller)
+        if controller is None or recorder is None:
+            return False
+        try:
+            writer = recorder.save(path, save_secrets=self.secrets_action.isChecked(),
+                                   started=controller.start_wall, running=controller.running)
+        except (OSError, CaptureError) as exc:
+            return self._save_failed(path, exc)
+        return self._saved(path, writer, controller.running)
+
+    async def save_capture_async(self, path: str,
+                                 controller: StreamController | None = None) -> bool:
+        """``save_capture`` for the window's Save: a finished tab is written by a worker
+        thread (a million events take seconds of JSON and base64: the window must not
+        freeze meanwhile); a running one, which keeps appending, as ``save_capture``."""
+        controller = controller or self._current()
+        recorder = self._recorder(controller)
+        if controller is None or recorder is None:
+            return False
+        if controller.running:
+            return self.save_capture(path, controller)
+        self.notify(f"Saving {path}…")
+        try:
+            writer = await asyncio.to_thread(
+                recorder.save, path, save_secrets=self.secrets_action.isChecked(),
+                started=controller.start_wall, running=False)
+        except (OSError, CaptureError) as exc:
+            return self._save_failed(path, exc)
+        return self._saved(path, writer, False)
+
+    def _recorder(self, controller: StreamController | None) -> Recorder | None:
+        if controller is None:
+            return None
+        recorder = self.recorders.get(controller)
+        if recorder is None:
+            self.notify("This tab was not recorded: nothing to save.")
+        return recorder
+
+    def _save_failed(self, path: str, exc: OSError | CaptureError) -> bool:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        self.notify(f"Could not save {path}: {reason}. The stream stays in its tab;"
+                    " choose another place.")
+        return False
+
+    def _saved(self, path: str, writer: CaptureWriter, running: bool) -> bool:
+        if running:
+            self.notify(f"Saving to {path}: {writer.count:,} records so far, more as they"
+                        " arrive.")
+        else:
+            self.notify(f"Saved {path} ({writer.count:,} records).")
+        return True
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run ``work`` on the loop, referenced until it ends."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def open_dialog(self) -> None:
+        self._ask("Open capture", CAPTURE_FILTER,
+                  lambda path: self.spawn(self.open_capture_async(path)))
+
+    def open_capture(self, path: str) -> StreamController | None:
+        """Open a capture file in a new tab, showing what the live stream showed."""
+        try:
+            capture = read_capture(path)
+        except (CaptureError, OSError) as exc:
+            return self._open_failed(path, exc)
+        return self._show_capture(path, capture)
+
+    async def open_capture_async(self, path: str) -> StreamController | None:
+        """``open_capture`` for the window's Open and drops: the file is parsed by a worker
+        thread (seconds for a million events), the window stays live meanwhile."""
+        self.notify(f"Opening {Path(path).name}…")
+        try:
+            capture = await asyncio.to_thread(read_capture, path)
+        except (CaptureError, OSError) as exc:
+            return self._open_failed(path, exc)
+        return self._show_capture(path, capture)
+
+    def _open_failed(self, path: str, exc: CaptureError | OSError) -> None:
+        reason = exc.strerror or exc if isinstance(exc, OSError) else exc
+        self.notify(f"Cannot open {Path(path).name}: {reason}")
+        return None
+
+    def _show_capture(self, path: str, capture: Capture) -> StreamController:
+        name = Path(path).name
+        spec = spec_of(capture)
+        w = self.window
+        controller = StreamController(w.clients, spec, w, source=replay_source(capture))
+        w.add_stream_tab(controller)
+        if capture.started is not None:
+            controller.start_wall = capture.started
+            controller.events.start_wall = controller.chunks.start_wall = capture.started
+        if capture.warnings:
+            self.notify(f"Opened {name} with warnings: " + "; ".join(capture.warnings[:3]))
+        else:
+            self.notify(f"Opened {name}: {len(capture.records):,} records.")
+        return controller
+
+    # -- exports -----------------------------------------------------------------------------
+    def export_dialog(self, kind: str) -> None:
+        controller = self._current()
+        if controller is not None:
+            _text, filters, suffix = EXPORTS[kind]
+            self._ask("Export", filters, lambda path: self.export(kind, path, controller),
+                      save=True, suffix=suffix, name=f"{slug(controller.spec.url)}.{suffix}")
+
+    def export_bytes(self, kind: str, controller: StreamController) -> bytes | None:
+        records = self.records(controller)
+        if records is None:
+            return None
+        if kind == "events":
+            return events_ndjson(records)
+        if kind == "body":
+            return body_bytes(records)
+        if not self.secrets_action.isChecked():
+            records = masked(records)
+        har = to_har(records, started=controller.start_wall, request_body=controller.spec.body)
+        return json.dumps(har, ensure_ascii=False, indent=1).encode("utf-8", "surrogatepass")
+
+    def export(self, kind: str, path: str, controller: StreamController | None = None) -> bool:
+        controller = controller or self._current()
+        if controller is None:
+            return False
+        data = self.export_bytes(kind, controller)
+        if data is None:
+            return False
+        try:
+            Path(path).write_bytes(data)
+        except OSError as exc:
+            self.notify(f"Could not export to {path}: {exc.strerror or exc}")
+            return False
+        self.notify(f"Exported {len(data):,} bytes to {path}.")
+        return True
+
+    # -- copy as -----------------------------------------------------------------------------
+    def copy_as(self, kind: str) -> str | None:
+        """Put the current tab's request on the clipboard as a curl command or httpx code."""
+        controller = self._current()
+        if controller is None:
+            return None
+        spec = controller.spec
+        if kind == "curl":
+            text = curl_command(spec.method, spec.url, spec.headers, spec.body)
+        else:
+            response = controller.response
+            mode = response.mode if response is not None else spec.mode.value
+            text = httpx_code(spec.method, spec.url, spec.headers, spec.body, mode)
+        QGuiApplication.clipboard().setText(text)
+        self.notify(f"Copied as {'curl' if kind == 'curl' else 'Python httpx'}.", 4000)
+        return text
+
+    # -- replay ------------------------------------------------------------------------------
+    @asyncSlot()
+    async def _replay_clicked(self) -> None:
+        controller = self._current()
+        if controller is not None:
+            await self.replay(controller)
+
+    async def replay(self, controller: StreamController) -> str | None:
+        """Serve the tab's stream at ``/replay/NAME`` on the demo server; its URL (or None).
+
+        The replay is then listed in the picker and put in the editor, ready to send.
+        """
+        w = self.window
+        if w.server_url is None:
+            self.notify("Replay needs the demo server (started without --no-server).")
+            return None
+        records = self.records(controller)
+        if records is None:
+            return None
+        buf = io.BytesIO()
+        writer = CaptureWriter(buf, save_secrets=True, request_body=controller.spec.body,
+                               mode=controller.spec.mode.value, started=controller.start_wall)
+        writer.extend(records)
+        writer.close()
+        self._replays += 1
+        name = f"{slug(controller.spec.url)}-{self._replays}"
+        url = f"{w.server_url}/replay/{name}"
+        client = w.clients.for_spec(RequestSpec(url))
+        try:
+            reply = await client.put(url, content=buf.getvalue())
+        except httpx.HTTPError as exc:
+            self.notify(f"Replay failed: {exc}")
+            return None
+        if reply.status_code != 200:
+            self.notify(f"Replay refused ({reply.status_code}): {reply.text[:200]}")
+            return None
+        await w.picker.load(w.server_url + "/openapi.json")
+        item = w.picker.find_endpoint("GET", f"/replay/{name}")
+        if item is not None:
+            w.picker.choose(item)
+        self.notify(f"Replaying at {url}: press Ctrl+Enter to play it (speed=N, cut_at,"
+                    " split, stall for faults).")
+        return url
+
+    # -- compare -----------------------------------------------------------------------------
+    def compare_previous(self) -> CompareView | None:
+        """Compare the current tab with the tab on its left."""
+        tabs = self.window.tabs
+        index = tabs.currentIndex()
+        current = self._current()
+        previous = tabs.widget(index - 1) if index > 0 else None
+        other = getattr(previous, "controller", None)
+        if current is None or not isinstance(other, StreamController):
+            self.notify("Compare needs two stream tabs: the current one and one on its left.")
+            return None
+        return self.compare_controllers(other, current)
+
+    def compare_controllers(self, a: StreamController, b: StreamController) -> CompareView | None:
+        ra, rb = self.records(a), self.records(b)
+        if ra is None or rb is None:
+            return None
+        return self.compare(ra, rb, f"{a.spec.method} {a.spec.url}",
+                            f"{b.spec.method} {b.spec.url}")
+
+    def compare_file_dialog(self) -> None:
+        if self._current() is not None:
+            self._ask("Compare with a capture", CAPTURE_FILTER, self.compare_with_file)
+
+    def compare_with_file(self, path: str) -> CompareView | None:
+        controller = self._current()
+        if controller is None:
+            return None
+        try:
+            capture = read_capture(path)
+        except (CaptureError, OSError) as exc:
+            self.notify(f"Cannot compare with {Path(path).name}: {exc}")
+            return None
+        mine = self.records(controller)
+        if mine is None:
+            return None
+        return self.compare(capture.complete_records(), mine, Path(path).name,
+                            f"{controller.spec.method} {controller.spec.url}")
+
+    def compare(self, a: list[AnyRecord], b: list[AnyRecord], a_name: str,
+                b_name: str) -> CompareView:
+        from gui.views.compare_view import CompareView
+
+        view = CompareView(a, b, a_name, b_name, self.window)
+        self.compare_views.append(view)
+        view.destroyed.connect(lambda _obj=None, v=view: self._drop_view(v))
+        view.show()
+        return view
+
+    def _drop_view(self, view: CompareView) -> None:
+        if view in self.compare_views:
+            self.compare_views.remove(view)

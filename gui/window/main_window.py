@@ -1,0 +1,370 @@
+"""The main window: composes the picker, the request editor and the stream tabs, plus menus.
+
+Behaviour lives in ``StreamController``; the window only wires signals, keeps the list of
+controllers (every task referenced), and persists geometry and splitters on close.
+
+Importing this module is cheap (no httpx, engine or plots): the stream tab's modules are
+imported when the window is built or its first tab opens, after the entry point has started
+the embedded server (see ``gui.app.lifetime``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeGuard
+from urllib.parse import unquote, urlsplit
+
+from PySide6.QtCore import QByteArray, QStandardPaths, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
+from qasync import asyncSlot
+
+from gui.services import resources
+from gui.services.settings import HistoryEntry, Settings
+from gui.window.endpoint_picker import EndpointPicker
+from gui.window.request_editor import EndpointFill, RequestEditor
+from stream_core.net.spec import Mode, RequestSpec
+
+if TYPE_CHECKING:
+    from gui.stream.controller import State, StreamController
+    from gui.views.stream_tab import StreamTab
+    from gui.window.capture_actions import CaptureActions
+    from stream_core.net.session import Clients
+
+DEFAULT_SIZE = (1400, 900)
+
+
+def download_name(url: str) -> str:
+    name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    name = "".join(c for c in name if c.isalnum() or c in "._- ").strip(" .")
+    return name or "download.bin"
+
+
+def free_path(path: Path) -> Path:
+    """``path``, or ``name (2).ext`` etc. when taken: a download never overwrites a file."""
+    candidate, n = path, 1
+    while candidate.exists() or candidate.with_name(candidate.name + ".part").exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+    return candidate
+
+
+class MainWindow(QMainWindow):
+    """Picker | (editor / tabs).
+
+    Signals:
+        closed(): the window was closed (the app then stops streams and quits).
+        streamStarted(object): a ``StreamController`` was created and started.
+    """
+
+    closed = Signal()
+    streamStarted = Signal(object)
+
+    def __init__(self, settings: Settings, clients: Clients, server_url: str | None,
+                 download_dir: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.clients = clients
+        self.server_url = server_url
+        self.download_dir = download_dir or QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DownloadLocation) or os.getcwd()
+        self.controllers: list[StreamController] = []
+        self._tab_splitters: dict[str, QByteArray] = {}  # last sizes the user gave a tab's panes
+        self._stopping: set[asyncio.Task[None]] = set()
+        self._closed_future: asyncio.Future[None] | None = None
+        self.was_closed = False
+        self.setWindowTitle("Stream Inspector")
+        self.setWindowIcon(resources.icon(resources.APP_ICON))
+
+        self.picker = EndpointPicker(clients, self)
+        self.editor = RequestEditor(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("streamTabs")
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.placeholder = QLabel(
+            "<h2>No stream yet</h2><p>Pick an endpoint on the left (or type a URL above),"
+            " then press <b>Send</b> (Ctrl+Enter).<br>Each request opens a tab here;"
+            " Esc stops the current one.</p>", self)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet("color: palette(placeholder-text);")
+        self.tabs.addTab(self.placeholder, "Start")
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+
+        self.right = QSplitter(Qt.Orientation.Vertical, self)
+        self.right.addWidget(self.editor)
+        self.right.addWidget(self.tabs)
+        self.right.setStretchFactor(1, 1)
+        self.right.setSizes([170, 700])
+        self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_split.addWidget(self.picker)
+        self.main_split.addWidget(self.right)
+        self.main_split.setStretchFactor(1, 1)
+        self.main_split.setSizes([410, 990])
+        self.setCentralWidget(self.main_split)
+
+        self.server_label = QLabel(self)
+        self.server_label.setObjectName("serverLabel")
+        self.server_label.setText(f"Demo server: {server_url}" if server_url
+                                  else "Demo server: off (--no-server)")
+        self.statusBar().addPermanentWidget(self.server_label)
+
+        self._build_actions()
+        self._captures: CaptureActions | None = None
+        self.setAcceptDrops(True)  # drop capture files to open them
+        self.picker.endpointChosen.connect(self._endpoint_chosen)
+        self.picker.historyChosen.connect(self.editor.load_history)
+        self.editor.sendRequested.connect(self.send)
+        self.editor.stopRequested.connect(self.stop_current)
+        self.editor.validationFailed.connect(
+            lambda msg: self.statusBar().showMessage(f"Not sent: {msg}", 8000))
+        self._restore()
+        if server_url is None:
+            self.picker.source.setText(settings.openapi_url())
+            self.picker.status.setText("No demo server (--no-server): enter the URL of any"
+                                       " OpenAPI document above and press Load.")
+
+    @property
+    def captures(self) -> CaptureActions:
+        """The capture menus and their actions, built on first use: they bring httpx and the
+        engine, so ``gui.app.lifetime`` builds them right after the window shows."""
+        if self._captures is None:
+            from gui.window.capture_actions import CaptureActions
+
+            self._captures = CaptureActions(self)
+        return self._captures
+
+    # -- setup -------------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.send_action = QAction(resources.icon("send"), "&Send", self)
+        self.send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.send_action.triggered.connect(self.send)
+        self.stop_action = QAction(resources.icon("stop"), "S&top", self)
+        self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.stop_action.triggered.connect(self.stop_current)
+        close_tab = QAction("&Close tab", self)
+        close_tab.setShortcut(QKeySequence.StandardKey.Close)
+        close_tab.triggered.connect(lambda: self.close_tab(self.tabs.currentIndex()))
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        load_server = QAction("&Demo server endpoints", self)
+        load_server.triggered.connect(self._reload_demo)
+        load_server.setEnabled(self.server_url is not None)
+
+        self.file_menu = self.menuBar().addMenu("&File")
+        self.file_menu.addAction(load_server)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(quit_action)
+        self.request_menu = self.menuBar().addMenu("&Request")
+        for action in (self.send_action, self.stop_action, close_tab):
+            self.request_menu.addAction(action)
+        self.addAction(self.send_action)
+        self.addAction(self.stop_action)
+
+    def _restore(self) -> None:
+        s = self.settings
+        geometry = s.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(*DEFAULT_SIZE)
+        for name, splitter in (("main", self.main_split), ("right", self.right)):
+            state = s.splitter(name)
+            if state is not None:
+                splitter.restoreState(state)
+        self.editor.set_options(s.options())
+        self.editor.set_mode(s.last_mode())
+        self.picker.set_history(s.history())
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.set_geometry(self.saveGeometry())
+        s.set_splitter("main", self.main_split.saveState())
+        s.set_splitter("right", self.right.saveState())
+        for name, state in self._tab_splitters.items():
+            s.set_splitter(name, state)
+        if self.picker.source.text() and (
+                self.server_url is None or not self.picker.source.text().startswith(
+                    self.server_url)):
+            s.set_openapi_url(self.picker.source.text())
+        s.set_options(self.editor.options())
+        s.set_last_mode(self.editor.mode_value().value)
+        s.sync()
+
+    @asyncSlot()
+    async def _reload_demo(self) -> None:
+        if self.server_url:
+            await self.picker.load(self.server_url + "/openapi.json")
+
+    def _endpoint_chosen(self, fill: EndpointFill) -> None:
+        self.editor.fill(fill)
+        self.statusBar().showMessage(f"{fill.method} {fill.url}: press Ctrl+Enter to send", 5000)
+
+    # -- streams -----------------------------------------------------------------------------
+    def send(self) -> StreamController | None:
+        """Build the edited request and start it in a new tab (None when invalid)."""
+        spec = self.editor.build_spec()
+        if spec is None:
+            return None
+        self.remember(self.editor.history_entry())
+        return self.start(spec)
+
+    def remember(self, entry: HistoryEntry) -> None:
+        """Add a sent request to the persistent history and the History list."""
+        self.picker.set_history(self.settings.add_history(entry))
+
+    def start(self, spec: RequestSpec) -> StreamController:
+        """Start ``spec`` in a new tab (downloads go to ``download_dir``)."""
+        from gui.stream.controller import StreamController
+
+        if spec.mode == Mode.DOWNLOAD and spec.output is None:
+            spec.output = str(free_path(Path(self.download_dir) / download_name(spec.url)))
+        controller = StreamController(self.clients, spec, self)
+        self.add_stream_tab(controller)
+        self.statusBar().showMessage(f"Sent {spec.method} {spec.url}", 5000)
+        return controller
+
+    def add_stream_tab(self, controller: StreamController) -> StreamTab:
+        """Show ``controller`` in a new current tab, record it, and start it."""
+        from gui.views.stream_tab import StreamTab  # the views and their plots: at the first tab
+
+        tab = StreamTab(controller, self.tabs)
+        for name, splitter in tab.splitters().items():
+            state = self._tab_splitters.get(name) or self.settings.splitter(name)
+            if state is not None:
+                splitter.restoreState(state)
+            splitter.splitterMoved.connect(
+                lambda _pos, _i, n=name, sp=splitter: self._tab_splitters.__setitem__(
+                    n, sp.saveState()))
+        if self.tabs.widget(0) is self.placeholder:
+            self.tabs.removeTab(0)
+        index = self.tabs.addTab(tab, resources.icon("state-connecting"), tab.title())
+        self.tabs.setCurrentIndex(index)
+        self.controllers.append(controller)
+        controller.updated.connect(lambda: self._update_tab(tab))
+        controller.stateChanged.connect(lambda _s: self._update_tab(tab))
+        self.captures.record(controller)
+        controller.start()
+        self.streamStarted.emit(controller)
+        return tab
+
+    # -- captures (gui.window.capture_actions does the work) ------------------------------------------
+    def save_capture(self, path: str) -> bool:
+        """Save the current tab to a capture file; False (and a status message) on failure."""
+        return self.captures.save_capture(path)
+
+    def open_capture(self, path: str) -> StreamController | None:
+        """Open a capture file in a new tab; None (and a status message) when it cannot."""
+        return self.captures.open_capture(path)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if urls and all(u.isLocalFile() for u in urls):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        for path in paths:
+            self.captures.spawn(self.captures.open_capture_async(path))
+
+    def _update_tab(self, tab: StreamTab) -> None:
+        index = self.tabs.indexOf(tab)
+        if index < 0:
+            return
+        # Only what changed: each set relays out and repaints the tab bar (10 times a second).
+        state = tab.controller.state
+        title = tab.title()
+        if self.tabs.tabText(index) != title:
+            self.tabs.setTabText(index, title)
+        tip = f"{tab.controller.spec.method} {tab.controller.spec.url}\nstate: {state.value}"
+        if self.tabs.tabToolTip(index) != tip:
+            self.tabs.setTabIcon(index, resources.icon(f"state-{state.value}"))
+            self.tabs.setTabToolTip(index, tip)
+
+    def current_tab(self) -> StreamTab | None:
+        widget = self.tabs.currentWidget()
+        return widget if _is_stream_tab(widget) else None
+
+    @asyncSlot()
+    async def stop_current(self) -> None:
+        tab = self.current_tab()
+        if tab is not None and tab.controller.running:
+            self.statusBar().showMessage("Stopping…", 2000)
+            try:
+                await tab.controller.stop()
+            finally:
+                self.statusBar().showMessage("Stopped.", 3000)
+
+    def close_tab(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if not _is_stream_tab(widget):
+            return
+        self.tabs.removeTab(index)
+        controller = widget.controller
+        if controller.running:
+            task = asyncio.ensure_future(controller.stop())
+            self._stopping.add(task)
+            task.add_done_callback(lambda t: self._forget(t, controller, widget))
+        else:
+            self._forget(None, controller, widget)
+
+    def _forget(self, task: asyncio.Task[None] | None, controller: StreamController,
+                widget: QWidget) -> None:
+        if task is not None:
+            self._stopping.discard(task)
+        if controller in self.controllers:
+            self.controllers.remove(controller)
+        self.captures.forget(controller)
+        widget.deleteLater()
+        controller.deleteLater()
+
+    async def shutdown(self) -> None:
+        """Stop every stream and wait for each to close its response."""
+        running = [c.stop() for c in self.controllers if c.running]
+        if running:
+            await asyncio.gather(*running)
+        if self._stopping:
+            await asyncio.wait(set(self._stopping))
+        if self._captures is not None:
+            self._captures.cleanup()
+
+    def states(self) -> list[State]:
+        return [c.state for c in self.controllers]
+
+    # -- closing -----------------------------------------------------------------------------
+    async def wait_closed(self) -> None:
+        if self.was_closed:
+            return
+        if self._closed_future is None:
+            self._closed_future = asyncio.get_running_loop().create_future()
+        await self._closed_future
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        event.accept()
+        self.was_closed = True
+        if self._closed_future is not None and not self._closed_future.done():
+            self._closed_future.set_result(None)
+        self.closed.emit()
+
+    def history_entries(self) -> list[HistoryEntry]:
+        return self.settings.history()
+
+
+def _is_stream_tab(widget: QWidget | None) -> TypeGuard[StreamTab]:
+    """``isinstance(widget, StreamTab)`` without importing the tab's modules before one exists."""
+    module = sys.modules.get("gui.views.stream_tab")
+    return module is not None and isinstance(widget, module.StreamTab)

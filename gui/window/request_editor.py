@@ -1,0 +1,274 @@
+"""The request editor: method, URL, mode, headers, body and options, turned into a RequestSpec.
+
+Validation happens here, before anything is sent: a bad URL or header is reported in the
+editor's message line (``validationFailed``) and no request leaves the app.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.services import resources
+from gui.services.settings import HistoryEntry, RequestOptions
+from gui.views.headers_table import HeadersTable
+from stream_core.capture.cliargs import ArgumentError, check_url, parse_header
+from stream_core.net.spec import Mode, RequestSpec, Timeouts
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+MODES = (("Auto", Mode.AUTO), ("SSE", Mode.SSE), ("NDJSON", Mode.NDJSON),
+         ("Lines", Mode.LINES), ("Raw", Mode.RAW), ("Download", Mode.DOWNLOAD))
+
+
+@dataclass(slots=True)
+class EndpointFill:
+    """What choosing an endpoint puts in the editor."""
+
+    method: str
+    url: str
+    body: str = ""
+    mode: Mode = Mode.AUTO
+    headers: list[tuple[str, str]] | None = None
+
+
+def json_status(text: str) -> tuple[bool | None, str]:
+    """(valid?, message) for a body: None when the body does not look like JSON."""
+    stripped = text.strip()
+    if not stripped:
+        return None, "empty body"
+    if stripped[0] not in "{[":
+        return None, "text body"
+    try:
+        json.loads(stripped)
+    except json.JSONDecodeError as exc:
+        return False, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    return True, "valid JSON"
+
+
+class RequestEditor(QWidget):
+    """Edits one request.
+
+    Signals:
+        sendRequested(): Send clicked (or Ctrl+Enter via the window's action).
+        stopRequested(): Stop clicked.
+        validationFailed(str): the message shown when ``build_spec`` refused the input.
+    """
+
+    sendRequested = Signal()
+    stopRequested = Signal()
+    validationFailed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.method = QComboBox(self)
+        self.method.setEditable(True)
+        self.method.addItems(list(METHODS))
+        self.method.setMinimumWidth(96)
+        self.url = QLineEdit(self)
+        self.url.setObjectName("urlEdit")
+        self.url.setPlaceholderText("https://host/path?query  (Ctrl+Enter sends, Esc stops)")
+        self.url.setClearButtonEnabled(True)
+        self.url.returnPressed.connect(self.sendRequested)
+        self.mode = QComboBox(self)
+        for label, mode in MODES:
+            self.mode.addItem(label, mode.value)
+        self.send_button = QPushButton(resources.icon("send"), "Send", self)
+        self.send_button.setToolTip("Send the request in a new tab (Ctrl+Enter)")
+        self.send_button.clicked.connect(self.sendRequested)
+        self.send_button.setDefault(True)
+        self.stop_button = QPushButton(resources.icon("stop"), "Stop", self)
+        self.stop_button.setToolTip("Stop the stream of the current tab (Esc)")
+        self.stop_button.clicked.connect(self.stopRequested)
+
+        top = QHBoxLayout()
+        top.addWidget(self.method)
+        top.addWidget(self.url, 1)
+        top.addWidget(QLabel("Mode:", self))
+        top.addWidget(self.mode)
+        top.addWidget(self.send_button)
+        top.addWidget(self.stop_button)
+
+        self.message = QLabel(self)
+        self.message.setObjectName("editorMessage")
+        self.message.setStyleSheet("color: #c53030;")
+        self.message.setWordWrap(True)
+        self.url.textChanged.connect(lambda _t: self.message.hide())
+
+        self.headers = HeadersTable(self)
+        self.body = QPlainTextEdit(self)
+        self.body.setObjectName("bodyEdit")
+        self.body.setFont(mono)
+        self.body.setPlaceholderText("Request body (JSON is checked as you type)")
+        self.body.textChanged.connect(self._check_body)
+        self.json_label = QLabel("empty body", self)
+        self.json_label.setObjectName("jsonStatus")
+        body_page = QWidget(self)
+        body_layout = QVBoxLayout(body_page)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addWidget(self.body)
+        body_layout.addWidget(self.json_label)
+
+        self.connect_timeout = self._spin(0.1, 600.0, 10.0)
+        self.read_timeout = self._spin(0.1, 86400.0, 300.0)
+        self.follow_redirects = QCheckBox("Follow redirects", self)
+        self.verify_tls = QCheckBox("Verify TLS certificates", self)
+        self.reconnect = QCheckBox("Auto-reconnect (EventSource rules, Last-Event-ID)", self)
+        self.identity = QCheckBox("Accept-Encoding: identity (no compression)", self)
+        options_page = QWidget(self)
+        form = QFormLayout(options_page)
+        form.addRow("Connect timeout (s):", self.connect_timeout)
+        form.addRow("Read timeout (s):", self.read_timeout)
+        checks = QHBoxLayout()
+        for box in (self.follow_redirects, self.verify_tls, self.reconnect, self.identity):
+            checks.addWidget(box)
+        checks.addStretch(1)
+        form.addRow(checks)
+        self.set_options(RequestOptions())
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(body_page, "Body")
+        self.tabs.addTab(self.headers, "Headers")
+        self.tabs.addTab(options_page, "Options")
+        self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.tabs, 1)
+        self.message.hide()
+
+    def _spin(self, lo: float, hi: float, value: float) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox(self)
+        spin.setRange(lo, hi)
+        spin.setDecimals(1)
+        spin.setValue(value)
+        return spin
+
+    # -- body --------------------------------------------------------------------------------
+    def _check_body(self) -> None:
+        valid, text = json_status(self.body.toPlainText())
+        self.json_label.setText(("✔ " if valid else "✘ " if valid is False else "") + text)
+        self.json_label.setProperty("valid", "" if valid is None else str(valid).lower())
+        self.json_label.style().unpolish(self.json_label)
+        self.json_label.style().polish(self.json_label)
+
+    # -- options -----------------------------------------------------------------------------
+    def options(self) -> RequestOptions:
+        return RequestOptions(
+            connect_timeout=self.connect_timeout.value(),
+            read_timeout=self.read_timeout.value(),
+            follow_redirects=self.follow_redirects.isChecked(),
+            verify_tls=self.verify_tls.isChecked(),
+            reconnect=self.reconnect.isChecked(),
+            identity_encoding=self.identity.isChecked())
+
+    def set_options(self, opts: RequestOptions) -> None:
+        self.connect_timeout.setValue(opts.connect_timeout)
+        self.read_timeout.setValue(opts.read_timeout)
+        self.follow_redirects.setChecked(opts.follow_redirects)
+        self.verify_tls.setChecked(opts.verify_tls)
+        self.reconnect.setChecked(opts.reconnect)
+        self.identity.setChecked(opts.identity_encoding)
+
+    # -- filling -----------------------------------------------------------------------------
+    def mode_value(self) -> Mode:
+        return Mode(self.mode.currentData())
+
+    def set_mode(self, mode: Mode | str) -> None:
+        index = self.mode.findData(Mode(mode).value)
+        if index >= 0:
+            self.mode.setCurrentIndex(index)
+
+    def fill(self, fill: EndpointFill) -> None:
+        """Load an endpoint choice (from the picker) into the editor."""
+        self.method.setCurrentText(fill.method.upper())
+        self.url.setText(fill.url)
+        self.body.setPlainText(fill.body)
+        self.set_mode(fill.mode)
+        if fill.headers is not None:
+            self.headers.set_headers(fill.headers)
+        elif fill.body and not any(k.lower() == "content-type" for k, _ in self.headers.headers()):
+            if json_status(fill.body)[0]:
+                self.headers.set_headers(self.headers.headers()
+                                         + [("Content-Type", "application/json")])
+        self.tabs.setCurrentIndex(0)
+        self.message.hide()
+
+    def load_history(self, entry: HistoryEntry) -> None:
+        self.fill(EndpointFill(entry.method, entry.url, entry.body, Mode(entry.mode),
+                               list(entry.headers)))
+
+    def load_spec(self, spec: RequestSpec) -> None:
+        """Show a request given on the command line, so the user sees what was sent."""
+        body = spec.body.decode("utf-8", "replace") if spec.body else ""
+        self.fill(EndpointFill(spec.method, spec.url, body, spec.mode, list(spec.headers)))
+        opts = self.options()
+        opts.connect_timeout = spec.timeouts.connect or opts.connect_timeout
+        opts.read_timeout = spec.timeouts.read or opts.read_timeout
+        opts.follow_redirects = spec.follow_redirects
+        opts.verify_tls = spec.verify is not False
+        opts.reconnect = spec.reconnect
+        opts.identity_encoding = spec.identity_encoding
+        self.set_options(opts)
+
+    def history_entry(self) -> HistoryEntry:
+        return HistoryEntry(self.method.currentText().strip().upper(), self.url.text().strip(),
+                            self.headers.headers(), self.body.toPlainText(),
+                            self.mode_value().value)
+
+    # -- building ----------------------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        self.message.setText(message)
+        self.message.show()
+        self.validationFailed.emit(message)
+
+    def build_spec(self) -> RequestSpec | None:
+        """The request as edited, or None after showing why it cannot be sent."""
+        try:
+            spec = self._build()
+        except (ArgumentError, ValueError) as exc:
+            self.show_error(str(exc))
+            return None
+        self.message.hide()
+        return spec
+
+    def _build(self) -> RequestSpec:
+        url = self.url.text().strip()
+        if not url:
+            raise ArgumentError("enter a URL to send the request to")
+        if "://" not in url:
+            raise ArgumentError(f"invalid URL {url!r}: it needs a scheme, like http://{url}")
+        check_url(url)
+        method = self.method.currentText().strip().upper()
+        if not method.isalpha():
+            raise ArgumentError(f"bad method {method!r}")
+        headers = [parse_header(f"{k}: {v}") for k, v in self.headers.headers()]
+        text = self.body.toPlainText()
+        body = text.encode("utf-8") if text else None
+        opts = self.options()
+        return RequestSpec(
+            url=url, method=method, headers=headers, body=body, mode=self.mode_value(),
+            timeouts=Timeouts(connect=opts.connect_timeout, read=opts.read_timeout),
+            follow_redirects=opts.follow_redirects, verify=opts.verify_tls,
+            reconnect=opts.reconnect, identity_encoding=opts.identity_encoding)

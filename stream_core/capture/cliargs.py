@@ -1,0 +1,118 @@
+"""Request options shared by ``stream-inspector capture`` and ``stream-inspector URL``.
+
+Bad arguments raise ``ArgumentError`` with a one-line message; callers print it and exit 2
+before any request is sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from stream_core.net.spec import Mode, RequestSpec, Timeouts
+
+
+class ArgumentError(ValueError):
+    """A bad command-line value; its message is one line meant for a person."""
+
+
+def add_request_arguments(parser: argparse.ArgumentParser, *, url_required: bool) -> None:
+    parser.add_argument("url", nargs=None if url_required else "?", help="the URL to request")
+    parser.add_argument("-X", "--request", dest="method", default=None, metavar="METHOD",
+                        help="HTTP method (default GET, or POST with -d)")
+    parser.add_argument("-H", "--header", dest="headers", action="append", default=[],
+                        metavar="'Name: value'", help="request header (repeatable)")
+    parser.add_argument("-d", "--data", dest="data", default=None, metavar="BODY",
+                        help="request body, or @FILE to read it from a file")
+    parser.add_argument("--mode", choices=[m.value for m in Mode], default="auto",
+                        help="how to read the body (default: auto-detect)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="longest wait for each read, first byte included")
+    parser.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS")
+    parser.add_argument("--insecure", "-k", action="store_true",
+                        help="do not verify TLS certificates")
+    parser.add_argument("--cacert", default=None, metavar="FILE", help="CA bundle to trust")
+    parser.add_argument("--http2", action="store_true", help="offer HTTP/2 (TLS servers)")
+    parser.add_argument("--no-redirects", action="store_true", help="do not follow redirects")
+    parser.add_argument("--reconnect", action="store_true",
+                        help="reconnect SSE streams like EventSource does")
+    parser.add_argument("--max-events", type=int, default=None, metavar="N",
+                        help="end cleanly after N events or records")
+    parser.add_argument("--identity", action="store_true",
+                        help="send Accept-Encoding: identity (no compression)")
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    name = name.strip()
+    if not sep or not name or any(c in name for c in " \t\r\n"):
+        raise ArgumentError(f"bad header {text!r}: expected 'Name: value'")
+    if "\r" in value or "\n" in value:
+        raise ArgumentError(f"bad header {name!r}: value contains a line break")
+    return name, value.strip()
+
+
+def check_url(url: str) -> str:
+    """Return the URL if it is an absolute http(s) URL, else raise ArgumentError."""
+    import httpx  # here: ``stream-inspector`` without a URL starts faster
+
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ArgumentError(f"invalid URL {url!r}: {exc}") from None
+    if parsed.scheme not in ("http", "https"):
+        raise ArgumentError(f"invalid URL {url!r}: only http:// and https:// are supported")
+    if not parsed.host:
+        raise ArgumentError(f"invalid URL {url!r}: no host")
+    return url
+
+
+def read_body(data: str | None) -> bytes | None:
+    if data is None:
+        return None
+    if data.startswith("@"):
+        path = Path(data[1:])
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise ArgumentError(f"cannot read body file {str(path)!r}: {exc.strerror}") from None
+    return data.encode("utf-8")
+
+
+def spec_from_args(ns: argparse.Namespace) -> RequestSpec:
+    if ns.url is None:
+        raise ArgumentError("no URL given")
+    url = check_url(ns.url)
+    headers = [parse_header(h) for h in ns.headers]
+    body = read_body(ns.data)
+    method = (ns.method or ("POST" if body is not None else "GET")).upper()
+    if not method.isalpha():
+        raise ArgumentError(f"bad method {method!r}")
+    for name in ("timeout", "connect_timeout"):
+        value = getattr(ns, name)
+        if value is not None and value <= 0:
+            raise ArgumentError(f"--{name.replace('_', '-')} must be a positive number of seconds")
+    if ns.max_events is not None and ns.max_events < 1:
+        raise ArgumentError("--max-events must be at least 1")
+    verify: bool | str = True
+    if ns.insecure:
+        verify = False
+    elif ns.cacert:
+        if not Path(ns.cacert).is_file():
+            raise ArgumentError(f"CA bundle {ns.cacert!r} is not a readable file")
+        verify = ns.cacert
+    return RequestSpec(
+        url=url,
+        method=method,
+        headers=headers,
+        body=body,
+        mode=Mode(ns.mode),
+        timeouts=Timeouts(connect=ns.connect_timeout,
+                          read=ns.timeout if ns.timeout is not None else 300.0),
+        follow_redirects=not ns.no_redirects,
+        verify=verify,
+        http2=ns.http2,
+        reconnect=ns.reconnect,
+        max_events=ns.max_events,
+        identity_encoding=ns.identity,
+    )

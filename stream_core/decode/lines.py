@@ -1,0 +1,149 @@
+"""Incremental line decoders: NDJSON / JSON Lines / json-seq, and plain text lines.
+
+Shaped like httpx ``_decoders.LineDecoder``: ``feed()`` returns the records a read completed
+and keeps the unfinished line; ``close()`` emits a last line that has no newline.
+
+Lines end at LF; one CR before it is dropped (so CRLF works; a lone CR stays in the text).
+Each line is decoded on its own with U+FFFD for invalid bytes, which gives exactly what an
+incremental decoder over the whole stream gives, because LF is ASCII and never part of a
+multi-byte sequence. The unfinished line is kept as a list of pieces joined once when its LF
+arrives, so a single line of tens of MiB in 64 KiB reads costs O(n).
+
+``Record.first_chunk`` is the read holding the line's first byte (for an empty line, its LF),
+``last_chunk`` the read holding its LF (or its last byte, for the final line at close).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from stream_core.records import Record
+
+__all__ = ["LineDecoder", "NDJSONDecoder"]
+
+
+class _Lines:
+    """Shared framing: split reads into complete byte lines with their chunk span."""
+
+    __slots__ = ("_first", "_last", "_parts", "_seq")
+
+    def __init__(self, *, next_seq: int = 0) -> None:
+        self._parts: list[bytes] = []
+        self._first = -1  # chunk_seq of the unfinished line's first byte
+        self._last = -1  # and of its latest piece
+        self._seq = next_seq
+
+    @property
+    def next_seq(self) -> int:
+        """The ``seq`` the next record will get."""
+        return self._seq
+
+    def feed(self, data: bytes, t: float, chunk_seq: int) -> list[Record]:
+        """Decode one read; return the records of the lines it completed."""
+        if not data:
+            return []
+        lines = data.split(b"\n")
+        tail = lines.pop()
+        if not lines:  # no LF in this read
+            if not self._parts:
+                self._first = chunk_seq
+            self._parts.append(tail)
+            self._last = chunk_seq
+            return []
+        first = chunk_seq
+        if self._parts:
+            self._parts.append(lines[0])
+            lines[0] = b"".join(self._parts)
+            self._parts = []
+            first = self._first
+        out: list[Record] = []
+        self._emit(lines, t, first, chunk_seq, out)
+        if tail:
+            self._parts = [tail]
+            self._first = self._last = chunk_seq
+        return out
+
+    def close(self, t: float) -> list[Record]:
+        """End of stream: a last line without a newline is still a record."""
+        if not self._parts:
+            return []
+        line = b"".join(self._parts)
+        self._parts = []
+        out: list[Record] = []
+        self._emit([line], t, self._first, self._last, out)
+        return out
+
+    def _emit(self, lines: list[bytes], t: float, first: int, cs: int,
+              out: list[Record]) -> None:
+        raise NotImplementedError
+
+
+class LineDecoder(_Lines):
+    """``lines`` mode: every line (empty ones too) is a record with ``text``, no parsing."""
+
+    __slots__ = ()
+
+    def _emit(self, lines: list[bytes], t: float, first: int, cs: int,
+              out: list[Record]) -> None:
+        seq = self._seq
+        append = out.append
+        for line in lines:
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            append(Record(seq, t, line.decode("utf-8", "replace"), None, None, False, first, cs))
+            seq += 1
+            first = cs
+        self._seq = seq
+
+
+class NDJSONDecoder(_Lines):
+    """NDJSON / JSON Lines / ``application/json-seq`` (RFC 7464: leading RS bytes dropped).
+
+    Blank and whitespace-only lines are skipped. A line that is not JSON is data, not a fatal
+    error: a record with ``parsed=False``, the ``text`` and an ``error`` a person can read.
+    """
+
+    __slots__ = ()
+
+    def _emit(self, lines: list[bytes], t: float, first: int, cs: int,
+              out: list[Record]) -> None:
+        seq = self._seq
+        append = out.append
+        loads = _JSON.decode
+        for raw in lines:
+            line = raw.decode("utf-8", "replace")
+            if line.startswith("\x1e"):
+                line = line.lstrip("\x1e")
+            if line.endswith("\r"):
+                line = line[:-1]
+            if not line or line.isspace():
+                first = cs
+                continue
+            try:
+                value: Any = loads(line)
+            except ValueError as exc:
+                append(Record(seq, t, line, None, _why(exc), False, first, cs))
+            except RecursionError:
+                append(Record(seq, t, line, None, "not JSON: nested too deeply", False, first,
+                              cs))
+            else:
+                append(Record(seq, t, line, value, None, True, first, cs))
+            seq += 1
+            first = cs
+        self._seq = seq
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+#: ``json.loads`` but strict about NaN/Infinity, which are not JSON and could not be written
+#: back out as JSON by the capture CLI.
+_JSON = json.JSONDecoder(parse_constant=_no_constant)
+
+
+def _why(exc: ValueError) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not JSON: {exc.msg} at column {exc.colno}"
+    return f"not JSON: {exc}"

@@ -1,0 +1,425 @@
+"""The streaming engine: one ``run()`` per stream, for the window and the ``capture`` command.
+
+``run`` turns a ``RequestSpec`` into records delivered, in order, to an observer callable:
+Request, Response, then Chunk per network read interleaved with what the decoders make of it
+(Event/Retry/Record), Progress for downloads, Reconnect between SSE connections, Error when
+something fails, and exactly one End, last. Nothing is held back: each read is reported and
+decoded as soon as httpx hands it over, so the window and a pipe see a stream live.
+
+Choices worth knowing (design.md has the contract):
+- Reconnecting SSE streams emit a fresh Request/Response pair per connection (the user sees the
+  ``Last-Event-ID`` header that went out); chunk offsets and event numbers run on across them.
+- An explicit ``--mode sse`` (or ``auto`` with reconnect on) sends EventSource's headers,
+  ``Accept: text/event-stream`` and ``Cache-Control: no-cache``, unless the user set them; plain
+  ``auto`` keeps httpx's ``Accept: */*`` so that content negotiation is not steered.
+- Downloads ask for ``Accept-Encoding: identity`` (a byte range of a gzip body is useless).
+- A status the mode cannot accept (>= 400; non-200 for SSE) still has its body read and decoded
+  as lines, because the error body is what the user needs to see, then an ``http`` error.
+- When ``auto`` needs sniffing, the Response record waits for the first read (its ``mode``
+  field names the resolved mode).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from typing import Protocol, cast
+
+import httpx
+from httpx._decoders import ContentDecoder
+
+from stream_core.decode.detect import detect_mode, needs_sniff
+from stream_core.decode.lines import LineDecoder, NDJSONDecoder
+from stream_core.decode.sse import SSEDecoder
+from stream_core.net.clients import Clients, content_decoder, raw_headers, request_timeout
+from stream_core.net.download import Download
+from stream_core.net.errors import Failure, StreamError, classify, host_port
+from stream_core.net.spec import Mode, RequestSpec
+from stream_core.records import (
+    AnyRecord,
+    Chunk,
+    End,
+    Error,
+    ErrorKind,
+    Event,
+    Observer,
+    Progress,
+    Reconnect,
+    Record,
+    Request,
+    Response,
+    Retry,
+)
+
+__all__ = ["DEFAULT_RETRY_MS", "MAX_RETRY_MS", "Clients", "run"]
+
+DEFAULT_RETRY_MS = 3000
+MAX_RETRY_MS = 60_000
+PROGRESS_INTERVAL = 0.1  # seconds between Progress records (plus a final one)
+_RECONNECTABLE: frozenset[ErrorKind] = frozenset({"connect", "timeout", "protocol"})
+
+
+class _Decoder(Protocol):
+    @property
+    def next_seq(self) -> int: ...
+
+    def feed(self, data: bytes, t: float, chunk_seq: int) -> Sequence[AnyRecord]: ...
+
+    def close(self, t: float) -> Sequence[AnyRecord]: ...
+
+
+# What one connection came to: stop for good, or (when reconnecting) try again.
+_STOP, _AGAIN = "stop", "again"
+
+
+class _Stream:
+    """State of one logical stream; may span several connections when reconnecting."""
+
+    def __init__(self, clients: Clients, spec: RequestSpec, observer: Observer) -> None:
+        self.clients, self.spec, self.emit = clients, spec, observer
+        self.t0 = time.monotonic()
+        self.chunks = self.offset = self.events = self.next_seq = self.errors = 0
+        self.last_event_id = spec.header("Last-Event-ID") or ""
+        self.retry_ms = DEFAULT_RETRY_MS
+        self.complete = False
+        self.ok_response = False  # this connection got a response the mode accepts
+        self.mode: Mode | None = None  # resolved mode of the latest connection
+        self.download: Download | None = None
+        if spec.output and spec.mode in (Mode.AUTO, Mode.DOWNLOAD):
+            self.download = Download(spec.output, resume=spec.resume)
+        self.last_progress = -1.0
+        self.read_t = 0.0  # t of the latest read: its events carry the same time
+        self.body_bytes, self.body_t = 0, 0.0  # this response's body, for Progress
+        self.body_total: int | None = None
+        self.end_path: str | None = None
+        self.end_sha: str | None = None
+        self.drop_reason = ""
+
+    def now(self) -> float:
+        return time.monotonic() - self.t0
+
+    def error(self, kind: ErrorKind, message: str) -> None:
+        self.errors += 1
+        self.emit(Error(self.now(), kind, message))
+
+    def drop(self, failure: Failure) -> str:
+        """A connection failed: when reconnecting, a recoverable failure is the reason given in
+        the next Reconnect record (EventSource carries on), not an Error record."""
+        if failure.kind in _RECONNECTABLE and self.reconnecting():
+            self.complete = False
+            self.drop_reason = f"{failure.kind}: {failure.message}"
+            return _AGAIN
+        return self.fail(failure)
+
+    def fail(self, failure: Failure) -> str:
+        self.error(failure.kind, failure.message)
+        self.complete = False
+        return _AGAIN if failure.kind in _RECONNECTABLE else _STOP
+
+    def classify(self, exc: BaseException, url: httpx.URL | str) -> Failure:
+        t = self.spec.timeouts
+        return classify(exc, url, read_timeout=t.read, connect_timeout=t.connect)
+
+    # --- the whole stream ---------------------------------------------------------------
+
+    async def run(self) -> End:
+        try:
+            self.clients.for_spec(self.spec)  # TLS setup of a new client is not request time
+        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+            self.fail(Failure("tls", f"cannot use the CA bundle {self.spec.verify}: {exc}"))
+        else:
+            self.t0 = time.monotonic()
+        try:
+            if not self.errors:
+                async with asyncio.timeout(self.spec.timeouts.total):
+                    await self.loop()
+        except asyncio.CancelledError:
+            self.error("cancelled", "stopped")
+            self.complete = False
+            self.emit(self.end())
+            raise
+        except TimeoutError:
+            self.fail(Failure("timeout", f"total time limit of {self.spec.timeouts.total:g} s "
+                                         "reached"))
+        except Exception as exc:  # a bug or an unforeseen library error: still no traceback
+            self.fail(self.classify(exc, self.spec.url))
+        end = self.end()
+        self.emit(end)
+        return end
+
+    def end(self) -> End:
+        t = self.now()
+        return End(t, self.offset, self.chunks, self.events, t, self.complete,
+                   path=self.end_path, sha256=self.end_sha)
+
+    def reconnecting(self) -> bool:
+        return (self.spec.reconnect and self.spec.mode in (Mode.SSE, Mode.AUTO)
+                and self.mode in (None, Mode.SSE) and self.download is None)
+
+    async def loop(self) -> None:
+        if self.download is not None:
+            try:
+                self.download.check_writable()
+            except StreamError as exc:
+                self.fail(Failure(exc.kind, exc.message))
+                return
+        attempt = failures = 0
+        while True:
+            self.ok_response = False
+            outcome = await self.connection()
+            if outcome == _STOP or not self.reconnecting():
+                return
+            failures = 0 if self.ok_response else failures + 1
+            attempt += 1
+            delay = min(self.retry_ms * 2 ** max(failures - 1, 0), MAX_RETRY_MS)
+            reason, self.drop_reason = self.drop_reason or "stream ended", ""
+            self.emit(Reconnect(self.now(), attempt, delay, self.last_event_id, reason))
+            await asyncio.sleep(delay / 1000)
+
+    # --- one connection -------------------------------------------------------------------
+
+    def request_headers(self) -> list[tuple[str, str]]:
+        spec = self.spec
+        headers = [(k, v) for k, v in spec.headers if k.lower() != "last-event-id"]
+        have = {k.lower() for k, _ in headers}
+        if spec.mode is Mode.SSE or (spec.mode is Mode.AUTO and spec.reconnect
+                                     and self.download is None):
+            if "accept" not in have:
+                headers.append(("Accept", "text/event-stream"))
+            if "cache-control" not in have:
+                headers.append(("Cache-Control", "no-cache"))
+        if (spec.identity_encoding or self.download is not None) and "accept-encoding" not in have:
+            headers.append(("Accept-Encoding", "identity"))
+        if self.last_event_id:
+            headers.append(("Last-Event-ID", self.last_event_id))
+        if self.download is not None:
+            headers = [(k, v) for k, v in headers if k.lower() not in ("range", "if-range")]
+            headers.extend(self.download.request_headers())
+        return headers
+
+    async def connection(self) -> str:
+        spec = self.spec
+        client = self.clients.for_spec(spec)
+        try:
+            request = client.build_request(spec.method, spec.url, headers=self.request_headers(),
+                                           content=spec.body, timeout=request_timeout(spec))
+        except (httpx.HTTPError, ValueError, TypeError) as exc:
+            return self.fail(Failure("connect", f"cannot build the request: {exc}"))
+        self.emit(Request(self.now(), request.method, str(request.url),
+                          raw_headers(request.headers)))
+        try:
+            response = await client.send(request, stream=True,
+                                         follow_redirects=spec.follow_redirects)
+        except (httpx.HTTPError, OSError) as exc:
+            return self.drop(self.classify(exc, request.url))
+        try:
+            return await self.read_response(response)
+        except (httpx.HTTPError, OSError, StreamError) as exc:
+            return self.drop(self.classify(exc, response.url))
+        finally:
+            if self.download is not None:  # first: sync, so a second cancel cannot skip it
+                self.download.close()
+            await response.aclose()
+
+    def check_status(self, response: httpx.Response, mode: Mode) -> str | None:
+        """Why the mode cannot accept this response (an ``http`` error message), or None."""
+        status, hp = response.status_code, host_port(response.url)
+        what = f"HTTP {status} {response.reason_phrase} from {hp}".rstrip()
+        if status >= 400:
+            if status == 416 and mode is Mode.DOWNLOAD and self.spec.resume:
+                return None  # maybe the .part is already complete: Download.start decides
+            return what
+        if mode is Mode.SSE:
+            if status not in (200, 204):  # 204 means "stop": a clean end, not an error
+                return f"{what}: an event stream needs 200 OK"
+            ctype = (response.headers.get("content-type") or "").split(";")[0].strip().lower()
+            if self.spec.reconnect and status == 200 and ctype != "text/event-stream":
+                return (f"{hp} answered with Content-Type {ctype or 'none'!r}, "
+                        "not text/event-stream; not reconnecting")
+        return None
+
+    def respond(self, response: httpx.Response, mode: Mode) -> None:
+        self.emit(Response(self.now(), response.status_code, response.reason_phrase,
+                           response.http_version, raw_headers(response.headers), mode.value))
+
+    async def read_response(self, response: httpx.Response) -> str:
+        # Close the body iterator on every way out (max-events, a failed download write, a
+        # status error): a paused async generator left to the garbage collector is finalized
+        # outside any task, which qasync reports as an ignored GeneratorExit.
+        chunks = cast(AsyncGenerator[bytes, None], response.aiter_raw())
+        async with contextlib.aclosing(chunks):
+            return await self.read_body(response, chunks)
+
+    async def read_body(self, response: httpx.Response, chunks: AsyncIterator[bytes]) -> str:
+        spec, status = self.spec, response.status_code
+        ctype = response.headers.get("content-type")
+        cdisp = response.headers.get("content-disposition")
+        mode = Mode.DOWNLOAD if self.download is not None else spec.mode
+        bad_encoding: Exception | None = None
+        try:
+            decoding = content_decoder(response.headers)
+        except StreamError as exc:
+            decoding, bad_encoding = None, exc
+        first: bytes | None = None
+        first_data: bytes | None = None
+        if mode is Mode.AUTO and status < 400 and needs_sniff(ctype, cdisp):
+            first = first_data = await anext(chunks, None)
+            if first and decoding is not None:
+                try:
+                    first_data = decoding.decode(first)
+                except httpx.DecodingError as exc:
+                    first_data, bad_encoding = b"", exc
+            mode = detect_mode(ctype, cdisp, first_data or b"")
+        elif mode is Mode.AUTO:
+            mode = detect_mode(ctype, cdisp, b"")
+        rejected = self.check_status(response, mode)
+        if rejected is not None:
+            mode = Mode.LINES
+        self.mode = mode
+        self.respond(response, mode)
+        length = response.headers.get("content-length", "")
+        self.body_bytes, self.body_t = 0, self.now()
+        self.body_total = int(length) if length.isdigit() and decoding is None else None
+        if mode is Mode.SSE and status == 204:  # the server's way to say "do not reconnect"
+            self.complete = True
+            return _STOP
+        if bad_encoding is not None:
+            if first:
+                self.chunk(first)
+            raise bad_encoding
+        if rejected is None:
+            self.ok_response = True
+            if self.download is not None and await self.download.start(response):
+                await self.finish_download()  # 416 for a .part that is already complete
+                self.complete = True
+                return _STOP
+        decoder = self.make_decoder(mode)
+        try:
+            done = await self.pump(chunks, decoder, decoding, first, first_data)
+        except (httpx.HTTPError, OSError) as exc:
+            if rejected is None:
+                raise
+            self.fail(self.classify(exc, response.url))  # then the status error, no retry
+        finally:
+            if decoder is not None:
+                self.next_seq = decoder.next_seq
+            if isinstance(decoder, SSEDecoder):  # its value follows the standard's rules
+                self.last_event_id = decoder.last_event_id
+        if rejected is not None:
+            raise StreamError("http", rejected)
+        self.complete = True
+        if done:
+            return _STOP
+        if mode is Mode.DOWNLOAD:
+            await self.finish_download()
+        return _AGAIN
+
+    def make_decoder(self, mode: Mode) -> _Decoder | None:
+        if mode is Mode.SSE:
+            return SSEDecoder(last_event_id=self.last_event_id, next_seq=self.next_seq)
+        if mode is Mode.NDJSON:
+            return NDJSONDecoder(next_seq=self.next_seq)
+        if mode is Mode.LINES:
+            return LineDecoder(next_seq=self.next_seq)
+        return None
+
+    async def pump(self, chunks: AsyncIterator[bytes], decoder: _Decoder | None,
+                   decoding: ContentDecoder | None, first: bytes | None,
+                   first_data: bytes | None) -> bool:
+        """Deliver every read; True when ``max_events`` was reached (stop, cleanly)."""
+        if first is not None:
+            if self.feed(decoder, first_data, self.chunk(first)):
+                return True
+            await self.write_download(first_data)
+        # ``chunk``, ``feed`` and ``write_download`` inlined: with sse-starlette every event is
+        # a read of its own, so this loop runs once per event.
+        emit, clock, t0 = self.emit, time.monotonic, self.t0
+        feed = decoder.feed if decoder is not None else None
+        downloading = self.mode is Mode.DOWNLOAD
+        async for raw in chunks:
+            seq, t = self.chunks, clock() - t0
+            self.read_t = t
+            emit(Chunk(seq, t, self.offset, raw))  # before decoding: bad gzip still shows
+            self.chunks = seq + 1
+            self.offset += len(raw)
+            data = decoding.decode(raw) if decoding is not None else raw
+            if feed is not None and data:
+                records = feed(data, t, seq)
+                if records and self.decoded(records):
+                    return True
+            if downloading:
+                await self.write_download(data)
+        tail = decoding.flush() if decoding is not None else b""
+        if decoder is None:
+            await self.write_download(tail)
+            return False
+        t = self.now()
+        out: list[AnyRecord] = list(decoder.feed(tail, t, self.chunks - 1)) if tail else []
+        out.extend(decoder.close(t))
+        return self.decoded(out)
+
+    def chunk(self, raw: bytes) -> int:
+        """Report one network read; its seq."""
+        seq, self.read_t = self.chunks, self.now()
+        self.emit(Chunk(seq, self.read_t, self.offset, raw))
+        self.chunks += 1
+        self.offset += len(raw)
+        return seq
+
+    def feed(self, decoder: _Decoder | None, data: bytes | None, seq: int) -> bool:
+        if decoder is None or not data:
+            return False
+        return self.decoded(decoder.feed(data, self.read_t, seq))
+
+    def decoded(self, records: Sequence[AnyRecord]) -> bool:
+        limit = self.spec.max_events
+        for rec in records:
+            if isinstance(rec, Event | Record):
+                self.emit(rec)
+                self.events += 1
+                if limit is not None and self.events >= limit:
+                    return True
+            else:
+                if isinstance(rec, Retry):
+                    self.retry_ms = rec.ms
+                self.emit(rec)
+        return False
+
+    async def write_download(self, data: bytes | None) -> None:
+        """Save a download read (when there is a file) and report Progress, throttled."""
+        if not data or self.mode is not Mode.DOWNLOAD:
+            return
+        if self.download is not None:
+            await self.download.write(data)
+        self.body_bytes += len(data)
+        t = self.now()
+        if t - self.last_progress >= PROGRESS_INTERVAL:
+            self.progress(t)
+
+    def progress(self, t: float) -> None:
+        """Progress of the file (resumed part included), or of the body when not saving it."""
+        self.last_progress = t
+        dl = self.download
+        if dl is not None:
+            self.emit(Progress(t, dl.bytes, dl.total, dl.rate()))
+        else:
+            elapsed = t - self.body_t
+            rate = self.body_bytes / elapsed if elapsed > 0 else 0.0
+            self.emit(Progress(t, self.body_bytes, self.body_total, rate))
+
+    async def finish_download(self) -> None:
+        if self.download is not None:
+            self.end_path, self.end_sha = await self.download.finish()
+        self.progress(self.now())
+
+
+async def run(clients: Clients, spec: RequestSpec, observer: Observer) -> End:
+    """Stream ``spec`` and report every record to ``observer``; return the End record.
+
+    Never raises, except ``asyncio.CancelledError`` when the task is cancelled (Stop, Ctrl-C):
+    then it first reports ``Error(kind="cancelled")`` and an incomplete End, and re-raises.
+    The observer must not block or raise; it runs on the event loop for every record.
+    """
+    return await _Stream(clients, spec, observer).run()

@@ -1,0 +1,47 @@
+"""What to request and how to read it: the one request description every front end builds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from stream_core.decode.detect import Mode
+
+__all__ = ["Mode", "RequestSpec", "Timeouts"]
+
+
+@dataclass(slots=True)
+class Timeouts:
+    """Seconds; ``None`` waits forever.
+
+    ``read`` bounds each wait for data (the first byte included), which is what a stream needs:
+    an endless SSE stream is fine as long as something arrives every ``read`` seconds.
+    """
+
+    connect: float | None = 10.0
+    read: float | None = 300.0
+    total: float | None = None
+
+
+@dataclass(slots=True)
+class RequestSpec:
+    url: str
+    method: str = "GET"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes | None = None
+    mode: Mode = Mode.AUTO
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    follow_redirects: bool = True
+    verify: bool | str = True  # False for --insecure, a path for a custom CA bundle
+    http2: bool = False
+    reconnect: bool = False
+    max_events: int | None = None
+    identity_encoding: bool = False  # send Accept-Encoding: identity
+    output: str | None = None  # download destination
+    resume: bool = False
+
+    def header(self, name: str) -> str | None:
+        low = name.lower()
+        for k, v in self.headers:
+            if k.lower() == low:
+                return v
+        return None

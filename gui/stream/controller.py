@@ -1,9 +1,11 @@
 """One request's life: runs ``stream_core.net.session.run`` and feeds the tab's models.
 
 The engine calls the observer once per record on the qasync loop; the observer only appends
-to a list. A ~30 ms QTimer drains that list into the models (one ``append_batch`` per model
-per tick) and refreshes the statistics, so the cost of Qt work does not grow with the event
-rate and a flood cannot starve input handling.
+to a queue (no Qt work per record). A ``DrainTimer`` (``gui.stream.tables``) drains the queue
+within ~2 ms after a quiet spell and every 16-150 ms under a flood. Each drain hands the batch
+to the Qt-free ``StreamAggregate`` (statistics, timeline, diagnostics, LLM) and appends the
+rows it returns to the models, one ``append_batch`` per model per stretch, so the cost of Qt
+work does not grow with the event rate and a flood cannot starve input handling.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from gui.services.throttle import Throttle
 from gui.stream.models import ChunksModel, EventsModel
 from gui.stream.raw_buffer import RawBuffer
 from gui.stream.tables import DrainTimer
+from stream_core.analysis.aggregate import StreamAggregate
 from stream_core.analysis.diagnostics import Diagnostics
 from stream_core.analysis.llm import LLMAssembler
 from stream_core.analysis.stats import RATE_WINDOW, Stats
@@ -35,10 +39,8 @@ from stream_core.records import (
     Observer,
     Progress,
     Reconnect,
-    Record,
     Request,
     Response,
-    Retry,
 )
 
 __all__ = ["DRAIN_MS", "RATE_WINDOW", "UPDATE_MS", "Source", "State", "Stats",
@@ -96,21 +98,14 @@ class StreamController(QObject):
         self.events = EventsModel(self.start_wall, self)
         self.chunks = ChunksModel(self.start_wall, self)
         self.raw = RawBuffer()
-        self.stats = Stats()
+        # Statistics, timeline, diagnostics, LLM and the latest request/response/error/end:
+        # Qt-free, fed one drained batch at a time (read through the properties below).
+        self.aggregate = StreamAggregate()
         self.state = State.CONNECTING
-        self.request: Request | None = None
-        self.requests: list[Request] = []
-        self.response: Response | None = None
-        self.responses: list[Response] = []
-        self.error: Error | None = None
-        self.end: End | None = None
-        self.progress: Progress | None = None
-        self.retry_ms: int | None = None
+        self._froze = False  # this stream's drains called gc.freeze() (undone when it ends)
         self.ended = False  # set just before ``finished`` is emitted
         self._stopped_at = 0.0
         self.runs = 0  # how many times the stream was started (Resume starts it again)
-        self.diagnostics = Diagnostics()
-        self.llm = LLMAssembler()
         # A resumed run's records continue the first run's clock, chunk numbers and offsets.
         self._t_shift = 0.0
         self._seq_shift = 0
@@ -120,7 +115,7 @@ class StreamController(QObject):
         self._timer = DrainTimer(DRAIN_MS, self)
         self._queue: list[AnyRecord] = self._timer.queue
         self._task: asyncio.Task[Any] | None = None
-        self._last_update = 0.0
+        self._updates = Throttle(self._update_now, UPDATE_MS / 1000, self)
         self._timer.timeout.connect(self.drain)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -164,9 +159,7 @@ class StreamController(QObject):
         self._t_shift = time.monotonic() - self._start_mono
         self._seq_shift = self.stats.chunks
         self._offset_shift = self.stats.bytes
-        self.error = None
-        self.end = None
-        self.progress = None
+        self.aggregate.restart()
         self.ended = False
         self._set_state(State.CONNECTING)
         shift_t, shift_seq, shift_off = self._t_shift, self._seq_shift, self._offset_shift
@@ -208,14 +201,55 @@ class StreamController(QObject):
     def set_llm_path(self, path: str) -> None:
         """Read the LLM text with a dotted JSON ``path`` ("" for the built-in shapes); the
         events received so far are read again."""
-        self.llm = LLMAssembler(path=path)
-        llm = self.llm
-        for i in range(len(self.events)):
-            item = self.events.row(i)
-            if isinstance(item, Event):
-                llm.feed(item.event, item.data, item.t)
-        self.stats.first_token = llm.first_token_t
+        events = self.events
+        self.aggregate.set_llm_path(path, (
+            item for item in map(events.row, range(len(events))) if isinstance(item, Event)))
         self.updated.emit()
+
+    # -- the aggregate's figures, read-only ---------------------------------------------------
+    @property
+    def stats(self) -> Stats:
+        return self.aggregate.stats
+
+    @property
+    def diagnostics(self) -> Diagnostics:
+        return self.aggregate.diagnostics
+
+    @property
+    def llm(self) -> LLMAssembler:
+        return self.aggregate.llm
+
+    @property
+    def request(self) -> Request | None:
+        return self.aggregate.request
+
+    @property
+    def requests(self) -> list[Request]:
+        return self.aggregate.requests
+
+    @property
+    def response(self) -> Response | None:
+        return self.aggregate.response
+
+    @property
+    def responses(self) -> list[Response]:
+        return self.aggregate.responses
+
+    @property
+    def error(self) -> Error | None:
+        return self.aggregate.error
+
+    @property
+    def end(self) -> End | None:
+        return self.aggregate.end
+
+    @property
+    def progress(self) -> Progress | None:
+        return self.aggregate.progress
+
+    @property
+    def retry_ms(self) -> int | None:
+        return self.aggregate.retry_ms
 
     async def _run(self, source: Source) -> None:
         cancelled = False
@@ -228,6 +262,11 @@ class StreamController(QObject):
         finally:
             self._timer.stop()
             self.drain()
+            if self._froze:
+                # The flood is over: give its objects back to the collector, so that they
+                # can be freed with the tab (gc.freeze() has no per-object undo).
+                self._froze = False
+                gc.unfreeze()
             if not self.state.running:
                 pass  # already final
             elif cancelled or (self.error is not None and self.error.kind == "cancelled"):
@@ -250,7 +289,8 @@ class StreamController(QObject):
 
     # -- draining --------------------------------------------------------------------------
     def drain(self) -> None:
-        """Move queued records into the models: one batch per model per call."""
+        """Move queued records into the aggregate and the models: one batch per model per
+        stretch of the batch (a response or a reconnect ends a stretch)."""
         # The engine holds ``self._queue.append``: copy and clear, never rebind the list.
         queue = self._queue
         if not queue:
@@ -259,144 +299,39 @@ class StreamController(QObject):
             return
         batch = queue[:]
         queue.clear()
-        chunks: list[Chunk] = []
-        unanalysed: list[Chunk] = []  # chunks Diagnostics has not seen yet (one call for all)
-        rows: list[Any] = []
-        events: list[Event] = []  # this batch's Events, in order (one Diagnostics call)
-        fed = 0  # events[:fed] are counted in stats and fed to diagnostics
-        stats = self.stats
-        timeline = stats.timeline
-        diagnostics = self.diagnostics
-        diag = diagnostics.feed
-        llm = self.llm
-        llm_feed = llm.feed
-        feed_llm = not llm.given_up
-        add_row = rows.append
-        add_event = events.append
-        event_t = -1.0
-        same_t = 0  # events completed by the same read (same t): one timeline update
-        for rec in batch:
-            # Fast path first, by frequency: a flood is almost all Events, one Chunk per read.
-            tp = type(rec)
-            if tp is Event:
-                add_row(rec)
-                add_event(rec)
-                t = rec.t
-                if t == event_t:
-                    same_t += 1
-                else:
-                    timeline.events_at(event_t, same_t)
-                    event_t, same_t = t, 1
-                if feed_llm:
-                    llm_feed(rec.event, rec.data, t)
-                    feed_llm = not llm.given_up
+        raw_feed = self.raw.feed
+        for chunks, rows, marker in self.aggregate.feed(batch):
+            if chunks:
+                for chunk in chunks:
+                    raw_feed(chunk.data)
+                self.chunks.append_batch(chunks)
+            if rows:
+                self.events.append_batch(rows)
+            if marker is None:
                 continue
-            if tp is Chunk:
-                self._chunk(rec, chunks)
-                unanalysed.append(rec)
-                continue
-            # Anything else: bring the batched Chunk and Event bookkeeping up to date first,
-            # so that diagnostics and stats see the records in order.
-            if unanalysed:
-                diagnostics.feed_chunks(unanalysed)
-                unanalysed.clear()
-            if fed < len(events):
-                if stats.first_event is None:
-                    stats.first_event = events[fed].t
-                stats.events += len(events) - fed
-                diagnostics.feed_events(events[fed:])
-                fed = len(events)
-            if isinstance(rec, Chunk):
-                self._chunk(rec, chunks)
-                diag(rec)
-            elif isinstance(rec, Event | Record):
-                rows.append(rec)
-                stats.events += 1
-                if stats.first_event is None:
-                    stats.first_event = rec.t
-                if rec.t == event_t:
-                    same_t += 1
-                else:
-                    timeline.events_at(event_t, same_t)
-                    event_t, same_t = rec.t, 1
-                if isinstance(rec, Event):
-                    diag(rec)
-                    if feed_llm:
-                        llm_feed(rec.event, rec.data, rec.t)
-                        feed_llm = not llm.given_up
-            elif isinstance(rec, Progress):
-                self.progress = rec
-            elif isinstance(rec, Retry):
-                self.retry_ms = rec.ms
-                rows.append(rec)
-            elif isinstance(rec, Reconnect):
-                rows.append(rec)
-                timeline.mark(rec.t, "reconnect", f"reconnect {rec.attempt}")
-                diag(rec)
-                self._flush(chunks, rows)
+            if isinstance(marker, Reconnect):
                 self._set_state(State.RECONNECTING)
-            elif isinstance(rec, Response):
-                diag(rec)
-                self.response = rec
-                self.responses.append(rec)
+            else:
                 self._set_state(State.STREAMING)
                 self.responseReceived.emit()
-            elif isinstance(rec, Request):
-                diag(rec)
-                self.requests.append(rec)
-                if self.request is None:
-                    self.request = rec
-            elif isinstance(rec, Error):
-                if rec.kind != "cancelled":
-                    rows.append(rec)
-                    timeline.mark(rec.t, "error", rec.kind)
-                self.error = rec
-            elif isinstance(rec, End):
-                diag(rec)
-                self.end = rec
-        if unanalysed:
-            diagnostics.feed_chunks(unanalysed)
-        if fed < len(events):
-            if stats.first_event is None:
-                stats.first_event = events[fed].t
-            stats.events += len(events) - fed
-            diagnostics.feed_events(events[fed:] if fed else events)
-        timeline.events_at(event_t, same_t)
-        if stats.first_token is None and llm.first_token_t is not None:
-            stats.first_token = llm.first_token_t
-        self._flush(chunks, rows)
         if len(batch) >= FREEZE_BATCH:
             # Under a flood the objects that survive a drain are long-lived (models, spool,
             # caches): moving them out of the collector's generations keeps full collections
-            # from rescanning them, which were the GUI's worst stalls (57-88 ms each).
+            # from rescanning them, which were the GUI's worst stalls (57-88 ms each). Undone
+            # when the stream ends (``_run``), so a closed tab's objects can be collected.
             gc.freeze()
+            self._froze = True
         self._emit_update()
 
-    def _chunk(self, rec: Chunk, chunks: list[Chunk]) -> None:
-        """One network read: a few per drain, so a method call is cheap enough."""
-        chunks.append(rec)
-        stats = self.stats
-        stats.bytes += len(rec.data)
-        stats.chunks += 1
-        if stats.ttfb is None:
-            stats.ttfb = rec.t
-        self.raw.feed(rec.data)
-        stats.timeline.arrival(rec.t, len(rec.data))
-
-    def _flush(self, chunks: list[Chunk], rows: list[Any]) -> None:
-        if chunks:
-            self.chunks.append_batch(chunks)
-            chunks.clear()
-        if rows:
-            self.events.append_batch(rows)
-            rows.clear()
-
     def _emit_update(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if force or now - self._last_update >= UPDATE_MS / 1000:
-            self._last_update = now
-            self.stats.sample(now)
-            self.updated.emit()
+        if force:
+            self._updates.call_now()
+        else:
+            self._updates()
+
+    def _update_now(self) -> None:
+        self.stats.sample(time.monotonic())
+        self.updated.emit()
 
     def _set_state(self, state: State) -> None:
         if state != self.state:

@@ -9,7 +9,6 @@ most ``PAINT_GAP_S`` later.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +16,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from gui.services.throttle import Throttle
 
 
 def make_table(parent: QWidget, widths: dict[int, int], name: str) -> QTableView:
@@ -180,33 +181,23 @@ class PaintThrottle(QObject):
     def __init__(self, view: QAbstractItemView, model: QAbstractItemModel) -> None:
         super().__init__(view)
         self._view = view
-        self._last = 0.0
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._release)
+        # The throttled call is the release: at once (a no-op) when the last repaint is old
+        # enough, else at the end of the gap, with every row that came meanwhile.
+        self._throttle = Throttle(self._release, PAINT_GAP_S, self)
         model.rowsAboutToBeInserted.connect(self._rows_coming)
 
     @property
     def holding(self) -> bool:
-        return self._timer.isActive()
+        return self._throttle.pending
 
     def _rows_coming(self, *_args: Any) -> None:
-        if self._timer.isActive():
-            return
-        now = time.monotonic()
-        wait = self._last + PAINT_GAP_S - now
-        if wait <= 0:
-            self._last = now
-            return
-        self._view.setUpdatesEnabled(False)
-        self._timer.start(math.ceil(wait * 1000))
+        if not self._throttle.pending and not self._throttle():
+            self._view.setUpdatesEnabled(False)
 
     def flush(self) -> None:
         """Stop holding now (before a grab: a held view renders black)."""
-        if self._timer.isActive():
-            self._timer.stop()
-            self._release()
+        self._throttle.flush()
 
     def _release(self) -> None:
-        self._last = time.monotonic()
-        self._view.setUpdatesEnabled(True)
+        if not self._view.updatesEnabled():
+            self._view.setUpdatesEnabled(True)

@@ -13,7 +13,6 @@ Signals:
 from __future__ import annotations
 
 import html
-import time
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.services.throttle import Throttle
 from gui.stream.controller import StreamController
 from stream_core.analysis.diagnostics import Finding
 
@@ -49,7 +49,7 @@ class DiagnosticsView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.findings: list[Finding] = []
-        self._last = 0.0
+        self._throttle = Throttle(self._refresh_now, REFRESH_S, self)
         self.table = QTableWidget(0, 3, self)
         self.table.setObjectName("findings")
         self.table.setHorizontalHeaderLabels(["Severity", "Finding", "Where"])
@@ -95,10 +95,12 @@ class DiagnosticsView(QWidget):
 
     def refresh(self, force: bool = False) -> None:
         """Recompute the findings (at most every 0.5 s unless forced); rebuild if changed."""
-        now = time.monotonic()
-        if not force and now - self._last < REFRESH_S:
-            return
-        self._last = now
+        if force:
+            self._throttle.call_now()
+        else:
+            self._throttle()
+
+    def _refresh_now(self) -> None:
         findings = self.controller.diagnostics.findings()
         ended = self.controller.ended
         self.empty.setText(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.services.throttle import Throttle
 from gui.stream.controller import StreamController
-from gui.stream.models import fmt_size
+from stream_core.analysis.formatting import fmt_s, fmt_size
 from stream_core.analysis.stats import Figures
 
 if TYPE_CHECKING:
@@ -33,14 +34,6 @@ REDRAW_MS = 250
 STALL_S = 5
 
 
-def fmt_s(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    if seconds < 0.001:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 10:
-        return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
-    return f"{seconds:.1f} s"
 
 
 class TimelineView(QWidget):
@@ -86,10 +79,11 @@ class TimelineView(QWidget):
         self._layout.addWidget(side)
         self._layout.addStretch(1)  # the charts' place until they are built
 
-        self._timer = QTimer(self)
-        self._timer.setInterval(REDRAW_MS)
-        self._timer.timeout.connect(self.redraw)
-        controller.finished.connect(self.redraw)
+        # Redrawn on the controller's updates (~10/s while it runs, also when nothing
+        # arrives: the stall label), at most every REDRAW_MS, only while shown.
+        self._redraws = Throttle(self.redraw, REDRAW_MS / 1000, self)
+        controller.updated.connect(self._updated)
+        controller.finished.connect(self._redraws.call_now)
 
     def build_charts(self) -> TimelineCharts:
         """The charts, built (and pyqtgraph imported) on the first call."""
@@ -101,17 +95,19 @@ class TimelineView(QWidget):
             self._layout.addWidget(self.charts, 1)
         return self.charts
 
-    # -- redraw at a fixed rate, only while visible --------------------------------------------
+    # -- redraw at a bounded rate, only while visible ------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.build_charts()
-        self.redraw()
-        if self.controller.running:
-            self._timer.start()
+        self._redraws.call_now()
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
-        self._timer.stop()
+        self._redraws.cancel()
+
+    def _updated(self) -> None:
+        if self.isVisible():
+            self._redraws()
 
     def stalled_for(self) -> float:
         """Seconds since anything arrived, while running (0 when not stalled)."""
@@ -141,10 +137,6 @@ class TimelineView(QWidget):
     def redraw(self) -> None:
         """Redraw charts and figures from the buckets (cost: number of buckets)."""
         c = self.controller
-        if not c.running:
-            self._timer.stop()
-        elif self.isVisible() and not self._timer.isActive():
-            self._timer.start()
         self.redraws += 1
         self.refresh_figures()
         if self.charts is not None:

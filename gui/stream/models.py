@@ -13,7 +13,6 @@ import json
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from itertools import accumulate, islice
 from operator import attrgetter
 from typing import Any
@@ -28,6 +27,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from stream_core.analysis.formatting import fmt_clock, fmt_delta, fmt_size
+from stream_core.analysis.llm import llm_delta
 from stream_core.records import Chunk, Error, Event, Reconnect, Record, Retry
 
 Index = QModelIndex | QPersistentModelIndex
@@ -49,15 +50,8 @@ SearchRole = Qt.ItemDataRole.UserRole + 1
 KindRole = Qt.ItemDataRole.UserRole + 2
 
 
-def fmt_clock(start_wall: float, t: float) -> str:
-    """Wall-clock arrival time with milliseconds (start of the request + ``t``)."""
-    return datetime.fromtimestamp(start_wall + t).strftime("%H:%M:%S.%f")[:-3]
 
 
-def fmt_delta(seconds: float) -> str:
-    if seconds < 1.0:
-        return f"+{seconds * 1000:.1f} ms"
-    return f"+{seconds:.3f} s"
 
 
 def preview(text: str) -> str:
@@ -65,51 +59,12 @@ def preview(text: str) -> str:
     return text.replace("\r", "␍").replace("\n", "↵")
 
 
-def llm_delta(text: str) -> str | None:
-    """The text piece of an LLM streaming chunk (OpenAI or Anthropic style), else None.
-
-    Why: in a chat stream every row starts with the same ``{"id":"chatcmpl-...`` prefix; the
-    piece of text each event adds is what a developer scans for.
-    """
-    if not text.startswith("{") or ('"delta"' not in text):
-        return None
-    try:
-        obj = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(obj, dict):
-        return None
-    delta: Any = None
-    choices = obj.get("choices")
-    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
-        delta = choices[0].get("delta")
-    elif isinstance(obj.get("delta"), dict):
-        delta = obj["delta"]
-    if not isinstance(delta, dict):
-        return None
-    for key in ("content", "text", "partial_json"):
-        if isinstance(delta.get(key), str):
-            return delta[key]
-    calls = delta.get("tool_calls")
-    if isinstance(calls, list) and calls and isinstance(calls[0], dict):
-        fn = calls[0].get("function") or {}
-        if isinstance(fn, dict):
-            return f"{fn.get('name') or ''}{fn.get('arguments') or ''}"
-    return None
 
 
 def bytes_preview(data: bytes) -> str:
     return "".join(chr(b) if 32 <= b < 127 else "·" for b in data[:PREVIEW_CHARS])
 
 
-def fmt_size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KiB"
-    if n < 1024 ** 3:
-        return f"{n / 1024 / 1024:.1f} MiB"
-    return f"{n / 1024 ** 3:.2f} GiB"
 
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)

@@ -28,20 +28,9 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from gui.stream.controller import State, StreamController
-from gui.stream.models import fmt_size
+from stream_core.analysis.formatting import fmt_eta, fmt_size
 from stream_core.net.download import discard_partial, part_path, partial_size
 from stream_core.net.spec import Mode
-
-
-def fmt_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    seconds = int(seconds + 0.5)
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
 class DownloadView(QWidget):

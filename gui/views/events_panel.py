@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.stream.models import EventFilterProxy, EventsModel, llm_delta
+from gui.stream.models import EventFilterProxy, EventsModel
 from gui.stream.tables import PaintThrottle, apply_widths, make_table
 from gui.views.detail_views import PayloadView
 from gui.views.tail_follow import TailFollower
+from stream_core.analysis.llm import llm_delta
 from stream_core.records import Event, Record
 
 

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.stream.models import fmt_size
 from gui.stream.raw_buffer import RawBuffer
 from gui.views.detail_views import hex_dump
+from stream_core.analysis.formatting import fmt_size
 
 DISPATCH = "⏎ dispatch"
 NO_DISPATCH = "⏎ blank line: no data, nothing to dispatch"

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from gui.stream.controller import State, StreamController
-from gui.stream.models import fmt_size
 from gui.views.chunks_panel import ChunksPanel
 from gui.views.diagnostics_view import DiagnosticsView
 from gui.views.download_view import DownloadView
@@ -34,6 +33,7 @@ from gui.views.llm_view import LLMView
 from gui.views.raw_view import RawView
 from gui.views.timeline_view import TimelineView
 from stream_core.analysis.diagnostics import Fix
+from stream_core.analysis.formatting import fmt_ms, fmt_size
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import Event, Record
 
@@ -48,10 +48,6 @@ SUMMARY_FIELDS = (
 )
 
 
-def fmt_ms(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
 
 
 class SummaryStrip(QFrame):

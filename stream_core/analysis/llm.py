@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DETECT_EVENTS", "LLMAssembler", "ToolCall", "parse_path", "pick"]
+__all__ = ["DETECT_EVENTS", "LLMAssembler", "ToolCall", "llm_delta", "parse_path", "pick"]
 
 DETECT_EVENTS = 20
 """Events looked at before deciding a stream is not an LLM chat stream."""
@@ -285,4 +285,38 @@ def _shape(event: str, obj: dict[str, Any]) -> str | None:
     if kind in ("message_start", "content_block_start", "content_block_delta",
                 "message_delta") or event in ("message_start", "content_block_delta"):
         return "anthropic"
+    return None
+
+
+def llm_delta(text: str) -> str | None:
+    """The text piece of an LLM streaming chunk (OpenAI or Anthropic style), else None.
+
+    Why: in a chat stream every row starts with the same ``{"id":"chatcmpl-...`` prefix; the
+    piece of text each event adds is what a developer scans for.
+    """
+    if not text.startswith("{") or ('"delta"' not in text):
+        return None
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    delta: Any = None
+    choices = obj.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        delta = choices[0].get("delta")
+    elif isinstance(obj.get("delta"), dict):
+        delta = obj["delta"]
+    if not isinstance(delta, dict):
+        return None
+    for key in ("content", "text", "partial_json"):
+        piece = delta.get(key)
+        if isinstance(piece, str):
+            return piece
+    calls = delta.get("tool_calls")
+    if isinstance(calls, list) and calls and isinstance(calls[0], dict):
+        fn = calls[0].get("function") or {}
+        if isinstance(fn, dict):
+            return f"{fn.get('name') or ''}{fn.get('arguments') or ''}"
     return None

@@ -20,9 +20,9 @@ from pytestqt.qtbot import QtBot
 
 from embedded_server.endpoints.sse_tour import TOUR_EVENTS
 from gui.stream.controller import State, StreamController
-from gui.stream.models import llm_delta
 from gui.views.stream_tab import StreamTab
 from gui.window.main_window import MainWindow
+from stream_core.analysis.llm import llm_delta
 from stream_core.net.spec import Mode
 from stream_core.records import Event, Reconnect, Record
 

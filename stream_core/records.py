@@ -2,8 +2,8 @@
 
 One stream yields: ``Request``, ``Response``, then any mix of ``Chunk``, ``Event``,
 ``Record``, ``Retry``, ``Reconnect``, ``Progress``, ``Error``, and exactly one ``End``, last.
-Each class has ``to_json()`` giving the public ``capture`` NDJSON object (design.md,
-"capture records"). The window keeps these objects (slotted, cheap) and formats them on
+Each class has ``to_json()`` giving the public ``capture`` NDJSON object (README,
+*`capture`*). The window keeps these objects (slotted, cheap) and formats them on
 demand; the CLI prints ``to_json()``.
 """
 

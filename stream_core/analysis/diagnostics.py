@@ -120,7 +120,6 @@ class Diagnostics:
         self._chunks = 0
         self._ids: set[str] = set()
         self._after_reconnect: Reconnect | None = None
-        self._reconnects = 0
         self._id_problems: list[Finding] = []
         self._ended = False
         self._dropped_unfinished = False
@@ -137,7 +136,6 @@ class Diagnostics:
         elif isinstance(rec, Response):
             self._response_record(rec)
         elif isinstance(rec, Reconnect):
-            self._reconnects += 1
             self._after_reconnect = rec
         elif isinstance(rec, Error):
             if rec.kind != "cancelled" and len(self._errors) < 5:

@@ -6,7 +6,7 @@ Request, Response, then Chunk per network read interleaved with what the decoder
 something fails, and exactly one End, last. Nothing is held back: each read is reported and
 decoded as soon as httpx hands it over, so the window and a pipe see a stream live.
 
-Choices worth knowing (design.md has the contract):
+Choices worth knowing (README's *`capture`* section has the contract):
 - Reconnecting SSE streams emit a fresh Request/Response pair per connection (the user sees the
   ``Last-Event-ID`` header that went out); chunk offsets and event numbers run on across them.
 - An explicit ``--mode sse`` (or ``auto`` with reconnect on) sends EventSource's headers,

@@ -59,7 +59,11 @@ def test_latency_sees_every_event(ctx: scenarios.Context) -> None:
     assert res["window_lost"] == 0
     assert res["window"]["events"] == [SIZES.latency_events]
     assert res["httpx_sse"]["events"] == [SIZES.latency_events]
-    assert res["window"]["p99_ms"] >= 0
+    for name in ("window", "httpx_sse"):
+        # Send -> receipt in the same machine's clock: ordered percentiles, and no event later
+        # than the whole stream could take (a clock or unit mix-up shows up here).
+        r = res[name]
+        assert 0 <= r["p50_ms"] <= r["p99_ms"] <= r["worst_ms"] < 10_000, name
 
 
 def test_parse_and_startup_run(ctx: scenarios.Context) -> None:
@@ -68,4 +72,9 @@ def test_parse_and_startup_run(ctx: scenarios.Context) -> None:
         assert shape["events"] == SIZES.parse_events
     start = scenarios.startup(ctx)
     for name in ("app", "bare_pyside6"):
-        assert start["contenders"][name]["median"] > 0
+        c = start["contenders"][name]
+        # Every run reached "ready" (a window and, for the app, the server's /health).
+        assert len(c["values"]) == len(c["runs"]) >= SIZES.startup_repeats, name
+        assert 0 < c["median"] < 60, name
+    assert start["ratio_app_vs_bare"] == (start["contenders"]["app"]["median"]
+                                          / start["contenders"]["bare_pyside6"]["median"])

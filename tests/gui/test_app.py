@@ -10,8 +10,6 @@ from PySide6.QtGui import QImage
 from gui.app.demos import NAMES
 from gui.app.lifetime import main
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\\(\\)")
-
 
 @pytest.mark.parametrize("argv, words", [
     (["ftp://127.0.0.1/x"], "only http"),

@@ -19,8 +19,6 @@ from gui.app.launch import EmbeddedServer, early_server
 from gui.app.lifetime import main
 from gui.window.main_window import MainWindow
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\\(\\)")
-
 HEAVY = ("httpx", "httpcore", "pyqtgraph", "numpy", "fastapi", "pydantic", "uvicorn")
 
 

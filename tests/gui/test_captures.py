@@ -21,8 +21,6 @@ from stream_core.records import End, Event
 from tests.core.test_capture_file import write_sample
 from tests.gui.test_window import send, wait_ended
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 
 def rows(controller: StreamController) -> list[tuple[str, ...]]:
     """What the events and chunks tables show (every column but clock times)."""

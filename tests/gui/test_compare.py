@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -13,8 +12,6 @@ from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode
 from stream_core.records import Response
 from tests.gui.test_window import send, wait_ended
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 
 def two_tabs(window: MainWindow, qtbot: QtBot, url_a: str, url_b: str) -> CompareView:

@@ -11,8 +11,6 @@ from gui.views.stream_tab import StreamTab
 from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode, RequestSpec
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 
 def run(window: MainWindow, qtbot: QtBot, url: str, mode: Mode = Mode.SSE,
         **spec: object) -> StreamTab:

@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from embedded_server.content import expected_sha256
@@ -23,7 +22,6 @@ from stream_core.net.download import part_path
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import Chunk
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 MiB = 1024 * 1024
 
 

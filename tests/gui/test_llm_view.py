@@ -13,8 +13,6 @@ from gui.views.stream_tab import StreamTab
 from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode, RequestSpec
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 
 def chat(window: MainWindow, qtbot: QtBot, url: str, said: str) -> StreamTab:
     body = json.dumps({"model": "demo", "stream": True, "max_tokens": 64,

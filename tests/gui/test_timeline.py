@@ -3,7 +3,6 @@ count), reconnect markers and the stall indicator."""
 
 from __future__ import annotations
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from gui.stream.controller import StreamController
@@ -13,8 +12,6 @@ from gui.views.timeline_view import TimelineView
 from gui.window.main_window import MainWindow
 from stream_core.net.session import Clients
 from stream_core.net.spec import Mode, RequestSpec
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 
 def open_tab(window: MainWindow, url: str, **spec: object) -> StreamTab:

@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import httpx_sse
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
@@ -28,7 +27,6 @@ from stream_core.records import Event, Reconnect, Record
 
 # The offscreen platform plugin cannot pass size hints to a (non-existent) window manager and
 # says so when a top-level window gets a minimum size; nothing the app can change.
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 
 def pick(window: MainWindow, method: str, path: str) -> None:

@@ -38,7 +38,17 @@ def test_port_zero_reports_the_real_port() -> None:
     assert _refused(server.port)
 
 
+def _idle_stop_s() -> float:
+    """How long this machine takes, right now, to stop a server with no stream open."""
+    idle = ServerThread()
+    idle.start()
+    began = time.monotonic()
+    idle.stop()
+    return time.monotonic() - began
+
+
 def test_stop_with_open_streams_is_quick_and_leaves_nothing() -> None:
+    baseline = _idle_stop_s()
     server = ServerThread()
     url = server.start()
     responses = []
@@ -57,7 +67,9 @@ def test_stop_with_open_streams_is_quick_and_leaves_nothing() -> None:
         finally:
             for response in responses:
                 response.close()
-    assert took < 1.5, f"stop took {took:.2f} s"
+    # Within a second of what an idle stop takes here (open streams must not hold it up; a
+    # loaded machine slows both alike).
+    assert took < baseline + 1.0, f"stop took {took:.2f} s, an idle stop {baseline:.2f} s"
     assert _refused(server.port)
     again = ServerThread(port=server.port)  # the port is free to bind again
     assert again.start() == url

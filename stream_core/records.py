@@ -15,7 +15,32 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ErrorKind = Literal["connect", "tls", "timeout", "http", "protocol", "decode", "io", "cancelled"]
+#: Header names and values as received: one character per byte (U+0000-U+00FF, ISO-8859-1,
+#: as HTTP/1.1 and httpx's ``.raw`` define them), so the exact bytes survive any round trip.
+#: Show a value with ``header_text``; get its bytes back with ``header_bytes``.
 Headers = list[tuple[str, str]]
+
+
+def header_bytes(text: str) -> bytes:
+    """The wire bytes of a header name or value held as in ``Headers``.
+
+    Text beyond Latin-1 (only a hand-written capture can hold it) is taken as UTF-8.
+    """
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def header_text(text: str) -> str:
+    """A header value for people: its bytes decoded as UTF-8 when they are valid UTF-8
+    (``café-01`` sent as UTF-8), else as Latin-1 (what ``text`` already is)."""
+    if text.isascii():
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:  # not Latin-1 bytes, or not valid UTF-8: shown as it is
+        return text
 
 
 @dataclass(slots=True)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from stream_core.records import AnyRecord, Chunk, End, Event, Record, Response
+from stream_core.records import AnyRecord, Chunk, End, Event, Record, Response, header_text
 
 Index = QModelIndex | QPersistentModelIndex
 SAME, DIFFERS, ONLY_A, ONLY_B = "same", "differs", "only A", "only B"
@@ -43,10 +43,10 @@ VOLATILE = {"date", "expires", "last-modified", "x-request-id", "request-id"}
 # -- the comparison, without Qt ------------------------------------------------------------
 
 def _joined(headers: Sequence[tuple[str, str]]) -> dict[str, tuple[str, str]]:
-    """lower name -> (name as sent, values joined by ', '), in order of appearance."""
+    """lower name -> (name as sent, values joined by ', ' and decoded for people), in order."""
     out: dict[str, tuple[str, str]] = {}
-    for name, value in headers:
-        low = name.lower()
+    for name, raw in headers:
+        low, value = name.lower(), header_text(raw)
         out[low] = (out[low][0], f"{out[low][1]}, {value}") if low in out else (name, value)
     return out
 
@@ -77,7 +77,7 @@ def framing(records: Sequence[AnyRecord]) -> dict[str, str]:
     body = b"".join(c.data for c in chunks)
     response = next((r for r in records if isinstance(r, Response)), None)
     end = next((r for r in records if isinstance(r, End)), None)
-    headers = {k.lower(): v for k, v in response.headers} if response else {}
+    headers = {k.lower(): header_text(v) for k, v in response.headers} if response else {}
     crlf, lf, cr = body.count(b"\r\n"), body.count(b"\n"), body.count(b"\r")
     endings = [name for name, n in (("CRLF", crlf), ("LF", lf - crlf), ("CR", cr - crlf)) if n]
     gaps = [b.t - a.t for a, b in zip(items, items[1:], strict=False)]

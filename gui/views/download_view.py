@@ -12,7 +12,9 @@ the choice needs no modal dialog inside a coroutine.
 
 from __future__ import annotations
 
+import email.utils
 import os
+from email.message import Message
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -31,13 +33,33 @@ from gui.stream.controller import State, StreamController
 from stream_core.analysis.formatting import fmt_eta, fmt_size
 from stream_core.net.download import discard_partial, part_path, partial_size
 from stream_core.net.spec import Mode
+from stream_core.records import Headers, header_text
+
+
+def server_file_name(headers: Headers) -> str | None:
+    """The file name the server gives in ``Content-Disposition`` (``filename*`` first, as
+    RFC 6266 says), decoded: raw UTF-8 bytes or RFC 5987 ``UTF-8''...`` alike."""
+    value = next((header_text(v) for k, v in headers if k.lower() == "content-disposition"),
+                 None)
+    if not value:
+        return None
+    parsed = Message()
+    parsed["content-disposition"] = value
+    names = [v for k, v in parsed.get_params([], header="content-disposition")
+             if k == "filename" and v]
+    for v in sorted(names, key=lambda v: not isinstance(v, tuple)):  # filename* first
+        name = email.utils.collapse_rfc2231_value(v)
+        if name:
+            return name
+    return None
 
 
 class DownloadView(QWidget):
     """Progress and control of one download (its controller's ``spec.output``)."""
 
     FIELDS = (("received", "Received"), ("speed", "Speed"), ("average", "Average"),
-              ("eta", "Time left"), ("path", "Saving to"), ("sha256", "SHA-256"))
+              ("eta", "Time left"), ("path", "Saving to"), ("server_name", "Server's name"),
+              ("sha256", "SHA-256"))
 
     def __init__(self, controller: StreamController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,12 +76,14 @@ class DownloadView(QWidget):
         form.setHorizontalSpacing(14)
         for key, title in self.FIELDS:
             value = QLabel("—", self)
+            value.setTextFormat(Qt.TextFormat.PlainText)  # names come from the server
             value.setObjectName(f"download_{key}")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            value.setWordWrap(key == "path")
+            value.setWordWrap(key in ("path", "server_name"))
             form.addRow(title + ":", value)
             self.values[key] = value
         self.status = QLabel(self)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # error messages quote the server
         self.status.setObjectName("downloadStatus")
         self.status.setWordWrap(True)
         self.open_folder = QPushButton("Open folder", self)
@@ -168,6 +192,9 @@ class DownloadView(QWidget):
         shown = end.path if done and end is not None and end.path else (
             part_path(self.path) if self.path else "not saved to a file")
         v["path"].setText(shown)
+        resp = c.response
+        v["server_name"].setText((server_file_name(resp.headers) if resp is not None else None)
+                                 or "—")
         v["sha256"].setText(end.sha256 if done and end is not None and end.sha256 else
                             "computed at the end" if running else "—")
         self._refresh_controls(running)

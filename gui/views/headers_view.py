@@ -7,13 +7,14 @@ import html
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from gui.views.headers_table import mask
-from stream_core.records import Request, Response
+from stream_core.records import Request, Response, header_text
 
 
 def _headers_html(headers: list[tuple[str, str]]) -> str:
+    """The values decoded for people (records keep their bytes, see ``header_text``)."""
     rows = "".join(
-        f"<tr><td style='color:#2b6cb0;padding-right:12px'><b>{html.escape(k)}</b></td>"
-        f"<td>{html.escape(mask(k, v))}</td></tr>" for k, v in headers)
+        f"<tr><td style='color:#2b6cb0;padding-right:12px'><b>{html.escape(header_text(k))}"
+        f"</b></td><td>{html.escape(mask(k, header_text(v)))}</td></tr>" for k, v in headers)
     return f"<table cellspacing='0' cellpadding='1'>{rows}</table>"
 
 

@@ -40,6 +40,8 @@ from stream_core.records import (
     Reconnect,
     Request,
     Response,
+    header_bytes,
+    header_text,
 )
 
 __all__ = ["ANALYSE_BYTES", "Diagnostics", "Finding", "Fix", "Severity"]
@@ -87,8 +89,9 @@ class Finding:
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    """The value(s) of header ``name`` as people read them (UTF-8 when valid, else Latin-1)."""
     low = name.lower()
-    values = [v for k, v in headers if k.lower() == low]
+    values = [header_text(v) for k, v in headers if k.lower() == low]
     return ", ".join(values) if values else None
 
 
@@ -158,7 +161,9 @@ class Diagnostics:
         self._sse_body = rec.mode == Mode.SSE.value
         if self._sse_body:
             try:
-                self._content = content_decoder(httpx.Headers(rec.headers))
+                # From the bytes: a value beyond ASCII (``X-Served-By: café``) is valid HTTP.
+                self._content = content_decoder(httpx.Headers(
+                    [(header_bytes(k), header_bytes(v)) for k, v in rec.headers]))
             except StreamError:
                 self._sse_body = False  # the engine reports the unknown encoding itself
             self._decoder = SSEDecoder()

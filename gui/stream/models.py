@@ -9,6 +9,7 @@ to walk), rebuild a record only when asked (``row()``) and format cells on deman
 from __future__ import annotations
 
 import bisect
+import html
 import json
 from array import array
 from collections import Counter
@@ -26,6 +27,7 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import Qt as QtGuiNamespace
 
 from stream_core.analysis.formatting import fmt_clock, fmt_delta, fmt_size
 from stream_core.analysis.llm import llm_delta
@@ -50,8 +52,16 @@ SearchRole = Qt.ItemDataRole.UserRole + 1
 KindRole = Qt.ItemDataRole.UserRole + 2
 
 
+def plain_tip(text: str) -> str:
+    """``text`` as a tooltip that shows it as it is.
 
-
+    Why: Qt renders a tooltip that looks like HTML (``Qt::mightBeRichText``) as rich text, so
+    a server's ``<b>`` or ``<img src=...>`` in an event, a header or an error message would
+    be rendered (an image loaded) instead of shown.
+    """
+    if not QtGuiNamespace.mightBeRichText(text):
+        return text
+    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
 
 
 def preview(text: str) -> str:
@@ -448,7 +458,8 @@ class EventsModel(_BaseModel):
         if not index.isValid() or row >= len(self._t):
             return None
         if role == _TOOLTIP:
-            return self.text_at(row)[:2000] if index.column() == self.COL_DATA else None
+            return plain_tip(self.text_at(row)[:2000]) if index.column() == self.COL_DATA \
+                else None
         if role == _SEARCH:
             ident = self._ids[row] if self._code[row] == _EVENT else ""
             return f"{self.kind_at(row)}\n{ident}\n{self.text_at(row)}"

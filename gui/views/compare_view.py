@@ -9,6 +9,7 @@ Qt) and shown in a window of its own.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.models import plain_tip
 from stream_core.records import AnyRecord, Chunk, End, Event, Record, Response, header_text
 
 Index = QModelIndex | QPersistentModelIndex
@@ -195,7 +197,7 @@ class AlignedModel(QAbstractTableModel):
         if which == 1:
             return kind
         if role == Qt.ItemDataRole.ToolTipRole:
-            return text[:2000]
+            return plain_tip(text[:2000])
         return text if len(text) <= 200 else text[:199] + "…"
 
 
@@ -210,8 +212,9 @@ class CompareView(QWidget):
         self.setWindowTitle(f"Compare: {a_name}  ↔  {b_name}")
         self.resize(1200, 760)
         layout = QVBoxLayout(self)
-        names = QLabel(f"<b style='color:{PENS[0]}'>A</b> {a_name}<br>"
-                       f"<b style='color:{PENS[1]}'>B</b> {b_name}", self)
+        names = QLabel(f"<b style='color:{PENS[0]}'>A</b> {html.escape(a_name)}<br>"
+                       f"<b style='color:{PENS[1]}'>B</b> {html.escape(b_name)}", self)
+        names.setTextFormat(Qt.TextFormat.RichText)
         names.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(names)
         self.tabs = QTabWidget(self)
@@ -268,7 +271,7 @@ class CompareView(QWidget):
             color = DIFF_COLORS.get(row[3])
             for j, text in enumerate(row):
                 item = QTableWidgetItem("" if j == 3 and text == SAME else text)
-                item.setToolTip(text)
+                item.setToolTip(plain_tip(text))
                 if color:
                     item.setBackground(QBrush(QColor(color)))
                 table.setItem(i, j, item)

@@ -88,6 +88,7 @@ class PayloadView(QWidget):
         self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.caption.setObjectName("detailCaption")
+        self.caption.setTextFormat(Qt.TextFormat.RichText)  # callers escape what they quote
         self.tree = QTreeWidget(self)
         self.tree.setHeaderLabels(["Key", "Value", "Type"])
         self.tree.setColumnWidth(0, 160)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from gui.services.throttle import Throttle
 from gui.stream.controller import StreamController
+from gui.stream.models import plain_tip
 from stream_core.analysis.diagnostics import Finding
 
 REFRESH_S = 0.5
@@ -120,7 +121,7 @@ class DiagnosticsView(QWidget):
                 item = QTableWidgetItem(text)
                 if c == 0:
                     item.setForeground(QBrush(SEVERITY_COLORS[f.severity]))
-                item.setToolTip(f.detail)
+                item.setToolTip(plain_tip(f.detail))
                 self.table.setItem(r, c, item)
         if selected is not None and selected in findings:
             self.table.selectRow(findings.index(selected))

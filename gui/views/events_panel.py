@@ -56,6 +56,7 @@ class EventsPanel(QWidget):
         self.follow = QCheckBox("Follow tail", self)
         self.follow.setChecked(True)
         self.filter_message = QLabel(self)
+        self.filter_message.setTextFormat(Qt.TextFormat.PlainText)
         self.filter_message.setStyleSheet("color: #c53030;")
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -191,7 +192,8 @@ class EventsPanel(QWidget):
         if isinstance(item, Event):
             chunks = (f"chunks {item.first_chunk}–{item.last_chunk}"
                       if item.first_chunk >= 0 else "")
-            caption = (f"<b>{kind}</b> #{item.seq} · id {item.id or '—'} · "
+            caption = (f"<b>{html.escape(kind)}</b> #{item.seq} · id "
+                       f"{html.escape(item.id) if item.id else '—'} · "
                        f"{len(item.data):,} chars · {chunks}")
             text = self.assembled_text(row)
             if text is not None:
@@ -201,10 +203,11 @@ class EventsPanel(QWidget):
         elif isinstance(item, Record):
             caption = f"<b>record</b> #{item.seq}"
             if item.error:
-                caption += f"  <span style='color:#c53030'>{item.error}</span>"
+                caption += f"  <span style='color:#c53030'>{html.escape(item.error)}</span>"
             if item.parsed:
                 self.detail.show_value(caption, item.value)
             else:
                 self.detail.show_text(caption, item.text, try_json=False)
         else:
-            self.detail.show_text(f"<b>{kind}</b>", self.model.text(item), try_json=False)
+            self.detail.show_text(f"<b>{html.escape(kind)}</b>", self.model.text(item),
+                                  try_json=False)

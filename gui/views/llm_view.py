@@ -44,6 +44,7 @@ class LLMView(QWidget):
             name = QLabel(title + ":", self)
             name.setProperty("class", "summaryName")
             value = QLabel("—", self)
+            value.setTextFormat(Qt.TextFormat.PlainText)  # model names come from the server
             value.setObjectName(f"llm_{key}")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             row.addWidget(name)

@@ -9,6 +9,7 @@ LLM (shown once the stream looks like a chat completion). The tab is a view of i
 from __future__ import annotations
 
 import dataclasses
+import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -67,6 +68,7 @@ class SummaryStrip(QFrame):
             value = QLabel("—", self)
             value.setProperty("class", "summaryValue")
             value.setObjectName(f"summary_{key}")
+            value.setTextFormat(Qt.TextFormat.PlainText)  # the reason phrase is the server's
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             grid.addWidget(name, 0, col)
             grid.addWidget(value, 1, col)
@@ -87,6 +89,7 @@ class ErrorBanner(QFrame):
         self.setObjectName("errorBanner")
         self.label = QLabel(self)
         self.label.setObjectName("errorText")
+        self.label.setTextFormat(Qt.TextFormat.RichText)  # show_error escapes the message
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QHBoxLayout(self)
@@ -95,7 +98,7 @@ class ErrorBanner(QFrame):
         self.hide()
 
     def show_error(self, kind: str, message: str) -> None:
-        self.label.setText(f"<b>Failed ({kind}):</b> {message}")
+        self.label.setText(f"<b>Failed ({html.escape(kind)}):</b> {html.escape(message)}")
         self.show()
 
 

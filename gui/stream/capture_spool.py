@@ -67,27 +67,34 @@ class DownloadBody:
             self.path = record.path if record.complete else None
         return record
 
-    def resolve(self, items: list[AnyRecord | BodyRef]) -> list[AnyRecord]:
-        """``items`` with every ``BodyRef`` read back from the file (CaptureError if gone)."""
+    def open(self) -> tuple[str, Any]:
+        """The body file's path now and a handle on it (None if it is gone): taken on the
+        GUI thread, so that a rename (.part -> final) or a delete meanwhile cannot matter."""
+        path = self.path or part_path(self.output)
+        try:
+            return path, open(path, "rb")
+        except FileNotFoundError:
+            return path, None
+
+    @staticmethod
+    def resolve(items: list[AnyRecord | BodyRef], path: str, f: Any) -> list[AnyRecord]:
+        """``items`` with every ``BodyRef`` read back from ``f`` (CaptureError if gone)."""
         if not any(type(x) is BodyRef for x in items):
             return items  # type: ignore[return-value]
-        path = self.path or part_path(self.output)
-        out: list[AnyRecord] = []
-        try:
-            with open(path, "rb") as f:
-                for x in items:
-                    if type(x) is not BodyRef:
-                        out.append(x)  # type: ignore[arg-type]
-                        continue
-                    f.seek(x.pos)
-                    data = f.read(x.size)
-                    if len(data) != x.size:
-                        raise CaptureError(f"{path} is shorter than what was downloaded "
-                                           "(changed since?): its body cannot be saved")
-                    out.append(Chunk(x.seq, x.t, x.offset, data))
-        except FileNotFoundError:
+        if f is None:
             raise CaptureError(f"the downloaded body is no longer at {path} (deleted or "
-                               "moved?): it cannot be saved with the capture") from None
+                               "moved?): it cannot be saved with the capture")
+        out: list[AnyRecord] = []
+        for x in items:
+            if type(x) is not BodyRef:
+                out.append(x)  # type: ignore[arg-type]
+                continue
+            f.seek(x.pos)
+            data = f.read(x.size)
+            if len(data) != x.size:
+                raise CaptureError(f"{path} is shorter than what was downloaded "
+                                   "(changed since?): its body cannot be saved")
+            out.append(Chunk(x.seq, x.t, x.offset, data))
         return out
 
 
@@ -162,20 +169,61 @@ class Spool:
         except OSError as exc:
             self.error = exc
 
-    def read(self) -> list[Any]:
-        """Every record so far, in order (with ``BodyRef``s as they were added)."""
+    def snapshot(self) -> SpoolSnapshot:
+        """What was recorded so far, readable from any thread (``SpoolSnapshot.read``).
+
+        Called on the thread that adds (the GUI's): it flushes, then opens the file for
+        reading and notes where it ends. The reader never touches this object, so later
+        records, a resumed download or closing the tab (the spool deleted) cannot interleave
+        with it: they were ``Spool.flush`` on two threads, writing into each other.
+        """
         self.flush()
         if self.error is not None:
             raise CaptureError(f"recording failed: {self.error.strerror or self.error}")
-        records: list[Any] = []
-        with open(self.path, "rb") as f:
-            while size := int.from_bytes(f.read(8), "little"):
-                records.extend(_unflat(x) for x in pickle.loads(f.read(size)))
-        return records
+        if self._file.closed:
+            raise CaptureError("the recording was discarded (its tab was closed)")
+        return SpoolSnapshot(open(self.path, "rb"), self._file.tell())
+
+    def read(self) -> list[Any]:
+        """Every record so far, in order (with ``BodyRef``s as they were added)."""
+        return self.snapshot().read()
 
     def close(self) -> None:
         self.flush()
         self._file.close()
+
+
+class SpoolSnapshot:
+    """A spool's records up to one point, from a handle of its own (see ``Spool.snapshot``)."""
+
+    def __init__(self, f: Any, end: int) -> None:
+        self._f, self.end = f, end
+
+    def read(self) -> list[Any]:
+        records: list[Any] = []
+        with self._f as f:
+            while f.tell() < self.end:
+                size = int.from_bytes(f.read(8), "little")
+                records.extend(_unflat(x) for x in pickle.loads(f.read(size)))
+        return records
+
+
+class Recording:
+    """What a tab recorded up to one point (``Recorder.snapshot``), to be read on any thread."""
+
+    def __init__(self, spool: SpoolSnapshot, body: tuple[str, Any] | None) -> None:
+        self.spool, self.body = spool, body
+
+    def records(self) -> list[AnyRecord]:
+        items = self.spool.read()
+        if self.body is None:
+            return items
+        path, f = self.body
+        try:
+            return DownloadBody.resolve(items, path, f)
+        finally:
+            if f is not None:
+                f.close()
 
 
 class Recorder:
@@ -203,8 +251,8 @@ class Recorder:
         """``source`` with every record also going through this recorder."""
         async def recorded(observer: Observer) -> End:
             def tee(record: AnyRecord) -> None:
+                observer(record)  # first: a resumed run's observer shifts t, seq and offset
                 self.add(record)
-                observer(record)
             try:
                 return await source(tee)
             finally:
@@ -231,21 +279,30 @@ class Recorder:
             if self.on_follower_closed is not None:
                 self.on_follower_closed(writer)
 
-    def records(self) -> list[AnyRecord]:
-        """What was recorded so far (CaptureError / OSError when nothing could be)."""
+    def snapshot(self) -> Recording:
+        """What was recorded so far, to read on any thread (CaptureError / OSError when
+        nothing could be). Call it on the thread that records (the GUI's)."""
         if self._spool is None:
             raise CaptureError(self.error or "nothing was recorded")
-        items = self._spool.read()
-        return items if self._body is None else self._body.resolve(items)
+        return Recording(self._spool.snapshot(),
+                         None if self._body is None else self._body.open())
+
+    def records(self) -> list[AnyRecord]:
+        """What was recorded so far (CaptureError / OSError when nothing could be)."""
+        return self.snapshot().records()
 
     def complete_records(self) -> list[AnyRecord]:
         """The records, ending in an ``End`` (an incomplete one for a running stream)."""
         return Capture("", "", self.records()).complete_records()
 
-    def save(self, path: str, *, save_secrets: bool, started: float,
-             running: bool) -> CaptureWriter:
-        """Write what is there to ``path``; a running stream keeps appending. OSError if not."""
-        records = self.records()
+    def save(self, path: str, *, save_secrets: bool, started: float, running: bool,
+             recording: Recording | None = None) -> CaptureWriter:
+        """Write what is there to ``path``; a running stream keeps appending. OSError if not.
+
+        A worker thread passes the ``recording`` the GUI thread took (``snapshot``) and
+        ``running=False``: it then touches nothing the recording thread changes.
+        """
+        records = (recording or self.snapshot()).records()
         writer = CaptureWriter(path, save_secrets=save_secrets, request_body=self.spec.body,
                                mode=self.spec.mode.value, started=started)
         writer.extend(records)

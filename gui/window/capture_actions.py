@@ -220,9 +220,12 @@ class CaptureActions(QObject):
             return self.save_capture(path, controller)
         self.notify(f"Saving {path}…")
         try:
+            # Taken here, on the GUI thread: a Resume or closing the tab meanwhile cannot
+            # change what the worker reads.
+            recording = recorder.snapshot()
             writer = await asyncio.to_thread(
                 recorder.save, path, save_secrets=self.secrets_action.isChecked(),
-                started=controller.start_wall, running=False)
+                started=controller.start_wall, running=False, recording=recording)
         except (OSError, CaptureError) as exc:
             return self._save_failed(path, exc)
         return self._saved(path, writer, False)

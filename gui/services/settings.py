@@ -13,6 +13,8 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings
 
 HISTORY_LIMIT = 100
+#: The default bound on one tab's recording, MiB (see ``spool_cap_mib``).
+SPOOL_CAP_MIB = 2048
 
 
 @dataclass(slots=True)
@@ -149,3 +151,17 @@ class Settings:
         entries.insert(0, entry)
         self.set_history(entries)
         return entries[:HISTORY_LIMIT]
+
+    # -- recording ---------------------------------------------------------------------------
+    def spool_cap_mib(self) -> int:
+        """The bound on one tab's recording, in MiB (``[recording] spool_cap_mib``; default
+        2048); beyond it Save holds the stream's beginning (README, "Captures")."""
+        value = self._s.value("recording/spool_cap_mib", SPOOL_CAP_MIB)
+        try:
+            mib = int(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return SPOOL_CAP_MIB
+        return mib if mib > 0 else SPOOL_CAP_MIB
+
+    def set_spool_cap_mib(self, mib: int) -> None:
+        self._s.setValue("recording/spool_cap_mib", int(mib))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gui.stream.controller import Source
+from gui.stream.spool_dir import create_private
 from stream_core.capture.records_file import Capture, CaptureError, CaptureWriter
 from stream_core.net.download import body_start, part_path
 from stream_core.net.spec import Mode, RequestSpec
@@ -133,10 +134,16 @@ class Spool:
     BATCH_BYTES = 4 * 1024 * 1024
     FLUSH_SECONDS = 0.1
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, cap: int | None = None,
+                 on_capped: Callable[[], None] | None = None) -> None:
         self.path = path
         self.error: OSError | None = None
-        self._file: Any = open(path, "wb")
+        #: At most this many bytes are written; the first batch beyond them, and every
+        #: later one, is dropped (``capped``), so the recording is the stream's beginning.
+        self.cap = cap
+        self.capped = False
+        self.on_capped = on_capped
+        self._file: Any = os.fdopen(create_private(path), "wb")  # 0600: it holds secrets
         self._batch: list[AnyRecord | BodyRef] = []
         self._bytes = 0
         self._timer: asyncio.TimerHandle | None = None
@@ -159,9 +166,14 @@ class Spool:
             self._timer.cancel()
             self._timer = None
         batch, self._batch, self._bytes = self._batch, [], 0
-        if not batch or self.error is not None or self._file.closed:
+        if not batch or self.error is not None or self._file.closed or self.capped:
             return
         blob = pickle.dumps([_flat(r) for r in batch], protocol=pickle.HIGHEST_PROTOCOL)
+        if self.cap is not None and self._file.tell() + 8 + len(blob) > self.cap:
+            self.capped = True
+            if self.on_capped is not None:
+                self.on_capped()
+            return
         try:
             self._file.write(len(blob).to_bytes(8, "little"))
             self._file.write(blob)
@@ -229,21 +241,26 @@ class Recording:
 class Recorder:
     """Spools one tab's records as they arrive (an observer tee); saves and exports them.
 
-    The spool keeps secrets (it never leaves the private temporary directory); saved files
-    and exports mask them unless the user asks otherwise. Writers added by ``save`` while
-    the stream runs get every later record and are closed when it ends.
+    The spool keeps secrets (it never leaves its private folder, ``gui.spool_dir``); saved
+    files and exports mask them unless the user asks otherwise. Writers added by ``save``
+    while the stream runs get every later record and are closed when it ends. Beyond ``cap``
+    bytes the spool stops (``capped``): a save then holds the stream's beginning only.
     """
 
-    def __init__(self, path: str, spec: RequestSpec) -> None:
+    def __init__(self, path: str | None, spec: RequestSpec, cap: int | None = None,
+                 on_capped: Callable[[], None] | None = None, *, error: str = "") -> None:
         self.spec = spec
         self.error: str | None = None
         self.followers: list[CaptureWriter] = []
         self.on_follower_closed: Callable[[CaptureWriter], None] | None = None
         self._body = DownloadBody(spec.output) \
             if spec.mode is Mode.DOWNLOAD and spec.output else None
-        self._spool: Spool | None
+        self._spool: Spool | None = None
+        if path is None:
+            self.error = error or "nothing was recorded"
+            return
         try:
-            self._spool = Spool(path)
+            self._spool = Spool(path, cap, on_capped)
         except OSError as exc:
             self._spool, self.error = None, f"cannot record to {path}: {exc.strerror or exc}"
 
@@ -279,6 +296,10 @@ class Recorder:
             if self.on_follower_closed is not None:
                 self.on_follower_closed(writer)
 
+    @property
+    def capped(self) -> bool:
+        return self._spool is not None and self._spool.capped
+
     def snapshot(self) -> Recording:
         """What was recorded so far, to read on any thread (CaptureError / OSError when
         nothing could be). Call it on the thread that records (the GUI's)."""
@@ -303,6 +324,12 @@ class Recorder:
         ``running=False``: it then touches nothing the recording thread changes.
         """
         records = (recording or self.snapshot()).records()
+        if self.capped:  # the beginning only, said so in its end; nothing more will follow
+            running = False
+            records = Capture("", "", records).complete_records()
+            end = records[-1]
+            if isinstance(end, End) and not end.complete:
+                end.extra["stopped"] = "recording-cap"
         writer = CaptureWriter(path, save_secrets=save_secrets, request_body=self.spec.body,
                                mode=self.spec.mode.value, started=started)
         writer.extend(records)

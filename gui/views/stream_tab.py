@@ -112,6 +112,12 @@ class StreamTab(QWidget):
         self._download_shown = False
         self.summary = SummaryStrip(self)
         self.banner = ErrorBanner(self)
+        self.notice = QLabel(self)  # what the recording will hold, when it is capped
+        self.notice.setObjectName("tabNotice")
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("color: #975a16; padding: 2px 8px;")
+        self.notice.hide()
         self.download = DownloadView(controller, self)
         self.events = EventsPanel(controller.events, self)
         self.chunks = ChunksPanel(controller.chunks, self)
@@ -136,6 +142,7 @@ class StreamTab(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.summary)
         layout.addWidget(self.banner)
+        layout.addWidget(self.notice)
         layout.addWidget(self.tabs, 1)
 
         self.events.eventSelected.connect(self._event_selected)
@@ -146,6 +153,11 @@ class StreamTab(QWidget):
         controller.stateChanged.connect(lambda _s: self.refresh())
         controller.finished.connect(self._finished)
         self.refresh()
+
+    def show_notice(self, text: str) -> None:
+        """A line under the summary that stays (unlike the status bar's messages)."""
+        self.notice.setText(text)
+        self.notice.show()
 
     @property
     def progress(self) -> QProgressBar:

@@ -14,9 +14,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
-import shutil
-import tempfile
+import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +27,7 @@ from qasync import asyncSlot
 
 from gui.stream.capture_spool import Recorder, replay_source, slug, spec_of
 from gui.stream.controller import StreamController
+from gui.stream.spool_dir import SpoolDir
 from stream_core.capture.codegen import curl_command, httpx_code
 from stream_core.capture.har import body_bytes, events_ndjson, to_har
 from stream_core.capture.records_file import (
@@ -54,6 +53,8 @@ EXPORTS = {  # kind: (menu text, file filter, suffix)
 }
 MESSAGE_MS = 12000
 
+log = logging.getLogger(__name__)
+
 
 class CaptureActions(QObject):
     """Adds the capture menus to the window and carries them out.
@@ -64,11 +65,16 @@ class CaptureActions(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.spool_dir = tempfile.mkdtemp(prefix="stream-inspector-")
+        self.spool_dir: SpoolDir | None = None
+        self.spool_error = ""
+        try:
+            self.spool_dir = SpoolDir()
+        except OSError as exc:
+            self.spool_error = f"cannot record tabs: {exc.strerror or exc} ({exc.filename})"
+            log.warning("%s", self.spool_error)
         self.recorders: dict[StreamController, Recorder] = {}
         self.compare_views: list[CompareView] = []
         self.last_message = ""
-        self._spools = 0
         self._replays = 0
         self._tasks: set[asyncio.Task[Any]] = set()  # background saves and opens, referenced
         self._build()
@@ -147,9 +153,10 @@ class CaptureActions(QObject):
     # -- recording ---------------------------------------------------------------------------
     def record(self, controller: StreamController) -> None:
         """Record ``controller``'s stream (call before it starts)."""
-        self._spools += 1
-        path = os.path.join(self.spool_dir, f"tab-{self._spools}.spool")
-        recorder = Recorder(path, controller.spec)
+        path = self.spool_dir.new_file("tab.spool") if self.spool_dir else None
+        cap_mib = self.window.settings.spool_cap_mib()
+        recorder = Recorder(path, controller.spec, cap_mib * 1024 * 1024,
+                            lambda: self._capped(controller, cap_mib), error=self.spool_error)
         recorder.on_follower_closed = self._follower_closed
         self.recorders[controller] = recorder
         # Wrapping the controller's own source (not passing ``source=``) keeps a live stream
@@ -164,7 +171,19 @@ class CaptureActions(QObject):
     def cleanup(self) -> None:
         for controller in list(self.recorders):
             self.forget(controller)
-        shutil.rmtree(self.spool_dir, ignore_errors=True)
+        if self.spool_dir is not None:
+            self.spool_dir.cleanup()
+
+    def _capped(self, controller: StreamController, cap_mib: int) -> None:
+        """The tab's recording reached its cap: say in the tab what a Save will hold."""
+        text = (f"Recording capped at {cap_mib:,} MiB: Save and Export will hold the first"
+                f" {cap_mib:,} MiB of this stream (the tab keeps showing all of it).")
+        tabs = self.window.tabs
+        for i in range(tabs.count()):
+            tab = tabs.widget(i)
+            if getattr(tab, "controller", None) is controller:
+                tab.show_notice(text)  # type: ignore[attr-defined]
+        self.notify(text)
 
     def _follower_closed(self, writer: CaptureWriter) -> None:
         if writer.error is not None:
@@ -205,7 +224,7 @@ class CaptureActions(QObject):
                                    started=controller.start_wall, running=controller.running)
         except (OSError, CaptureError) as exc:
             return self._save_failed(path, exc)
-        return self._saved(path, writer, controller.running)
+        return self._saved(path, writer, recorder)
 
     async def save_capture_async(self, path: str,
                                  controller: StreamController | None = None) -> bool:
@@ -228,7 +247,7 @@ class CaptureActions(QObject):
                 started=controller.start_wall, running=False, recording=recording)
         except (OSError, CaptureError) as exc:
             return self._save_failed(path, exc)
-        return self._saved(path, writer, False)
+        return self._saved(path, writer, recorder)
 
     def _recorder(self, controller: StreamController | None) -> Recorder | None:
         if controller is None:
@@ -244,8 +263,11 @@ class CaptureActions(QObject):
                     " choose another place.")
         return False
 
-    def _saved(self, path: str, writer: CaptureWriter, running: bool) -> bool:
-        if running:
+    def _saved(self, path: str, writer: CaptureWriter, recorder: Recorder) -> bool:
+        if recorder.capped:
+            self.notify(f"Saved {path} ({writer.count:,} records): the beginning of the"
+                        " stream, where its recording was capped.")
+        elif writer in recorder.followers:
             self.notify(f"Saving to {path}: {writer.count:,} records so far, more as they"
                         " arrive.")
         else:

@@ -241,7 +241,7 @@ class Recording:
 class Recorder:
     """Spools one tab's records as they arrive (an observer tee); saves and exports them.
 
-    The spool keeps secrets (it never leaves its private folder, ``gui.spool_dir``); saved
+    The spool keeps secrets (it never leaves its private folder, see ``spool_dir``); saved
     files and exports mask them unless the user asks otherwise. Writers added by ``save``
     while the stream runs get every later record and are closed when it ends. Beyond ``cap``
     bytes the spool stops (``capped``): a save then holds the stream's beginning only.

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.models import plain_tip
+from gui.stream.models import plain_tip
 from stream_core.records import AnyRecord, Chunk, End, Event, Record, Response, header_text
 
 Index = QModelIndex | QPersistentModelIndex

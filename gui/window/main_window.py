@@ -292,7 +292,7 @@ class MainWindow(QMainWindow):
         tip = f"{tab.controller.spec.method} {tab.controller.spec.url}\nstate: {state.value}"
         if self.tabs.tabToolTip(index) != tip:
             self.tabs.setTabIcon(index, resources.icon(f"state-{state.value}"))
-            from gui.models import plain_tip  # loaded with the first tab
+            from gui.stream.models import plain_tip  # loaded with the first tab
 
             self.tabs.setTabToolTip(index, plain_tip(tip))  # a capture's URL is foreign
 

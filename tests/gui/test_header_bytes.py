@@ -16,16 +16,14 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from gui.controller import State, StreamController
-from gui.download_view import server_file_name
-from gui.main_window import MainWindow
-from stream_core.capture_file import read_capture
+from gui.stream.controller import State, StreamController
+from gui.views.download_view import server_file_name
+from gui.window.main_window import MainWindow
+from stream_core.capture.records_file import read_capture
+from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import header_bytes, header_text
-from stream_core.spec import Mode, RequestSpec
 from tests.core.rawserver import RawServer, reply
 from tests.gui.test_window import send, wait_ended
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 BODY = b"data: one\n\ndata: two\n\n"
 #: (name, raw value bytes, what the window must show)

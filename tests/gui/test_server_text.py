@@ -19,14 +19,12 @@ from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QLabel, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
-from gui.controller import StreamController
-from gui.main_window import MainWindow
-from gui.stream_tab import StreamTab
-from stream_core.spec import Mode
+from gui.stream.controller import StreamController
+from gui.views.stream_tab import StreamTab
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode
 from tests.core.rawserver import RawServer, reply
 from tests.gui.test_window import send, wait_ended
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 BOLD = "<b>bold</b>"
 IMG = "<img src=/nonexistent.png>"

@@ -10,18 +10,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pytestqt.qtbot import QtBot
 
-from gui.main_window import MainWindow
-from gui.settings import Settings
-from gui.spool_dir import SpoolDir, spool_root
-from stream_core.capture_file import read_capture
+from gui.services.settings import Settings
+from gui.stream.spool_dir import SpoolDir, spool_root
+from gui.window.main_window import MainWindow
+from stream_core.capture.records_file import read_capture
+from stream_core.net.spec import Mode
 from stream_core.records import Chunk, Event
-from stream_core.spec import Mode
 from tests.gui.test_window import send, wait_ended
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 ROOT = Path(__file__).resolve().parents[2]
 MiB = 1024 * 1024
 
@@ -50,7 +48,7 @@ def test_recordings_are_private_files_in_the_cache_folder_removed_at_exit(
 def _process(root: Path, crash: bool) -> subprocess.Popen[str]:
     """A process that makes its recording folder under ``root``, then either dies without
     cleaning up (a crash) or keeps running until its stdin closes."""
-    code = ("import os, sys; from pathlib import Path; from gui.spool_dir import SpoolDir;"
+    code = ("import os, sys; from pathlib import Path; from gui.stream.spool_dir import SpoolDir;"
             f"d = SpoolDir(Path({str(root)!r})); open(d.new_file('tab.spool'), 'wb').write(b'x');"
             "print(d.path.name, flush=True);"
             + ("os._exit(0)" if crash else "sys.stdin.read(); d.cleanup()"))

@@ -17,15 +17,14 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from gui import capture_spool
-from gui.controller import State
-from gui.main_window import MainWindow
-from stream_core.capture_file import read_capture, record_line
+from gui.stream import capture_spool
+from gui.stream.controller import State
+from gui.window.main_window import MainWindow
+from stream_core.capture.records_file import read_capture, record_line
+from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import Chunk, End, Request
-from stream_core.spec import Mode, RequestSpec
 from tests.gui.test_window import send, wait_ended
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 MiB = 1024 * 1024
 
 

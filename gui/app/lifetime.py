@@ -230,14 +230,15 @@ def _install_sigint(window: QWidget) -> Any:
     return previous
 
 
-_NOISE = ("This plugin does not support propagateSizeHints()",)
+_NOISE = ("This plugin does not support propagateSizeHints()",
+          "This plugin does not support raise()")  # the error dialog's raise_()
 
 
 def _quiet_offscreen_noise() -> None:
     """Drop the offscreen plugin's harmless size-hint complaint; pass everything else on.
 
     Demos and screenshots run offscreen, where no window manager exists to receive size
-    hints; the warning says nothing about the app and buries real messages.
+    hints or raise a window; the warnings say nothing about the app and bury real messages.
     """
     previous = None
 

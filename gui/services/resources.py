@@ -89,13 +89,14 @@ def read_bytes(name: str) -> bytes | None:
 @cache
 def icon(name: str) -> QIcon:
     """The icon ``icons/NAME.svg`` (an empty QIcon when it is missing or cannot be drawn)."""
-    from PySide6.QtGui import QIcon
+    from PySide6.QtGui import QGuiApplication, QIcon
 
     file = path(f"icons/{name}.svg")
     if file is None:
         return QIcon()
     result = QIcon(str(file))
-    if result.pixmap(16, 16).isNull():
+    # Drawing needs the application (Qt aborts without it); the window has one by now.
+    if QGuiApplication.instance() is not None and result.pixmap(16, 16).isNull():
         _missing(f"icons/{name}.svg", "cannot be drawn (Qt's SVG image plugin missing?)")
     return result
 

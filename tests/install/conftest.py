@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -23,7 +22,6 @@ from installed_venv import Installed, build
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     root = tmp_path_factory.mktemp("install")
-    started = time.monotonic()
     wheel, sdist = build(root / "dist")
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
@@ -36,4 +34,4 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     assert done.returncode == 0, f"pip install {wheel.name} failed:\n{done.stderr}"
     home = root / "home"
     home.mkdir()
-    yield Installed(venv / "bin", wheel, sdist, home, time.monotonic() - started)
+    yield Installed(venv / "bin", wheel, sdist, home)

@@ -19,7 +19,6 @@ class Installed:
     wheel: Path
     sdist: Path | None
     home: Path  # cwd of every command: no checkout in sight
-    seconds: float  # build + venv + install
 
     @property
     def exe(self) -> Path:

@@ -34,7 +34,7 @@ def _xdg_homes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 class _Unhandled(logging.Handler):
     """Collects log records that report an unhandled failure, from any logger: asyncio's
     default exception handler logs "Task exception was never retrieved" on ``asyncio``, the
-    window's handler (``gui.logs``) on its own logger."""
+    window's handler (``gui.services.logs``) on its own logger."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)

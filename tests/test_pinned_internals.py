@@ -15,7 +15,7 @@ import httpcore
 import httpx
 import pytest
 
-from stream_core.netstream import BufferedBackend, buffered_transport
+from stream_core.net.netstream import BufferedBackend, buffered_transport
 
 
 def _pin(dep: str, internal: str, where: str) -> str:

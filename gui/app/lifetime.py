@@ -36,9 +36,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication, QWidget
 
-from gui import logs
 from gui.app.launch import EmbeddedServer, build_parser, start_server, wants_server
-from gui.services import resources
+from gui.services import logs, resources
 from gui.services.settings import Settings
 from stream_core.capture.cliargs import ArgumentError, spec_from_args
 from stream_core.net.spec import RequestSpec
@@ -135,8 +134,8 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
     ``hooks``: unhandled failures are shown in the window's error dialog while it lives.
     """
     from gui.app import demos
-    from gui.error_dialog import ErrorDialog
     from gui.services.lazy_clients import LazyClients
+    from gui.window.error_dialog import ErrorDialog
     from gui.window.main_window import MainWindow
 
     clients = LazyClients()  # httpx is imported after the window shows

@@ -1,5 +1,5 @@
 """Failures are seen: logged with their traceback into the log file and shown in the window's
-non-modal error dialog (``gui.logs``, ``gui.error_dialog``)."""
+non-modal error dialog (``gui.services.logs``, ``gui.window.error_dialog``)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ import pytest
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from gui import logs
-from gui.controller import StreamController
-from gui.error_dialog import ErrorDialog
-from gui.main_window import MainWindow
-from stream_core.spec import RequestSpec
+from gui.services import logs
+from gui.window.error_dialog import ErrorDialog
+from gui.window.main_window import MainWindow
+from stream_core.analysis.aggregate import StreamAggregate
+from stream_core.net.spec import RequestSpec
 
 # The offscreen platform cannot size or raise a dialog and says so; nothing else may be said.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support (propagateSizeHints|raise)")
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support (propagate
 @pytest.fixture
 def hooked(aloop: asyncio.AbstractEventLoop, tmp_path: Path,
            window: MainWindow) -> Iterator[tuple[logs.FailureHooks, ErrorDialog, Path]]:
-    """The window's logging and failure hooks as ``gui.app`` installs them."""
+    """The window's logging and failure hooks as ``gui.app.lifetime`` installs them."""
     with contextlib.ExitStack() as stack:
         log_file = logs.configure(stack, "info", tmp_path / "state" / "app.log")
         assert log_file is not None
@@ -43,16 +43,16 @@ def test_an_exception_in_a_drain_shows_the_dialog_and_is_logged(
         hooked: tuple[logs.FailureHooks, ErrorDialog, Path], window: MainWindow,
         demo_server: str, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     _, dialog, log_file = hooked
-    chunk = StreamController._chunk
+    feed = StreamAggregate.feed  # what the controller's drain hands each batch to
     failed = []
 
-    def injected(self: StreamController, *args: Any) -> None:
+    def injected(self: StreamAggregate, *args: Any) -> Any:
         if not failed:  # once: the stream goes on and ends normally after it
             failed.append(True)
             raise RuntimeError("injected drain failure")
-        chunk(self, *args)
+        return feed(self, *args)
 
-    monkeypatch.setattr(StreamController, "_chunk", injected)
+    monkeypatch.setattr(StreamAggregate, "feed", injected)
     controller = window.start(RequestSpec(f"{demo_server}/events?count=3&interval=0.01"))
     qtbot.waitUntil(dialog.isVisible, timeout=10000)
     qtbot.waitUntil(lambda: controller.ended, timeout=10000)
@@ -107,9 +107,9 @@ def test_logging_goes_to_a_rotating_file_under_the_xdg_state_home(
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     with contextlib.ExitStack() as stack:
         path = logs.configure(stack, "debug")
-        logging.getLogger("stream_core.session").debug("a debug line")
+        logging.getLogger("stream_core.net.session").debug("a debug line")
     assert path == tmp_path / "stream-inspector" / "stream-inspector.log"
-    assert "DEBUG stream_core.session [MainThread] a debug line" in path.read_text()
+    assert "DEBUG stream_core.net.session [MainThread] a debug line" in path.read_text()
     logging.getLogger("gui.x").warning("after the stack closed")
     assert "after the stack closed" not in path.read_text()
     monkeypatch.setenv("XDG_STATE_HOME", "relative/ignored")

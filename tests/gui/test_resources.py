@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gui import resources
+from gui.services import resources
 
 
 def test_resources_are_read_from_the_package(qapp: object) -> None:

@@ -7,7 +7,7 @@ capture file from a file manager, opens the window on it), the SVG icon in the h
 and a shared-mime-info package that types ``*.sicap`` files as
 ``application/x-stream-inspector-capture`` (the entry's ``MimeType``), then the desktop and
 MIME databases are refreshed when their tools exist. The files come from the package's
-resources (``gui.resources``), so what is installed is what was shipped.
+resources (``gui.services.resources``), so what is installed is what was shipped.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
-from gui import resources
+from gui.services import resources
 
 __all__ = ["DESKTOP", "ICON", "MIME", "MIME_TYPE", "data_home", "entry_point", "install",
            "uninstall", "version"]

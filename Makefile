@@ -1,11 +1,11 @@
-# Stream Inspector: `make run`, `make test`, `make bench`, `make screenshots`.
+# Stream Inspector: `make run`, `make test`, `make bench`, `make screenshots`, `make dist`.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench screenshots dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,5 +38,10 @@ bench: $(VENV)/.bench-installed
 screenshots: $(STAMP)
 	$(BIN)/python -m gui.app.screenshots docs/screenshots
 
+# The wheel and the sdist (every subpackage and resource; tests/install checks the wheel).
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,7 +1,8 @@
 """The ``stream-inspector`` entry point.
 
 Dispatches ``capture`` to stream_core and ``serve`` to embedded_server without importing Qt,
-so those commands start fast and run where Qt cannot; anything else opens the window, with
+so those commands start fast and run where Qt cannot (``--version`` and
+``--install-desktop``/``--uninstall-desktop`` too); anything else opens the window, with
 the embedded server started first (in a child process) so that it loads while Qt does.
 """
 
@@ -20,8 +21,11 @@ def main(argv: list[str] | None = None) -> int:
         from embedded_server.cli import main as serve_main
 
         return serve_main(args[1:])
-    from gui.app.launch import early_server
+    from gui.app.launch import early_server, run_without_window
 
+    status = run_without_window(args)
+    if status is not None:
+        return status
     server = early_server(args)  # before Qt: its imports run on another core meanwhile
     from gui.app.lifetime import main as window_main
 

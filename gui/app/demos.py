@@ -9,13 +9,15 @@ A safety timeout turns a hang into a non-zero exit instead of a stuck process.
 from __future__ import annotations
 
 import asyncio
-import sys
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stream_core.net.spec import Mode
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # the window imports these; `--list-demos` and argument checks need none
     from gui.stream.controller import StreamController
@@ -122,7 +124,7 @@ async def save_screenshot(window: MainWindow, path: str) -> int:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     ok = window.grab().save(path, "PNG")
     if not ok:
-        print(f"stream-inspector: could not write {path}", file=sys.stderr)
+        logger.error("could not write %s", path)
     return 0 if ok else 1
 
 
@@ -131,8 +133,8 @@ async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
     demo = DEMOS[name]
     item = window.picker.find_endpoint(demo.method, demo.path)
     if item is None:
-        print(f"stream-inspector: demo {name!r}: endpoint {demo.method} {demo.path}"
-              " not offered by the server", file=sys.stderr)
+        logger.error("demo %r: endpoint %s %s not offered by the server", name, demo.method,
+                     demo.path)
         return 1
     window.picker.choose(item)
     window.picker.tree.scrollToItem(item)
@@ -142,17 +144,15 @@ async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
         window.editor.set_mode(demo.mode)
     controller = window.send()
     if controller is None:
-        print(f"stream-inspector: demo {name!r}: request rejected: "
-              f"{window.editor.message.text()}", file=sys.stderr)
+        logger.error("demo %r: request rejected: %s", name, window.editor.message.text())
         return 1
     tab = window.current_tab()
     assert tab is not None
     try:
         await wait_for(controller, condition(demo, controller))
     except TimeoutError:
-        print(f"stream-inspector: demo {name!r} timed out after {TIMEOUT:.0f} s "
-              f"(state {controller.state.value}, {controller.stats.events} events)",
-              file=sys.stderr)
+        logger.error("demo %r timed out after %.0f s (state %s, %d events)", name, TIMEOUT,
+                     controller.state.value, controller.stats.events)
         return 1
     controller.drain()
     tab.refresh()

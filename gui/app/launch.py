@@ -14,7 +14,11 @@ from typing import Protocol
 
 from stream_core.capture.cliargs import add_request_arguments
 
-__all__ = ["EmbeddedServer", "build_parser", "early_server", "start_server", "wants_server"]
+__all__ = ["EmbeddedServer", "build_parser", "early_server", "run_without_window",
+           "start_server", "wants_server"]
+
+LEVELS = ("debug", "info", "warning", "error")  # --log-level
+_NO_WINDOW = {"--version", "--install-desktop", "--uninstall-desktop"}
 
 
 class EmbeddedServer(Protocol):
@@ -43,12 +47,42 @@ def build_parser() -> argparse.ArgumentParser:
                         help="save a PNG of the window at the demo's telling moment, then exit")
     parser.add_argument("--settings", metavar="PATH", default=None,
                         help="use this ini file for settings (demos use a temporary one)")
+    parser.add_argument("--log-level", choices=LEVELS, default="info", type=str.lower,
+                        help="what the log file (under $XDG_STATE_HOME/stream-inspector/) "
+                             "records; default info")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    desktop = parser.add_mutually_exclusive_group()
+    desktop.add_argument("--install-desktop", action="store_true",
+                         help="install the desktop entry, icon and *.sicap MIME type under "
+                              "$XDG_DATA_HOME (~/.local/share) and exit")
+    desktop.add_argument("--uninstall-desktop", action="store_true",
+                         help="remove what --install-desktop wrote and exit")
     return parser
+
+
+def run_without_window(argv: list[str]) -> int | None:
+    """``--version`` and ``--(un)install-desktop`` (no Qt, no server): the exit status, or
+    None when ``argv`` asks for the window."""
+    if not _NO_WINDOW.intersection(argv):
+        return None
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: 2 for bad arguments, 0 for --help
+        return exc.code if isinstance(exc.code, int) else 2
+    from gui.app import desktop
+
+    if args.version:
+        print(f"stream-inspector {desktop.version()}")
+        return 0
+    if args.install_desktop or args.uninstall_desktop:
+        return desktop.main(install_desktop=args.install_desktop)
+    return None
 
 
 def wants_server(args: argparse.Namespace) -> bool:
     """Whether the window these arguments ask for runs the embedded server."""
-    return not args.no_server and not args.list_demos
+    return not args.no_server and not args.list_demos and not args.version \
+        and not args.install_desktop and not args.uninstall_desktop
 
 
 def start_server() -> EmbeddedServer:

@@ -21,6 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import qasync
 import shiboken6
@@ -36,7 +37,7 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication, QWidget
 
 from gui.app.launch import EmbeddedServer, build_parser, start_server, wants_server
-from gui.services import resources
+from gui.services import logs, resources
 from gui.services.settings import Settings
 from stream_core.capture.cliargs import ArgumentError, spec_from_args
 from stream_core.net.spec import RequestSpec
@@ -61,12 +62,15 @@ def _main(argv: list[str], server: EmbeddedServer | None, stack: contextlib.Exit
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    log_file = logs.configure(stack, args.log_level)
     if args.list_demos:
         print("\n".join(demos.NAMES))
         return 0
     spec: RequestSpec | None = None
     try:
         args.capture = None
+        if args.url is not None and args.url.startswith("file://"):
+            args.url = unquote(urlsplit(args.url).path)  # %u from a file manager
         if args.url is not None and args.url.endswith(".sicap") and "://" not in args.url:
             if not Path(args.url).is_file():
                 raise ArgumentError(f"no capture file {args.url!r}")
@@ -109,22 +113,29 @@ def _main(argv: list[str], server: EmbeddedServer | None, stack: contextlib.Exit
                                           ORG, ORG))
         loop = qasync.QEventLoop(app)
         asyncio.set_event_loop(loop)
+        hooks_installed = contextlib.ExitStack()
+        hooks = logs.FailureHooks(loop).install(hooks_installed)
         try:
-            return loop.run_until_complete(run_app(args, spec, settings, tmp, server))
+            return loop.run_until_complete(run_app(args, spec, settings, tmp, server,
+                                                   hooks=hooks, log_file=log_file))
         finally:
+            hooks_installed.close()
             asyncio.set_event_loop(None)
             loop.close()
             gc.collect()  # Qt wrappers in reference cycles die here, on the GUI thread
 
 
 async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: Settings,
-                  tmp: str, server: EmbeddedServer | None) -> int:
+                  tmp: str, server: EmbeddedServer | None, *,
+                  hooks: logs.FailureHooks | None = None, log_file: Path | None = None) -> int:
     """The window's whole life on the qasync loop; returns the exit status.
 
     ``server`` is started (its URL known) but may not serve yet; the caller stops it.
+    ``hooks``: unhandled failures are shown in the window's error dialog while it lives.
     """
     from gui.app import demos
     from gui.services.lazy_clients import LazyClients
+    from gui.window.error_dialog import ErrorDialog
     from gui.window.main_window import MainWindow
 
     clients = LazyClients()  # httpx is imported after the window shows
@@ -132,6 +143,9 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
     base_url = server.url if server is not None else None
     window = MainWindow(settings, clients, base_url,
                         download_dir=tmp if demo_mode else None)
+    if hooks is not None:
+        # Parented to the window: tests find it with window.findChild(ErrorDialog).
+        hooks.show = ErrorDialog(window, str(log_file) if log_file else None).report
     previous = _install_sigint(window)
     try:
         window.show()
@@ -169,6 +183,8 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
         await window.wait_closed()
         return 0
     finally:
+        if hooks is not None:
+            hooks.show = None
         signal.signal(signal.SIGINT, previous)
         await window.shutdown()
         await clients.aclose()
@@ -213,14 +229,15 @@ def _install_sigint(window: QWidget) -> Any:
     return previous
 
 
-_NOISE = ("This plugin does not support propagateSizeHints()",)
+_NOISE = ("This plugin does not support propagateSizeHints()",
+          "This plugin does not support raise()")  # the error dialog's raise_()
 
 
 def _quiet_offscreen_noise() -> None:
     """Drop the offscreen plugin's harmless size-hint complaint; pass everything else on.
 
     Demos and screenshots run offscreen, where no window manager exists to receive size
-    hints; the warning says nothing about the app and buries real messages.
+    hints or raise a window; the warnings say nothing about the app and bury real messages.
     """
     previous = None
 

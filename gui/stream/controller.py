@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
@@ -42,6 +43,8 @@ from stream_core.records import (
     Request,
     Response,
 )
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["DRAIN_MS", "RATE_WINDOW", "UPDATE_MS", "Source", "State", "Stats",
            "StreamController"]
@@ -258,6 +261,7 @@ class StreamController(QObject):
         except asyncio.CancelledError:
             cancelled = True
         except Exception as exc:  # an engine bug must not take the window down
+            logger.exception("stream %s failed inside the engine", self.spec.url)
             self._queue.append(Error(self.elapsed(), "io", f"internal error: {exc!r}"))
         finally:
             self._timer.stop()

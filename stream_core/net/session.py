@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Protocol, cast
@@ -52,6 +53,8 @@ from stream_core.records import (
     Response,
     Retry,
 )
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_RETRY_MS", "MAX_RETRY_MS", "Clients", "run"]
 
@@ -144,6 +147,7 @@ class _Stream:
             self.fail(Failure("timeout", f"total time limit of {self.spec.timeouts.total:g} s "
                                          "reached"))
         except Exception as exc:  # a bug or an unforeseen library error: still no traceback
+            logger.debug("stream %s: unexpected exception", self.spec.url, exc_info=True)
             self.fail(self.classify(exc, self.spec.url))
         end = self.end()
         self.emit(end)

@@ -118,7 +118,9 @@ def test_speed_and_faults(demo_server: str, replay_server: ServerThread, tmp_pat
 
     stalled = record(f"{base}?speed=0&stall=0.4&stall_at=5")
     t = [c.t for c in stalled if isinstance(c, Chunk)]
-    assert b"".join(chunks(stalled)) == body and t[-1] - t[0] >= 0.35
+    # The last read cannot come before the request started + the stall (a late first read
+    # under load would shorten a first-to-last span, not this).
+    assert b"".join(chunks(stalled)) == body and t[-1] >= 0.39
     assert chunks(stalled)[0] == body[:5]
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "Capture",
     "CaptureError",
     "CaptureWriter",
+    "check_capture",
     "is_secret_name",
     "mask_headers",
     "mask_url",
@@ -450,6 +451,24 @@ def _header(name: str, line: bytes) -> tuple[dict[str, Any], int, int]:
     return header, major, minor
 
 
+def _read_header(name: str, f: IO[bytes]) -> tuple[dict[str, Any], int, int]:
+    first = f.readline()
+    if not first.strip() and not f.read(1):
+        raise CaptureError(f"{name} is empty: not a Stream Inspector capture")
+    return _header(name, first)
+
+
+def check_capture(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The header of the capture file at ``path``, read without its records.
+
+    Raises ``CaptureError`` for a file that ``read_capture`` would refuse (empty, foreign,
+    plain ``capture`` output, a newer major version) and ``OSError`` when it cannot be read:
+    the command line checks a file with it before the window starts.
+    """
+    with open(path, "rb") as f:
+        return _read_header(Path(path).name, f)[0]
+
+
 def read_capture(path: str | os.PathLike[str]) -> Capture:
     """Read a capture file: whatever is intact, with a warning for each problem.
 
@@ -459,10 +478,7 @@ def read_capture(path: str | os.PathLike[str]) -> Capture:
     """
     name = Path(path).name
     with open(path, "rb") as f:  # line by line: a capture can be larger than the memory
-        first = f.readline()
-        if not first.strip() and not f.read(1):
-            raise CaptureError(f"{name} is empty: not a Stream Inspector capture")
-        header, major, minor = _header(name, first)
+        header, major, minor = _read_header(name, f)
         warnings: list[str] = []
         if (major, minor) > VERSION:
             warnings.append(f"{name} is a newer version ({major}.{minor}) capture: opened"

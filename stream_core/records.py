@@ -10,12 +10,48 @@ demand; the CLI prints ``to_json()``.
 from __future__ import annotations
 
 import base64
+import json
+import re
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, Literal
 
 ErrorKind = Literal["connect", "tls", "timeout", "http", "protocol", "decode", "io", "cancelled"]
 Headers = list[tuple[str, str]]
+
+#: The deepest JSON nesting accepted from outside (captures, NDJSON lines, event data): real
+#: documents stay far below it, and every consumer (``json.dumps``, the window's JSON tree)
+#: recurses once per level, so deeper input is malformed rather than a ``RecursionError``.
+MAX_JSON_DEPTH = 256
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+#: Brackets as +1 / -1 (signed bytes), everything else deleted.
+_STEP = bytes(range(256)).translate(bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff"))
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(text: str | bytes) -> int:
+    """The deepest nesting of brackets in ``text`` outside JSON strings (linear time, and in C
+    but for the strings: a 3 MB document of 400,000 small containers takes ~0.2 s)."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    steps = _JSON_STRING.sub(b"", data).translate(_STEP, _NOT_BRACKET)
+    return max(accumulate(array("b", steps)), default=0)
+
+
+def loads_bounded(text: str | bytes, decode: Callable[[str], Any] = json.loads,
+                  max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``decode(text)`` (``json.loads``) for input from outside: ``ValueError`` for malformed
+    JSON, nesting deeper than ``max_depth`` included (never ``RecursionError``)."""
+    raw = text
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    if text.count("[") + text.count("{") > max_depth and json_depth(raw) > max_depth:
+        raise ValueError(f"nested deeper than {max_depth} levels")
+    try:
+        return decode(text)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {max_depth} levels") from None
 
 
 @dataclass(slots=True)

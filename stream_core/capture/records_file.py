@@ -47,6 +47,7 @@ from stream_core.records import (
     Request,
     Response,
     Retry,
+    loads_bounded,
 )
 
 __all__ = [
@@ -433,8 +434,8 @@ def _version(value: Any) -> tuple[int, int]:
 def _header(name: str, line: bytes) -> tuple[dict[str, Any], int, int]:
     """The header line's fields and version; CaptureError for a foreign or too new file."""
     try:
-        header = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
+        header = loads_bounded(line)
+    except ValueError:
         header = None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         if isinstance(header, dict) and header.get("type") == "request":
@@ -490,7 +491,7 @@ def read_capture(path: str | os.PathLike[str]) -> Capture:
             if not raw.strip():
                 continue
             try:
-                obj = json.loads(raw)
+                obj = loads_bounded(raw)
                 if not isinstance(obj, dict):
                     raise ValueError("not an object")
                 record = parse_record(obj)

@@ -247,10 +247,14 @@ class Recorder:
         """Write what is there to ``path``; a running stream keeps appending. OSError if not."""
         records = self.records()
         writer = CaptureWriter(path, save_secrets=save_secrets, request_body=self.spec.body,
-                               mode=self.spec.mode.value, started=started)
-        writer.extend(records)
+                               mode=self.spec.mode.value, started=started, live=False)
+        try:  # ``path`` is replaced only once the records so far are on disk
+            writer.extend(records)
+        except BaseException:
+            writer.discard()
+            raise
         if running:
-            writer.flush()
+            writer.publish()
             self.followers.append(writer)
         else:
             writer.close()

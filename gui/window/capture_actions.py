@@ -36,6 +36,7 @@ from stream_core.capture.records_file import (
     Capture,
     CaptureError,
     CaptureWriter,
+    atomic_write,
     masked,
     read_capture,
 )
@@ -327,7 +328,8 @@ class CaptureActions(QObject):
         if data is None:
             return False
         try:
-            Path(path).write_bytes(data)
+            with atomic_write(path) as out:  # a failure leaves the previous file as it was
+                out.write(data)
         except OSError as exc:
             self.notify(f"Could not export to {path}: {exc.strerror or exc}")
             return False

@@ -23,11 +23,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import os
 import re
+import stat
+import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,9 +58,11 @@ __all__ = [
     "MASK",
     "SUFFIX",
     "VERSION",
+    "AtomicFile",
     "Capture",
     "CaptureError",
     "CaptureWriter",
+    "atomic_write",
     "check_capture",
     "is_secret_name",
     "mask_headers",
@@ -152,6 +157,64 @@ def _dumps(obj: dict[str, Any]) -> bytes:
         return (json.dumps(obj, separators=(",", ":")) + "\n").encode("ascii")
 
 
+class AtomicFile:
+    """A file that takes its name only once written: a temporary ``NAME.XXXXXXXX.part`` in the
+    same folder, synced and renamed over ``NAME`` by ``commit()``; ``close()`` before that
+    deletes it. Why: Save and Export must never destroy the file the user had (a full disk,
+    an error half-way): until the rename, ``NAME`` is untouched.
+
+    ``file`` stays open after ``commit()`` (a capture of a running stream keeps appending to
+    the renamed file). The temporary file gets the mode of the file it replaces (else 0600).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self.folder, name = os.path.split(os.path.abspath(self.path))
+        fd, self.temp = tempfile.mkstemp(prefix=f"{name[:200]}.", suffix=".part",
+                                         dir=self.folder)
+        self.file: IO[bytes] = os.fdopen(fd, "wb")
+        self.committed = False
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, stat.S_IMODE(os.stat(self.path).st_mode))
+
+    def commit(self) -> None:
+        """Flush, fsync and rename over the target (once); OSError leaves the target as it was."""
+        if self.committed:
+            return
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        os.replace(self.temp, self.path)
+        self.committed = True
+        with contextlib.suppress(OSError):  # the rename itself survives a crash
+            folder = os.open(self.folder, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+
+    def close(self) -> None:
+        """Close the file; delete it if it was never committed."""
+        try:
+            self.file.close()
+        finally:
+            if not self.committed:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.temp)
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """``with atomic_write(path) as f: f.write(...)``: ``path`` is replaced only when the block
+    ends without an exception and the data is on disk; otherwise it is left as it was and no
+    temporary file remains."""
+    out = AtomicFile(path)
+    try:
+        yield out.file
+        out.commit()
+    finally:
+        out.close()
+
+
 class CaptureWriter:
     """Writes a capture file as the stream goes; an observer (``writer(record)``).
 
@@ -160,20 +223,27 @@ class CaptureWriter:
     running asyncio loop, if any) or every 64 KiB, and at once for the ``End`` record. A write
     failure later (disk full) stops the writing, keeps ``error``, and never raises into the
     stream: the stream itself must go on.
+
+    A path is never truncated: the file is written under a temporary name (``AtomicFile``)
+    and renamed over ``path`` once its header is on disk when ``live`` (a stream being
+    recorded: the file holds its first records while it runs), else at ``close()`` or
+    ``publish()`` (a Save: a failure before that leaves the previous file as it was).
     """
 
     def __init__(self, path: str | os.PathLike[str] | IO[bytes], *, save_secrets: bool = False,
                  request_body: bytes | None = None, mode: str | None = None,
-                 started: float | None = None, app: str = APP) -> None:
+                 started: float | None = None, app: str = APP, live: bool = True) -> None:
         self.save_secrets = save_secrets
         self.error: OSError | None = None
         self.closed = False
         self.count = 0
         self._owns = not hasattr(path, "write")
         self.path: str | None = None
+        self._atomic: AtomicFile | None = None
         if self._owns:
             self.path = os.fspath(path)  # type: ignore[arg-type]
-            self._out: IO[bytes] = open(self.path, "wb")
+            self._atomic = AtomicFile(self.path)
+            self._out: IO[bytes] = self._atomic.file
         else:
             self._out = path  # type: ignore[assignment]
         self._pending = 0
@@ -193,6 +263,8 @@ class CaptureWriter:
         try:
             self._out.write(_dumps(header))
             self._out.flush()
+            if live and self._atomic is not None:
+                self._atomic.commit()
         except OSError:
             self._close_file()
             raise
@@ -250,27 +322,53 @@ class CaptureWriter:
             self._timer.cancel()
             self._timer = None
 
+    def publish(self) -> None:
+        """Put what is written so far under the file's name now (synced); later records are
+        appended to it. Without this, the file takes its name at ``close()``."""
+        self.flush()
+        if self._atomic is not None and self.error is None:
+            try:
+                self._atomic.commit()
+            except OSError as exc:
+                self._fail(exc)
+
     def close(self) -> None:
-        """Flush and close (idempotent); the file stays valid at every point anyway."""
+        """Flush, sync and rename the file over its name (idempotent). After a write error
+        the previous file of that name is left as it was (unless ``publish`` replaced it)."""
         if self.closed:
             return
-        self.flush()
+        self.publish()
+        self._cancel_timer()
+        self.closed = True
+        self._close_file()
+
+    def discard(self) -> None:
+        """Close without publishing: the previous file of that name stays as it was."""
         self._cancel_timer()
         self.closed = True
         self._close_file()
 
     def _close_file(self) -> None:
-        if self._owns:
+        if self._atomic is not None:
             try:
-                self._out.close()
+                if self._atomic.committed and self.error is None:
+                    os.fsync(self._out.fileno())  # the records appended since publish()
             except OSError as exc:
-                self.error = self.error or exc
+                self.error = exc
+            finally:
+                try:
+                    self._atomic.close()
+                except OSError as exc:
+                    self.error = self.error or exc
 
     def __enter__(self) -> CaptureWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.discard()
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -239,3 +239,49 @@ def test_save_and_open_in_the_background(window: MainWindow, qtbot: QtBot, demo_
     (tmp_path / "bad.sicap").write_text("not a capture\n")
     assert arun(window.captures.open_capture_async(str(tmp_path / "bad.sicap"))) is None
     assert window.captures.last_message.startswith("Cannot open bad.sicap")
+
+
+def test_failed_save_and_exports_keep_the_previous_files(
+        window: MainWindow, qtbot: QtBot, arun: Any, demo_server: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """They truncated the target first (``open(path, "wb")``, ``write_bytes``): a failure
+    half-way destroyed the file the user had (issue 13, item 4)."""
+    import errno
+
+    from stream_core import capture_file
+
+    controller = send(window, qtbot, f"{demo_server}/sse/tour?interval=0", Mode.SSE)
+    wait_ended(qtbot, controller)
+    old = b"the file the user had\n"
+    targets = {kind: tmp_path / f"old.{kind}" for kind in ("sicap", "har", "events", "body")}
+    for path in targets.values():
+        path.write_bytes(old)
+
+    real = capture_file.record_line
+    calls = 0
+
+    def failing(record: Any, **kw: Any) -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        if calls == 5:  # the header and a few records are written by then
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(record, **kw)
+    monkeypatch.setattr(capture_file, "record_line", failing)
+    # the window's Save of a finished tab (written by a worker thread)
+    assert not arun(window.captures.save_capture_async(str(targets["sicap"]), controller))
+    assert "No space left on device" in window.captures.last_message
+    monkeypatch.setattr(capture_file, "record_line", real)
+
+    def fsync_fails(fd: int) -> None:  # a full disk seen when the data reaches it
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(os, "fsync", fsync_fails)
+    for kind in ("har", "events", "body"):
+        assert not window.captures.export(kind, str(targets[kind]), controller)
+        assert "Could not export" in window.captures.last_message
+    monkeypatch.undo()
+    for path in targets.values():
+        assert path.read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("old.")) == sorted(
+        p.name for p in targets.values())  # no temporary file left
+    assert arun(window.captures.save_capture_async(str(targets["sicap"]), controller))
+    assert read_capture(targets["sicap"]).end is not None

@@ -239,3 +239,17 @@ AnyRecord = Request | Response | Chunk | Event | Record | Retry | Reconnect | Pr
 
 #: The engine reports every record through one callable; it must not block.
 Observer = Callable[[AnyRecord], None]
+
+
+#: Parts of a header, query parameter or field name that say it carries a credential
+#: (design.md, "What the program promises about data"): one list for masking and redirects.
+_SECRET_NAME = re.compile(r"key|token|secret|passw|auth|sig|session|credential|cookie", re.I)
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a header or query parameter called ``name`` likely carries a secret.
+
+    Pattern-based on purpose: ``X-Api-Key``, ``Ocp-Apim-Subscription-Key``,
+    ``X-Amz-Security-Token``, ``Proxy-Authorization``, ``client_secret``, ``sig`` all match.
+    """
+    return _SECRET_NAME.search(name) is not None

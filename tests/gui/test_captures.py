@@ -285,3 +285,48 @@ def test_failed_save_and_exports_keep_the_previous_files(
         p.name for p in targets.values())  # no temporary file left
     assert arun(window.captures.save_capture_async(str(targets["sicap"]), controller))
     assert read_capture(targets["sicap"]).end is not None
+
+
+def test_window_artifacts_hold_no_planted_secret(window: MainWindow, qtbot: QtBot, arun: Any,
+                                                 demo_server: str, tmp_path: Path) -> None:
+    """The window's Save, HAR and events exports and Copy as ... without secrets, for a
+    stream that reconnects and one that fails with its URL in the message (issue 13, item 7)."""
+    from tests.core.rawserver import RawServer, head, reply
+    from tests.core.test_secrets_masked import (
+        ERROR_TOKEN,
+        HEADERS,
+        REDIRECT_TOKEN,
+        SECRETS,
+        USER_PASSWORD,
+        USER_TOKEN,
+        query,
+    )
+
+    headers = [(name, prefix + value) for name, (prefix, value) in HEADERS.items()]
+    host = demo_server.split("://", 1)[1]
+    location = f"Location: ftp://127.0.0.1/next?access_token={REDIRECT_TOKEN}"
+    texts: list[str] = []
+    with RawServer(reply(head("302 Found", location, "Content-Length: 0"))) as raw:
+        for i, spec in enumerate([
+            RequestSpec(f"http://someone:{USER_PASSWORD}@{host}/faults/resume?count=4"
+                        f"&drop_every=2&retry=10&tag=win-secrets&{query()}",
+                        headers=headers, mode=Mode.SSE, reconnect=True),
+            RequestSpec(f"http://{USER_TOKEN}@127.0.0.1:{raw.port}/x?access_token={ERROR_TOKEN}",
+                        headers=headers),
+        ]):
+            controller = window.start(spec)
+            wait_ended(qtbot, controller)
+            assert arun(window.captures.save_capture_async(str(tmp_path / f"{i}.sicap"),
+                                                           controller))
+            for kind in ("har", "events"):
+                assert window.captures.export(kind, str(tmp_path / f"{i}.{kind}"), controller)
+            for kind in ("curl", "httpx"):
+                code = window.captures.copy_as(kind, secrets=False)
+                assert code is not None
+                texts.append(code)
+            texts += [p.read_text() for p in tmp_path.glob(f"{i}.*")]
+            if i == 1:
+                assert "cannot request http://***@" in texts[-1] + texts[-2] + texts[-3]
+    assert [s for s in SECRETS if any(s in t for t in texts)] == []
+    assert window.captures.copy_as("curl") is not None  # with secrets: as it was sent
+    assert ERROR_TOKEN in QGuiApplication.clipboard().text()

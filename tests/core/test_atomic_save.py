@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from stream_core import capture_file
-from stream_core.capture_file import AtomicFile, CaptureWriter, atomic_write, read_capture
+from stream_core.capture import records_file
+from stream_core.capture.records_file import AtomicFile, CaptureWriter, atomic_write, read_capture
 from stream_core.records import Chunk, End, Event, Request, Response
 
 OLD = b"the file the user had\n"
@@ -82,7 +82,7 @@ def test_a_save_that_fails_half_way_keeps_the_previous_capture(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = previous(tmp_path)
     calls = 0
-    real = capture_file.record_line
+    real = records_file.record_line
 
     def failing(record: Any, **kw: Any) -> dict[str, Any]:
         nonlocal calls
@@ -90,11 +90,11 @@ def test_a_save_that_fails_half_way_keeps_the_previous_capture(
         if calls == 40:
             raise ValueError("a record that cannot be serialised")
         return real(record, **kw)
-    monkeypatch.setattr(capture_file, "record_line", failing)
+    monkeypatch.setattr(records_file, "record_line", failing)
     with pytest.raises(ValueError), CaptureWriter(path, live=False) as writer:
         writer.extend(_records())
     untouched(path)
-    monkeypatch.setattr(capture_file, "record_line", real)
+    monkeypatch.setattr(records_file, "record_line", real)
     with CaptureWriter(path, live=False) as writer:
         writer.extend(_records())
     assert len(read_capture(path).records) == 103

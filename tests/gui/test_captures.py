@@ -248,7 +248,7 @@ def test_failed_save_and_exports_keep_the_previous_files(
     half-way destroyed the file the user had (issue 13, item 4)."""
     import errno
 
-    from stream_core import capture_file
+    from stream_core.capture import records_file
 
     controller = send(window, qtbot, f"{demo_server}/sse/tour?interval=0", Mode.SSE)
     wait_ended(qtbot, controller)
@@ -257,7 +257,7 @@ def test_failed_save_and_exports_keep_the_previous_files(
     for path in targets.values():
         path.write_bytes(old)
 
-    real = capture_file.record_line
+    real = records_file.record_line
     calls = 0
 
     def failing(record: Any, **kw: Any) -> dict[str, Any]:
@@ -266,11 +266,11 @@ def test_failed_save_and_exports_keep_the_previous_files(
         if calls == 5:  # the header and a few records are written by then
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(record, **kw)
-    monkeypatch.setattr(capture_file, "record_line", failing)
+    monkeypatch.setattr(records_file, "record_line", failing)
     # the window's Save of a finished tab (written by a worker thread)
     assert not arun(window.captures.save_capture_async(str(targets["sicap"]), controller))
     assert "No space left on device" in window.captures.last_message
-    monkeypatch.setattr(capture_file, "record_line", real)
+    monkeypatch.setattr(records_file, "record_line", real)
 
     def fsync_fails(fd: int) -> None:  # a full disk seen when the data reaches it
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui.views.detail_views import PayloadView
-from gui.window.main_window import MainWindow
 from pytestqt.qtbot import QtBot
 
+from gui.views.detail_views import PayloadView
+from gui.window.main_window import MainWindow
 from stream_core.analysis.llm import llm_delta
 from tests.core.test_capture_file import write_sample
 from tests.gui.test_captures import open_and_wait

@@ -254,7 +254,7 @@ class AtomicFile:
     an error half-way): until the rename, ``NAME`` is untouched.
 
     ``file`` stays open after ``commit()`` (a capture of a running stream keeps appending to
-    the renamed file). The temporary file gets the mode of the file it replaces (else 0600).
+    the renamed file). It gets the mode of the file it replaces, else the umask's default.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -264,8 +264,12 @@ class AtomicFile:
                                          dir=self.folder)
         self.file: IO[bytes] = os.fdopen(fd, "wb")
         self.committed = False
+        try:
+            mode = stat.S_IMODE(os.stat(self.path).st_mode)
+        except OSError:  # a new file: what ``open(path, "wb")`` would have made
+            mode = 0o666 & ~_umask()
         with contextlib.suppress(OSError):
-            os.fchmod(fd, stat.S_IMODE(os.stat(self.path).st_mode))
+            os.fchmod(fd, mode)
 
     def commit(self) -> None:
         """Flush, fsync and rename over the target (once); OSError leaves the target as it was."""
@@ -290,6 +294,19 @@ class AtomicFile:
             if not self.committed:
                 with contextlib.suppress(OSError):
                     os.unlink(self.temp)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` sets it, racing threads
+    that create files meanwhile); 022 where /proc does not say."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
 
 
 @contextlib.contextmanager

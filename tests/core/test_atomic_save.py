@@ -132,3 +132,14 @@ def test_atomic_file_commit_failure_leaves_no_temporary(tmp_path: Path,
         out.commit()
     out.close()
     untouched(path)
+
+
+def test_a_new_file_gets_the_usual_mode(tmp_path: Path) -> None:
+    """Not mkstemp's private 0600: the mode ``open(path, "wb")`` gave before."""
+    old = os.umask(0o027)
+    try:
+        with atomic_write(tmp_path / "new.har") as out:
+            out.write(b"{}")
+    finally:
+        os.umask(old)
+    assert ((tmp_path / "new.har").stat().st_mode & 0o777) == 0o640

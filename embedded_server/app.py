@@ -6,16 +6,18 @@ server has its own stop event that the streaming generators watch so shutdown is
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import replay
 from ._shared import install_log_filter
 from .endpoints import downloads, faults, flood, llm, ndjson, seed, sse_tour
 
-__all__ = ["create_app"]
+__all__ = ["LoopbackHost", "create_app"]
 
 TAGS: list[dict[str, Any]] = [
     {"name": "seed", "description": "The seed's three endpoints: log lines, a large file, SSE."},
@@ -28,6 +30,52 @@ TAGS: list[dict[str, Any]] = [
     {"name": "replay", "description": "Saved captures served again with their timing."},
     {"name": "meta", "description": "Health of the demo server."},
 ]
+
+
+#: The names a loopback server answers to (with its port): anything else in ``Host`` is a
+#: page whose DNS name was rebound to 127.0.0.1, reading or uploading through the browser.
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+class LoopbackHost:
+    """ASGI middleware: on a loopback connection, ``Host`` must be a loopback name with the
+    server's port (421 Misdirected Request otherwise), which stops DNS rebinding. Connections
+    to other addresses (``serve --host 0.0.0.0`` on purpose) are not checked."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server")
+        if scope["type"] in ("http", "websocket") and server and _loopback(server[0]):
+            host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
+            port = server[1]
+            allowed = {f"{n}:{port}" for n in LOOPBACK_NAMES}
+            if port == (443 if scope.get("scheme") in ("https", "wss") else 80):
+                allowed.update(LOOPBACK_NAMES)
+            if host.lower() not in allowed:
+                if scope["type"] == "http":
+                    await _misdirected(host, port, send)
+                else:  # closed before it is accepted: the server answers 403
+                    await send({"type": "websocket.close", "code": 1008})
+                return
+        await self.app(scope, receive, send)
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def _misdirected(host: str, port: int, send: Send) -> None:
+    body = (f"Host {host[:100]!r} refused: this demo server answers only to 127.0.0.1,"
+            f" localhost or [::1] on port {port} (DNS rebinding guard)\n").encode()
+    await send({"type": "http.response.start", "status": 421,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def create_app(stop: threading.Event | None = None) -> FastAPI:
@@ -52,6 +100,7 @@ def create_app(stop: threading.Event | None = None) -> FastAPI:
     for module in (seed, sse_tour, llm, ndjson, downloads, faults, flood):
         app.include_router(module.router)
     replay.install(app)
+    app.add_middleware(LoopbackHost)
 
     @app.get("/health", tags=["meta"], summary="Health check",
              description="`{\"status\": \"ok\"}` while the server runs.",

@@ -90,13 +90,13 @@ def parse_capture(name: str, data: bytes) -> Replay:
     """The replay of a capture file's bytes; ReplayError when it cannot be replayed.
 
     Tolerant like the window's reader: a truncated last line and corrupted lines are skipped.
-    Only the first connection is replayed (a capture with reconnects holds several).
+    Only the first connection is replayed (a capture with reconnects holds several). The
+    response record is validated here, at load, naming its line: a header or status that
+    HTTP cannot carry would otherwise fail every request later (a 500 or a dropped
+    connection).
     """
     lines = data.split(b"\n")
-    try:
-        header = json.loads(lines[0])
-    except (ValueError, UnicodeDecodeError):
-        header = None
+    header = _loads(lines[0])
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ReplayError(f"{name}: not a Stream Inspector capture")
     version = str(header.get("version", ""))
@@ -109,12 +109,10 @@ def parse_capture(name: str, data: bytes) -> Replay:
     request_t = 0.0
     method, url = "GET", ""
     response: dict[str, Any] | None = None
+    where = ""
     chunks: list[tuple[float, bytes]] = []
-    for raw in lines[1:]:
-        try:
-            obj = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            continue
+    for number, raw in enumerate(lines[1:], start=2):
+        obj = _loads(raw)
         if not isinstance(obj, dict):
             continue
         kind = obj.get("type")
@@ -124,7 +122,7 @@ def parse_capture(name: str, data: bytes) -> Replay:
             request_t = _float(obj.get("t"))
             method, url = str(obj.get("method", "GET")), str(obj.get("url", ""))
         elif kind == "response" and response is None:
-            response = obj
+            response, where = obj, f"{name}, line {number} (the response record)"
         elif kind == "chunk" and response is not None:
             try:
                 chunk = base64.b64decode(str(obj.get("data_b64", "")), validate=True)
@@ -135,13 +133,59 @@ def parse_capture(name: str, data: bytes) -> Replay:
             break
     if response is None:
         raise ReplayError(f"{name}: the capture holds no response to replay")
-    headers = [(str(k), str(v)) for k, v in response.get("headers", [])
-               if str(k).lower() not in DROPPED]
-    status = response.get("status")
-    if not isinstance(status, int) or not 100 <= status <= 599:
-        raise ReplayError(f"{name}: the response has no valid status")
+    status = _status(where, response.get("status"), any(d for _, d in chunks))
+    headers = [(k, v) for k, v in _valid_headers(where, response.get("headers"))
+               if k.lower() not in DROPPED]
     delay = max(0.0, _float(response.get("t")) - request_t)
     return Replay(name, method.upper(), url, status, headers, delay, chunks)
+
+
+def _loads(line: bytes) -> Any:
+    """One line's JSON, or None when it is not JSON (deep nesting included)."""
+    try:
+        return json.loads(line)
+    except (ValueError, RecursionError):  # RecursionError: '[' * 100000
+        return None
+
+
+#: RFC 9110 field names (tokens), and values without control characters but HTAB.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _valid_headers(where: str, value: Any) -> list[tuple[str, str]]:
+    if not isinstance(value, list):
+        raise ReplayError(f"{where}: headers is {type(value).__name__}, not a list of"
+                          " [name, value] pairs")
+    out: list[tuple[str, str]] = []
+    for i, pair in enumerate(value):
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(x, str) for x in pair)):
+            raise ReplayError(f"{where}: header #{i + 1} is not a [name, value] pair of"
+                              f" strings: {json.dumps(pair)[:80]}")
+        k, v = pair
+        if not _TOKEN.fullmatch(k):
+            raise ReplayError(f"{where}: header #{i + 1} has an invalid name {k[:80]!r}")
+        if _BAD_VALUE.search(v):
+            raise ReplayError(f"{where}: header {k} has a control character (CR, LF, ...)"
+                              " in its value")
+        try:
+            v.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ReplayError(f"{where}: header {k} has a value HTTP/1.1 cannot carry (not"
+                              f" Latin-1): {v[:80]!r}") from None
+        out.append((k, v))
+    return out
+
+
+def _status(where: str, status: Any, body: bool) -> int:
+    if not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 599:
+        raise ReplayError(f"{where}: status {status!r} cannot be replayed (a final status"
+                          " from 200 to 599 is needed; 1xx are informational)")
+    if body and status in (204, 304):
+        raise ReplayError(f"{where}: a {status} response cannot carry the body bytes the"
+                          " capture holds")
+    return status
 
 
 def _float(value: Any) -> float:
@@ -280,6 +324,25 @@ def _is_loopback(host: str | None) -> bool:
         return host == "localhost"
 
 
+async def _read_upload(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes: counted as
+    it arrives, so a chunked upload (no Content-Length) is never buffered beyond it."""
+    too_large = HTTPException(413, f"capture too large to replay (over {limit:,} bytes)")
+    try:
+        if int(request.headers.get("content-length") or 0) > limit:
+            raise too_large
+    except ValueError:
+        raise HTTPException(400, "invalid Content-Length") from None
+    parts: list[bytes] = []
+    size = 0
+    async for part in request.stream():
+        size += len(part)
+        if size > limit:
+            raise too_large
+        parts.append(part)
+    return b"".join(parts)
+
+
 def install(app: FastAPI) -> None:
     """Give ``app`` its replay registry (``app.state.replays``) and the upload route."""
     app.state.replays = {}
@@ -291,9 +354,7 @@ def install(app: FastAPI) -> None:
         own = request.scope.get("server") or (None,)
         if not (_is_loopback(client) or (client is not None and client == own[0])):
             raise HTTPException(403, "replays are uploaded from this machine only")
-        if int(request.headers.get("content-length") or 0) > MAX_UPLOAD:
-            raise HTTPException(413, "capture too large to replay")
-        data = await request.body()
+        data = await _read_upload(request, MAX_UPLOAD)
         try:
             replay = add_replay(app, name, data)
         except ReplayError as exc:

@@ -10,8 +10,12 @@ demand; the CLI prints ``to_json()``.
 from __future__ import annotations
 
 import base64
+import json
+import re
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, Literal
 
 ErrorKind = Literal["connect", "tls", "timeout", "http", "protocol", "decode", "io", "cancelled"]
@@ -19,6 +23,38 @@ ErrorKind = Literal["connect", "tls", "timeout", "http", "protocol", "decode", "
 #: as HTTP/1.1 and httpx's ``.raw`` define them), so the exact bytes survive any round trip.
 #: Show a value with ``header_text``; get its bytes back with ``header_bytes``.
 Headers = list[tuple[str, str]]
+
+#: The deepest JSON nesting accepted from outside (captures, NDJSON lines, event data): real
+#: documents stay far below it, and every consumer (``json.dumps``, the window's JSON tree)
+#: recurses once per level, so deeper input is malformed rather than a ``RecursionError``.
+MAX_JSON_DEPTH = 256
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+#: Brackets as +1 / -1 (signed bytes), everything else deleted.
+_STEP = bytes(range(256)).translate(bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff"))
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(text: str | bytes) -> int:
+    """The deepest nesting of brackets in ``text`` outside JSON strings (linear time, and in C
+    but for the strings: a 3 MB document of 400,000 small containers takes ~0.2 s)."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    steps = _JSON_STRING.sub(b"", data).translate(_STEP, _NOT_BRACKET)
+    return max(accumulate(array("b", steps)), default=0)
+
+
+def loads_bounded(text: str | bytes, decode: Callable[[str], Any] = json.loads,
+                  max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``decode(text)`` (``json.loads``) for input from outside: ``ValueError`` for malformed
+    JSON, nesting deeper than ``max_depth`` included (never ``RecursionError``)."""
+    raw = text
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    if text.count("[") + text.count("{") > max_depth and json_depth(raw) > max_depth:
+        raise ValueError(f"nested deeper than {max_depth} levels")
+    try:
+        return decode(text)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {max_depth} levels") from None
 
 
 def header_bytes(text: str) -> bytes:
@@ -228,3 +264,17 @@ AnyRecord = Request | Response | Chunk | Event | Record | Retry | Reconnect | Pr
 
 #: The engine reports every record through one callable; it must not block.
 Observer = Callable[[AnyRecord], None]
+
+
+#: Parts of a header, query parameter or field name that say it carries a credential
+#: (design.md, "What the program promises about data"): one list for masking and redirects.
+_SECRET_NAME = re.compile(r"key|token|secret|passw|auth|sig|session|credential|cookie", re.I)
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a header or query parameter called ``name`` likely carries a secret.
+
+    Pattern-based on purpose: ``X-Api-Key``, ``Ocp-Apim-Subscription-Key``,
+    ``X-Amz-Security-Token``, ``Proxy-Authorization``, ``client_secret``, ``sig`` all match.
+    """
+    return _SECRET_NAME.search(name) is not None

@@ -117,10 +117,14 @@ async def flood_bytes(
 async def flood_starlette(stop: Stop, count: Count = 100_000, size: Size = 64) -> Response:
     """Why: the benchmark's peer: the same events, framed and sent one by one by a library."""
     data = payload(size)
+    # Yield to the loop every ~256 KiB (at most every 256 events): once the client is gone,
+    # sending no longer waits, and 256 events of 1 MiB froze the server (/health included)
+    # for seconds; sse-starlette also needs a turn of the loop to notice the disconnect.
+    every = max(1, min(256, BATCH // max(size, 1)))
 
     async def events() -> AsyncIterator[dict[str, Any]]:
         for n in range(1, count + 1):
-            if stop.is_set() or (n % 256 == 0 and await wait_or_stop(stop, 0)):
+            if stop.is_set() or (n % every == 0 and await wait_or_stop(stop, 0)):
                 return
             yield {"id": str(n), "data": data}
 

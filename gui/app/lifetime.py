@@ -19,6 +19,7 @@ import gc
 import signal
 import sys
 import tempfile
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -46,6 +47,8 @@ __all__ = ["build_parser", "main", "run_app"]
 
 APP_NAME = "Stream Inspector"
 ORG = "stream-inspector"
+#: The longest a ``--screenshot`` run may take (each wait inside has its own, shorter timeout).
+SCREENSHOT_DEADLINE = 100.0
 
 
 def main(argv: list[str] | None = None, *, server: EmbeddedServer | None = None) -> int:
@@ -75,6 +78,8 @@ def _main(argv: list[str], server: EmbeddedServer | None, stack: contextlib.Exit
             if not Path(args.url).is_file():
                 raise ArgumentError(f"no capture file {args.url!r}")
             args.capture = args.url  # `stream-inspector FILE.sicap` opens a saved capture
+            if args.screenshot is not None:  # headless: a bad file is a bad argument
+                _check_capture(args.capture)
         elif args.url is not None:
             spec = spec_from_args(args)
         if args.demo is not None:
@@ -116,13 +121,38 @@ def _main(argv: list[str], server: EmbeddedServer | None, stack: contextlib.Exit
         hooks_installed = contextlib.ExitStack()
         hooks = logs.FailureHooks(loop).install(hooks_installed)
         try:
-            return loop.run_until_complete(run_app(args, spec, settings, tmp, server,
-                                                   hooks=hooks, log_file=log_file))
+            work = run_app(args, spec, settings, tmp, server, hooks=hooks, log_file=log_file)
+            if args.screenshot is not None:
+                work = _within(work, SCREENSHOT_DEADLINE)
+            return loop.run_until_complete(work)
         finally:
             hooks_installed.close()
             asyncio.set_event_loop(None)
             loop.close()
             gc.collect()  # Qt wrappers in reference cycles die here, on the GUI thread
+
+
+async def _within(work: Coroutine[Any, Any, int], seconds: float) -> int:
+    """``work``'s status, or 1 (and a line on stderr) when it takes over ``seconds``: a
+    screenshot run always ends, whatever it waits for."""
+    try:
+        return await asyncio.wait_for(work, seconds)
+    except TimeoutError:
+        print(f"stream-inspector: the screenshot run did not finish within {seconds:.0f} s",
+              file=sys.stderr)
+        return 1
+
+
+def _check_capture(path: str) -> None:
+    """ArgumentError (one line) when ``path`` is not a capture the window can open."""
+    from stream_core.capture.records_file import CaptureError, check_capture
+
+    try:
+        check_capture(path)
+    except CaptureError as exc:
+        raise ArgumentError(" ".join(str(exc).split())) from None
+    except OSError as exc:
+        raise ArgumentError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: Settings,
@@ -160,6 +190,9 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
             return await demos.run(args.demo, window, args.screenshot)
         if args.capture is not None:
             opened = window.open_capture(args.capture)
+            if opened is None and args.screenshot is not None:
+                print(f"stream-inspector: {window.captures.last_message}", file=sys.stderr)
+                return 1
             if opened is not None and args.screenshot is not None:
                 with contextlib.suppress(TimeoutError):
                     await demos.wait_for(opened, lambda: opened.ended)
@@ -180,6 +213,8 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
                 if tab is not None:
                     tab.refresh()
                 return await demos.save_screenshot(window, args.screenshot)
+        if args.screenshot is not None:  # nothing to wait for: the window as it is
+            return await demos.save_screenshot(window, args.screenshot)
         await window.wait_closed()
         return 0
     finally:

@@ -331,10 +331,14 @@ class Recorder:
             if isinstance(end, End) and not end.complete:
                 end.extra["stopped"] = "recording-cap"
         writer = CaptureWriter(path, save_secrets=save_secrets, request_body=self.spec.body,
-                               mode=self.spec.mode.value, started=started)
-        writer.extend(records)
+                               mode=self.spec.mode.value, started=started, live=False)
+        try:  # ``path`` is replaced only once the records so far are on disk
+            writer.extend(records)
+        except BaseException:
+            writer.discard()
+            raise
         if running:
-            writer.flush()
+            writer.publish()
             self.followers.append(writer)
         else:
             writer.close()

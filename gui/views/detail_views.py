@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from stream_core.records import loads_bounded
+
 MAX_NODES = 5000
 MAX_TEXT = 1024 * 1024
 MAX_HEX = 64 * 1024
@@ -119,9 +121,10 @@ class PayloadView(QWidget):
         stripped = text.strip()
         if try_json and stripped[:1] in ("{", "[") and len(stripped) <= 8 * MAX_TEXT:
             try:
-                value = json.loads(stripped)
-            except ValueError:
-                pass
+                value = loads_bounded(stripped)
+            except ValueError as exc:
+                if "nested deeper" in str(exc):  # say why it is not a tree
+                    self.caption.setText(f"{caption} (not shown as a tree: {exc})")
             else:
                 fill_json_tree(self.tree, value)
                 self.stack.setCurrentWidget(self.tree)

@@ -35,6 +35,7 @@ from stream_core.capture.records_file import (
     Capture,
     CaptureError,
     CaptureWriter,
+    atomic_write,
     masked,
     read_capture,
 )
@@ -95,7 +96,8 @@ class CaptureActions(QObject):
                                         QKeySequence.StandardKey.Save)
         self.secrets_action = QAction("Keep &secrets in saved files", w)
         self.secrets_action.setCheckable(True)
-        self.secrets_action.setToolTip("Authorization, Cookie, API keys and tokens are masked"
+        self.secrets_action.setToolTip("Secret-looking headers, query parameters and URL user"
+                                       " info (and their values in error messages) are masked"
                                        " in saved captures and HAR unless this is checked")
         self.export_menu = QMenu("&Export", w)
         for kind, (text, _filter, _suffix) in EXPORTS.items():
@@ -115,11 +117,16 @@ class CaptureActions(QObject):
 
         self.curl_action = self._action("Copy as &curl", lambda: self.copy_as("curl"))
         self.httpx_action = self._action("Copy as Python &httpx", lambda: self.copy_as("httpx"))
+        self.curl_masked_action = self._action(
+            "Copy as curl &without secrets", lambda: self.copy_as("curl", secrets=False))
+        self.httpx_masked_action = self._action(
+            "Copy as httpx with&out secrets", lambda: self.copy_as("httpx", secrets=False))
         self.replay_action = QAction("&Replay on the demo server", w)
         self.replay_action.setEnabled(w.server_url is not None)
         self.replay_action.triggered.connect(self._replay_clicked)
         w.request_menu.addSeparator()
-        for item in (self.curl_action, self.httpx_action, self.replay_action):
+        for item in (self.curl_action, self.httpx_action, self.curl_masked_action,
+                     self.httpx_masked_action, self.replay_action):
             w.request_menu.addAction(item)
 
     # -- messages ----------------------------------------------------------------------------
@@ -352,7 +359,8 @@ class CaptureActions(QObject):
         if data is None:
             return False
         try:
-            Path(path).write_bytes(data)
+            with atomic_write(path) as out:  # a failure leaves the previous file as it was
+                out.write(data)
         except OSError as exc:
             self.notify(f"Could not export to {path}: {exc.strerror or exc}")
             return False
@@ -360,20 +368,23 @@ class CaptureActions(QObject):
         return True
 
     # -- copy as -----------------------------------------------------------------------------
-    def copy_as(self, kind: str) -> str | None:
-        """Put the current tab's request on the clipboard as a curl command or httpx code."""
+    def copy_as(self, kind: str, *, secrets: bool = True) -> str | None:
+        """Put the current tab's request on the clipboard as a curl command or httpx code
+        (``secrets=False``: masked as in saved files, for a bug report)."""
         controller = self._current()
         if controller is None:
             return None
         spec = controller.spec
         if kind == "curl":
-            text = curl_command(spec.method, spec.url, spec.headers, spec.body)
+            text = curl_command(spec.method, spec.url, spec.headers, spec.body, secrets=secrets)
         else:
             response = controller.response
             mode = response.mode if response is not None else spec.mode.value
-            text = httpx_code(spec.method, spec.url, spec.headers, spec.body, mode)
+            text = httpx_code(spec.method, spec.url, spec.headers, spec.body, mode,
+                              secrets=secrets)
         QGuiApplication.clipboard().setText(text)
-        self.notify(f"Copied as {'curl' if kind == 'curl' else 'Python httpx'}.", 4000)
+        what = "curl" if kind == "curl" else "Python httpx"
+        self.notify(f"Copied as {what}{'' if secrets else ' without secrets'}.", 4000)
         return text
 
     # -- replay ------------------------------------------------------------------------------

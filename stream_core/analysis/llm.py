@@ -24,6 +24,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from stream_core.records import loads_bounded
+
 __all__ = ["DETECT_EVENTS", "LLMAssembler", "ToolCall", "llm_delta", "parse_path", "pick"]
 
 DETECT_EVENTS = 20
@@ -44,7 +46,7 @@ class ToolCall:
         if not self.arguments.strip():
             return {}, None
         try:
-            return json.loads(self.arguments), None
+            return loads_bounded(self.arguments), None
         except ValueError as exc:
             return None, str(exc)
 
@@ -141,7 +143,7 @@ class LLMAssembler:
             self._maybe_give_up()
             return
         try:
-            obj = json.loads(data)
+            obj = loads_bounded(data)
         except ValueError:
             self._maybe_give_up()
             return
@@ -297,7 +299,7 @@ def llm_delta(text: str) -> str | None:
     if not text.startswith("{") or ('"delta"' not in text):
         return None
     try:
-        obj = json.loads(text)
+        obj = loads_bounded(text)
     except ValueError:
         return None
     if not isinstance(obj, dict):

@@ -3,12 +3,16 @@
 Why: the next step after inspecting a stream is often a script or a bug report; both must
 stream (``curl -N``, ``client.stream`` with ``aiter_lines``), not buffer the whole body.
 Headers httpx adds by itself (Host, Content-Length, Accept-Encoding, ...) are left out.
+``secrets=False`` masks them as saved files do (``records_file.mask_request``: secret-looking
+headers, query parameters and URL user info), for code to paste into a bug report.
 """
 
 from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
+
+from stream_core.capture.records_file import mask_request
 
 __all__ = ["curl_command", "httpx_code", "user_headers"]
 
@@ -29,8 +33,10 @@ def _printf_escape(data: bytes) -> str:
 
 
 def curl_command(method: str, url: str, headers: Sequence[tuple[str, str]],
-                 body: bytes | None = None) -> str:
+                 body: bytes | None = None, *, secrets: bool = True) -> str:
     """A POSIX shell ``curl -N`` command line (no buffering: output shows as it arrives)."""
+    if not secrets:
+        url, headers = mask_request(method, url, headers)
     args = ["curl", "-N"]
     method = method.upper()
     if method != "GET" or body:
@@ -53,11 +59,13 @@ def curl_command(method: str, url: str, headers: Sequence[tuple[str, str]],
 
 
 def httpx_code(method: str, url: str, headers: Sequence[tuple[str, str]],
-               body: bytes | None = None, mode: str = "auto") -> str:
+               body: bytes | None = None, mode: str = "auto", *, secrets: bool = True) -> str:
     """A runnable asyncio script streaming the request with httpx.
 
     ``mode`` picks the loop: text modes (sse, ndjson, lines) read lines, others bytes.
     """
+    if not secrets:
+        url, headers = mask_request(method, url, headers)
     hdrs = user_headers(headers)
     lines = ["import asyncio", "", "import httpx", "", "", "async def main() -> None:"]
     lines.append("    headers = [")

@@ -14,8 +14,9 @@ Layout (docs/capture-format.md has the full description)::
     ...                                      chunks with their exact bytes
     {"type":"end",...}
 
-Secrets in request headers (Authorization, Cookie, API keys, tokens...), ``Set-Cookie`` in
-response headers and secret-looking query parameters are masked unless the caller opts in.
+Secrets are masked unless the caller opts in (``Masker``): headers, query and fragment
+parameters with secret-looking names (``records.is_secret_name``), URL user info, and those
+values wherever else they appear in a saved string (error messages, reconnect reasons).
 """
 
 from __future__ import annotations
@@ -23,16 +24,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import os
 import re
+import stat
+import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from stream_core.records import (
     AnyRecord,
@@ -47,6 +51,8 @@ from stream_core.records import (
     Request,
     Response,
     Retry,
+    is_secret_name,
+    loads_bounded,
 )
 
 __all__ = [
@@ -54,11 +60,16 @@ __all__ = [
     "MASK",
     "SUFFIX",
     "VERSION",
+    "AtomicFile",
     "Capture",
     "CaptureError",
     "CaptureWriter",
+    "Masker",
+    "atomic_write",
+    "check_capture",
     "is_secret_name",
     "mask_headers",
+    "mask_request",
     "mask_url",
     "masked",
     "read_capture",
@@ -73,71 +84,157 @@ APP = "stream-inspector 0.1.0"
 FLUSH_SECONDS = 0.1
 FLUSH_BYTES = 64 * 1024
 
-_SECRET_EXACT = {"authorization", "proxy-authorization", "cookie", "set-cookie",
-                 "x-api-key", "api-key", "apikey"}
-_SECRET_PART = re.compile(r"api[-_]?key|token|secret|passw|session|signature", re.I)
-
-
-def is_secret_name(name: str) -> bool:
-    """Whether a header or query parameter called ``name`` likely carries a credential."""
-    low = name.lower()
-    return low in _SECRET_EXACT or bool(_SECRET_PART.search(low))
+#: Secret values shorter than this are not searched for in texts (they would mask words).
+MIN_SECRET = 4
+_URL_IN_TEXT = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.I)
+_VALUE_PARTS = re.compile(r"[\s;,]+")
 
 
 def mask_headers(headers: Iterable[tuple[str, str]]) -> Headers:
+    """Headers with the value of every secret-looking name (``is_secret_name``) masked."""
     return [(k, MASK if is_secret_name(k) else v) for k, v in headers]
 
 
+def _mask_params(text: str) -> str:
+    """``a=1&token=x`` -> ``a=1&token=***``: secret-looking names masked, the rest as written."""
+    if "=" not in text:
+        return text
+    out = []
+    for part in text.split("&"):
+        name, sep, _value = part.partition("=")
+        out.append(f"{name}={MASK}" if sep and is_secret_name(unquote_plus(name)) else part)
+    return "&".join(out)
+
+
 def mask_url(url: str) -> str:
-    """The URL with secret-looking query values (``?api_key=...``) and a password masked."""
+    """The URL with its user info (``TOKEN@``, ``user:***@``) and the values of secret-looking
+    query and fragment parameters (``?api_key=***``, ``#access_token=***``) masked."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return url
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(is_secret_name(k) for k, _ in pairs):
-            query = urlencode([(k, MASK if is_secret_name(k) else v) for k, v in pairs],
-                              safe="*")
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, host = netloc.rsplit("@", 1)
-        if ":" in userinfo:
-            netloc = f"{userinfo.split(':', 1)[0]}:{MASK}@{host}"
-    if query == parts.query and netloc == parts.netloc:
+        user, sep, _password = userinfo.partition(":")
+        netloc = f"{user}:{MASK}@{host}" if sep else f"{MASK}@{host}"
+    query, fragment = _mask_params(parts.query), _mask_params(parts.fragment)
+    if (netloc, query, fragment) == (parts.netloc, parts.query, parts.fragment):
         return url
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
+
+
+def _url_secrets(url: str) -> set[str]:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return set()
+    found: set[str] = set()
+    if "@" in parts.netloc:
+        userinfo = parts.netloc.rsplit("@", 1)[0]
+        user, sep, password = userinfo.partition(":")
+        found.update([password] if sep else [user])
+    for text in (parts.query, parts.fragment):
+        for part in text.split("&"):
+            name, sep, value = part.partition("=")
+            if sep and is_secret_name(unquote_plus(name)):
+                found.add(value)
+    return found | {unquote_plus(v) for v in found}
+
+
+def _header_secrets(value: str) -> set[str]:
+    """A secret header's value and its parts: ``Bearer X`` -> X, ``a=X; b=Y`` -> X, Y."""
+    found = {value}
+    words = [w for w in _VALUE_PARTS.split(value) if w]
+    if len(words) > 1 and words[0].isalpha():
+        words = words[1:]  # the scheme of ``Bearer X`` / ``Basic X`` is not a secret
+    for word in words:
+        name, sep, rest = word.partition("=")
+        found.add(rest if sep and name else word)
+    return found
+
+
+class Masker:
+    """Masks a stream's secrets in every string of its records (for saved files and exports).
+
+    Secret-looking header names, query and fragment parameters and URL user info are masked
+    where they stand (``mask_url``, ``mask_headers``); their values, learnt from each
+    ``Request``, are also masked wherever else they appear (error messages, reconnect
+    reasons, response headers, any URL inside a text). Bodies and events are left as they came.
+    """
+
+    def __init__(self) -> None:
+        self._values: list[str] = []  # longest first: a secret containing another goes whole
+
+    def learn(self, request: Request) -> None:
+        found = _url_secrets(request.url)
+        for name, value in request.headers:
+            if is_secret_name(name):
+                found |= _header_secrets(value)
+        new = {v for v in found if len(v) >= MIN_SECRET} - set(self._values)
+        if new:
+            self._values = sorted({*self._values, *new}, key=len, reverse=True)
+
+    def text(self, text: str) -> str:
+        if "://" in text:
+            text = _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
+        for value in self._values:
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
+
+    def headers(self, headers: Iterable[tuple[str, str]]) -> Headers:
+        return [(k, MASK if is_secret_name(k) else self.text(v)) for k, v in headers]
+
+    def record(self, r: AnyRecord) -> AnyRecord:
+        """``r`` with its secrets masked (a copy; ``r`` itself when it holds none)."""
+        if isinstance(r, Request):
+            self.learn(r)
+            return Request(r.t, r.method, self.text(mask_url(r.url)), self.headers(r.headers))
+        if isinstance(r, Response):
+            return Response(r.t, r.status, self.text(r.reason), r.http_version,
+                            self.headers(r.headers), r.mode)
+        if isinstance(r, Error):
+            return Error(r.t, r.kind, self.text(r.message))
+        if isinstance(r, Reconnect) and r.reason:
+            return Reconnect(r.t, r.attempt, r.delay_ms, r.last_event_id, self.text(r.reason))
+        return r
+
+
+def mask_request(method: str, url: str,
+                 headers: Iterable[tuple[str, str]]) -> tuple[str, Headers]:
+    """A request's URL and headers without its secrets (Copy as curl / httpx without them)."""
+    masker = Masker()
+    request = masker.record(Request(0.0, method, url, list(headers)))
+    assert isinstance(request, Request)
+    return request.url, request.headers
 
 
 def masked(records: Iterable[AnyRecord]) -> list[AnyRecord]:
-    """The records with the request's secrets and response cookies masked (for exports)."""
-    out: list[AnyRecord] = []
+    """The records with every secret of the stream masked in every string (for exports)."""
+    records = list(records)
+    masker = Masker()
     for r in records:
         if isinstance(r, Request):
-            r = Request(r.t, r.method, mask_url(r.url), mask_headers(r.headers))
-        elif isinstance(r, Response):
-            r = Response(r.t, r.status, r.reason, r.http_version,
-                         [(k, MASK if k.lower() == "set-cookie" else v) for k, v in r.headers],
-                         r.mode)
-        out.append(r)
-    return out
+            masker.learn(r)  # a secret of a later request is masked in earlier texts too
+    return [masker.record(r) for r in records]
 
 
-def record_line(record: AnyRecord, *, save_secrets: bool = False) -> dict[str, Any]:
-    """The capture-file object of one record: its ``to_json()`` plus what replay needs."""
+def record_line(record: AnyRecord, *, save_secrets: bool = False,
+                masker: Masker | None = None) -> dict[str, Any]:
+    """The capture-file object of one record: its ``to_json()`` plus what replay needs.
+
+    Secrets are masked (``Masker``) unless ``save_secrets``; pass the stream's ``masker``
+    so that values learnt from its requests are masked in its later texts too.
+    """
+    if not save_secrets:
+        record = (masker or Masker()).record(record)
     obj = record.to_json(with_data=True) if isinstance(record, Chunk) else record.to_json()
     obj["t"] = record.t  # unrounded: an opened capture shows the very same times
     if isinstance(record, End):
         obj["duration"] = record.duration
-    if isinstance(record, Request) and not save_secrets:
-        obj["url"] = mask_url(record.url)
-        obj["headers"] = [list(h) for h in mask_headers(record.headers)]
     elif isinstance(record, Response):
         obj["reason"] = record.reason
-        if not save_secrets:
-            obj["headers"] = [[k, MASK if k.lower() == "set-cookie" else v]
-                              for k, v in record.headers]
     elif isinstance(record, Event | Record):
         obj["first_chunk"], obj["last_chunk"] = record.first_chunk, record.last_chunk
     return obj
@@ -150,6 +247,81 @@ def _dumps(obj: dict[str, Any]) -> bytes:
         return (json.dumps(obj, separators=(",", ":")) + "\n").encode("ascii")
 
 
+class AtomicFile:
+    """A file that takes its name only once written: a temporary ``NAME.XXXXXXXX.part`` in the
+    same folder, synced and renamed over ``NAME`` by ``commit()``; ``close()`` before that
+    deletes it. Why: Save and Export must never destroy the file the user had (a full disk,
+    an error half-way): until the rename, ``NAME`` is untouched.
+
+    ``file`` stays open after ``commit()`` (a capture of a running stream keeps appending to
+    the renamed file). It gets the mode of the file it replaces, else the umask's default.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self.folder, name = os.path.split(os.path.abspath(self.path))
+        fd, self.temp = tempfile.mkstemp(prefix=f"{name[:200]}.", suffix=".part",
+                                         dir=self.folder)
+        self.file: IO[bytes] = os.fdopen(fd, "wb")
+        self.committed = False
+        try:
+            mode = stat.S_IMODE(os.stat(self.path).st_mode)
+        except OSError:  # a new file: what ``open(path, "wb")`` would have made
+            mode = 0o666 & ~_umask()
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, mode)
+
+    def commit(self) -> None:
+        """Flush, fsync and rename over the target (once); OSError leaves the target as it was."""
+        if self.committed:
+            return
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        os.replace(self.temp, self.path)
+        self.committed = True
+        with contextlib.suppress(OSError):  # the rename itself survives a crash
+            folder = os.open(self.folder, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+
+    def close(self) -> None:
+        """Close the file; delete it if it was never committed."""
+        try:
+            self.file.close()
+        finally:
+            if not self.committed:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.temp)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` sets it, racing threads
+    that create files meanwhile); 022 where /proc does not say."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """``with atomic_write(path) as f: f.write(...)``: ``path`` is replaced only when the block
+    ends without an exception and the data is on disk; otherwise it is left as it was and no
+    temporary file remains."""
+    out = AtomicFile(path)
+    try:
+        yield out.file
+        out.commit()
+    finally:
+        out.close()
+
+
 class CaptureWriter:
     """Writes a capture file as the stream goes; an observer (``writer(record)``).
 
@@ -158,20 +330,28 @@ class CaptureWriter:
     running asyncio loop, if any) or every 64 KiB, and at once for the ``End`` record. A write
     failure later (disk full) stops the writing, keeps ``error``, and never raises into the
     stream: the stream itself must go on.
+
+    A path is never truncated: the file is written under a temporary name (``AtomicFile``)
+    and renamed over ``path`` once its header is on disk when ``live`` (a stream being
+    recorded: the file holds its first records while it runs), else at ``close()`` or
+    ``publish()`` (a Save: a failure before that leaves the previous file as it was).
     """
 
     def __init__(self, path: str | os.PathLike[str] | IO[bytes], *, save_secrets: bool = False,
                  request_body: bytes | None = None, mode: str | None = None,
-                 started: float | None = None, app: str = APP) -> None:
+                 started: float | None = None, app: str = APP, live: bool = True) -> None:
         self.save_secrets = save_secrets
+        self._masker = None if save_secrets else Masker()
         self.error: OSError | None = None
         self.closed = False
         self.count = 0
         self._owns = not hasattr(path, "write")
         self.path: str | None = None
+        self._atomic: AtomicFile | None = None
         if self._owns:
             self.path = os.fspath(path)  # type: ignore[arg-type]
-            self._out: IO[bytes] = open(self.path, "wb")
+            self._atomic = AtomicFile(self.path)
+            self._out: IO[bytes] = self._atomic.file
         else:
             self._out = path  # type: ignore[assignment]
         self._pending = 0
@@ -191,6 +371,8 @@ class CaptureWriter:
         try:
             self._out.write(_dumps(header))
             self._out.flush()
+            if live and self._atomic is not None:
+                self._atomic.commit()
         except OSError:
             self._close_file()
             raise
@@ -201,7 +383,8 @@ class CaptureWriter:
     def write(self, record: AnyRecord) -> None:
         if self.closed or self.error is not None:
             return
-        line = _dumps(record_line(record, save_secrets=self.save_secrets))
+        line = _dumps(record_line(record, save_secrets=self.save_secrets,
+                                  masker=self._masker))
         try:
             self._out.write(line)
         except OSError as exc:
@@ -248,27 +431,53 @@ class CaptureWriter:
             self._timer.cancel()
             self._timer = None
 
+    def publish(self) -> None:
+        """Put what is written so far under the file's name now (synced); later records are
+        appended to it. Without this, the file takes its name at ``close()``."""
+        self.flush()
+        if self._atomic is not None and self.error is None:
+            try:
+                self._atomic.commit()
+            except OSError as exc:
+                self._fail(exc)
+
     def close(self) -> None:
-        """Flush and close (idempotent); the file stays valid at every point anyway."""
+        """Flush, sync and rename the file over its name (idempotent). After a write error
+        the previous file of that name is left as it was (unless ``publish`` replaced it)."""
         if self.closed:
             return
-        self.flush()
+        self.publish()
+        self._cancel_timer()
+        self.closed = True
+        self._close_file()
+
+    def discard(self) -> None:
+        """Close without publishing: the previous file of that name stays as it was."""
         self._cancel_timer()
         self.closed = True
         self._close_file()
 
     def _close_file(self) -> None:
-        if self._owns:
+        if self._atomic is not None:
             try:
-                self._out.close()
+                if self._atomic.committed and self.error is None:
+                    os.fsync(self._out.fileno())  # the records appended since publish()
             except OSError as exc:
-                self.error = self.error or exc
+                self.error = exc
+            finally:
+                try:
+                    self._atomic.close()
+                except OSError as exc:
+                    self.error = self.error or exc
 
     def __enter__(self) -> CaptureWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.discard()
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -432,8 +641,8 @@ def _version(value: Any) -> tuple[int, int]:
 def _header(name: str, line: bytes) -> tuple[dict[str, Any], int, int]:
     """The header line's fields and version; CaptureError for a foreign or too new file."""
     try:
-        header = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
+        header = loads_bounded(line)
+    except ValueError:
         header = None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         if isinstance(header, dict) and header.get("type") == "request":
@@ -450,6 +659,24 @@ def _header(name: str, line: bytes) -> tuple[dict[str, Any], int, int]:
     return header, major, minor
 
 
+def _read_header(name: str, f: IO[bytes]) -> tuple[dict[str, Any], int, int]:
+    first = f.readline()
+    if not first.strip() and not f.read(1):
+        raise CaptureError(f"{name} is empty: not a Stream Inspector capture")
+    return _header(name, first)
+
+
+def check_capture(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The header of the capture file at ``path``, read without its records.
+
+    Raises ``CaptureError`` for a file that ``read_capture`` would refuse (empty, foreign,
+    plain ``capture`` output, a newer major version) and ``OSError`` when it cannot be read:
+    the command line checks a file with it before the window starts.
+    """
+    with open(path, "rb") as f:
+        return _read_header(Path(path).name, f)[0]
+
+
 def read_capture(path: str | os.PathLike[str]) -> Capture:
     """Read a capture file: whatever is intact, with a warning for each problem.
 
@@ -459,10 +686,7 @@ def read_capture(path: str | os.PathLike[str]) -> Capture:
     """
     name = Path(path).name
     with open(path, "rb") as f:  # line by line: a capture can be larger than the memory
-        first = f.readline()
-        if not first.strip() and not f.read(1):
-            raise CaptureError(f"{name} is empty: not a Stream Inspector capture")
-        header, major, minor = _header(name, first)
+        header, major, minor = _read_header(name, f)
         warnings: list[str] = []
         if (major, minor) > VERSION:
             warnings.append(f"{name} is a newer version ({major}.{minor}) capture: opened"
@@ -474,7 +698,7 @@ def read_capture(path: str | os.PathLike[str]) -> Capture:
             if not raw.strip():
                 continue
             try:
-                obj = json.loads(raw)
+                obj = loads_bounded(raw)
                 if not isinstance(obj, dict):
                     raise ValueError("not an object")
                 record = parse_record(obj)

@@ -26,9 +26,10 @@ Decisions, in order:
 
 from __future__ import annotations
 
-import json
 import re
 from enum import StrEnum
+
+from stream_core.records import loads_bounded
 
 
 class Mode(StrEnum):
@@ -152,8 +153,8 @@ def sniff(first_bytes: bytes) -> Mode | None:
 
 def _is_json_object(line: str) -> bool:
     try:
-        return isinstance(json.loads(line), dict)
-    except (ValueError, RecursionError):
+        return isinstance(loads_bounded(line), dict)
+    except ValueError:
         return False
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from stream_core.records import Record
+from stream_core.records import Record, loads_bounded
 
 __all__ = ["LineDecoder", "NDJSONDecoder"]
 
@@ -110,7 +110,7 @@ class NDJSONDecoder(_Lines):
               out: list[Record]) -> None:
         seq = self._seq
         append = out.append
-        loads = _JSON.decode
+        decode = _JSON.decode
         for raw in lines:
             line = raw.decode("utf-8", "replace")
             if line.startswith("\x1e"):
@@ -121,12 +121,9 @@ class NDJSONDecoder(_Lines):
                 first = cs
                 continue
             try:
-                value: Any = loads(line)
+                value: Any = loads_bounded(line, decode)
             except ValueError as exc:
                 append(Record(seq, t, line, None, _why(exc), False, first, cs))
-            except RecursionError:
-                append(Record(seq, t, line, None, "not JSON: nested too deeply", False, first,
-                              cs))
             else:
                 append(Record(seq, t, line, value, None, True, first, cs))
             seq += 1

@@ -192,3 +192,20 @@ def test_capture_cli_save(demo_server: str, tmp_path: Path) -> None:
     assert [r.to_json() for r in cap.records][1:] == printed[1:]
     assert "hunter2" not in path.read_text()  # stdout shows it, the file masks it
     assert sum(r.type == "event" for r in cap.records) == 3
+
+
+def test_deeply_nested_lines_are_corrupted_lines_not_a_crash(tmp_path: Path) -> None:
+    """'[' * 100000 raised RecursionError out of the reader (the window: traceback, exit 1)."""
+    path = _sample(tmp_path)
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = b"[" * 100_000
+    lines[4] = (b'{"type":"record","t":0.03,"seq":0,"value":' + b"[" * 300 + b"]" * 300
+                + b"}")
+    path.write_bytes(b"\n".join(lines))
+    cap = read_capture(path)
+    assert "line 4 is corrupted (nested deeper than 256 levels); skipped" in cap.warnings
+    assert "line 5 is corrupted (nested deeper than 256 levels); skipped" in cap.warnings
+    assert isinstance(cap.records[-1], End)
+    path.write_bytes(b"[" * 100_000 + b"\n")
+    with pytest.raises(CaptureError, match="not a Stream Inspector capture"):
+        read_capture(path)

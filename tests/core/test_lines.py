@@ -150,7 +150,7 @@ def test_ndjson_hostile_lines_are_records_not_crashes() -> None:
     big_int = b"1" * 5000
     out = run(NDJSONDecoder, [deep + b"\n" + big_int + b"\n" + b"NaN\n[-Infinity]\n"])
     assert [r.parsed for r in out] == [False, False, False, False]
-    assert out[0].error == "not JSON: nested too deeply"
+    assert out[0].error == "not JSON: nested deeper than 256 levels"
     assert out[1].error is not None and out[1].error.startswith("not JSON: ")
     assert out[2].error == "not JSON: NaN is not valid JSON"
     assert out[3].error == "not JSON: -Infinity is not valid JSON"
@@ -194,3 +194,15 @@ def test_linear_time_on_one_long_line(cls: Decoder) -> None:
         small = min(small, _time_long_line(cls, 4 * 2**20))
         large = min(large, _time_long_line(cls, 40 * 2**20))
     assert large < 40 * small, (small, large)
+
+
+def test_ndjson_nesting_beyond_the_bound_is_not_json() -> None:
+    """300 levels parse with ``json.loads`` but break every consumer that recurses (the
+    window's JSON tree, ``json.dumps`` deeper in a stack): malformed, like 100,000 levels."""
+    deep = b"[" * 300 + b"]" * 300
+    fine = b"[" * 200 + b"]" * 200
+    wide = json.dumps([{"a": [i]} for i in range(1000)]).encode()  # many brackets, shallow
+    text = json.dumps({"s": "[" * 5000}).encode()  # brackets inside a string do not nest
+    out = run(NDJSONDecoder, [deep + b"\n" + fine + b"\n" + wide + b"\n" + text + b"\n"])
+    assert [r.parsed for r in out] == [False, True, True, True]
+    assert out[0].error == "not JSON: nested deeper than 256 levels"

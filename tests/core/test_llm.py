@@ -13,7 +13,7 @@ from embedded_server.endpoints.llm import (
     expected_reply,
     openai_frames,
 )
-from stream_core.analysis.llm import LLMAssembler, parse_path, pick
+from stream_core.analysis.llm import LLMAssembler, ToolCall, parse_path, pick
 from stream_core.decode.sse import SSEDecoder
 
 
@@ -80,3 +80,13 @@ def test_partial_tool_arguments_are_reported_invalid() -> None:
     value, error = llm.tool_calls[0].parsed()
     assert value is None and error
     assert llm.tool_calls[0].pretty() == '{"a": '
+
+
+def test_deeply_nested_event_data_is_not_a_crash() -> None:
+    llm = LLMAssembler()
+    llm.feed("message", '{"choices":' + "[" * 100_000, 0.0)
+    llm.feed("message", '{"choices":' + "[" * 300 + "]" * 300 + "}", 0.1)
+    assert not llm.detected
+    llm.tool_calls[0] = call = ToolCall(0, arguments="[" * 100_000)
+    value, error = call.parsed()
+    assert value is None and error == "nested deeper than 256 levels"

@@ -239,3 +239,94 @@ def test_save_and_open_in_the_background(window: MainWindow, qtbot: QtBot, demo_
     (tmp_path / "bad.sicap").write_text("not a capture\n")
     assert arun(window.captures.open_capture_async(str(tmp_path / "bad.sicap"))) is None
     assert window.captures.last_message.startswith("Cannot open bad.sicap")
+
+
+def test_failed_save_and_exports_keep_the_previous_files(
+        window: MainWindow, qtbot: QtBot, arun: Any, demo_server: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """They truncated the target first (``open(path, "wb")``, ``write_bytes``): a failure
+    half-way destroyed the file the user had (issue 13, item 4)."""
+    import errno
+
+    from stream_core.capture import records_file
+
+    controller = send(window, qtbot, f"{demo_server}/sse/tour?interval=0", Mode.SSE)
+    wait_ended(qtbot, controller)
+    old = b"the file the user had\n"
+    targets = {kind: tmp_path / f"old.{kind}" for kind in ("sicap", "har", "events", "body")}
+    for path in targets.values():
+        path.write_bytes(old)
+
+    real = records_file.record_line
+    calls = 0
+
+    def failing(record: Any, **kw: Any) -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        if calls == 5:  # the header and a few records are written by then
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(record, **kw)
+    monkeypatch.setattr(records_file, "record_line", failing)
+    # the window's Save of a finished tab (written by a worker thread)
+    assert not arun(window.captures.save_capture_async(str(targets["sicap"]), controller))
+    assert "No space left on device" in window.captures.last_message
+    monkeypatch.setattr(records_file, "record_line", real)
+
+    def fsync_fails(fd: int) -> None:  # a full disk seen when the data reaches it
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(os, "fsync", fsync_fails)
+    for kind in ("har", "events", "body"):
+        assert not window.captures.export(kind, str(targets[kind]), controller)
+        assert "Could not export" in window.captures.last_message
+    monkeypatch.undo()
+    for path in targets.values():
+        assert path.read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("old.")) == sorted(
+        p.name for p in targets.values())  # no temporary file left
+    assert arun(window.captures.save_capture_async(str(targets["sicap"]), controller))
+    assert read_capture(targets["sicap"]).end is not None
+
+
+def test_window_artifacts_hold_no_planted_secret(window: MainWindow, qtbot: QtBot, arun: Any,
+                                                 demo_server: str, tmp_path: Path) -> None:
+    """The window's Save, HAR and events exports and Copy as ... without secrets, for a
+    stream that reconnects and one that fails with its URL in the message (issue 13, item 7)."""
+    from tests.core.rawserver import RawServer, head, reply
+    from tests.core.test_secrets_masked import (
+        ERROR_TOKEN,
+        HEADERS,
+        REDIRECT_TOKEN,
+        SECRETS,
+        USER_PASSWORD,
+        USER_TOKEN,
+        query,
+    )
+
+    headers = [(name, prefix + value) for name, (prefix, value) in HEADERS.items()]
+    host = demo_server.split("://", 1)[1]
+    location = f"Location: ftp://127.0.0.1/next?access_token={REDIRECT_TOKEN}"
+    texts: list[str] = []
+    with RawServer(reply(head("302 Found", location, "Content-Length: 0"))) as raw:
+        for i, spec in enumerate([
+            RequestSpec(f"http://someone:{USER_PASSWORD}@{host}/faults/resume?count=4"
+                        f"&drop_every=2&retry=10&tag=win-secrets&{query()}",
+                        headers=headers, mode=Mode.SSE, reconnect=True),
+            RequestSpec(f"http://{USER_TOKEN}@127.0.0.1:{raw.port}/x?access_token={ERROR_TOKEN}",
+                        headers=headers),
+        ]):
+            controller = window.start(spec)
+            wait_ended(qtbot, controller)
+            assert arun(window.captures.save_capture_async(str(tmp_path / f"{i}.sicap"),
+                                                           controller))
+            for kind in ("har", "events"):
+                assert window.captures.export(kind, str(tmp_path / f"{i}.{kind}"), controller)
+            for kind in ("curl", "httpx"):
+                code = window.captures.copy_as(kind, secrets=False)
+                assert code is not None
+                texts.append(code)
+            texts += [p.read_text() for p in tmp_path.glob(f"{i}.*")]
+            if i == 1:
+                assert "cannot request http://***@" in texts[-1] + texts[-2] + texts[-3]
+    assert [s for s in SECRETS if any(s in t for t in texts)] == []
+    assert window.captures.copy_as("curl") is not None  # with secrets: as it was sent
+    assert ERROR_TOKEN in QGuiApplication.clipboard().text()

@@ -7,15 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QImage
 
 from stream_core.capture.records_file import read_capture
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[bytes]:
+def _run(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[bytes]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     return subprocess.run([sys.executable, "-m", "gui", *args], capture_output=True,
-                          env=env, timeout=90)
+                          env=env, timeout=timeout)
 
 
 def test_open_capture_from_the_command_line(demo_server: str, tmp_path: Path) -> None:
@@ -35,3 +36,35 @@ def test_missing_capture_file_is_a_bad_argument(tmp_path: Path) -> None:
     proc = _run(str(tmp_path / "missing.sicap"), "--no-server")
     assert proc.returncode == 2
     assert b"no capture file" in proc.stderr
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+NOT_CAPTURES = {
+    "empty": (b"", b"is empty"),
+    "png": (PNG, b"is not a Stream Inspector capture"),
+    "capture-output": (b'{"type":"request","t":0,"method":"GET","url":"http://127.0.0.1/",'
+                       b'"headers":[]}\n', b"`capture` NDJSON output"),
+    "newer-version": (b'{"format":"stream-inspector-capture","version":"9.0"}\n',
+                      b"version 9.0 capture"),
+}
+
+
+@pytest.mark.parametrize("kind", NOT_CAPTURES)
+def test_screenshot_of_a_file_that_is_not_a_capture_exits_2(tmp_path: Path, kind: str) -> None:
+    """It waited forever for a tab that never opened (issue 13, item 12)."""
+    content, why = NOT_CAPTURES[kind]
+    bad = tmp_path / f"{kind}.sicap"
+    bad.write_bytes(content)
+    proc = _run(str(bad), "--no-server", "--screenshot", str(tmp_path / "shot.png"),
+                timeout=30)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and why.decode() in lines[0], proc.stderr
+    assert not (tmp_path / "shot.png").exists()
+
+
+def test_screenshot_with_nothing_to_show_shoots_the_bare_window(tmp_path: Path) -> None:
+    shot = tmp_path / "shot.png"
+    proc = _run("--no-server", "--screenshot", str(shot), timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert not QImage(str(shot)).isNull()

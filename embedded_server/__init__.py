@@ -2,5 +2,6 @@
 
 ``create_app()`` (in :mod:`embedded_server.app`) builds the FastAPI app and
 ``ServerThread`` (in :mod:`embedded_server.runner`) runs it in a thread of its own.
-This package never imports Qt, qasync, ``gui`` or ``stream_core`` (layering contract).
+This package never imports Qt, qasync or ``gui``, and of ``stream_core`` only the capture
+reader (``replay`` reads captures with it; layering contract).
 """

@@ -5,8 +5,9 @@ original status and headers, the same chunk boundaries at the original timing (o
 faster), and optional faults on top (cut at a byte, every byte its own write, a stall), so a
 client can be tested against exactly what it once received.
 
-The server never imports ``stream_core``: this module reads the capture file format
-(docs/capture-format.md) on its own, keeping only what replay needs.
+Captures are read with the engine's one reader of the format, ``stream_core.capture.reader``
+(header, version, bounded JSON lines): the only module of the engine the server imports.
+What replay needs of the records, and its own checks of them, are here.
 
 ``add_replay(app, name, path_or_bytes)`` mounts ``/replay/{name}`` (tag ``replay``, listed in
 ``/openapi.json`` at once); ``PUT /replay/{name}`` with a capture file as the body does the same
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import io
 import ipaddress
 import json
 import os
@@ -31,12 +33,12 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.types import Receive, Scope, Send
 
+from stream_core.capture.reader import CaptureError, open_lines, parse_line
+
 from ._shared import DeliberateDisconnect, Stop, wait_or_stop
 
-__all__ = ["FORMAT", "Replay", "ReplayError", "add_replay", "install", "parse_capture"]
+__all__ = ["Replay", "ReplayError", "add_replay", "install", "parse_capture"]
 
-FORMAT = "stream-inspector-capture"
-MAJOR = 1
 MAX_UPLOAD = 512 * 1024 * 1024
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 #: Not replayed as recorded: per-connection headers, the framing the server redoes, and
@@ -95,26 +97,20 @@ def parse_capture(name: str, data: bytes) -> Replay:
     HTTP cannot carry would otherwise fail every request later (a 500 or a dropped
     connection).
     """
-    lines = data.split(b"\n")
-    header = _loads(lines[0])
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise ReplayError(f"{name}: not a Stream Inspector capture")
-    version = str(header.get("version", ""))
-    m = re.match(r"(\d+)", version)
-    if m is None:
-        raise ReplayError(f"{name}: unreadable capture version {version!r}")
-    if int(m.group(1)) > MAJOR:
-        raise ReplayError(f"{name}: capture version {version} is newer than this server reads"
-                          f" ({MAJOR}.x)")
+    try:
+        capture = open_lines(name, io.BytesIO(data))
+    except CaptureError as exc:
+        raise ReplayError(str(exc)) from None
     request_t = 0.0
     method, url = "GET", ""
     response: dict[str, Any] | None = None
     where = ""
     chunks: list[tuple[float, bytes]] = []
-    for number, raw in enumerate(lines[1:], start=2):
-        obj = _loads(raw)
-        if not isinstance(obj, dict):
-            continue
+    for number, raw in capture.lines:
+        try:
+            obj = parse_line(raw)
+        except (ValueError, UnicodeDecodeError):
+            continue  # corrupted or cut: skipped, as the window skips it
         kind = obj.get("type")
         if kind == "request":
             if response is not None:
@@ -138,14 +134,6 @@ def parse_capture(name: str, data: bytes) -> Replay:
                if k.lower() not in DROPPED]
     delay = max(0.0, _float(response.get("t")) - request_t)
     return Replay(name, method.upper(), url, status, headers, delay, chunks)
-
-
-def _loads(line: bytes) -> Any:
-    """One line's JSON, or None when it is not JSON (deep nesting included)."""
-    try:
-        return json.loads(line)
-    except (ValueError, RecursionError):  # RecursionError: '[' * 100000
-        return None
 
 
 #: RFC 9110 field names (tokens), and values without control characters but HTAB.

@@ -19,7 +19,8 @@ from typing import Any
 
 from gui.stream.controller import Source
 from gui.stream.spool_dir import create_private
-from stream_core.capture.records_file import Capture, CaptureError, CaptureWriter
+from stream_core.capture.reader import Capture, CaptureError
+from stream_core.capture.records_file import CaptureWriter
 from stream_core.net.download import body_start, part_path
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import AnyRecord, Chunk, End, Event, Observer, Record, Response

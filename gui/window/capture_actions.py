@@ -30,15 +30,9 @@ from gui.stream.controller import StreamController
 from gui.stream.spool_dir import SpoolDir
 from stream_core.capture.codegen import curl_command, httpx_code
 from stream_core.capture.har import body_bytes, events_ndjson, to_har
-from stream_core.capture.records_file import (
-    SUFFIX,
-    Capture,
-    CaptureError,
-    CaptureWriter,
-    atomic_write,
-    masked,
-    read_capture,
-)
+from stream_core.capture.masking import masked
+from stream_core.capture.reader import SUFFIX, Capture, CaptureError, read_capture
+from stream_core.capture.records_file import CaptureWriter, atomic_write
 from stream_core.net.spec import RequestSpec
 from stream_core.records import AnyRecord
 

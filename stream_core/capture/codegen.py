@@ -3,7 +3,7 @@
 Why: the next step after inspecting a stream is often a script or a bug report; both must
 stream (``curl -N``, ``client.stream`` with ``aiter_lines``), not buffer the whole body.
 Headers httpx adds by itself (Host, Content-Length, Accept-Encoding, ...) are left out.
-``secrets=False`` masks them as saved files do (``records_file.mask_request``: secret-looking
+``secrets=False`` masks them as saved files do (``masking.mask_request``: secret-looking
 headers, query parameters and URL user info), for code to paste into a bug report.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 
-from stream_core.capture.records_file import mask_request
+from stream_core.capture.masking import mask_request
 
 __all__ = ["curl_command", "httpx_code", "user_headers"]
 

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from stream_core.capture import records_file
-from stream_core.capture.records_file import AtomicFile, CaptureWriter, atomic_write, read_capture
+from stream_core.capture.reader import read_capture
+from stream_core.capture.records_file import AtomicFile, CaptureWriter, atomic_write
 from stream_core.records import Chunk, End, Event, Request, Response
 
 OLD = b"the file the user had\n"

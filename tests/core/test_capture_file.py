@@ -10,14 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from stream_core.capture.records_file import (
-    FORMAT,
-    MASK,
-    CaptureError,
-    CaptureWriter,
-    mask_url,
-    read_capture,
-)
+from stream_core.capture.masking import MASK, mask_url
+from stream_core.capture.reader import FORMAT, CaptureError, read_capture
+from stream_core.capture.records_file import CaptureWriter
 from stream_core.net.session import Clients, run
 from stream_core.net.spec import RequestSpec
 from stream_core.records import AnyRecord, Chunk, End, Event, Request, Response

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from stream_core.capture.har import body_bytes, events_ndjson, to_har
-from stream_core.capture.records_file import read_capture
+from stream_core.capture.reader import read_capture
 from stream_core.net.spec import RequestSpec
 from stream_core.records import Chunk, Request, Response
 from tests.core.test_capture_file import live

@@ -17,7 +17,8 @@ import pytest
 
 from stream_core.capture.codegen import curl_command, httpx_code
 from stream_core.capture.har import events_ndjson, to_har
-from stream_core.capture.records_file import Masker, mask_url, masked, read_capture
+from stream_core.capture.masking import Masker, mask_url, masked
+from stream_core.capture.reader import read_capture
 from stream_core.records import Error, Reconnect, Request, is_secret_name
 from tests.core.rawserver import RawServer, head, reply
 from tests.core.test_capture import ROOT, command, env

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from gui.stream.controller import State, StreamController
 from gui.window.main_window import MainWindow
-from stream_core.capture.records_file import read_capture
+from stream_core.capture.reader import read_capture
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import End, Event
 from tests.core.test_capture_file import write_sample

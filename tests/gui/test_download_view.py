@@ -17,7 +17,7 @@ from embedded_server.content import expected_sha256
 from gui.stream.controller import State, StreamController
 from gui.views.stream_tab import StreamTab
 from gui.window.main_window import MainWindow
-from stream_core.capture.records_file import read_capture
+from stream_core.capture.reader import read_capture
 from stream_core.net.download import part_path
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import Chunk

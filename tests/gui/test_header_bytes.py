@@ -19,7 +19,7 @@ from pytestqt.qtbot import QtBot
 from gui.stream.controller import State, StreamController
 from gui.views.download_view import server_file_name
 from gui.window.main_window import MainWindow
-from stream_core.capture.records_file import read_capture
+from stream_core.capture.reader import read_capture
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import header_bytes, header_text
 from tests.core.rawserver import RawServer, reply

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from stream_core.capture.records_file import read_capture
+from stream_core.capture.reader import read_capture
 
 
 def _run(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[bytes]:

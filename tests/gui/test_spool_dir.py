@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from gui.services.settings import Settings
 from gui.stream.spool_dir import SpoolDir, spool_root
 from gui.window.main_window import MainWindow
-from stream_core.capture.records_file import read_capture
+from stream_core.capture.reader import read_capture
 from stream_core.net.spec import Mode
 from stream_core.records import Chunk, Event
 from tests.gui.test_window import send, wait_ended

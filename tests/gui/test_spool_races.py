@@ -20,7 +20,8 @@ from pytestqt.qtbot import QtBot
 from gui.stream import capture_spool
 from gui.stream.controller import State
 from gui.window.main_window import MainWindow
-from stream_core.capture.records_file import read_capture, record_line
+from stream_core.capture.reader import read_capture
+from stream_core.capture.records_file import record_line
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import Chunk, End, Request
 from tests.gui.test_window import send, wait_ended

@@ -353,6 +353,11 @@ class ProxyApp:
             return
         try:
             await self._relay(response, receive, send, rec, exchange)
+        except asyncio.CancelledError:  # the proxy stops: the exchange ends, said so
+            if not rec.ended:
+                rec.emit(Error(rec.now(), "cancelled", "the proxy stopped"))
+                rec.end(False)
+            raise
         finally:
             await response.aclose()
 

@@ -300,6 +300,8 @@ class ProxyApp:
             transport=buffered_transport(verify=verify, http2=False, limits=limits),
             trust_env=False, follow_redirects=False)
         self._ids = itertools.count(1)
+        self._active: set[asyncio.Task[Any]] = set()  # exchanges streaming a response
+        self.stopping = False
         self.exchanges: list[Exchange] = []
 
     async def aclose(self) -> None:
@@ -351,15 +353,28 @@ class ProxyApp:
             await self._bad_gateway(send, rec, exchange, classify(
                 exc, url, read_timeout=self.timeout.read, connect_timeout=self.timeout.connect))
             return
+        task = asyncio.current_task()
+        if task is not None:
+            self._active.add(task)
         try:
             await self._relay(response, receive, send, rec, exchange)
-        except asyncio.CancelledError:  # the proxy stops: the exchange ends, said so
+        except asyncio.CancelledError:
             if not rec.ended:
                 rec.emit(Error(rec.now(), "cancelled", "the proxy stopped"))
                 rec.end(False)
-            raise
+            if not self.stopping:
+                raise
+            # Stopped by ``cut_all``: returning mid-body makes uvicorn close the connection.
         finally:
+            if task is not None:
+                self._active.discard(task)
             await response.aclose()
+
+    def cut_all(self) -> None:
+        """The proxy stops: end the exchanges still streaming (the clients see them cut)."""
+        self.stopping = True
+        for task in list(self._active):
+            task.cancel()
 
     async def _body(self, first: Message, receive: Receive,
                     exchange: Exchange) -> AsyncIterator[bytes]:
@@ -461,6 +476,7 @@ def _server(app: ProxyApp, ready: Callable[[], None]) -> Any:
             ready()
 
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            app.cut_all()  # streams never end by themselves: no graceful wait for them
             await super().shutdown(sockets=sockets)
             for connection in list(self.server_state.connections):
                 transport = getattr(connection, "transport", None)

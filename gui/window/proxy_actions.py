@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDockWidget,
     QFormLayout,
+    QHeaderView,
     QLineEdit,
     QSpinBox,
     QTableView,
@@ -189,7 +190,13 @@ class ProxyActions(QObject):
         self.table.setObjectName("proxyExchanges")
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for col, width in ((ExchangesModel.COL_ID, 40), (ExchangesModel.COL_METHOD, 70),
+                           (ExchangesModel.COL_STATUS, 60), (ExchangesModel.COL_DURATION, 90),
+                           (ExchangesModel.COL_SIZE, 90)):
+            self.table.setColumnWidth(col, width)
+        header.setSectionResizeMode(ExchangesModel.COL_PATH, QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.activated.connect(self._show_row)
         self.table.clicked.connect(self._show_row)
@@ -238,6 +245,7 @@ class ProxyActions(QObject):
         self.proxy = proxy
         self.stop_action.setEnabled(True)
         self.dock.show()
+        self.window.resizeDocks([self.dock], [150], Qt.Orientation.Vertical)
         self.dock.setWindowTitle(f"Proxy: {url} → {target}")
         self.notify(f"Recording proxy on {url} → {target}: point your app at it "
                     f"({base_url_hint(target, url)}).", 60000)

@@ -458,11 +458,28 @@ class ProxyApp:
         rec.end(True)
 
 
+#: Bytes the proxy may hold for a client that reads slower than the target sends, before it
+#: waits (asyncio's default, 64 KiB, made the proxy stall and wake per 64 KiB of a download).
+WRITE_HIGH_WATER = 1024 * 1024
+
+
+def _protocol() -> Any:
+    """uvicorn's h11 protocol with a larger write buffer on each client connection."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class _Protocol(H11Protocol):
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
+
+    return _Protocol
+
+
 def _config(app: ProxyApp) -> Any:
     import uvicorn
 
     logging.getLogger("uvicorn.error").addFilter(_is_cut_message)
-    return uvicorn.Config(app, http="h11", lifespan="off", log_config=None,
+    return uvicorn.Config(app, http=_protocol(), lifespan="off", log_config=None,
                           log_level="warning", access_log=False, server_header=False,
                           date_header=False, timeout_graceful_shutdown=1)
 

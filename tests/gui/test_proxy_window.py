@@ -127,3 +127,14 @@ def test_bad_target_is_a_message(window: MainWindow) -> None:
     assert window.proxy.start("ftp://x") is None
     assert "http:// or https://" in window.proxy.last_message
     assert window.proxy.proxy is None
+
+
+def test_proxy_demo_renders(window: MainWindow, arun, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QImage
+
+    from gui.app import demos
+
+    out = tmp_path / "proxy.png"
+    assert arun(demos.run("proxy", window, str(out)), timeout=60000) == 0
+    assert QImage(str(out)).width() > 0
+    assert window.proxy.model.rowCount() == 2 and not window.proxy.running

@@ -76,14 +76,16 @@ def server_command() -> list[str]:
 class ServerProcess:
     """The embedded demo server in a process of its own, on 127.0.0.1 and a free port."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: Sequence[str] | None = None) -> None:
+        """``command``: another server printing ``listening on URL`` (the proxy), else ours."""
+        self.command = list(command) if command is not None else None
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
         self._lines: list[str] = []
         self._pump: threading.Thread | None = None
 
     def start(self, timeout: float = 30.0) -> str:
-        self.proc = subprocess.Popen(server_command(), cwd=ROOT, env=child_env(),
+        self.proc = subprocess.Popen(self.command or server_command(), cwd=ROOT, env=child_env(),
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         found = threading.Event()
 

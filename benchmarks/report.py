@@ -67,6 +67,19 @@ def render_table(result: dict[str, Any]) -> str:
                          f"{r['p50_ms']:.1f} ms / p99 {r['p99_ms']:.1f} ms | | "
                          f"{r['stream_cpu_s']:.2f} | {r['server_cpu_s']:.2f} | {what}, worst "
                          f"{r['worst_ms']:.0f} ms |")
+    if "error" not in sc.get("proxy", {"error": 1}):
+        lt, dl = sc["proxy"]["latency"], sc["proxy"]["download"]
+        for name in ("direct", "via_proxy"):
+            r = lt[name]
+            note = (f"added p50 {lt['added_p50_ms']:+.2f} ms / p99 {lt['added_p99_ms']:+.2f} ms;"
+                    f" proxy CPU {r['proxy_cpu_s']:.2f} s") if name == "via_proxy" else \
+                "server timestamp -> event parsed (raw httpx + httpx-sse)"
+            lines.append(f"| Proxy latency, {lt['events']} ev 5 ms apart | {name} | p50 "
+                         f"{r['p50_ms']:.2f} ms / p99 {r['p99_ms']:.2f} ms | | | | {note}, "
+                         f"worst {r['worst_ms']:.1f} ms |")
+        lines += _rows(f"Proxy download {dl['bytes'] / 2**20:,.0f} MiB (raw httpx)", dl,
+                       "direct", {"via_proxy": "proxy CPU "
+                                  f"{dl['contenders']['via_proxy']['proxy_cpu_s']:.2f} s"})
     if "memory" in sc:
         m = sc["memory"]
         lines.append(f"| Memory, {m['events']:,} ev held | window | "

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks._common import PYTHON, Run, ServerProcess, run_child
+from benchmarks._common import PYTHON, Run, ServerProcess, median, run_child
 from benchmarks.runner import alternate, summarize, time_to_ready
 
 HTTP = shutil.which("http", path=os.path.dirname(PYTHON)) or shutil.which("http")
@@ -34,6 +34,9 @@ class Sizes:
     latency_events: int = 1000
     latency_repeats: int = 3
     startup_repeats: int = 7
+    proxy_events: int = 1000
+    proxy_download_bytes: int = 512 * 1024 ** 2
+    proxy_repeats: int = 3
     redo_disturbed: int = 1  # extra runs per contender when outside load disturbed one
     sync_between: bool = True  # flush the page cache's dirty pages before each download
 
@@ -42,7 +45,8 @@ class Sizes:
         return cls(repeats=2, flood_events=100_000, starlette_events=20_000,
                    parse_events=20_000, parse_repeats=3, download_bytes=64 * 1024 ** 2,
                    download_repeats=2,
-                   latency_events=200, latency_repeats=1, startup_repeats=2)
+                   latency_events=200, latency_repeats=1, startup_repeats=2,
+                   proxy_events=200, proxy_download_bytes=64 * 1024 ** 2, proxy_repeats=2)
 
     @classmethod
     def tiny(cls) -> Sizes:
@@ -50,7 +54,9 @@ class Sizes:
         return cls(repeats=1, flood_events=2000, starlette_events=500, parse_events=500,
                    parse_repeats=1, download_bytes=2 * 1024 ** 2 + 123, download_repeats=1,
                    latency_events=20,
-                   latency_repeats=1, startup_repeats=1, redo_disturbed=0, sync_between=False)
+                   latency_repeats=1, startup_repeats=1, proxy_events=20,
+                   proxy_download_bytes=2 * 1024 ** 2 + 123, proxy_repeats=1, redo_disturbed=0,
+                   sync_between=False)
 
 
 @dataclass
@@ -302,6 +308,86 @@ def latency(ctx: Context) -> dict[str, Any]:
     out["targets"] = [_target("latency: window p99 send -> row in model",
                               out["window"]["p99_ms"], "<=", 20, "ms")]
     return out
+
+
+# --- 7. Recording proxy (issue 17) ----------------------------------------------------------
+
+def proxy(ctx: Context) -> dict[str, Any]:
+    """What ``stream-inspector proxy`` costs a client: per-event latency (server timestamp ->
+    event parsed by raw httpx + httpx-sse) direct and through the proxy, and a download's
+    speed direct and through it, side by side, contenders alternating round by round. The
+    proxy runs as the command does (its own process, printing every record to a pipe)."""
+    from benchmarks._common import proc_cpu
+
+    s = ctx.sizes
+    command = _py("gui.app.cli", "proxy", "--target", ctx.url, "--port", "0")
+    size = s.proxy_download_bytes
+    out_path = os.path.join(ctx.tmp, "proxy-download.bin")
+    problems: list[str] = []
+    with ServerProcess(command) as prox:
+        def with_proxy_cpu(run: Callable[[], Run]) -> Run:
+            cpu0 = proc_cpu(prox.pid)
+            result = run()
+            result.data["proxy_cpu_s"] = proc_cpu(prox.pid) - cpu0
+            return result
+
+        def latency_via(base: str) -> Callable[[int], Run]:
+            url = f"{base}/events?interval=0.005&count={s.proxy_events}"
+            return lambda _rnd: with_proxy_cpu(lambda: run_child(
+                _py("benchmarks.peer_sse", "--mode", "latency", "--url", url),
+                server=ctx.server))
+
+        def download_via(name: str, base: str) -> Callable[[int], Run]:
+            def go(_rnd: int) -> Run:
+                if os.path.exists(out_path):
+                    os.remove(out_path)
+                run = with_proxy_cpu(lambda: run_child(
+                    _py("benchmarks.peer_download", "--url", f"{base}/download?size={size}",
+                        "--output", out_path), server=ctx.server))
+                if run.data.get("bytes") != size or _sha256_file(out_path) != want:
+                    problems.append(f"{name}: {run.data.get('bytes')} bytes, SHA-256 differs"
+                                    f" or size short (expected {size})")
+                return run
+            return go
+
+        from embedded_server.content import expected_sha256
+
+        want = expected_sha256(size)
+        ctx.log(f"  proxy {prox.url}: {s.proxy_events} events 5 ms apart, then a "
+                f"{size / 2**20:.0f} MiB download, each direct and through the proxy")
+        lat = alternate({"direct": latency_via(ctx.url), "via_proxy": latency_via(prox.url)},
+                        s.proxy_repeats, log=ctx.log, extra_for_disturbed=s.redo_disturbed)
+        dl = alternate({"direct": download_via("direct", ctx.url),
+                        "via_proxy": download_via("via_proxy", prox.url)},
+                       s.proxy_repeats, log=ctx.log, extra_for_disturbed=s.redo_disturbed)
+    if os.path.exists(out_path):
+        os.remove(out_path)
+    latency: dict[str, Any] = {"events": s.proxy_events, "interval_ms": 5}
+    for name, rs in lat.items():
+        mid = len(rs) // 2
+        latency[name] = {
+            "p50_ms": sorted(r.data["latency"]["p50_ms"] for r in rs)[mid],
+            "p99_ms": sorted(r.data["latency"]["p99_ms"] for r in rs)[mid],
+            "worst_ms": max(r.data["latency"]["worst_ms"] for r in rs),
+            "events": [r.data["events"] for r in rs],
+            "proxy_cpu_s": sorted(r.data["proxy_cpu_s"] for r in rs)[mid]}
+    added_p50 = latency["via_proxy"]["p50_ms"] - latency["direct"]["p50_ms"]
+    added_p99 = latency["via_proxy"]["p99_ms"] - latency["direct"]["p99_ms"]
+    latency["added_p50_ms"], latency["added_p99_ms"] = added_p50, added_p99
+    download = {"bytes": size, "metric": "bytes_per_s", "problems": problems,
+                "contenders": {k: summarize(v, "bytes_per_s") for k, v in dl.items()}}
+    for name, rs in dl.items():
+        download["contenders"][name]["proxy_cpu_s"] = median(
+            [r.data["proxy_cpu_s"] for r in rs])
+    c = download["contenders"]
+    ratio = c["via_proxy"]["median"] / c["direct"]["median"]
+    download["ratio_via_proxy_vs_direct"] = ratio
+    return {"latency": latency, "download": download, "targets": [
+        _target("proxy: added latency p99 (p99 via proxy - p99 direct)", added_p99, "<=", 1.0,
+                "ms"),
+        _target("proxy: download via proxy / direct", ratio, ">=", 0.80),
+        _target("proxy: downloads byte-exact", -len(problems), ">=", 0),
+    ]}
 
 
 # --- 6. Startup -------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The entry point loads Qt only for the window: `capture` and `serve` must run where Qt cannot."""
+"""The entry point loads Qt only for the window: `capture`, `serve` and `proxy` must run where Qt
+cannot."""
 
 from __future__ import annotations
 
@@ -32,4 +33,11 @@ def test_capture_does_not_import_qt() -> None:
 def test_serve_help_does_not_import_qt() -> None:
     proc = _run(["serve", "--help"])
     assert proc.returncode == 0, proc.stderr
+    assert "QT:\n" in proc.stdout, proc.stdout
+
+
+def test_proxy_does_not_import_qt() -> None:
+    proc = _run(["proxy", "--target", "ftp://nowhere"])
+    assert proc.returncode == 2, proc.stderr
+    assert "http:// or https://" in proc.stderr
     assert "QT:\n" in proc.stdout, proc.stdout

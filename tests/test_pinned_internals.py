@@ -80,6 +80,21 @@ def test_uvicorn_server_internals() -> None:
     assert hasattr(server.config, "timeout_graceful_shutdown"), why
 
 
+def test_uvicorn_h11_protocol_internals_the_proxy_uses() -> None:
+    from uvicorn.protocols.http import h11_impl
+
+    from stream_core.net import proxy
+
+    why = _pin("uvicorn", "protocols.http.h11_impl.H11Protocol.connection_made(transport) and"
+               " its cut-response log line", "stream_core/net/proxy.py")
+    params = list(inspect.signature(h11_impl.H11Protocol.connection_made).parameters)
+    assert params == ["self", "transport"], why
+    source = inspect.getsource(h11_impl)
+    assert f'"{proxy._CUT}"' in source, why  # the message the proxy's filter drops
+    assert "self.transport.write(output)" in inspect.getsource(
+        h11_impl.RequestResponseCycle.send), why  # a body chunk is written at once
+
+
 def test_qasync_loop_internals_the_gui_fixtures_use(qapp: Any) -> None:
     qasync = pytest.importorskip("qasync")
     why = _pin("qasync", "QEventLoop(already_running=), _after_run_forever, "

@@ -1,7 +1,7 @@
 """The ``stream-inspector`` entry point.
 
-Dispatches ``capture`` to stream_core and ``serve`` to embedded_server without importing Qt,
-so those commands start fast and run where Qt cannot (``--version`` and
+Dispatches ``capture`` and ``proxy`` to stream_core and ``serve`` to embedded_server without
+importing Qt, so those commands start fast and run where Qt cannot (``--version`` and
 ``--install-desktop``/``--uninstall-desktop`` too); anything else opens the window, with
 the embedded server started first (in a child process) so that it loads while Qt does.
 """
@@ -17,6 +17,10 @@ def main(argv: list[str] | None = None) -> int:
         from stream_core.capture.command import main as capture_main
 
         return capture_main(args[1:])
+    if args and args[0] == "proxy":
+        from stream_core.capture.proxy_command import main as proxy_main
+
+        return proxy_main(args[1:])
     if args and args[0] == "serve":
         from embedded_server.cli import main as serve_main
 

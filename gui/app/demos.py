@@ -50,6 +50,8 @@ DEMOS: dict[str, Demo] = {
     "download": Demo("GET", "/download", f"size={200 * 1024 * 1024}&rate={20 * 1024 * 1024}",
                      Mode.DOWNLOAD, until="progress:0.3", subtab="Download", stop_after=True),
     "fault": Demo("GET", "/faults/disconnect", "after=8&interval=0.05", Mode.SSE, select=-2),
+    # An app's two chat completions through the recording proxy (gui.app.proxy_demo).
+    "proxy": Demo("POST", "/v1/chat/completions", "delay=0.02", Mode.SSE, subtab="LLM"),
 }
 NAMES = tuple(DEMOS)
 
@@ -131,6 +133,10 @@ async def save_screenshot(window: MainWindow, path: str) -> int:
 async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
     """Run demo ``name`` in ``window``; save a screenshot when asked; return the exit status."""
     demo = DEMOS[name]
+    if name == "proxy":
+        from gui.app.proxy_demo import run_proxy_demo
+
+        return await run_proxy_demo(demo, window, screenshot)
     item = window.picker.find_endpoint(demo.method, demo.path)
     if item is None:
         logger.error("demo %r: endpoint %s %s not offered by the server", name, demo.method,

@@ -96,6 +96,7 @@ class StreamController(QObject):
         # passes its own coroutine with the same contract as ``session.run``.
         self._source: Source = source or (lambda observer: session.run(clients, spec, observer))
         self._live = source is None
+        self.proxied = False  # an exchange recorded by the proxy (gui.window.proxy_actions)
         self.start_wall = time.time()
         self._start_mono = time.monotonic()
         self.events = EventsModel(self.start_wall, self)

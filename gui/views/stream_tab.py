@@ -319,4 +319,5 @@ class StreamTab(QWidget):
             path = "…" + path[-31:]
         count = c.stats.events if c.stats.events or c.spec.mode != Mode.DOWNLOAD else None
         suffix = f" ({count:,})" if count is not None else f" ({fmt_size(c.stats.bytes)})"
-        return f"{c.spec.method} {path}{suffix}"
+        mark = "⇄ " if c.proxied else ""  # an exchange the recording proxy forwarded
+        return f"{mark}{c.spec.method} {path}{suffix}"

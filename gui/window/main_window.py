@@ -25,6 +25,7 @@ from qasync import asyncSlot
 from gui.services import resources
 from gui.services.settings import HistoryEntry, Settings
 from gui.window.endpoint_picker import EndpointPicker
+from gui.window.proxy_actions import ProxyActions
 from gui.window.request_editor import EndpointFill, RequestEditor
 from stream_core.net.spec import Mode, RequestSpec
 
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.server_label)
 
         self._build_actions()
+        self.proxy = ProxyActions(self)  # Proxy menu and panel; the proxy itself on demand
         self._captures: CaptureActions | None = None
         self.setAcceptDrops(True)  # drop capture files to open them
         self.picker.endpointChosen.connect(self._endpoint_chosen)
@@ -335,6 +337,7 @@ class MainWindow(QMainWindow):
 
     async def shutdown(self) -> None:
         """Stop every stream and wait for each to close its response."""
+        self.proxy.stop()
         running = [c.stop() for c in self.controllers if c.running]
         if running:
             await asyncio.gather(*running)

@@ -78,3 +78,15 @@ def test_parse_and_startup_run(ctx: scenarios.Context) -> None:
         assert 0 < c["median"] < 60, name
     assert start["ratio_app_vs_bare"] == (start["contenders"]["app"]["median"]
                                           / start["contenders"]["bare_pyside6"]["median"])
+
+
+def test_proxy_forwards_every_event_and_byte(ctx: scenarios.Context) -> None:
+    res = scenarios.proxy(ctx)
+    lt, dl = res["latency"], res["download"]
+    assert dl["problems"] == []
+    for name in ("direct", "via_proxy"):
+        assert lt[name]["events"] == [SIZES.proxy_events], name
+        assert 0 <= lt[name]["p50_ms"] <= lt[name]["p99_ms"] <= lt[name]["worst_ms"] < 10_000
+        assert [r["data"]["bytes"] for r in dl["contenders"][name]["runs"]] == \
+            [SIZES.proxy_download_bytes], name
+    assert lt["added_p99_ms"] == lt["via_proxy"]["p99_ms"] - lt["direct"]["p99_ms"]

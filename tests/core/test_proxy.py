@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stream_core.capture.records_file import read_capture
+from stream_core.capture.reader import read_capture
 from stream_core.net.proxy import Exchange, ProxyThread, base_url_hint
 from stream_core.records import AnyRecord, End
 from tests.core.rawserver import Conn, RawServer

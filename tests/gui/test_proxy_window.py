@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from gui.stream.controller import State, StreamController
 from gui.window.main_window import MainWindow
-from stream_core.capture.records_file import read_capture
+from stream_core.capture.reader import read_capture
 
 
 def proxied(window: MainWindow) -> list[StreamController]:

@@ -6,7 +6,8 @@ the private file's values overriding the shared ones, ``$shared`` giving values 
 environment. At send time ``{{name}}`` is replaced in the URL, headers and body, looked up in
 the file's own ``@name = value`` variables, then the environment, then ``{{demo}}`` (the
 embedded demo server's base URL). Dynamic variables: ``{{$uuid}}`` (``$guid``,
-``$random.uuid``), ``{{$timestamp}}``, ``{{$isoTimestamp}}``, ``{{$randomInt [min max]}}``.
+``$random.uuid``), ``{{$timestamp}}``, ``{{$isoTimestamp}}``, ``{{$randomInt [min max]}}``,
+``{{$env.NAME}}`` (the process environment; VS Code's ``$processEnv.NAME`` too).
 
 An undefined variable is an error naming it and where it is used: nothing half-resolved is
 ever sent.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import os
 import random
 import re
 import time
@@ -179,6 +181,11 @@ class Variables:
 def _dynamic(name: str, args: list[str], where: str, env: str | None) -> str:
     if name in ("$uuid", "$guid", "$random.uuid"):
         return str(uuid.uuid4())
+    if name.startswith(("$env.", "$processEnv.")):
+        value = os.environ.get(name.split(".", 1)[1])
+        if value is None:
+            raise UndefinedVariable(name, where, env)
+        return value
     if name == "$timestamp":
         return str(int(time.time()))
     if name == "$isoTimestamp":

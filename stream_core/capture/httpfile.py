@@ -324,6 +324,8 @@ def delete(doc: HttpFile, name: str) -> str:
         a = old.span[0]
         if old.named and old.name_span[0] < a:
             a = text.rfind("\n", 0, old.name_span[0]) + 1
+    elif b == len(text) and text[:a].strip():  # the last block: and the blank lines before it,
+        a = len(text[:a].rstrip("\r\n")) + len(doc.newline)  # as ``append`` put them
     return text[:a] + text[b:]
 
 

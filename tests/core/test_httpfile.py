@@ -186,6 +186,7 @@ def test_append() -> None:
     text = httpfile.append(doc, new)
     assert text.startswith(VSCODE)
     assert parse(text).find("events") == new
+    assert httpfile.delete(parse(text), "events") == VSCODE  # append's inverse
     with pytest.raises(HttpFileError, match="already exists"):
         httpfile.append(doc, HttpRequest(name="login"))
     assert parse(httpfile.append(parse(""), new)).requests == [new]

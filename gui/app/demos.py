@@ -35,6 +35,7 @@ class Demo:
     subtab: str = "Events"
     select: int | str | None = None  # row to select (negative: from the end; "error": first bad)
     stop_after: bool = False
+    collection: str | None = None  # a request of the sample collection instead of an endpoint
 
 
 DEMOS: dict[str, Demo] = {
@@ -47,6 +48,7 @@ DEMOS: dict[str, Demo] = {
     "ndjson": Demo("GET", "/ndjson", "interval=0.03&count=30&bad=true", Mode.NDJSON, select="error"),
     "download": Demo("GET", "/download", f"size={200 * 1024 * 1024}&rate={20 * 1024 * 1024}",
                      Mode.DOWNLOAD, until="progress:0.3", subtab="Download", stop_after=True),
+    "collections": Demo("POST", "", "", Mode.SSE, collection="chat", select=-1),
     "fault": Demo("GET", "/faults/disconnect", "after=8&interval=0.05", Mode.SSE, select=-2),
 }
 NAMES = tuple(DEMOS)
@@ -126,18 +128,30 @@ async def save_screenshot(window: MainWindow, path: str) -> int:
     return 0 if ok else 1
 
 
-async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
-    """Run demo ``name`` in ``window``; save a screenshot when asked; return the exit status."""
-    demo = DEMOS[name]
+def choose_endpoint(name: str, demo: Demo, window: MainWindow) -> bool:
+    """Click the demo's endpoint in the picker and set its quick query."""
     item = window.picker.find_endpoint(demo.method, demo.path)
     if item is None:
         print(f"stream-inspector: demo {name!r}: endpoint {demo.method} {demo.path}"
               " not offered by the server", file=sys.stderr)
-        return 1
+        return False
     window.picker.choose(item)
     window.picker.tree.scrollToItem(item)
     base = window.editor.url.text().split("?", 1)[0]
     window.editor.url.setText(f"{base}?{demo.query}" if demo.query else base)
+    return True
+
+
+async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
+    """Run demo ``name`` in ``window``; save a screenshot when asked; return the exit status."""
+    demo = DEMOS[name]
+    if demo.collection is not None:  # the Collections tab, environment "local" selected
+        if not window.collections.open_sample(demo.collection):
+            print(f"stream-inspector: demo {name!r}: no request {demo.collection!r}",
+                  file=sys.stderr)
+            return 1
+    elif not choose_endpoint(name, demo, window):
+        return 1
     if demo.mode is not None:
         window.editor.set_mode(demo.mode)
     controller = window.send()

@@ -7,8 +7,13 @@ everything in with signals, event filters and the editor's ``resolve`` callable.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import shutil
+import tempfile
+import weakref
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
@@ -27,6 +32,39 @@ if TYPE_CHECKING:
     from gui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+
+
+#: A collection of requests against the demo server: File > Open sample collection, and the
+#: ``collections`` demo. Written to a temporary folder each time (the user may save it away).
+SAMPLE: dict[str, str] = {
+    "demo.http": """\
+# Requests against the embedded demo server, in the JetBrains HTTP Client / VS Code REST
+# Client format: this file opens in either. {{demo}} is the demo server's address.
+@interval = 0.05
+
+### events
+GET {{demo}}/events?count=5&interval={{interval}}
+Accept: text/event-stream
+
+### chat
+POST {{demo}}/v1/chat/completions?delay=0.02
+Content-Type: application/json
+Authorization: Bearer {{token}}
+
+{"model": "{{model}}", "stream": true, "messages": [{"role": "user", "content": "Say hello"}]}
+
+### ndjson
+GET {{demo}}/ndjson?count=10&interval=0.02
+
+### download
+GET {{demo}}/download?size=1048576
+""",
+    "http-client.env.json": json.dumps({"local": {"model": "demo-model"},
+                                        "staging": {"model": "staging-model"}}, indent=2),
+    "http-client.private.env.json": json.dumps({"local": {"token": "sk-local-demo"},
+                                                "staging": {"token": "sk-staging-demo"}},
+                                               indent=2),
+}
 
 
 def hover_text(text: str, position: int | None, variables: Variables) -> str | None:
@@ -162,7 +200,12 @@ class Collections:
         self.save_action = QAction("Save request to co&llection", window)
         self.save_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.save_action.triggered.connect(lambda: self.save())
-        menu.insertActions(first, [self.open_action, self.import_action, self.save_action])
+        self.sample_action = QAction("Open sa&mple collection", window)
+        self.sample_action.triggered.connect(lambda: self.open_sample())
+        self._sample: tuple[Path, weakref.finalize] | None = None  # folder, its removal
+        window.closed.connect(self.cleanup)
+        menu.insertActions(first, [self.open_action, self.sample_action, self.import_action,
+                                   self.save_action])
         menu.insertSeparator(first)
 
     def save(self, name: str | None = None) -> bool:
@@ -179,6 +222,29 @@ class Collections:
                 return False
         return self.panel.save(entry, name, path or (next(iter(self.panel.files))
                                                      if self.panel.files else None))
+
+    def open_sample(self, request: str | None = None, environment: str = "local") -> bool:
+        """Open ``SAMPLE`` (written to a temporary folder), select ``environment`` and load
+        ``request`` into the editor; the Collections tab comes to the front."""
+        if self._sample is None:  # removed on close, or at exit at the latest
+            temp = tempfile.mkdtemp(prefix="stream-inspector-sample-")
+            self._sample = (Path(temp), weakref.finalize(self, shutil.rmtree, temp,
+                                                         ignore_errors=True))
+        folder = self._sample[0] / "sample"
+        folder.mkdir(exist_ok=True)
+        for name, text in SAMPLE.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        self.window.picker.tabs.setCurrentWidget(self.panel)
+        if not self.panel.open_path(folder):
+            return False
+        self.panel.set_environment(environment)
+        return request is None or self.panel.choose(request)
+
+    def cleanup(self) -> None:
+        """Remove the sample's temporary folder (the window closed)."""
+        if self._sample is not None:
+            self._sample[1]()
+            self._sample = None
 
     def _import_dialog(self) -> None:
         text, ok = QInputDialog.getMultiLineText(self.window, "Import curl",

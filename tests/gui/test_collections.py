@@ -179,4 +179,26 @@ def test_curl_pasted_into_the_url_field(window: MainWindow, qtbot: QtBot) -> Non
 
 def test_file_menu_has_the_collection_actions(window: MainWindow) -> None:
     texts = [a.text() for a in window.file_menu.actions()]
-    assert texts[:3] == ["Open &collection…", "Import c&url…", "Save request to co&llection"]
+    assert texts[:4] == ["Open &collection…", "Open sa&mple collection", "Import c&url…",
+                         "Save request to co&llection"]
+
+
+def test_collections_demo(window: MainWindow, arun: Any, tmp_path: Path) -> None:
+    """``--demo collections``: the sample collection, environment 'local', its chat request."""
+    from PySide6.QtGui import QImage
+
+    from gui.app import demos
+
+    out = tmp_path / "collections.png"
+    assert arun(demos.run("collections", window, str(out)), timeout=30000) == 0
+    panel = window.collections.panel
+    assert panel.environment == "local" and panel.loaded is not None
+    assert window.picker.tabs.currentWidget() is panel
+    spec = window.controllers[-1].spec
+    assert spec.header("Authorization") == "Bearer sk-local-demo"
+    assert b'"model": "demo-model"' in (spec.body or b"")
+    assert QImage(str(out)).width() > 0
+    sample = panel.root
+    assert sample is not None and (sample / "demo.http").is_file()
+    window.close()
+    assert not sample.exists(), "the sample's temporary folder goes with the window"

@@ -21,8 +21,10 @@ from PySide6.QtGui import QAction, QGuiApplication, QHelpEvent, QKeyEvent, QKeyS
 from PySide6.QtWidgets import QInputDialog, QToolTip, QWidget
 
 from gui.services.settings import HistoryEntry, RequestOptions
+from gui.window.auth_panel import AuthPanel
 from gui.window.collections_panel import CollectionsPanel
 from gui.window.request_editor import EndpointFill, RequestEditor
+from stream_core.capture.auth import Auth, apply_auth, encode_basic
 from stream_core.capture.curl_import import CurlError, looks_like_curl, parse_curl
 from stream_core.capture.environments import PATTERN, Variables
 from stream_core.capture.records_file import mask_headers, mask_url
@@ -100,6 +102,8 @@ def import_curl(editor: RequestEditor, command: str) -> str:
     spec = imported.spec
     body = spec.body.decode("utf-8", "replace") if spec.body else ""
     editor.fill(EndpointFill(spec.method, spec.url, body, Mode.AUTO, list(spec.headers)))
+    for auth in editor.findChildren(AuthPanel):  # the command carries its own credentials
+        auth.set_auth(Auth())
     opts: RequestOptions = editor.options()
     opts.verify_tls = spec.verify is not False
     if spec.timeouts.connect is not None:
@@ -189,6 +193,9 @@ class Collections:
         self.panel.requestChosen.connect(window.editor.fill)
         self.panel.message.connect(lambda text: window.statusBar().showMessage(text, 8000))
         self.panel.save_action.triggered.connect(lambda: self.save())
+        self.auth = AuthPanel(window.editor)
+        window.editor.tabs.addTab(self.auth, "Auth")
+        self.panel.requestChosen.connect(lambda _fill: self.auth.set_auth(Auth()))
         self.hover = _Hover(self.panel, window.editor)
         self.paste = _CurlPaste(window)
         menu = window.file_menu
@@ -208,9 +215,26 @@ class Collections:
                                    self.save_action])
         menu.insertSeparator(first)
 
+    def with_auth(self, spec: RequestSpec) -> bool:
+        """Add the Auth tab's credentials to ``spec`` (variables resolved; a ``Basic user
+        password`` header encoded); False after showing why it cannot be sent."""
+        try:
+            url, headers = apply_auth(self.auth.auth(), spec.url, spec.headers,
+                                      self.panel.resolve)
+        except ValueError as exc:
+            self.window.editor.show_error(str(exc))
+            return False
+        spec.url, spec.headers = url, encode_basic(headers)
+        return True
+
     def save(self, name: str | None = None) -> bool:
         """Save the editor's request: over the loaded one, or (asking) under a new name."""
         entry = self.window.editor.history_entry()
+        try:  # the Auth tab's credentials go in as the header / query parameter they are
+            entry.url, entry.headers = apply_auth(self.auth.auth(), entry.url, entry.headers)
+        except ValueError as exc:
+            self.window.editor.show_error(str(exc))
+            return False
         if name is None and self.panel.loaded is not None:
             return self.panel.save(entry)
         path = self.panel.loaded.path if self.panel.loaded else None

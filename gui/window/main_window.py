@@ -217,7 +217,10 @@ class MainWindow(QMainWindow):
             return None
         from gui.window.collections_hookup import history_as_sent
 
-        self.remember(history_as_sent(self.editor.history_entry(), spec))
+        entry = history_as_sent(self.editor.history_entry(), spec)  # before the Auth tab's
+        if not self.collections.with_auth(spec):  # credentials: History never holds them
+            return None
+        self.remember(entry)
         return self.start(spec)
 
     def remember(self, entry: HistoryEntry) -> None:

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stream_core.capture.auth import encode_basic
 from stream_core.capture.httpfile import HttpFile, HttpRequest
 from stream_core.capture.records_file import is_secret_name
 from stream_core.net.spec import RequestSpec
@@ -221,7 +222,8 @@ def request_spec(request: HttpRequest, variables: Variables, base_dir: str | Pat
         body = raw
     elif request.body:
         body = variables.resolve(request.body, "the body").encode("utf-8")
-    spec = RequestSpec(url=url, method=request.method.upper(), headers=headers, body=body)
+    spec = RequestSpec(url=url, method=request.method.upper(), headers=encode_basic(headers),
+                       body=body)
     if "no-redirect" in request.directives:
         spec.follow_redirects = False
     return spec

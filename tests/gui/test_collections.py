@@ -202,3 +202,40 @@ def test_collections_demo(window: MainWindow, arun: Any, tmp_path: Path) -> None
     assert sample is not None and (sample / "demo.http").is_file()
     window.close()
     assert not sample.exists(), "the sample's temporary folder goes with the window"
+
+
+def test_auth_tab_masked_applied_at_send_never_in_history(
+        window: MainWindow, qtbot: QtBot, folder: Path, demo_server: str, settings: Any) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    from stream_core.capture.auth import Auth
+
+    panel = window.collections.panel
+    panel.open_path(folder)
+    panel.set_environment("local")
+    auth = window.collections.auth
+    editor = window.editor
+    assert [editor.tabs.tabText(i) for i in range(editor.tabs.count())][-1] == "Auth"
+    auth.set_auth(Auth("apikey", key_name="api_key", key_value="{{token}}", in_query=True))
+    assert auth.key_value.echoMode() == QLineEdit.EchoMode.Password
+    auth.show_values.setChecked(True)
+    assert auth.key_value.echoMode() == QLineEdit.EchoMode.Normal
+    editor.url.setText(f"{demo_server}/events?count=1&interval=0")
+    with qtbot.waitSignal(window.streamStarted, timeout=2000) as started:
+        window.send_action.trigger()
+    wait_ended(qtbot, started.args[0])
+    assert started.args[0].spec.url.endswith("&api_key=sk-private-15")
+    assert settings.history()[0].url == f"{demo_server}/events?count=1&interval=0"
+    assert "sk-private-15" not in Path(settings._s.fileName()).read_text()
+
+    auth.set_auth(Auth("bearer"))  # empty: not sent, said why
+    with qtbot.waitSignal(editor.validationFailed, timeout=1000) as blocker:
+        window.send_action.trigger()
+    assert "Bearer token is empty" in blocker.args[0]
+
+    auth.set_auth(Auth("bearer", token="{{token}}"))  # saved as the header, variable kept
+    assert window.collections.save("with-auth")
+    saved = parse((folder / "api.http").read_text()).find("with-auth")
+    assert ("Authorization", "Bearer {{token}}") in saved.headers
+    panel.choose("events")
+    assert auth.auth().kind == "none"

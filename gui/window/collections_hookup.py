@@ -18,15 +18,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QHelpEvent, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QToolTip, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QToolTip, QWidget
 
 from gui.services.settings import HistoryEntry, RequestOptions
 from gui.window.auth_panel import AuthPanel
-from gui.window.collections_panel import CollectionsPanel
+from gui.window.collections_panel import CollectionsPanel, atomic_write
 from gui.window.request_editor import EndpointFill, RequestEditor
 from stream_core.capture.auth import Auth, apply_auth, encode_basic
 from stream_core.capture.curl_import import CurlError, looks_like_curl, parse_curl
 from stream_core.capture.environments import PATTERN, Variables
+from stream_core.capture.postman import CollectionImportError, import_file
 from stream_core.capture.records_file import mask_headers, mask_url
 from stream_core.net.spec import Mode, RequestSpec
 
@@ -211,8 +212,10 @@ class Collections:
         self.sample_action.triggered.connect(lambda: self.open_sample())
         self._sample: tuple[Path, weakref.finalize] | None = None  # folder, its removal
         window.closed.connect(self.cleanup)
+        self.import_collection_action = QAction("Import &HAR or Postman collection…", window)
+        self.import_collection_action.triggered.connect(self._import_collection_dialog)
         menu.insertActions(first, [self.open_action, self.sample_action, self.import_action,
-                                   self.save_action])
+                                   self.import_collection_action, self.save_action])
         menu.insertSeparator(first)
 
     def with_auth(self, spec: RequestSpec) -> bool:
@@ -269,6 +272,36 @@ class Collections:
         if self._sample is not None:
             self._sample[1]()
             self._sample = None
+
+    def import_collection(self, source: Path, target: Path) -> list[str] | None:
+        """Write ``source`` (HAR or Postman v2.1) as the ``.http`` file ``target`` and open
+        its folder; the report of what was not carried over (None when nothing was read)."""
+        try:
+            imported = import_file(source)
+            atomic_write(target, imported.text())
+        except (CollectionImportError, OSError) as exc:
+            self.window.statusBar().showMessage(f"Not imported: {exc}", 10000)
+            return None
+        self.window.picker.tabs.setCurrentWidget(self.panel)
+        self.panel.open_path(target.parent)
+        summary = f"Imported {len(imported.requests)} request(s) into {target.name}"
+        if imported.report:
+            summary += "; not carried over:\n" + "\n".join(imported.report)
+        self.panel.status.setText(summary)
+        self.window.statusBar().showMessage(summary.split("\n", 1)[0], 10000)
+        return imported.report
+
+    def _import_collection_dialog(self) -> None:
+        source, _ = QFileDialog.getOpenFileName(
+            self.window, "Import a HAR file or a Postman collection", str(Path.home()),
+            "HAR or Postman (*.har *.json);;All files (*)")
+        if not source:
+            return
+        suggestion = Path(source).with_suffix(".http")
+        target, _ = QFileDialog.getSaveFileName(self.window, "Save the requests as",
+                                                str(suggestion), "HTTP requests (*.http)")
+        if target:
+            self.import_collection(Path(source), Path(target))
 
     def _import_dialog(self) -> None:
         text, ok = QInputDialog.getMultiLineText(self.window, "Import curl",

@@ -179,8 +179,8 @@ def test_curl_pasted_into_the_url_field(window: MainWindow, qtbot: QtBot) -> Non
 
 def test_file_menu_has_the_collection_actions(window: MainWindow) -> None:
     texts = [a.text() for a in window.file_menu.actions()]
-    assert texts[:4] == ["Open &collection…", "Open sa&mple collection", "Import c&url…",
-                         "Save request to co&llection"]
+    assert texts[:5] == ["Open &collection…", "Open sa&mple collection", "Import c&url…",
+                         "Import &HAR or Postman collection…", "Save request to co&llection"]
 
 
 def test_collections_demo(window: MainWindow, arun: Any, tmp_path: Path) -> None:
@@ -239,3 +239,21 @@ def test_auth_tab_masked_applied_at_send_never_in_history(
     assert ("Authorization", "Bearer {{token}}") in saved.headers
     panel.choose("events")
     assert auth.auth().kind == "none"
+
+
+def test_import_postman_into_the_panel(window: MainWindow, tmp_path: Path) -> None:
+    from tests.core.test_import_collections import POSTMAN
+
+    source = tmp_path / "llm.postman_collection.json"
+    source.write_text(json.dumps(POSTMAN))
+    target = tmp_path / "out" / "llm.http"
+    target.parent.mkdir()
+    report = window.collections.import_collection(source, target)
+    assert report is not None and "upload: auth type 'oauth2' not carried over" in report
+    panel = window.collections.panel
+    assert panel.find_item("Chat / stream chat") is not None
+    assert "not carried over" in panel.status.text()
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    assert window.collections.import_collection(bad, tmp_path / "bad.http") is None
+    assert not (tmp_path / "bad.http").exists()

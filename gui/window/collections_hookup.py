@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QToolTip, QWidget
 from gui.services.settings import HistoryEntry, RequestOptions
 from gui.window.auth_panel import AuthPanel
 from gui.window.collections_panel import CollectionsPanel, atomic_write
+from gui.window.network_panel import NetworkOptions, NetworkPanel
 from gui.window.request_editor import EndpointFill, RequestEditor
 from stream_core.capture.auth import Auth, apply_auth, encode_basic
 from stream_core.capture.curl_import import CurlError, looks_like_curl, parse_curl
@@ -196,6 +197,9 @@ class Collections:
         self.panel.save_action.triggered.connect(lambda: self.save())
         self.auth = AuthPanel(window.editor)
         window.editor.tabs.addTab(self.auth, "Auth")
+        self.network = NetworkPanel(window.editor)
+        self.network.set_values(NetworkOptions.from_json(window.settings.network()))
+        window.editor.tabs.addTab(self.network, "Network")
         self.panel.requestChosen.connect(lambda _fill: self.auth.set_auth(Auth()))
         self.hover = _Hover(self.panel, window.editor)
         self.paste = _CurlPaste(window)
@@ -219,11 +223,13 @@ class Collections:
         menu.insertSeparator(first)
 
     def with_auth(self, spec: RequestSpec) -> bool:
-        """Add the Auth tab's credentials to ``spec`` (variables resolved; a ``Basic user
-        password`` header encoded); False after showing why it cannot be sent."""
+        """Add the Auth tab's credentials (variables resolved; a ``Basic user password``
+        header encoded) and the Network tab's options to ``spec``; False after showing why it
+        cannot be sent."""
         try:
             url, headers = apply_auth(self.auth.auth(), spec.url, spec.headers,
                                       self.panel.resolve)
+            self.network.values().apply(spec)
         except ValueError as exc:
             self.window.editor.show_error(str(exc))
             return False
@@ -268,7 +274,10 @@ class Collections:
         return request is None or self.panel.choose(request)
 
     def cleanup(self) -> None:
-        """Remove the sample's temporary folder (the window closed)."""
+        """Remember the Network tab's values; remove the sample's temporary folder (the
+        window closed)."""
+        self.window.settings.set_network(self.network.to_json())
+        self.window.settings.sync()
         if self._sample is not None:
             self._sample[1]()
             self._sample = None

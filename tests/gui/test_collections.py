@@ -215,7 +215,7 @@ def test_auth_tab_masked_applied_at_send_never_in_history(
     panel.set_environment("local")
     auth = window.collections.auth
     editor = window.editor
-    assert [editor.tabs.tabText(i) for i in range(editor.tabs.count())][-1] == "Auth"
+    assert "Auth" in [editor.tabs.tabText(i) for i in range(editor.tabs.count())]
     auth.set_auth(Auth("apikey", key_name="api_key", key_value="{{token}}", in_query=True))
     assert auth.key_value.echoMode() == QLineEdit.EchoMode.Password
     auth.show_values.setChecked(True)
@@ -257,3 +257,33 @@ def test_import_postman_into_the_panel(window: MainWindow, tmp_path: Path) -> No
     bad.write_text("[]")
     assert window.collections.import_collection(bad, tmp_path / "bad.http") is None
     assert not (tmp_path / "bad.http").exists()
+
+
+def test_network_tab_applies_and_is_remembered(window: MainWindow, qtbot: QtBot,
+                                               settings: Any) -> None:
+    from gui.window.network_panel import NetworkOptions
+    from tests.core.rawserver import RawServer, reply
+    from tests.core.test_network_options import UNREACHABLE, WIRE
+
+    network = window.collections.network
+    editor = window.editor
+    assert [editor.tabs.tabText(i) for i in range(editor.tabs.count())][-2:] == ["Auth",
+                                                                                   "Network"]
+    assert network.trust_env.isChecked()  # the environment's proxies: on by default
+    network.set_values(NetworkOptions(ca_bundle="/nonexistent/ca.pem"))
+    editor.url.setText(UNREACHABLE)
+    with qtbot.waitSignal(editor.validationFailed, timeout=1000) as blocker:
+        window.send_action.trigger()
+    assert "the CA bundle '/nonexistent/ca.pem' is not a readable file" in blocker.args[0]
+    with RawServer(reply(WIRE)) as proxy:
+        network.set_values(NetworkOptions(proxy=proxy.url, trust_env=False, http2=True))
+        with qtbot.waitSignal(window.streamStarted, timeout=2000) as started:
+            window.send_action.trigger()
+        controller = started.args[0]
+        wait_ended(qtbot, controller)
+    assert controller.stats.events == 1 and proxy.requests[0].startswith(b"GET http://127.0.0.1:1/")
+    assert (controller.spec.proxy, controller.spec.trust_env, controller.spec.http2) == (
+        proxy.url, False, True)
+    window.close()
+    assert NetworkOptions.from_json(settings.network()) == NetworkOptions(
+        proxy=proxy.url, trust_env=False, http2=True)

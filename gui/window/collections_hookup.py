@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QHelpEvent, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QToolTip, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QInputDialog,
+    QScrollArea,
+    QToolTip,
+    QWidget,
+)
 
 from gui.services.settings import HistoryEntry, RequestOptions
 from gui.window.auth_panel import AuthPanel
@@ -196,10 +203,14 @@ class Collections:
         self.panel.message.connect(lambda text: window.statusBar().showMessage(text, 8000))
         self.panel.save_action.triggered.connect(lambda: self.save())
         self.auth = AuthPanel(window.editor)
-        window.editor.tabs.addTab(self.auth, "Auth")
         self.network = NetworkPanel(window.editor)
         self.network.set_values(NetworkOptions.from_json(window.settings.network()))
-        window.editor.tabs.addTab(self.network, "Network")
+        for page, title in ((self.auth, "Auth"), (self.network, "Network")):
+            scroll = QScrollArea(window.editor)  # so the tabs do not make the editor taller
+            scroll.setWidget(page)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            window.editor.tabs.addTab(scroll, title)
         self.panel.requestChosen.connect(lambda _fill: self.auth.set_auth(Auth()))
         self.hover = _Hover(self.panel, window.editor)
         self.paste = _CurlPaste(window)

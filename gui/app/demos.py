@@ -37,6 +37,7 @@ class Demo:
     subtab: str = "Events"
     select: int | str | None = None  # row to select (negative: from the end; "error": first bad)
     stop_after: bool = False
+    collection: str | None = None  # a request of the sample collection instead of an endpoint
 
 
 DEMOS: dict[str, Demo] = {
@@ -49,6 +50,7 @@ DEMOS: dict[str, Demo] = {
     "ndjson": Demo("GET", "/ndjson", "interval=0.03&count=30&bad=true", Mode.NDJSON, select="error"),
     "download": Demo("GET", "/download", f"size={200 * 1024 * 1024}&rate={20 * 1024 * 1024}",
                      Mode.DOWNLOAD, until="progress:0.3", subtab="Download", stop_after=True),
+    "collections": Demo("POST", "", "", Mode.SSE, collection="chat", select=-1),
     "fault": Demo("GET", "/faults/disconnect", "after=8&interval=0.05", Mode.SSE, select=-2),
     # An app's two chat completions through the recording proxy (gui.app.proxy_demo).
     "proxy": Demo("POST", "/v1/chat/completions", "delay=0.02", Mode.SSE, subtab="LLM"),
@@ -130,6 +132,20 @@ async def save_screenshot(window: MainWindow, path: str) -> int:
     return 0 if ok else 1
 
 
+def choose_endpoint(name: str, demo: Demo, window: MainWindow) -> bool:
+    """Click the demo's endpoint in the picker and set its quick query."""
+    item = window.picker.find_endpoint(demo.method, demo.path)
+    if item is None:
+        logger.error("demo %r: endpoint %s %s not offered by the server", name, demo.method,
+                     demo.path)
+        return False
+    window.picker.choose(item)
+    window.picker.tree.scrollToItem(item)
+    base = window.editor.url.text().split("?", 1)[0]
+    window.editor.url.setText(f"{base}?{demo.query}" if demo.query else base)
+    return True
+
+
 async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
     """Run demo ``name`` in ``window``; save a screenshot when asked; return the exit status."""
     demo = DEMOS[name]
@@ -137,15 +153,13 @@ async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
         from gui.app.proxy_demo import run_proxy_demo
 
         return await run_proxy_demo(demo, window, screenshot)
-    item = window.picker.find_endpoint(demo.method, demo.path)
-    if item is None:
-        logger.error("demo %r: endpoint %s %s not offered by the server", name, demo.method,
-                     demo.path)
+    if demo.collection is not None:  # the Collections tab, environment "local" selected
+        if not window.collections.open_sample(demo.collection):
+            logger.error("demo %r: no request %r in the sample collection", name,
+                         demo.collection)
+            return 1
+    elif not choose_endpoint(name, demo, window):
         return 1
-    window.picker.choose(item)
-    window.picker.tree.scrollToItem(item)
-    base = window.editor.url.text().split("?", 1)[0]
-    window.editor.url.setText(f"{base}?{demo.query}" if demo.query else base)
     if demo.mode is not None:
         window.editor.set_mode(demo.mode)
     controller = window.send()

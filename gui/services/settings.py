@@ -113,6 +113,14 @@ class Settings:
     def set_options(self, opts: RequestOptions) -> None:
         self._s.setValue("request/options", json.dumps(asdict(opts)))
 
+    def network(self) -> dict[str, Any]:
+        """The Network tab's defaults (``gui.window.network_panel`` checks each value)."""
+        obj = self._json("request/network", {})
+        return obj if isinstance(obj, dict) else {}
+
+    def set_network(self, values: dict[str, Any]) -> None:
+        self._s.setValue("request/network", json.dumps(values))
+
     def last_mode(self) -> str:
         value = self._s.value("request/mode", "auto")
         return value if isinstance(value, str) else "auto"

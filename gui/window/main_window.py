@@ -127,6 +127,9 @@ class MainWindow(QMainWindow):
         self.editor.validationFailed.connect(
             lambda msg: self.statusBar().showMessage(f"Not sent: {msg}", 8000))
         self._restore()
+        from gui.window.collections_hookup import install  # the Collections tab and its tools
+
+        self.collections = install(self)
         if server_url is None:
             self.picker.source.setText(settings.openapi_url())
             self.picker.status.setText("No demo server (--no-server): enter the URL of any"
@@ -214,7 +217,12 @@ class MainWindow(QMainWindow):
         spec = self.editor.build_spec()
         if spec is None:
             return None
-        self.remember(self.editor.history_entry())
+        from gui.window.collections_hookup import history_as_sent
+
+        entry = history_as_sent(self.editor.history_entry(), spec)  # before the Auth tab's
+        if not self.collections.with_auth(spec):  # credentials: History never holds them
+            return None
+        self.remember(entry)
         return self.start(spec)
 
     def remember(self, entry: HistoryEntry) -> None:

@@ -7,6 +7,7 @@ editor's message line (``validationFailed``) and no request leaves the app.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
@@ -78,6 +79,9 @@ class RequestEditor(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        #: ``{{variables}}`` -> values at send time, (text, where) -> text; raises ValueError
+        #: naming an undefined one (set by the Collections panel; identity without it).
+        self.resolve: Callable[[str, str], str] = lambda text, _where: text
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.method = QComboBox(self)
         self.method.setEditable(True)
@@ -257,14 +261,16 @@ class RequestEditor(QWidget):
         url = self.url.text().strip()
         if not url:
             raise ArgumentError("enter a URL to send the request to")
+        url = self.resolve(url, "the URL")
         if "://" not in url:
             raise ArgumentError(f"invalid URL {url!r}: it needs a scheme, like http://{url}")
         check_url(url)
         method = self.method.currentText().strip().upper()
         if not method.isalpha():
             raise ArgumentError(f"bad method {method!r}")
-        headers = [parse_header(f"{k}: {v}") for k, v in self.headers.headers()]
-        text = self.body.toPlainText()
+        headers = [parse_header(f"{k}: {self.resolve(v, f'header {k!r}')}")
+                   for k, v in self.headers.headers()]
+        text = self.resolve(self.body.toPlainText(), "the body")
         body = text.encode("utf-8") if text else None
         opts = self.options()
         return RequestSpec(

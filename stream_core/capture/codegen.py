@@ -50,7 +50,8 @@ def curl_command(method: str, url: str, headers: Sequence[tuple[str, str]],
             text = body.decode("utf-8")
             if "\x00" in text:
                 raise UnicodeDecodeError("utf-8", body, 0, 1, "NUL")
-            args += ["--data-binary", text]
+            # --data-binary would read a body starting with @ from a file
+            args += ["--data-raw" if text.startswith("@") else "--data-binary", text]
         except UnicodeDecodeError:
             prefix = f"printf '{_printf_escape(body)}' | "
             args += ["--data-binary", "@-"]

@@ -25,6 +25,7 @@ from typing import Any, BinaryIO, NoReturn
 
 from stream_core.capture.cliargs import ArgumentError, add_request_arguments, spec_from_args
 from stream_core.capture.records_file import CaptureWriter
+from stream_core.capture.saved import add_saved_arguments, spec_from_saved
 from stream_core.net.session import Clients, run
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import AnyRecord, Chunk, Error, Observer
@@ -42,7 +43,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Stream URL and print one JSON record per line.")
-    add_request_arguments(parser, url_required=True)
+    add_request_arguments(parser, url_required=False)
+    add_saved_arguments(parser)  # --from FILE.http#NAME [--env NAME], --curl 'curl ...'
     parser.add_argument("-o", "--output", default=None, metavar="FILE",
                         help="download the body to FILE (via FILE.part; implies --mode download)")
     parser.add_argument("--resume", action="store_true",
@@ -80,7 +82,8 @@ def parse_options(argv: list[str]) -> tuple[RequestSpec, Options]:
         raise ArgumentError("--save needs a file name")
     if ns.save_secrets and ns.save is None:
         raise ArgumentError("--save-secrets needs --save CAPTURE_FILE")
-    spec = spec_from_args(ns)
+    saved = ns.from_file is not None or ns.curl is not None or ns.env is not None
+    spec = spec_from_saved(ns) if saved else spec_from_args(ns)
     if ns.output is not None:
         if not ns.output:
             raise ArgumentError("-o needs a file name")

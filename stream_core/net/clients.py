@@ -6,6 +6,8 @@ Kept apart from ``session`` so that the stream logic there reads without the htt
 from __future__ import annotations
 
 import ssl
+import urllib.request
+from urllib.parse import urlsplit
 
 import httpx
 from httpx._decoders import SUPPORTED_DECODERS, ContentDecoder, MultiDecoder
@@ -14,13 +16,15 @@ from stream_core.net.errors import StreamError
 from stream_core.net.netstream import buffered_transport
 from stream_core.net.spec import RequestSpec
 
-__all__ = ["Clients", "content_decoder", "raw_headers", "request_timeout"]
+__all__ = ["ClientCertificateError", "Clients", "content_decoder", "environment_proxy", "raw_headers", "request_timeout",
+           "tls_context"]
 
 
 class Clients:
-    """Shared ``httpx.AsyncClient`` objects, one per (TLS verification, HTTP/2) combination.
+    """Shared ``httpx.AsyncClient`` objects, one per (TLS verification, HTTP/2, client
+    certificate, proxy) combination.
 
-    httpx fixes ``verify`` and ``http2`` per client, so streams that differ there cannot share
+    httpx fixes ``verify``, ``http2``, the certificate and the proxy per client, so streams that differ there cannot share
     one; everything else (timeouts, redirects) is set per request. Clients are made on first
     use, so an app that never streams opens nothing. Call ``aclose()`` on quit.
     """
@@ -28,15 +32,20 @@ class Clients:
     def __init__(self, *, limits: httpx.Limits | None = None) -> None:
         self._limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20,
                                                keepalive_expiry=5.0)
-        self._clients: dict[tuple[bool | str, bool], httpx.AsyncClient] = {}
+        self._clients: dict[tuple[bool | str, bool, str | None, str | None, str | None],
+                            httpx.AsyncClient] = {}
 
     def for_spec(self, spec: RequestSpec) -> httpx.AsyncClient:
-        key = (spec.verify, spec.http2)
+        proxy = spec.proxy or (environment_proxy(spec.url) if spec.trust_env else None)
+        key = (spec.verify, spec.http2, spec.cert, spec.cert_key, proxy)
         client = self._clients.get(key)
         if client is None:
             verify: bool | ssl.SSLContext = spec.verify if isinstance(spec.verify, bool) \
                 else ssl.create_default_context(cafile=spec.verify)
-            transport = buffered_transport(verify=verify, http2=spec.http2, limits=self._limits)
+            if spec.cert:
+                verify = tls_context(spec)
+            transport = buffered_transport(verify=verify, http2=spec.http2, limits=self._limits,
+                                           proxy=proxy)
             client = httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(30.0))
             self._clients[key] = client
         return client
@@ -45,6 +54,57 @@ class Clients:
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             await client.aclose()
+
+
+class ClientCertificateError(ValueError):
+    """A client certificate or key that cannot be loaded; the message names the file."""
+
+
+def tls_context(spec: RequestSpec) -> ssl.SSLContext:
+    """The TLS context of a request with a client certificate (mutual TLS)."""
+    if spec.verify is False:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    else:
+        ctx = ssl.create_default_context(
+            cafile=spec.verify if isinstance(spec.verify, str) else None)
+    if spec.cert:
+        try:
+            ctx.load_cert_chain(spec.cert, spec.cert_key or None)
+        except (OSError, ssl.SSLError) as exc:  # ssl.SSLError is an OSError
+            raise ClientCertificateError(f"cannot load the client certificate {spec.cert!r}: "
+                                         f"{exc}") from None
+    return ctx
+
+
+def environment_proxy(url: str) -> str | None:
+    """The proxy the environment names for ``url`` (``http_proxy``, ``https_proxy``,
+    ``all_proxy``, upper case too), or None when there is none or ``no_proxy`` excludes the
+    host: the rules curl and httpx follow, read through the standard library."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or not parts.hostname:
+        return None
+    if _bypassed(parts.hostname, proxies.get("no", "")):
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def _bypassed(host: str, no_proxy: str) -> bool:
+    """``no_proxy`` as curl reads it: ``*``, or host names matching exactly or as a domain
+    suffix (a leading dot optional), ports ignored."""
+    host = host.lower().strip("[]")
+    for entry in no_proxy.split(","):
+        name = entry.strip().lower()
+        if name == "*":
+            return True
+        name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+        name = name.strip("[]").lstrip(".")
+        if name and (host == name or host.endswith("." + name)):
+            return True
+    return False
 
 
 def request_timeout(spec: RequestSpec) -> httpx.Timeout:

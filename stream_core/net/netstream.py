@@ -280,13 +280,15 @@ class BufferedBackend(AsyncNetworkBackend):
 
 
 def buffered_transport(*, verify: bool | ssl.SSLContext, http2: bool,
-                       limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """httpx's own transport (TLS, HTTP/2, error mapping) over :class:`BufferedBackend`.
+                       limits: httpx.Limits, proxy: str | None = None) -> httpx.AsyncHTTPTransport:
+    """httpx's own transport (TLS, HTTP/2, error mapping, an HTTP or SOCKS proxy) over
+    :class:`BufferedBackend`.
 
-    httpx does not take a network backend, so it is set on the transport's connection pool,
-    which hands it to every connection it opens.
+    httpx does not take a network backend, so it is set on the transport's connection pool
+    (httpcore's proxy pools are connection pools too), which hands it to every connection.
     """
-    transport = httpx.AsyncHTTPTransport(verify=verify, http2=http2, limits=limits)
+    transport = httpx.AsyncHTTPTransport(verify=verify, http2=http2, limits=limits,
+                                         proxy=httpx.Proxy(proxy) if proxy else None)
     pool = transport._pool
     if isinstance(pool, httpcore.AsyncConnectionPool):
         pool._network_backend = BufferedBackend()

@@ -34,7 +34,13 @@ from httpx._decoders import ContentDecoder
 from stream_core.decode.detect import detect_mode, needs_sniff
 from stream_core.decode.lines import LineDecoder, NDJSONDecoder
 from stream_core.decode.sse import SSEDecoder
-from stream_core.net.clients import Clients, content_decoder, raw_headers, request_timeout
+from stream_core.net.clients import (
+    ClientCertificateError,
+    Clients,
+    content_decoder,
+    raw_headers,
+    request_timeout,
+)
 from stream_core.net.download import Download
 from stream_core.net.errors import Failure, StreamError, classify, host_port
 from stream_core.net.spec import Mode, RequestSpec
@@ -131,7 +137,8 @@ class _Stream:
         try:
             self.clients.for_spec(self.spec)  # TLS setup of a new client is not request time
         except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
-            self.fail(Failure("tls", f"cannot use the CA bundle {self.spec.verify}: {exc}"))
+            self.fail(Failure("tls", str(exc) if isinstance(exc, ClientCertificateError)
+                              else f"cannot use the CA bundle {self.spec.verify}: {exc}"))
         else:
             self.t0 = time.monotonic()
         try:

@@ -38,6 +38,10 @@ class RequestSpec:
     identity_encoding: bool = False  # send Accept-Encoding: identity
     output: str | None = None  # download destination
     resume: bool = False
+    cert: str | None = None  # client certificate (PEM; may hold the key too) for mutual TLS
+    cert_key: str | None = None  # its private key, when in a file of its own
+    proxy: str | None = None  # http://, https://, socks5:// proxy URL for this request
+    trust_env: bool = False  # use HTTP(S)_PROXY / ALL_PROXY / NO_PROXY when no proxy is given
 
     def header(self, name: str) -> str | None:
         low = name.lower()

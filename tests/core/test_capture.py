@@ -122,7 +122,7 @@ def test_post_body_from_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args, needle", [
-    ([], "url"),
+    ([], "no URL"),
     (["--mode", "download"], "needs -o"),
     (["--resume"], "needs -o"),
     (["--save-secrets"], "needs --save"),
@@ -135,7 +135,7 @@ def test_post_body_from_file(tmp_path: Path) -> None:
 ])
 def test_bad_arguments(args: list[str], needle: str) -> None:
     with RawServer(reply(b"")) as srv:
-        url = [srv.url] if args or needle != "url" else []
+        url = [srv.url] if args or needle != "no URL" else []
         code, records, err = capture(*url, *args)
     assert code == 2 and records == []
     assert err.count("\n") == 1 and err.startswith("stream-inspector capture: ")

@@ -1,0 +1,341 @@
+"""``.http`` request files: the plain-text format of the JetBrains HTTP Client and the VS Code
+REST Client, read, written and edited in place.
+
+Why this format: files that also open in an IDE's HTTP client and live in git beside the code.
+What is read (both tools' documented syntax)::
+
+    @host = http://127.0.0.1:8000          file variable (anywhere outside a request)
+    ### Stream events                       separator; the text after it names the request
+    # @name events                          a name (``// @name`` and ``# @name = x`` too)
+    # @no-redirect                          other ``@`` directives: kept, written back
+    GET {{host}}/events?count=3 HTTP/1.1   method optional (GET), HTTP version optional
+        &interval=0.1                       indented lines continue the URL (query)
+    Accept: text/event-stream               headers up to the first blank line
+                                            blank line, then the body ...
+    < ./body.json                           ... inline, or a file (``<@`` substitutes variables)
+    > {% client.test(...) %}                response handlers, ``>> out.json`` redirects:
+                                            kept untouched, never run
+
+Edits keep the rest of the file byte for byte: each request remembers the source spans of its
+request text and of its name, and ``update`` / ``rename`` / ``delete`` / ``append`` splice
+only those (``write`` renders a whole file, for new files and round-trip tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["HttpFile", "HttpFileError", "HttpRequest", "append", "delete", "parse", "rename",
+           "render_request", "update", "write"]
+
+log = logging.getLogger(__name__)
+
+#: Request-line methods; any other all-caps first word followed by a URL is a method too.
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT")
+_SEPARATOR = re.compile(r"^###(?!#)(.*)$")
+_VARIABLE = re.compile(r"^@([A-Za-z_][\w.\-]*)\s*=\s?(.*)$")
+_NAME = re.compile(r"^(?:#|//)\s*@name(?:\s*=\s*|\s+)(\S.*?)\s*$")
+_DIRECTIVE = re.compile(r"^(?:#|//)\s*@([A-Za-z][\w\-]*)(?:\s+(.*?))?\s*$")
+_VERSION = re.compile(r"\s+(HTTP/[0-9.]+)\s*$")
+_METHOD = re.compile(r"^([A-Z]+)\s+(\S.*)$")
+_HEADER = re.compile(r"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)\s*:\s?(.*)$")
+
+
+class HttpFileError(ValueError):
+    """A request file that cannot be edited as asked (an unknown name, a clash)."""
+
+
+@dataclass(slots=True)
+class HttpRequest:
+    """One request of a file; the spans (offsets into the file's text) are not compared."""
+
+    name: str
+    method: str = "GET"
+    url: str = ""
+    http_version: str | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: str | None = None  # inline text, variables not yet substituted
+    body_file: str | None = None  # ``< path`` (relative to the file)
+    body_file_variables: bool = False  # ``<@ path``: substitute variables in the file's text
+    handlers: list[str] = field(default_factory=list)  # ``> {% ... %}`` / ``>> file`` lines
+    directives: list[str] = field(default_factory=list)  # ``# @no-redirect`` etc. (without @)
+    # Where it is in the source (-1 when built in memory):
+    span: tuple[int, int] = field(default=(-1, -1), compare=False)  # request line .. last line
+    name_span: tuple[int, int] = field(default=(-1, -1), compare=False)  # the name's text
+    block: tuple[int, int] = field(default=(-1, -1), compare=False)  # separator .. next one
+
+    @property
+    def named(self) -> bool:
+        return self.name_span[0] >= 0
+
+
+@dataclass(slots=True)
+class HttpFile:
+    text: str
+    variables: dict[str, str] = field(default_factory=dict)
+    requests: list[HttpRequest] = field(default_factory=list)
+
+    def find(self, name: str) -> HttpRequest:
+        for request in self.requests:
+            if request.name == name:
+                return request
+        names = ", ".join(r.name for r in self.requests) or "none"
+        raise HttpFileError(f"no request named {name!r} (requests: {names})")
+
+    @property
+    def newline(self) -> str:
+        return "\r\n" if "\r\n" in self.text else "\n"
+
+
+@dataclass(slots=True)
+class _Line:
+    start: int  # offset of the first character
+    end: int  # offset after the content (before the line end)
+    text: str
+
+
+def _lines(text: str) -> list[_Line]:
+    out: list[_Line] = []
+    pos = 0
+    for raw in text.splitlines(keepends=True):
+        content = raw.rstrip("\r\n")
+        out.append(_Line(pos, pos + len(content), content))
+        pos += len(raw)
+    return out
+
+
+def _is_comment(text: str) -> bool:
+    s = text.lstrip()
+    return s.startswith("#") or s.startswith("//")
+
+
+def _is_handler(text: str) -> bool:
+    return text.startswith(">")
+
+
+def parse(text: str) -> HttpFile:
+    """Every request and file variable of ``text``; never raises (odd lines are logged)."""
+    result = HttpFile(text)
+    lines = _lines(text)
+    blocks: list[tuple[int, int, _Line | None]] = []  # (first line, end line, separator line)
+    start, sep = 0, None
+    for i, line in enumerate(lines):
+        if _SEPARATOR.match(line.text):
+            blocks.append((start, i, sep))
+            start, sep = i + 1, line
+    blocks.append((start, len(lines), sep))
+    for first, end, sep_line in blocks:
+        block_start = sep_line.start if sep_line is not None else (
+            lines[first].start if first < len(lines) else len(text))
+        block_end = lines[end].start if end < len(lines) else len(text)
+        request = _parse_block(lines[first:end], sep_line, result.variables)
+        if request is not None:
+            request.block = (block_start, block_end)
+            if not request.name:
+                request.name = f"#{len(result.requests) + 1}"
+            result.requests.append(request)
+    _unique_names(result.requests)
+    return result
+
+
+def _unique_names(requests: list[HttpRequest]) -> None:
+    """Same names get their position appended, as the JetBrains client does."""
+    seen: dict[str, int] = {}
+    for r in requests:
+        seen[r.name] = seen.get(r.name, 0) + 1
+    for i, r in enumerate(requests):
+        if seen[r.name] > 1:
+            r.name = f"{r.name} #{i + 1}"
+
+
+def _parse_block(lines: list[_Line], sep: _Line | None,
+                 variables: dict[str, str]) -> HttpRequest | None:
+    name, name_span = "", (-1, -1)
+    if sep is not None:
+        after = _SEPARATOR.match(sep.text)
+        label = after.group(1) if after else ""
+        if label.strip():
+            offset = sep.start + 3 + (len(label) - len(label.lstrip()))
+            name, name_span = label.strip(), (offset, offset + len(label.strip()))
+    directives: list[str] = []
+    i = 0
+    while i < len(lines):  # before the request line: blanks, comments, names, variables
+        text = lines[i].text
+        stripped = text.strip()
+        if not stripped:
+            i += 1
+            continue
+        named = _NAME.match(stripped)
+        if named:
+            name = named.group(1)
+            col = lines[i].text.index(name, lines[i].text.index("@name") + 5)
+            name_span = (lines[i].start + col, lines[i].start + col + len(name))
+        elif (directive := _DIRECTIVE.match(stripped)) is not None:
+            directives.append(" ".join(p for p in directive.groups() if p))
+        elif (variable := _VARIABLE.match(stripped)) is not None:
+            variables[variable.group(1)] = variable.group(2).strip()
+        elif not _is_comment(text):
+            break
+        i += 1
+    if i >= len(lines):
+        return None
+    request = HttpRequest(name=name, name_span=name_span, directives=directives)
+    span_start = lines[i].start
+    line = lines[i].text.strip()
+    i += 1
+    while i < len(lines) and lines[i].text[:1] in (" ", "\t") and lines[i].text.strip():
+        line += lines[i].text.strip()  # an indented query continuation
+        i += 1
+    version = _VERSION.search(line)
+    if version:
+        request.http_version = version.group(1)
+        line = line[:version.start()].rstrip()
+    method = _METHOD.match(line)
+    if method and not method.group(1).startswith("HTTP"):
+        request.method, request.url = method.group(1), method.group(2).strip()
+    else:
+        request.url = line
+    last = i - 1
+    while i < len(lines) and lines[i].text.strip():  # headers
+        text = lines[i].text
+        if _is_handler(text):
+            break
+        if not _is_comment(text):
+            header = _HEADER.match(text.strip())
+            if header:
+                request.headers.append((header.group(1), header.group(2).strip()))
+            else:
+                log.info("not a header, skipped: %r", text)
+        last = i
+        i += 1
+    body_lines: list[_Line] = []
+    handler_at = len(lines)
+    for j in range(i, len(lines)):
+        if _is_handler(lines[j].text):
+            handler_at = j
+            break
+        body_lines.append(lines[j])
+    while body_lines and not body_lines[-1].text.strip():
+        body_lines.pop()
+    while body_lines and not body_lines[0].text.strip():
+        body_lines.pop(0)
+    if body_lines:
+        last = lines.index(body_lines[-1])
+        if len(body_lines) == 1 and body_lines[0].text.startswith("<"):
+            ref = body_lines[0].text
+            request.body_file_variables = ref.startswith("<@")
+            request.body_file = ref[2 if request.body_file_variables else 1:].strip()
+        else:
+            request.body = "\n".join(b.text for b in body_lines)
+    in_script = False
+    for j in range(handler_at, len(lines)):
+        text = lines[j].text
+        if not (in_script or _is_handler(text)):
+            continue  # blank lines and comments between handlers
+        request.handlers.append(text)
+        last = j
+        if in_script:
+            in_script = "%}" not in text
+        elif text.startswith("> {%"):
+            in_script = "%}" not in text[4:]
+    request.span = (span_start, lines[last].end)
+    return request
+
+
+# -- writing -----------------------------------------------------------------------------------
+def render_request(request: HttpRequest, newline: str = "\n") -> str:
+    """The request's own text: request line, headers, blank line, body, handlers (no name)."""
+    line = f"{request.method} {request.url}"
+    if request.http_version:
+        line += f" {request.http_version}"
+    out = [line] + [f"{k}: {v}" for k, v in request.headers]
+    if request.body_file is not None:
+        out += ["", ("<@ " if request.body_file_variables else "< ") + request.body_file]
+    elif request.body:
+        out += ["", *request.body.split("\n")]
+    if request.handlers:
+        out += ["", *request.handlers]
+    return newline.join(out)
+
+
+def _render_named(request: HttpRequest, newline: str) -> str:
+    head = [f"### {request.name}", f"# @name {request.name}"]
+    head += [f"# @{d}" for d in request.directives]
+    return newline.join(head) + newline + render_request(request, newline) + newline
+
+
+def write(variables: dict[str, str], requests: list[HttpRequest], newline: str = "\n") -> str:
+    """A whole file: the variables, then each request under a ``###`` separator."""
+    parts = []
+    if variables:
+        parts.append(newline.join(f"@{k} = {v}" for k, v in variables.items()) + newline)
+    parts += [_render_named(r, newline) for r in requests]
+    return newline.join(parts)
+
+
+_NAME_OK = re.compile(r"^[^\r\n#]*\S[^\r\n]*$")
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name or not _NAME_OK.match(name) or name.startswith("#"):
+        raise HttpFileError(f"bad request name {name!r}: one line, not starting with #")
+    return name
+
+
+def _ending(text: str, newline: str) -> str:
+    return text if not text or text.endswith(("\n", "\r")) else text + newline
+
+
+def update(doc: HttpFile, name: str, new: HttpRequest) -> str:
+    """The file's text with request ``name`` replaced by ``new`` (and renamed if its name
+    differs); everything else is kept byte for byte."""
+    old = doc.find(name)
+    if old.span[0] < 0:
+        raise HttpFileError(f"request {name!r} has no place in the file")
+    text = doc.text
+    new_text = text[:old.span[0]] + render_request(new, doc.newline) + text[old.span[1]:]
+    if new.name != old.name:
+        return rename(parse(new_text), old.name, new.name)
+    return new_text
+
+
+def rename(doc: HttpFile, name: str, new_name: str) -> str:
+    new_name = _check_name(new_name)
+    if new_name != name and any(r.name == new_name for r in doc.requests):
+        raise HttpFileError(f"a request named {new_name!r} already exists")
+    old = doc.find(name)
+    text = doc.text
+    if old.named:
+        a, b = old.name_span
+        return text[:a] + new_name + text[b:]
+    return text[:old.span[0]] + f"# @name {new_name}{doc.newline}" + text[old.span[0]:]
+
+
+def delete(doc: HttpFile, name: str) -> str:
+    """The file without request ``name``: its block and the separator that opened it (in
+    the first block, which has none, from its name or request line: variables stay)."""
+    old = doc.find(name)
+    text = doc.text
+    a, b = old.block
+    if not text[a:].startswith("###"):
+        a = old.span[0]
+        if old.named and old.name_span[0] < a:
+            a = text.rfind("\n", 0, old.name_span[0]) + 1
+    elif b == len(text) and text[:a].strip():  # the last block: and the blank lines before it,
+        a = len(text[:a].rstrip("\r\n")) + len(doc.newline)  # as ``append`` put them
+    return text[:a] + text[b:]
+
+
+def append(doc: HttpFile, new: HttpRequest) -> str:
+    """The file with ``new`` added at the end under its own separator."""
+    _check_name(new.name)
+    if any(r.name == new.name for r in doc.requests):
+        raise HttpFileError(f"a request named {new.name!r} already exists")
+    nl = doc.newline
+    text = _ending(doc.text, nl)
+    if text.strip():
+        text += nl
+    return text + _render_named(new, nl)

@@ -52,7 +52,9 @@ def wants_reasoning(extra: dict[str, Any] | None) -> bool:
     thinking_config = config.get("thinkingConfig") if isinstance(config, dict) else None
     return bool(extra.get("reasoning_effort") or extra.get("reasoning") or extra.get("think")
                 or (isinstance(thinking, dict) and thinking.get("type") == "enabled")
-                or (isinstance(thinking_config, dict) and thinking_config.get("includeThoughts")))
+                or (isinstance(thinking_config, dict) and bool(
+                    thinking_config.get("includeThoughts") or thinking_config.get(
+                        "include_thoughts"))))
 
 
 def usage_of(prompt: str, reply: Reply) -> dict[str, int]:

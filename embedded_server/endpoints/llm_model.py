@@ -86,6 +86,9 @@ def last_user_text(messages: list[ChatMessage]) -> str:
     return ""
 
 
+SCHEMA_KEYS = ("parameters", "input_schema", "parametersJsonSchema", "parameters_json_schema")
+
+
 def first_tool(tools: list[dict[str, Any]] | None) -> tuple[str, dict[str, Any]] | None:
     """Name and argument schema of the first declared tool, whatever the provider's shape:
     OpenAI Chat / Ollama (``function.parameters``), Responses (``parameters``), Anthropic
@@ -100,8 +103,8 @@ def first_tool(tools: list[dict[str, Any]] | None) -> tuple[str, dict[str, Any]]
             tool = decls[0]
         name = tool.get("name")
         if isinstance(name, str):
-            schema: dict[str, Any] = next((tool[k] for k in ("parameters", "input_schema", "parametersJsonSchema")
-                           if isinstance(tool.get(k), dict)), {})
+            schema: dict[str, Any] = next((tool[k] for k in SCHEMA_KEYS
+                                           if isinstance(tool.get(k), dict)), {})
             return name, schema
     return None
 

@@ -91,7 +91,8 @@ def gemini_frames(body: GeminiRequest, reply: Reply, model: str) -> list[bytes]:
         "`generationConfig.thinkingConfig.includeThoughts`). Streamed as SSE: one "
         "`GenerateContentResponse` per delta (`thought: true` parts first when thoughts are "
         "asked for), a whole `functionCall` part for a tool call, and `finishReason` with "
-        "`usageMetadata` last. `alt=sse` as the Gemini API takes it (the only form served)."
+        "`usageMetadata` last. `alt=sse` as the Gemini API takes it (the only form served). "
+        "Also served under `/v1/models/` (the API version some clients use)."
     ),
     **docs("text/event-stream",
            'data: {"candidates":[{"content":{"role":"model","parts":[{"text":" Hello"}]},'
@@ -100,6 +101,7 @@ def gemini_frames(body: GeminiRequest, reply: Reply, model: str) -> list[bytes]:
            body={"contents": [{"role": "user", "parts": [{"text": "Tell me about streams"}]}],
                  "generationConfig": {"thinkingConfig": {"includeThoughts": True}}}),
 )
+@router.post("/v1/models/{model}:streamGenerateContent", include_in_schema=False)
 async def gemini_stream(stop: Stop, model: str, body: GeminiRequest, alt: str = "sse",
                         delay: Delay = 0.05) -> Response:
     """Why: Google's stream shape: whole candidates per event, thoughts as flagged parts."""

@@ -334,7 +334,8 @@ def test_tool_arguments_checked_against_the_declared_schema() -> None:
                  {"functionDeclarations": [{"name": "t", "parameters": {
                      "type": "OBJECT", "properties": {"city": {"type": "STRING"},
                                                       "days": {"type": "INTEGER"}},
-                     "required": ["city"]}}]}):
+                     "required": ["city"]}}]},
+                 {"functionDeclarations": [{"name": "t", "parameters_json_schema": schema}]}):
         assert declared_tools(json.dumps({"tools": [decl]})) == {"t": schema}
     # an assembler made for the request checks its calls
     llm = run(OPENAI_CHAT, body={"tools": [{"type": "function", "function": {

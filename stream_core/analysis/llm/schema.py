@@ -6,7 +6,8 @@ tool takes, so the view and ``capture --llm`` can say which property is wrong.
 
 Declarations are read from every provider's request shape: OpenAI Chat (``tools[].function
 .parameters``), OpenAI Responses (``tools[].parameters``), Anthropic (``tools[].input_schema``),
-Gemini (``tools[].functionDeclarations[].parameters`` / ``parametersJsonSchema``, whose
+Gemini (``tools[].functionDeclarations[].parameters`` / ``parametersJsonSchema``, or
+``parameters_json_schema`` as the google-genai client sends it, whose
 OpenAPI-style upper-case type names are lowered), Ollama and Cohere (as OpenAI Chat).
 Validation uses the ``jsonschema`` package with the draft the schema names (2020-12 if none).
 """
@@ -60,7 +61,8 @@ def declared_tools(body: bytes | str | None) -> dict[str, dict[str, Any]]:
             out[tool["name"]] = schema if isinstance(schema, dict) else {}
         for decl in tool.get("functionDeclarations") or tool.get("function_declarations") or ():
             if isinstance(decl, dict) and isinstance(decl.get("name"), str):
-                schema = decl.get("parametersJsonSchema", decl.get("parameters"))
+                schema = decl.get("parametersJsonSchema", decl.get(
+                    "parameters_json_schema", decl.get("parameters")))
                 out[decl["name"]] = _lower_types(schema) if isinstance(schema, dict) else {}
     return out
 

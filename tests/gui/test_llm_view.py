@@ -218,3 +218,31 @@ def test_server_text_is_never_markup_nor_fetched(window: MainWindow, qtbot: QtBo
     assert "&lt;i&gt;boom&lt;/i&gt;" in text and "<i>" not in text
     assert view.answer.loadResource(2, QUrl("file:///etc/hostname")) is None
     assert not view.answer.openLinks() and not view.answer.openExternalLinks()
+
+
+@pytest.mark.parametrize("route, body, kind", [
+    ("/v1/responses", {"stream": True, "input": "Trip in Oslo",
+                       "reasoning": {"summary": "auto"}}, "openai-responses"),
+    ("/v1beta/models/demo:streamGenerateContent?alt=sse&", {
+        "contents": [{"parts": [{"text": "Trip in Oslo"}]}],
+        "generationConfig": {"thinkingConfig": {"includeThoughts": True}}}, "gemini"),
+    ("/api/chat", {"think": True, "messages": [{"role": "user", "content": "Trip in Oslo"}]},
+     "ollama"),
+    ("/api/generate", {"think": True, "prompt": "Trip in Oslo"}, "ollama"),
+])
+def test_every_demo_format_in_the_window(window: MainWindow, qtbot: QtBot, demo_server: str,
+                                         route: str, body: dict[str, object],
+                                         kind: str) -> None:
+    sep = "" if route.endswith("&") else "?"
+    controller = window.start(RequestSpec(f"{demo_server}{route}{sep}delay=0.005", "POST",
+                                          [("Content-Type", "application/json")],
+                                          json.dumps(body).encode(), Mode.AUTO))
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    tab.tabs.setCurrentWidget(tab.llm)
+    qtbot.waitUntil(lambda: controller.ended, timeout=20000)
+    reply = expected_reply([ChatMessage(role="user", content="Trip in Oslo")], reasoning=True)
+    assert controller.llm.kind == kind and controller.llm.problems == []
+    assert tab.llm.merged_text() == reply.text
+    assert tab.llm.reasoning_text.toPlainText() == reply.reasoning
+    assert tab.llm.values["finish"].text() != "none"

@@ -110,8 +110,10 @@ def first_tool(tools: list[dict[str, Any]] | None) -> tuple[str, dict[str, Any]]
 
 
 def _place(said: str) -> str:
-    match = re.search(r"\bin\s+([A-Za-z][\w\- ]*)", said)
-    return match.group(1).strip() if match else "Paris"
+    """The place after " in ": its capitalised words ("New York"), else one word."""
+    match = re.search(r"\bin\s+([A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*)", said) or re.search(
+        r"\bin\s+([A-Za-z][\w\-]*)", said)
+    return match.group(1) if match else "Paris"
 
 
 def _value(name: str, schema: dict[str, Any], said: str, depth: int = 0) -> Any:

@@ -23,11 +23,12 @@ __all__ = ["BIN_LABELS", "Collapsible", "GapHistogram", "TimingPanel", "timing_t
 
 
 def _edge(seconds: float) -> str:
-    return f"{seconds * 1000:g}ms" if seconds < 1 else f"{seconds:g}s"
+    return f"{seconds * 1000:g}" if seconds < 1 else f"{seconds:g}s"
 
 
-BIN_LABELS = tuple(f"<{_edge(e)}" for e in HISTOGRAM_EDGES) + (f"≥{_edge(HISTOGRAM_EDGES[-1])}",)
-"""One label per histogram bin."""
+BIN_LABELS = ("<1ms", *(f"<{_edge(e)}" for e in HISTOGRAM_EDGES[1:]),
+              f"≥{_edge(HISTOGRAM_EDGES[-1])}")
+"""One label per histogram bin (milliseconds unless said)."""
 
 
 class GapHistogram(QWidget):

@@ -345,3 +345,20 @@ def test_tool_arguments_checked_against_the_declared_schema() -> None:
     assert record["tool_calls"] == [{"id": "call_1", "name": "get_weather",
                                      "arguments": {"city": "Oslo"},
                                      "errors": ["(arguments): 'days' is a required property"]}]
+
+
+@pytest.mark.parametrize("frames, pieces", [
+    (OPENAI_CHAT, ["", "Think", "ing.", "Hel", "lo", "get_weather", '{"city"', ': "Oslo"}']),
+    (RESPONSES, ["Plan.", "Hi ", "there", '{"q":', ' "x"}']),
+    (ANTHROPIC, ["Hmm.", "Sure.", '{"city": ', '"Oslo"}']),
+    (GEMINI, ["Considering.", "It is ", "sunny."]),
+    (OLLAMA_CHAT, ["Let me see.", "Hello"]),
+    (OLLAMA_GENERATE, ["Hi", " you"]),
+    (TGI, ["Hel", "lo", "</s>"]),
+    (COHERE, ["", "I will look it up.", "get_weather", '{"city":"Oslo"}', "", "Done"]),
+])
+def test_the_events_table_preview_of_each_format(frames: list[Frame], pieces: list[str]) -> None:
+    """The piece each event adds, as the events table previews it (other events: None)."""
+    from stream_core.analysis.llm import llm_delta
+    got = [llm_delta(data if isinstance(data, str) else json.dumps(data)) for _e, data in frames]
+    assert [p for p in got if p is not None] == pieces

@@ -100,8 +100,9 @@ def llm_delta(text: str) -> str | None:
     if isinstance(token, dict) and isinstance(token.get("text"), str):
         return str(token["text"])
     message = obj.get("message")
-    if isinstance(message, dict) and "done" in obj:  # Ollama /api/chat
-        return _first_str(message, ("content", "thinking")) or None
-    if "done" in obj and isinstance(obj.get("response"), str):  # Ollama /api/generate
-        return str(obj["response"])
+    if "done" in obj:  # Ollama: /api/chat (message) or /api/generate
+        where = message if isinstance(message, dict) else obj
+        piece = where.get("content", where.get("response"))
+        return (piece if isinstance(piece, str) and piece else None) or _first_str(
+            where, ("thinking",))
     return None

@@ -15,14 +15,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import replay
 from ._shared import install_log_filter
-from .endpoints import downloads, faults, flood, llm, ndjson, seed, sse_tour
+from .endpoints import downloads, faults, flood, llm, llm_more, ndjson, seed, sse_tour
 
 __all__ = ["LoopbackHost", "create_app"]
 
 TAGS: list[dict[str, Any]] = [
     {"name": "seed", "description": "The seed's three endpoints: log lines, a large file, SSE."},
     {"name": "sse", "description": "Server-Sent Events framing, feature by feature."},
-    {"name": "llm", "description": "OpenAI- and Anthropic-style streaming chat completions."},
+    {"name": "llm", "description": "LLM streams of every major shape: OpenAI Chat "
+     "Completions and Responses, Anthropic, Gemini, Ollama; reasoning and tool calls."},
     {"name": "ndjson", "description": "Newline-delimited JSON and plain chunked text."},
     {"name": "downloads", "description": "Downloads of any size: ranges, ETag, throttle."},
     {"name": "faults", "description": "Faults on purpose: slow, cut, invalid, huge, compressed."},
@@ -97,7 +98,7 @@ def create_app(stop: threading.Event | None = None) -> FastAPI:
     )
     app.state.stop = stop if stop is not None else threading.Event()
     app.state.resume_log = []
-    for module in (seed, sse_tour, llm, ndjson, downloads, faults, flood):
+    for module in (seed, sse_tour, llm, llm_more, ndjson, downloads, faults, flood):
         app.include_router(module.router)
     replay.install(app)
     app.add_middleware(LoopbackHost)

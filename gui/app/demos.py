@@ -9,6 +9,7 @@ A safety timeout turns a hang into a non-zero exit instead of a stuck process.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,15 +39,35 @@ class Demo:
     select: int | str | None = None  # row to select (negative: from the end; "error": first bad)
     stop_after: bool = False
     collection: str | None = None  # a request of the sample collection instead of an endpoint
+    body: str | None = None  # request body instead of the endpoint's example
 
+
+LLM_TOOL_BODY = json.dumps({
+    "model": "demo", "stream": True, "reasoning_effort": "low",
+    "messages": [{"role": "user", "content": "What will the weather be in Lisbon this week?"}],
+    "tools": [{"type": "function", "function": {
+        "name": "get_forecast", "description": "Daily forecast for a place",
+        "parameters": {"type": "object", "required": ["location", "days", "units"],
+                       "properties": {"location": {"type": "string"},
+                                      "days": {"type": "integer", "minimum": 3, "maximum": 14},
+                                      "units": {"type": "string",
+                                                "enum": ["metric", "imperial"]}}}}}],
+}, indent=2)
+REASONING_BODY = json.dumps({
+    "model": "demo", "stream": True, "max_tokens": 512,
+    "thinking": {"type": "enabled", "budget_tokens": 1024},
+    "messages": [{"role": "user", "content": "Tell me about streams"}],
+}, indent=2)
 
 DEMOS: dict[str, Demo] = {
     "logs": Demo("GET", "/logs_stream", "interval=0.05&count=40", Mode.LINES, select=-1),
     "events": Demo("GET", "/events", "interval=0.05", Mode.SSE, until="events:30", select=-3,
                    stop_after=True),
     "tour": Demo("GET", "/sse/tour", "interval=0", Mode.SSE, subtab="Raw"),
-    "llm": Demo("POST", "/v1/chat/completions", "delay=0.03", Mode.SSE, until="events:22",
-                subtab="LLM", stop_after=True),
+    "llm": Demo("POST", "/v1/chat/completions", "delay=0.03", Mode.SSE, subtab="LLM",
+                body=LLM_TOOL_BODY),
+    "reasoning": Demo("POST", "/v1/messages", "delay=0.02", Mode.SSE, subtab="LLM",
+                      body=REASONING_BODY),
     "ndjson": Demo("GET", "/ndjson", "interval=0.03&count=30&bad=true", Mode.NDJSON, select="error"),
     "download": Demo("GET", "/download", f"size={200 * 1024 * 1024}&rate={20 * 1024 * 1024}",
                      Mode.DOWNLOAD, until="progress:0.3", subtab="Download", stop_after=True),
@@ -162,6 +183,8 @@ async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
         return 1
     if demo.mode is not None:
         window.editor.set_mode(demo.mode)
+    if demo.body is not None:
+        window.editor.body.setPlainText(demo.body)
     controller = window.send()
     if controller is None:
         logger.error("demo %r: request rejected: %s", name, window.editor.message.text())

@@ -46,6 +46,14 @@ class RequestOptions:
     identity_encoding: bool = False
 
 
+@dataclass(slots=True)
+class LLMChoice:
+    """How the LLM tab reads a host's streams: a format name ("" detects) or a JSON path."""
+
+    fmt: str = ""
+    path: str = ""
+
+
 class Settings:
     """Typed access to the app's persistent state.
 
@@ -173,3 +181,23 @@ class Settings:
 
     def set_spool_cap_mib(self, mib: int) -> None:
         self._s.setValue("recording/spool_cap_mib", int(mib))
+
+    # -- LLM tab: the format chosen per host -------------------------------------------------
+    def llm_choice(self, host: str) -> LLMChoice | None:
+        """The format or JSON path saved for ``host`` (None when nothing was saved)."""
+        hosts = self._json("llm/hosts", {})
+        obj = hosts.get(host) if isinstance(hosts, dict) else None
+        if not isinstance(obj, dict):
+            return None
+        fmt, path = obj.get("fmt", ""), obj.get("path", "")
+        return LLMChoice(fmt, path) if isinstance(fmt, str) and isinstance(path, str) else None
+
+    def set_llm_choice(self, host: str, choice: LLMChoice | None) -> None:
+        """Save (or, with None, forget) how ``host``'s streams are read."""
+        hosts = self._json("llm/hosts", {})
+        hosts = hosts if isinstance(hosts, dict) else {}
+        if choice is None:
+            hosts.pop(host, None)
+        else:
+            hosts[host] = asdict(choice)
+        self._s.setValue("llm/hosts", json.dumps(hosts))

@@ -40,6 +40,7 @@ from stream_core.records import (
     Observer,
     Progress,
     Reconnect,
+    Record,
     Request,
     Response,
 )
@@ -104,7 +105,7 @@ class StreamController(QObject):
         self.raw = RawBuffer()
         # Statistics, timeline, diagnostics, LLM and the latest request/response/error/end:
         # Qt-free, fed one drained batch at a time (read through the properties below).
-        self.aggregate = StreamAggregate()
+        self.aggregate = StreamAggregate(spec.body)
         self.state = State.CONNECTING
         self._froze = False  # this stream's drains called gc.freeze() (undone when it ends)
         self.ended = False  # set just before ``finished`` is emitted
@@ -202,13 +203,18 @@ class StreamController(QObject):
         if self._task is not None and not self._task.done():
             await asyncio.wait({self._task})
 
-    def set_llm_path(self, path: str) -> None:
-        """Read the LLM text with a dotted JSON ``path`` ("" for the built-in shapes); the
-        events received so far are read again."""
+    def set_llm_choice(self, fmt: str = "", path: str = "") -> None:
+        """Read the LLM reply as format ``fmt`` ("" detects) or with a dotted JSON ``path``;
+        the events or NDJSON records received so far are read again."""
         events = self.events
-        self.aggregate.set_llm_path(path, (
-            item for item in map(events.row, range(len(events))) if isinstance(item, Event)))
+        self.aggregate.set_llm_choice(fmt, path, (
+            item for item in map(events.row, range(len(events)))
+            if isinstance(item, Event | Record)))
         self.updated.emit()
+
+    def set_llm_path(self, path: str) -> None:
+        """:meth:`set_llm_choice` with a dotted JSON ``path`` ("" detects the format)."""
+        self.set_llm_choice("", path)
 
     # -- the aggregate's figures, read-only ---------------------------------------------------
     @property

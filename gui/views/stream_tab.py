@@ -1,7 +1,7 @@
 """One request's tab: summary strip, error banner and the sub-tabs.
 
 Sub-tabs: Download (downloads only), Events, Chunks, Raw, Headers, Timeline, Diagnostics and
-LLM (shown once the stream looks like a chat completion). The tab is a view of its
+LLM (shown for every SSE and NDJSON stream, and any stream an LLM format was detected in). The tab is a view of its
 ``StreamController``: it refreshes the visible sub-tab on the controller's throttled
 ``updated`` signal and never touches records one by one.
 """
@@ -203,7 +203,9 @@ class StreamTab(QWidget):
         if s.event_rate and c.state.running:
             rate += f", {s.event_rate:,.0f} ev/s"
         self.summary.set("rate", rate if c.state.running else "—")
-        if c.llm.detected and not self.tabs.isTabVisible(self.tabs.indexOf(self.llm)):
+        if not self.tabs.isTabVisible(self.tabs.indexOf(self.llm)) and (
+                c.llm.detected or (resp.mode if resp is not None else c.spec.mode.value) in (
+                    "sse", "ndjson")):
             self.tabs.setTabVisible(self.tabs.indexOf(self.llm), True)
         self.events.refresh_kinds()
         current = self.tabs.currentWidget()

@@ -34,21 +34,30 @@ from stream_core.records import (
     Retry,
 )
 
-__all__ = ["Segment", "StreamAggregate"]
+__all__ = ["Segment", "StreamAggregate", "to_llm"]
 
 #: ``(chunks, rows, marker)``: the chunks and table rows of a stretch of a batch, then the
 #: ``Response`` or ``Reconnect`` that ended the stretch (``None`` for the batch's last stretch).
 Segment = tuple[list[Chunk], list[Any], AnyRecord | None]
 
 
+def to_llm(llm: LLMAssembler, rec: Event | Record) -> None:
+    """Hand one SSE event or NDJSON record to the LLM assembler."""
+    if isinstance(rec, Event):
+        llm.feed(rec.event, rec.data, rec.t, rec.seq)
+    else:
+        llm.feed_value(rec.value if rec.parsed else rec.text, rec.t, rec.seq)
+
+
 class StreamAggregate:
     """Statistics, timeline, diagnostics and LLM assembly of one stream, plus its latest
     request, response, error, end, progress and ``retry:`` value."""
 
-    def __init__(self) -> None:
+    def __init__(self, request_body: bytes | None = None) -> None:
         self.stats = Stats()
         self.diagnostics = Diagnostics()
-        self.llm = LLMAssembler()
+        self.request_body = request_body  # the tools it declares check the tool calls
+        self.llm = LLMAssembler.for_request(request_body)
         self.request: Request | None = None
         self.requests: list[Request] = []
         self.response: Response | None = None
@@ -64,13 +73,19 @@ class StreamAggregate:
         self.end = None
         self.progress = None
 
-    def set_llm_path(self, path: str, events: Iterable[Event]) -> None:
-        """Read the LLM text with a dotted JSON ``path`` ("" for the built-in shapes), reading
-        ``events`` (those received so far) again."""
-        self.llm = llm = LLMAssembler(path=path)
-        for event in events:
-            llm.feed(event.event, event.data, event.t)
+    def set_llm_choice(self, fmt: str, path: str, records: Iterable[Event | Record]) -> None:
+        """Read the LLM reply as format ``fmt`` ("" detects), or with a dotted JSON ``path``
+        (when set), reading ``records`` (the events or NDJSON records so far) again."""
+        self.llm = llm = LLMAssembler.for_request(self.request_body, path=path, fmt=fmt)
+        for rec in records:
+            to_llm(llm, rec)
+        if self.end is not None:
+            llm.close()
         self.stats.first_token = llm.first_token_t
+
+    def set_llm_path(self, path: str, records: Iterable[Event | Record]) -> None:
+        """:meth:`set_llm_choice` with a path (or "" for automatic detection)."""
+        self.set_llm_choice("", path, records)
 
     def feed(self, batch: list[AnyRecord]) -> list[Segment]:
         """Account for ``batch`` (records in arrival order) and return its segments."""
@@ -108,7 +123,7 @@ class StreamAggregate:
                     timeline.events_at(event_t, same_t)
                     event_t, same_t = t, 1
                 if feed_llm:
-                    llm_feed(rec.event, rec.data, t)
+                    llm_feed(rec.event, rec.data, t, rec.seq)
                     feed_llm = not llm.given_up
                 continue
             if tp is Chunk:
@@ -144,9 +159,9 @@ class StreamAggregate:
                     event_t, same_t = rec.t, 1
                 if isinstance(rec, Event):
                     diag(rec)
-                    if feed_llm:
-                        llm_feed(rec.event, rec.data, rec.t)
-                        feed_llm = not llm.given_up
+                if feed_llm:
+                    to_llm(llm, rec)
+                    feed_llm = not llm.given_up
             elif isinstance(rec, Progress):
                 self.progress = rec
             elif isinstance(rec, Retry):
@@ -176,6 +191,7 @@ class StreamAggregate:
             elif isinstance(rec, End):
                 diag(rec)
                 self.end = rec
+                llm.close()
         if unanalysed:
             diagnostics.feed_chunks(unanalysed)
         if fed < len(events):

@@ -4,6 +4,8 @@ For scripts, CI jobs and terminals. Plain asyncio, no Qt. Every record is one JS
 flushed at once so that a pipe (``| jq``, ``| head -3``) sees the stream live.
 
 ``--save FILE`` also writes a capture file (``capture_file``), streamed to disk as it goes.
+``--llm`` reassembles an LLM reply (any known provider format) and prints one ``llm`` record
+just before ``end``.
 
 Exit status: 0 clean end (also after ``--max-events``), 1 when any error record was printed,
 2 bad arguments (one line on stderr, no request sent), 130 Ctrl-C (143 SIGTERM), and 141 when
@@ -23,12 +25,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO, NoReturn
 
+from stream_core.analysis.aggregate import to_llm
+from stream_core.analysis.llm import LLMAssembler
 from stream_core.capture.cliargs import ArgumentError, add_request_arguments, spec_from_args
 from stream_core.capture.records_file import CaptureWriter
 from stream_core.capture.saved import add_saved_arguments, spec_from_saved
 from stream_core.net.session import Clients, run
 from stream_core.net.spec import Mode, RequestSpec
-from stream_core.records import AnyRecord, Chunk, Error, Observer
+from stream_core.records import AnyRecord, Chunk, End, Error, Event, Observer, Record
 
 PROG = "stream-inspector capture"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_PIPE = 0, 1, 2, 130, 143, 141
@@ -57,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--save-secrets", action="store_true",
                         help="keep Authorization, Cookie, API keys and tokens in the saved"
                              " capture (masked by default)")
+    parser.add_argument("--llm", action="store_true",
+                        help='reassemble the LLM reply and print one "llm" record before "end"'
+                             " (text, reasoning, tool calls, usage, timing)")
     return parser
 
 
@@ -67,6 +74,7 @@ class Options:
     chunks_data: bool = False
     save: str | None = None
     save_secrets: bool = False
+    llm: bool = False
 
 
 def parse_args(argv: list[str]) -> tuple[RequestSpec, bool]:
@@ -98,7 +106,7 @@ def parse_options(argv: list[str]) -> tuple[RequestSpec, Options]:
     if spec.reconnect and spec.mode not in (Mode.AUTO, Mode.SSE):
         raise ArgumentError(f"--reconnect is for event streams; it cannot be used with "
                             f"--mode {spec.mode.value}")
-    return spec, Options(bool(ns.chunks_data), ns.save, bool(ns.save_secrets))
+    return spec, Options(bool(ns.chunks_data), ns.save, bool(ns.save_secrets), bool(ns.llm))
 
 
 def dumps(obj: dict[str, Any]) -> bytes:
@@ -125,7 +133,13 @@ class Printer:
             self.errors += 1
         if self.closed:
             return
-        obj = record.to_json(self.chunks_data) if isinstance(record, Chunk) else record.to_json()
+        self.write(record.to_json(self.chunks_data) if isinstance(record, Chunk)
+                   else record.to_json())
+
+    def write(self, obj: dict[str, Any]) -> None:
+        """One JSON line, flushed."""
+        if self.closed:
+            return
         try:
             self.out.write(dumps(obj))
             self.out.flush()
@@ -134,8 +148,24 @@ class Printer:
             self.on_closed()
 
 
+def with_llm(observer: Observer, emit: Callable[[dict[str, Any]], None],
+             body: bytes | None) -> Observer:
+    """``observer``, with every event or record also fed to an LLM assembler whose ``llm``
+    record is emitted just before ``end`` (printed only: a capture file keeps the stream)."""
+    llm = LLMAssembler.for_request(body)
+
+    def observe(record: AnyRecord) -> None:
+        if isinstance(record, Event | Record):
+            to_llm(llm, record)
+        elif isinstance(record, End):
+            llm.close()
+            emit(llm.to_record(record.t))
+        observer(record)
+    return observe
+
+
 async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False,
-                  save: CaptureWriter | None = None) -> int:
+                  save: CaptureWriter | None = None, llm: bool = False) -> int:
     """Run one capture to ``out`` (and to ``save``, a capture file); returns the exit status."""
     loop = asyncio.get_running_loop()
     why: list[int] = []
@@ -155,6 +185,8 @@ async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False
         def observer(record: AnyRecord) -> None:
             writer(record)
             printer(record)
+    if llm:
+        observer = with_llm(observer, printer.write, spec.body)
     clients = Clients()
     handled: list[signal.Signals] = []
     for sig, status in ((signal.SIGINT, EXIT_SIGINT), (signal.SIGTERM, EXIT_SIGTERM)):
@@ -205,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
     try:
         status = asyncio.run(capture(spec, sys.stdout.buffer, chunks_data=options.chunks_data,
-                                     save=writer))
+                                     save=writer, llm=options.llm))
     except KeyboardInterrupt:  # Ctrl-C before the handler was installed
         status = EXIT_SIGINT
     finally:

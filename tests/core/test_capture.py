@@ -29,6 +29,8 @@ FIELDS = {
     "progress": {"type", "t", "bytes", "total"},
     "error": {"type", "t", "kind", "message"},
     "end": {"type", "t", "bytes", "chunks", "events", "duration", "complete"},
+    "llm": {"type", "t", "format", "text", "reasoning", "tool_calls", "finish_reason", "usage",
+            "ttft", "gap_p50", "gap_p95", "gap_max", "tokens_per_s"},
 }
 
 

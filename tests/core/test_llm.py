@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -90,3 +91,47 @@ def test_deeply_nested_event_data_is_not_a_crash() -> None:
     llm.tool_calls[0] = call = ToolCall(0, arguments="[" * 100_000)
     value, error = call.parsed()
     assert value is None and error == "nested deeper than 256 levels"
+
+
+SCHEMA = {"type": "object", "properties": {"city": {"type": "string"},
+                                           "days": {"type": "integer"}},
+          "required": ["city", "days"]}
+
+
+@pytest.mark.parametrize("tools", [None, [{"type": "function", "name": "forecast",
+                                           "parameters": SCHEMA}]])
+@pytest.mark.parametrize("style", ["openai", "anthropic", "openai-responses", "gemini",
+                                   "ollama"])
+def test_every_demo_format_reassembled_with_reasoning(style: str, tools: Any) -> None:
+    from embedded_server.endpoints.llm import ResponsesRequest, responses_frames
+    from embedded_server.endpoints.llm_more import GeminiRequest, gemini_frames, ollama_records
+    said = "Forecast in Oslo"
+    body = ChatRequest(messages=[ChatMessage(role="user", content=said)], stream=True)
+    reply = expected_reply(body.messages, tools, reasoning=True)
+    if style == "openai":
+        frames = openai_frames(body, reply, 0)
+    elif style == "anthropic":
+        frames = anthropic_frames(body, reply)
+    elif style == "openai-responses":
+        frames = responses_frames(ResponsesRequest(input=said), reply, 0)
+    elif style == "gemini":
+        frames = gemini_frames(GeminiRequest(contents=[{"parts": [{"text": said}]}]), reply, "m")
+    if style == "ollama":
+        llm = LLMAssembler()
+        for i, rec in enumerate(ollama_records("demo", reply, True)):
+            llm.feed_value(rec, i * 0.01, i)
+        llm.feed_value({"model": "demo", "created_at": "t", "message": {"content": ""},
+                        "done": True, "eval_count": 3, "eval_duration": 10}, 1.0)
+    else:
+        llm = feed_frames(frames)
+    llm.close()
+    assert llm.kind == style
+    assert llm.problems == [], [str(p) for p in llm.problems]
+    assert llm.reasoning == reply.reasoning
+    assert llm.text == (reply.text or "")
+    calls = [(c.name, c.parsed()[0]) for c in llm.tool_calls.values()]
+    expected = [(reply.tool_call.name, json.loads(reply.tool_call.arguments))] \
+        if reply.tool_call else []
+    assert calls == expected
+    if tools:
+        assert calls == [("forecast", {"city": "Oslo", "days": 1})]

@@ -49,3 +49,19 @@ def test_garbage_falls_back_to_defaults(tmp_path: Path) -> None:
     raw.sync()
     assert [h.url for h in Settings(raw).history()] == ["http://127.0.0.1:1/x"]
     assert s.geometry() is None
+
+
+def test_llm_choice_per_host(tmp_path: Path) -> None:
+    from gui.services.settings import LLMChoice
+    s = Settings.from_path(str(tmp_path / "s.ini"))
+    assert s.llm_choice("api.example:443") is None
+    s.set_llm_choice("api.example:443", LLMChoice("gemini", ""))
+    s.set_llm_choice("other", LLMChoice("", "a.b.0"))
+    s.sync()
+    again = Settings.from_path(str(tmp_path / "s.ini"))
+    assert again.llm_choice("api.example:443") == LLMChoice("gemini", "")
+    assert again.llm_choice("other") == LLMChoice("", "a.b.0")
+    again.set_llm_choice("other", None)
+    assert again.llm_choice("other") is None
+    again._s.setValue("llm/hosts", "{not json")  # garbage reads as nothing saved
+    assert again.llm_choice("api.example:443") is None

@@ -1,4 +1,5 @@
-"""LLM chat streams: OpenAI-style deltas and tool calls, Anthropic-style named events."""
+"""LLM chat streams: OpenAI-style deltas and tool calls, Anthropic-style named events, the
+Responses API, Gemini and Ollama shapes, reasoning, and tool calls built from the schema."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from server_helpers import parse_sse, receive
 
 from embedded_server.endpoints.llm import ChatMessage, expected_reply
+
+SCHEMA = {"type": "object", "properties": {"location": {"type": "string"}},
+          "required": ["location"]}
 
 
 def _body(text: str, **extra: Any) -> dict[str, Any]:
@@ -43,8 +48,9 @@ def test_openai_stream_of_content_deltas(demo_server: str, client: httpx.Client)
 
 
 def test_openai_tool_call_deltas(demo_server: str, client: httpx.Client) -> None:
-    tools = [{"type": "function", "function": {"name": "get_weather",
-                                               "parameters": {"type": "object"}}}]
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"location": {"type": "string"}},
+        "required": ["location"]}}}]
     said = "What is the weather in Lisbon?"
     got = receive(client, "POST", f"{demo_server}/v1/chat/completions?delay=0",
                   json=_body(said, stream=True, tools=tools))
@@ -94,7 +100,8 @@ def test_anthropic_stream(demo_server: str, client: httpx.Client) -> None:
 
 def test_anthropic_tool_use(demo_server: str, client: httpx.Client) -> None:
     response = client.post(f"{demo_server}/v1/messages",
-                           json=_body("weather in Oslo", tools=[{"name": "get_weather"}]))
+                           json=_body("weather in Oslo", tools=[{"name": "get_weather",
+                                                                 "input_schema": SCHEMA}]))
     block = response.json()["content"][0]
     assert block["type"] == "tool_use" and block["input"] == {"location": "Oslo"}
 
@@ -102,3 +109,93 @@ def test_anthropic_tool_use(demo_server: str, client: httpx.Client) -> None:
 def test_chat_rejects_a_bad_body(demo_server: str, client: httpx.Client) -> None:
     response = client.post(f"{demo_server}/v1/chat/completions", json={"messages": "nope"})
     assert response.status_code == 422
+
+
+def test_tool_arguments_follow_the_declared_schema(demo_server: str,
+                                                   client: httpx.Client) -> None:
+    schema = {"type": "object", "required": ["city", "days", "units", "detailed", "tags"],
+              "properties": {"city": {"type": "string"}, "days": {"type": "integer",
+                                                                   "minimum": 2},
+                             "units": {"type": "string", "enum": ["metric", "imperial"]},
+                             "detailed": {"type": "boolean"},
+                             "tags": {"type": "array", "items": {"type": "string"}},
+                             "optional": {"type": "string"}}}
+    tools = [{"type": "function", "function": {"name": "forecast", "parameters": schema}},
+             {"type": "function", "function": {"name": "get_weather", "parameters": SCHEMA}}]
+    body = client.post(f"{demo_server}/v1/chat/completions",
+                       json=_body("Forecast in Bergen", tools=tools)).json()
+    call = body["choices"][0]["message"]["tool_calls"][0]["function"]
+    assert call["name"] == "forecast"  # the first declared tool, whatever its name
+    assert json.loads(call["arguments"]) == {"city": "Bergen", "days": 2, "units": "metric",
+                                             "detailed": True, "tags": ["example tags"]}
+
+
+def _sse_objects(text: str) -> list[tuple[str, Any]]:
+    return [(name, json.loads(data)) for name, data, _id in parse_sse(text).events]
+
+
+def test_responses_stream(demo_server: str, client: httpx.Client) -> None:
+    got = receive(client, "POST", f"{demo_server}/v1/responses?delay=0",
+                  json={"model": "demo", "stream": True, "input": "Tell me about streams",
+                        "reasoning": {"effort": "low", "summary": "auto"}})
+    events = _sse_objects(got.text)
+    assert all(name == obj["type"] for name, obj in events)
+    assert [obj["sequence_number"] for _n, obj in events] == list(range(len(events)))
+    names = [name for name, _o in events]
+    assert names[:3] == ["response.created", "response.in_progress",
+                         "response.output_item.added"]
+    assert names[-1] == "response.completed"
+    reply = expected_reply([ChatMessage(role="user", content="Tell me about streams")],
+                           reasoning=True)
+    text = "".join(o["delta"] for n, o in events if n == "response.output_text.delta")
+    thought = "".join(o["delta"] for n, o in events
+                      if n == "response.reasoning_summary_text.delta")
+    assert (text, thought) == (reply.text, reply.reasoning)
+    assert events[-1][1]["response"]["usage"]["output_tokens"] > 0
+
+
+def test_gemini_stream_and_its_function_call(demo_server: str, client: httpx.Client) -> None:
+    url = f"{demo_server}/v1beta/models/demo:streamGenerateContent?alt=sse&delay=0"
+    got = receive(client, "POST", url, json={
+        "contents": [{"role": "user", "parts": [{"text": "weather in Rome"}]}],
+        "tools": [{"functionDeclarations": [{"name": "get_weather", "parameters": {
+            "type": "OBJECT", "properties": {"location": {"type": "STRING"}},
+            "required": ["location"]}}]}]})
+    events = _sse_objects(got.text)
+    (last,) = [o for _n, o in events if o["candidates"][0].get("finishReason")]
+    assert last["candidates"][0]["content"]["parts"] == [
+        {"functionCall": {"name": "get_weather", "args": {"location": "Rome"}}}]
+    assert last["usageMetadata"]["totalTokenCount"] > 0
+    assert client.post(url.replace("alt=sse", "alt=json"), json={}).status_code == 422
+
+
+@pytest.mark.parametrize("route, body, key", [
+    ("/api/chat", {"model": "demo", "think": True,
+                   "messages": [{"role": "user", "content": "hi there"}]}, "message"),
+    ("/api/generate", {"model": "demo", "think": True, "prompt": "hi there"}, "response"),
+])
+def test_ollama_ndjson(demo_server: str, client: httpx.Client, route: str,
+                       body: dict[str, Any], key: str) -> None:
+    got = receive(client, "POST", f"{demo_server}{route}?delay=0.01", json=body)
+    assert got.headers["content-type"] == "application/x-ndjson"
+    records = [json.loads(line) for line in got.text.splitlines()]
+    assert [r["done"] for r in records] == [False] * (len(records) - 1) + [True]
+    reply = expected_reply([ChatMessage(role="user", content="hi there")], reasoning=True)
+    if key == "message":
+        text = "".join(r["message"]["content"] for r in records)
+        thought = "".join(r["message"].get("thinking", "") for r in records)
+    else:
+        text = "".join(r["response"] for r in records)
+        thought = "".join(r.get("thinking", "") for r in records)
+    assert (text, thought) == (reply.text, reply.reasoning)
+    final = records[-1]
+    assert final["eval_count"] == len(records) - 1 and final["eval_duration"] > 0
+
+
+@pytest.mark.parametrize("route", ["/v1/responses", "/api/chat", "/api/generate",
+                                   "/v1beta/models/demo:streamGenerateContent?alt=sse&"])
+def test_new_routes_bound_their_delay(demo_server: str, client: httpx.Client,
+                                      route: str) -> None:
+    sep = "" if route.endswith("&") else "?"
+    response = client.post(f"{demo_server}{route}{sep}delay=11", json={})
+    assert response.status_code == 422 and "delay" in response.text

@@ -120,6 +120,14 @@ class Settings:
     def set_last_mode(self, mode: str) -> None:
         self._s.setValue("request/mode", mode)
 
+    def download_dir(self) -> str:
+        """The folder the user chose for downloads ("" for the platform's default)."""
+        value = self._s.value("downloads/folder", "")
+        return value if isinstance(value, str) else ""
+
+    def set_download_dir(self, folder: str) -> None:
+        self._s.setValue("downloads/folder", folder)
+
     def openapi_url(self) -> str:
         value = self._s.value("picker/openapi_url", "")
         return value if isinstance(value, str) else ""

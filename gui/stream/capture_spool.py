@@ -51,8 +51,8 @@ class DownloadBody:
     Content-Encoding; see ``stream_core.net.download.body_start``), else it is spooled whole.
     """
 
-    def __init__(self, output: str) -> None:
-        self.output = output
+    def __init__(self, spec: RequestSpec) -> None:
+        self.spec = spec  # its ``output``: the response may rename it (Content-Disposition)
         self.path: str | None = None  # the final name once complete, else the ``.part``
         self._base: int | None = None  # file position of this response's first body byte
         self._first = -1  # the chunk offset of that byte (-1: no chunk of it yet)
@@ -75,7 +75,7 @@ class DownloadBody:
     def open(self) -> tuple[str, Any]:
         """The body file's path now and a handle on it (None if it is gone): taken on the
         GUI thread, so that a rename (.part -> final) or a delete meanwhile cannot matter."""
-        path = self.path or part_path(self.output)
+        path = self.path or part_path(self.spec.output or "")
         try:
             return path, open(path, "rb")
         except FileNotFoundError:
@@ -257,7 +257,7 @@ class Recorder:
         self.error: str | None = None
         self.followers: list[CaptureWriter] = []
         self.on_follower_closed: Callable[[CaptureWriter], None] | None = None
-        self._body = DownloadBody(spec.output) \
+        self._body = DownloadBody(spec) \
             if spec.mode is Mode.DOWNLOAD and spec.output else None
         self._spool: Spool | None = None
         if path is None:

@@ -54,6 +54,16 @@ def server_file_name(headers: Headers) -> str | None:
     return None
 
 
+
+def open_folder(path: str) -> str | None:
+    """Open the folder holding ``path`` in the file manager; None, or why it cannot."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"Cannot open {folder}: it does not exist (moved or deleted?)."
+    if not QDesktopServices.openUrl(QUrl.fromLocalFile(folder)):
+        return f"Cannot open {folder}: no file manager answered; the file is there."
+    return None
+
 class DownloadView(QWidget):
     """Progress and control of one download (its controller's ``spec.output``)."""
 
@@ -65,6 +75,7 @@ class DownloadView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.note = ""  # what the last user action did ("Paused", "Cancelled"...)
+        self.folder_note = ""  # why Open folder could not open it
         self._busy = False  # a Pause/Cancel is awaiting the task
         self.bar = QProgressBar(self)
         self.bar.setObjectName("downloadProgress")
@@ -122,9 +133,10 @@ class DownloadView(QWidget):
         return self.controller.spec.output
 
     def show_folder(self) -> None:
+        """Open the download's folder, or say (in the tab) why it cannot be opened."""
         if self.path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(os.path.abspath(
-                self.path))))
+            self.folder_note = open_folder(self.path) or ""
+            self.refresh()
 
     @asyncSlot()
     async def do_pause(self) -> None:
@@ -223,6 +235,8 @@ class DownloadView(QWidget):
                        if c.response.status == 206 else
                        "The server ignored the range or the file changed: the download "
                        "restarted from the beginning.")
+        if self.folder_note:
+            message = f"{message}\n{self.folder_note}".strip()
         self.status.setText(message)
         self.status.setStyleSheet("color: #c53030;" if err is not None
                                   and err.kind != "cancelled" else "")

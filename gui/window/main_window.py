@@ -11,19 +11,17 @@ the embedded server (see ``gui.app.lifetime``).
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
-from urllib.parse import unquote, urlsplit
 
-from PySide6.QtCore import QByteArray, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 from qasync import asyncSlot
 
 from gui.services import resources
 from gui.services.settings import HistoryEntry, Settings
+from gui.download_folder import DownloadFolder
 from gui.window.endpoint_picker import EndpointPicker
 from gui.window.request_editor import EndpointFill, RequestEditor
 from stream_core.net.spec import Mode, RequestSpec
@@ -35,21 +33,6 @@ if TYPE_CHECKING:
     from stream_core.net.session import Clients
 
 DEFAULT_SIZE = (1400, 900)
-
-
-def download_name(url: str) -> str:
-    name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
-    name = "".join(c for c in name if c.isalnum() or c in "._- ").strip(" .")
-    return name or "download.bin"
-
-
-def free_path(path: Path) -> Path:
-    """``path``, or ``name (2).ext`` etc. when taken: a download never overwrites a file."""
-    candidate, n = path, 1
-    while candidate.exists() or candidate.with_name(candidate.name + ".part").exists():
-        n += 1
-        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
-    return candidate
 
 
 class MainWindow(QMainWindow):
@@ -69,8 +52,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.clients = clients
         self.server_url = server_url
-        self.download_dir = download_dir or QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DownloadLocation) or os.getcwd()
+        self.downloads = DownloadFolder(self, download_dir)
         self.controllers: list[StreamController] = []
         self._tab_splitters: dict[str, QByteArray] = {}  # last sizes the user gave a tab's panes
         self._stopping: set[asyncio.Task[None]] = set()
@@ -161,10 +143,12 @@ class MainWindow(QMainWindow):
 
         self.file_menu = self.menuBar().addMenu("&File")
         self.file_menu.addAction(load_server)
+        self.file_menu.addAction(self.downloads.choose_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(quit_action)
         self.request_menu = self.menuBar().addMenu("&Request")
-        for action in (self.send_action, self.stop_action, close_tab):
+        for action in (self.send_action, self.downloads.save_as_action, self.stop_action,
+                       close_tab):
             self.request_menu.addAction(action)
         self.addAction(self.send_action)
         self.addAction(self.stop_action)
@@ -220,14 +204,13 @@ class MainWindow(QMainWindow):
         self.picker.set_history(self.settings.add_history(entry))
 
     def start(self, spec: RequestSpec) -> StreamController:
-        """Start ``spec`` in a new tab (downloads go to ``download_dir``)."""
+        """Start ``spec`` in a new tab (downloads go to the download folder)."""
         from gui.stream.controller import StreamController
 
-        if spec.mode == Mode.DOWNLOAD and spec.output is None:
-            spec.output = str(free_path(Path(self.download_dir) / download_name(spec.url)))
+        problem = self.downloads.prepare(spec)
         controller = StreamController(self.clients, spec, self)
         self.add_stream_tab(controller)
-        self.statusBar().showMessage(f"Sent {spec.method} {spec.url}", 5000)
+        self.statusBar().showMessage(problem or f"Sent {spec.method} {spec.url}", 5000)
         return controller
 
     def add_stream_tab(self, controller: StreamController) -> StreamTab:

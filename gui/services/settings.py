@@ -128,6 +128,19 @@ class Settings:
     def set_download_dir(self, folder: str) -> None:
         self._s.setValue("downloads/folder", folder)
 
+    def last_request(self) -> HistoryEntry | None:
+        """The request the editor held when the window closed (restored whole at start)."""
+        obj = self._json("request/last", None)
+        if not isinstance(obj, dict):
+            return None
+        try:
+            return HistoryEntry.from_json(obj)
+        except (TypeError, ValueError):
+            return None
+
+    def set_last_request(self, entry: HistoryEntry) -> None:
+        self._s.setValue("request/last", json.dumps(asdict(entry)))
+
     def openapi_url(self) -> str:
         value = self._s.value("picker/openapi_url", "")
         return value if isinstance(value, str) else ""

@@ -163,7 +163,11 @@ class MainWindow(QMainWindow):
             if state is not None:
                 splitter.restoreState(state)
         self.editor.set_options(s.options())
-        self.editor.set_mode(s.last_mode())
+        last = s.last_request()
+        if last is not None:
+            self.editor.load_history(last)
+        else:
+            self.editor.set_mode(s.last_mode())
         self.picker.set_history(s.history())
 
     def save_settings(self) -> None:
@@ -179,6 +183,7 @@ class MainWindow(QMainWindow):
             s.set_openapi_url(self.picker.source.text())
         s.set_options(self.editor.options())
         s.set_last_mode(self.editor.mode_value().value)
+        s.set_last_request(self.editor.history_entry())
         s.sync()
 
     @asyncSlot()

@@ -88,9 +88,14 @@ class RequestEditor(QWidget):
         self.url.setPlaceholderText("https://host/path?query  (Ctrl+Enter sends, Esc stops)")
         self.url.setClearButtonEnabled(True)
         self.url.returnPressed.connect(self.sendRequested)
+        # The URL (without its query) of the endpoint whose mode the editor holds: typing
+        # another URL by hand gives the mode back to Auto (a download's mode must not stick).
+        self._mode_url = ""
+        self.url.textEdited.connect(self._url_edited)
         self.mode = QComboBox(self)
         for label, mode in MODES:
             self.mode.addItem(label, mode.value)
+        self.mode.activated.connect(self._mode_chosen)
         self.send_button = QPushButton(resources.icon("send"), "Send", self)
         self.send_button.setToolTip("Send the request in a new tab (Ctrl+Enter)")
         self.send_button.clicked.connect(self.sendRequested)
@@ -200,18 +205,25 @@ class RequestEditor(QWidget):
         if index >= 0:
             self.mode.setCurrentIndex(index)
 
+    def _url_edited(self, text: str) -> None:
+        if self._mode_url and text.strip().split("?", 1)[0] != self._mode_url:
+            self._mode_url = ""
+            self.set_mode(Mode.AUTO)
+
+    def _mode_chosen(self, _index: int) -> None:
+        self._mode_url = ""  # the user's own choice stays whatever the URL
+
     def fill(self, fill: EndpointFill) -> None:
-        """Load an endpoint choice (from the picker) into the editor."""
+        """Load a whole request into the editor: nothing of the previous one stays."""
         self.method.setCurrentText(fill.method.upper())
         self.url.setText(fill.url)
         self.body.setPlainText(fill.body)
         self.set_mode(fill.mode)
-        if fill.headers is not None:
-            self.headers.set_headers(fill.headers)
-        elif fill.body and not any(k.lower() == "content-type" for k, _ in self.headers.headers()):
-            if json_status(fill.body)[0]:
-                self.headers.set_headers(self.headers.headers()
-                                         + [("Content-Type", "application/json")])
+        self._mode_url = fill.url.split("?", 1)[0] if fill.mode != Mode.AUTO else ""
+        headers = list(fill.headers or [])
+        if fill.headers is None and fill.body and json_status(fill.body)[0]:
+            headers.append(("Content-Type", "application/json"))
+        self.headers.set_headers(headers)
         self.tabs.setCurrentIndex(0)
         self.message.hide()
 

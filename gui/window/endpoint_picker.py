@@ -13,8 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QTabWidget,
     QTreeWidget,
@@ -29,6 +27,7 @@ from gui.window.request_editor import EndpointFill
 from stream_core.capture import openapi
 from stream_core.capture.cliargs import ArgumentError, check_url
 from stream_core.net.spec import RequestSpec, Timeouts
+from gui.history_panel import HistoryPanel
 
 if TYPE_CHECKING:  # httpx and the engine: imported on the first load, after the window shows
     from stream_core.net.session import Clients
@@ -82,14 +81,13 @@ class EndpointPicker(QWidget):
         self.tree.itemClicked.connect(self._item_clicked)
         self.tree.itemActivated.connect(self._item_clicked)
 
-        self.history = QListWidget(self)
-        self.history.setObjectName("historyList")
-        self.history.itemClicked.connect(self._history_clicked)
-        self.history.itemActivated.connect(self._history_clicked)
+        self.history_panel = HistoryPanel(self)
+        self.history = self.history_panel.list
+        self.history_panel.chosen.connect(self.historyChosen)
 
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.tree, "Endpoints")
-        self.tabs.addTab(self.history, "History")
+        self.tabs.addTab(self.history_panel, "History")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 0, 4)
         layout.addLayout(row)
@@ -185,21 +183,9 @@ class EndpointPicker(QWidget):
                 EndpointFill(ep.method, ep.url(self.base_url), ep.body, ep.mode))
 
     # -- history -----------------------------------------------------------------------------
-    def set_history(self, entries: list[HistoryEntry]) -> None:
-        self.history.clear()
-        for entry in entries:
-            label = f"{entry.method}  {entry.url}"
-            if entry.mode != "auto":
-                label += f"   [{entry.mode}]"
-            item = QListWidgetItem(label, self.history)
-            item.setData(ROLE, entry)
-            tip = entry.body[:500] if entry.body else ""
-            item.setToolTip(f"{entry.method} {entry.url}\n{tip}".strip())
-
-    def _history_clicked(self, item: QListWidgetItem) -> None:
-        entry = item.data(ROLE)
-        if isinstance(entry, HistoryEntry):
-            self.historyChosen.emit(entry)
+    def set_history(self, entries: list[HistoryEntry], server_url: str | None = None) -> None:
+        """List ``entries`` (as stored: demo-server ones rebased on ``server_url``)."""
+        self.history_panel.set_entries(entries, server_url)
 
 
 __all__ = ["EndpointPicker"]

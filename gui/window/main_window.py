@@ -11,7 +11,9 @@ the embedded server (see ``gui.app.lifetime``).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
+import time
 from typing import TYPE_CHECKING, TypeGuard
 
 from PySide6.QtCore import QByteArray, Qt, Signal
@@ -165,10 +167,10 @@ class MainWindow(QMainWindow):
         self.editor.set_options(s.options())
         last = s.last_request()
         if last is not None:
-            self.editor.load_history(last)
+            self.editor.load_history(last.rebased(self.server_url))
         else:
             self.editor.set_mode(s.last_mode())
-        self.picker.set_history(s.history())
+        self.picker.set_history(s.history(), self.server_url)
 
     def save_settings(self) -> None:
         s = self.settings
@@ -183,7 +185,7 @@ class MainWindow(QMainWindow):
             s.set_openapi_url(self.picker.source.text())
         s.set_options(self.editor.options())
         s.set_last_mode(self.editor.mode_value().value)
-        s.set_last_request(self.editor.history_entry())
+        s.set_last_request(self.editor.history_entry().relative_to(self.server_url))
         s.sync()
 
     @asyncSlot()
@@ -201,12 +203,24 @@ class MainWindow(QMainWindow):
         spec = self.editor.build_spec()
         if spec is None:
             return None
-        self.remember(self.editor.history_entry())
-        return self.start(spec)
+        entry = self.remember(self.editor.history_entry())
+        controller = self.start(spec)
+        controller.responseReceived.connect(
+            lambda: self._response_status(entry, controller))
+        return controller
 
-    def remember(self, entry: HistoryEntry) -> None:
-        """Add a sent request to the persistent history and the History list."""
-        self.picker.set_history(self.settings.add_history(entry))
+    def remember(self, entry: HistoryEntry) -> HistoryEntry:
+        """Add a sent request to the persistent history and the History list (demo-server
+        URLs stored relative to the server); the entry as stored."""
+        entry = dataclasses.replace(entry.relative_to(self.server_url), when=time.time())
+        self.picker.set_history(self.settings.add_history(entry), self.server_url)
+        return entry
+
+    def _response_status(self, entry: HistoryEntry, controller: StreamController) -> None:
+        if controller.response is not None and entry.status is None:
+            entry.status = controller.response.status
+            self.picker.set_history(self.settings.set_history_status(entry, entry.status),
+                                    self.server_url)
 
     def start(self, spec: RequestSpec) -> StreamController:
         """Start ``spec`` in a new tab (downloads go to the download folder)."""

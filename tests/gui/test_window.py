@@ -246,7 +246,7 @@ def test_secret_headers_masked_and_history_persists(
     wait_ended(qtbot, controller)
     assert controller.spec.header("Authorization") == "Bearer sk-secret"
     history = settings.history()
-    assert history[0].url == f"{demo_server}/events?interval=0&count=2"
+    assert history[0].rebased(demo_server).url == f"{demo_server}/events?interval=0&count=2"
     assert window.picker.history.count() == len(history)
     tab = window.current_tab()
     assert isinstance(tab, StreamTab)

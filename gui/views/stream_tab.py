@@ -36,12 +36,9 @@ from gui.views.timeline_view import TimelineView
 from stream_core.analysis.diagnostics import Fix
 from stream_core.analysis.formatting import fmt_ms, fmt_size
 from stream_core.net.spec import Mode, RequestSpec
+from gui.indicators import ShownState, shown_state
 from stream_core.records import Event, Record
 
-STATE_COLORS = {
-    State.CONNECTING: "#b7791f", State.STREAMING: "#2b6cb0", State.RECONNECTING: "#c05621",
-    State.DONE: "#2f855a", State.FAILED: "#c53030", State.STOPPED: "#4a5568",
-}
 SUMMARY_FIELDS = (
     ("status", "Status"), ("version", "HTTP"), ("mode", "Mode"), ("state", "State"),
     ("ttfb", "First byte"), ("first_event", "First event"), ("elapsed", "Elapsed"),
@@ -188,7 +185,8 @@ class StreamTab(QWidget):
             self._show_download()
         else:
             self.summary.set("mode", c.spec.mode.value)
-        state, color = c.state.value, STATE_COLORS[c.state]
+        shown = self.shown_state()
+        state, color = shown.word, shown.color
         stalled = self.timeline.stalled_for() if c.state == State.STREAMING else 0.0
         if stalled >= self.timeline.stall_after.value():
             state, color = f"stalled {stalled:.0f} s", "#c05621"
@@ -310,6 +308,10 @@ class StreamTab(QWidget):
     def splitters(self) -> dict[str, QSplitter]:
         """The tab's resizable panes by settings name (restored for new tabs, saved on quit)."""
         return {"events": self.events.splitter, "chunks": self.chunks.splitter}
+
+    def shown_state(self) -> ShownState:
+        """The state as the tab, its icon and the summary show it (paused, incomplete...)."""
+        return shown_state(self.controller, self.download.paused)
 
     def title(self) -> str:
         c = self.controller

@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
         self.editor.validationFailed.connect(
             lambda msg: self.statusBar().showMessage(f"Not sent: {msg}", 8000))
         self._restore()
+        self.tabs.currentChanged.connect(lambda _i: self._update_stop())
+        self._update_stop()
         if server_url is None:
             self.picker.source.setText(settings.openapi_url())
             self.picker.status.setText("No demo server (--no-server): enter the URL of any"
@@ -251,6 +253,7 @@ class MainWindow(QMainWindow):
         self.controllers.append(controller)
         controller.updated.connect(lambda: self._update_tab(tab))
         controller.stateChanged.connect(lambda _s: self._update_tab(tab))
+        controller.finished.connect(lambda: self._update_tab(tab))
         self.captures.record(controller)
         controller.start()
         self.streamStarted.emit(controller)
@@ -287,16 +290,26 @@ class MainWindow(QMainWindow):
         if index < 0:
             return
         # Only what changed: each set relays out and repaints the tab bar (10 times a second).
-        state = tab.controller.state
+        shown = tab.shown_state()
         title = tab.title()
         if self.tabs.tabText(index) != title:
             self.tabs.setTabText(index, title)
-        tip = f"{tab.controller.spec.method} {tab.controller.spec.url}\nstate: {state.value}"
+        tip = (f"{tab.controller.spec.method} {tab.controller.spec.url}\n"
+               f"state: {shown.description}")
         if self.tabs.tabToolTip(index) != tip:
-            self.tabs.setTabIcon(index, resources.icon(f"state-{state.value}"))
+            self.tabs.setTabIcon(index, resources.icon(shown.icon))
             from gui.stream.models import plain_tip  # loaded with the first tab
 
             self.tabs.setTabToolTip(index, plain_tip(tip))  # a capture's URL is foreign
+        if tab is self.tabs.currentWidget():
+            self._update_stop()
+
+    def _update_stop(self) -> None:
+        """Stop is enabled only while the current tab's stream runs."""
+        tab = self.current_tab()
+        running = tab is not None and tab.controller.state.running
+        self.stop_action.setEnabled(running)
+        self.editor.stop_button.setEnabled(running)
 
     def current_tab(self) -> StreamTab | None:
         widget = self.tabs.currentWidget()

@@ -7,6 +7,7 @@ editor's message line (``validationFailed``) and no request leaves the app.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
@@ -270,6 +271,11 @@ class RequestEditor(QWidget):
         if not url:
             raise ArgumentError("enter a URL to send the request to")
         if "://" not in url:
+            scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):/+", url)
+            if scheme is not None:  # "htp:/bad", "http:/host": a scheme, badly written
+                rest = url[scheme.end():]
+                raise ArgumentError(f"invalid URL {url!r}: write it as http://{rest} or "
+                                    f"https://{rest} (two slashes after the scheme)")
             raise ArgumentError(f"invalid URL {url!r}: it needs a scheme, like http://{url}")
         check_url(url)
         method = self.method.currentText().strip().upper()

@@ -120,6 +120,8 @@ class RequestEditor(QWidget):
         self.url.textChanged.connect(lambda _t: self.message.hide())
 
         self.headers = HeadersTable(self)
+        self.headers.table.itemChanged.connect(lambda _item: self._update_automatic())
+        self.headers.table.model().rowsRemoved.connect(lambda *_a: self._update_automatic())
         self.body = QPlainTextEdit(self)
         self.body.setObjectName("bodyEdit")
         self.body.setFont(mono)
@@ -155,6 +157,7 @@ class RequestEditor(QWidget):
         self.tabs.addTab(body_page, "Body")
         self.tabs.addTab(self.headers, "Headers")
         self.tabs.addTab(options_page, "Options")
+        self.headers.automatic.toggled.connect(lambda _on: self._update_automatic())
         self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
         layout = QVBoxLayout(self)
@@ -178,6 +181,18 @@ class RequestEditor(QWidget):
         self.json_label.setProperty("valid", "" if valid is None else str(valid).lower())
         self.json_label.style().unpolish(self.json_label)
         self.json_label.style().polish(self.json_label)
+        self._update_automatic()
+
+    def _update_automatic(self) -> None:
+        """Content-Type: application/json goes with a JSON body the user gave no type."""
+        is_json = json_status(self.body.toPlainText())[0] is True
+        self.headers.set_automatic([("Content-Type", "application/json")] if is_json else [])
+        if hasattr(self, "tabs"):  # (the body is checked once before the tabs exist)
+            mine, auto = len(self.headers.headers()), len(self.headers.automatic_headers())
+            text = "Headers" + (f" ({mine})" if mine else "") + (" +auto" if auto else "")
+            index = self.tabs.indexOf(self.headers)
+            if self.tabs.tabText(index) != text:
+                self.tabs.setTabText(index, text)
 
     # -- options -----------------------------------------------------------------------------
     def options(self) -> RequestOptions:
@@ -221,10 +236,9 @@ class RequestEditor(QWidget):
         self.body.setPlainText(fill.body)
         self.set_mode(fill.mode)
         self._mode_url = fill.url.split("?", 1)[0] if fill.mode != Mode.AUTO else ""
-        headers = list(fill.headers or [])
-        if fill.headers is None and fill.body and json_status(fill.body)[0]:
-            headers.append(("Content-Type", "application/json"))
-        self.headers.set_headers(headers)
+        self.headers.set_headers(list(fill.headers or []))
+        self.headers.automatic.setChecked(True)
+        self._update_automatic()
         self.tabs.setCurrentIndex(0)
         self.message.hide()
 
@@ -281,7 +295,8 @@ class RequestEditor(QWidget):
         method = self.method.currentText().strip().upper()
         if not method.isalpha():
             raise ArgumentError(f"bad method {method!r}")
-        headers = [parse_header(f"{k}: {v}") for k, v in self.headers.headers()]
+        headers = [parse_header(f"{k}: {v}")
+                   for k, v in self.headers.headers() + self.headers.automatic_headers()]
         text = self.body.toPlainText()
         body = text.encode("utf-8") if text else None
         opts = self.options()

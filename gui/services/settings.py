@@ -118,6 +118,17 @@ class Settings:
     def set_geometry(self, value: QByteArray) -> None:
         self._s.setValue("window/geometry", value)
 
+    def window_size(self) -> tuple[int, int] | None:
+        """The window's last normal size (width, height), kept apart from the geometry."""
+        value = self._json("window/size", None)
+        if (isinstance(value, list) and len(value) == 2
+                and all(isinstance(v, int) and 100 <= v <= 100_000 for v in value)):
+            return value[0], value[1]
+        return None
+
+    def set_window_size(self, width: int, height: int) -> None:
+        self._s.setValue("window/size", json.dumps([width, height]))
+
     def window_state(self) -> QByteArray | None:
         return self._bytes("window/state")
 

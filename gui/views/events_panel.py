@@ -13,13 +13,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.stream.models import EventFilterProxy, EventsModel
-from gui.stream.tables import PaintThrottle, apply_widths, make_table
+from gui.stream.tables import PaintThrottle, ResponsiveSplitter, apply_widths, make_table
 from gui.views.detail_views import PayloadView
 from gui.views.tail_follow import TailFollower
 from stream_core.analysis.llm import llm_delta
@@ -66,7 +65,9 @@ class EventsPanel(QWidget):
         row.addWidget(self.filter_message)
         row.addWidget(self.follow)
 
-        self.table = make_table(self, {0: 56, 1: 96, 2: 82, 3: 90, 4: 56, 5: 64}, "eventsTable")
+        self.table = make_table(self, {0: "000000", 1: "00:00:00.000", 2: "+000.000 s",
+                                       3: "message··", 4: "0000", 5: "000.0 KiB"},
+                                "eventsTable")
         self.table.setModel(model)
         apply_widths(self.table)
         self.follower = TailFollower(self.table)
@@ -74,7 +75,7 @@ class EventsPanel(QWidget):
         self.follower.followingChanged.connect(self.follow.setChecked)
         self.follow.toggled.connect(self.follower.set_following)
         self.detail = PayloadView(self)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter = ResponsiveSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -55,11 +56,12 @@ class SummaryStrip(QFrame):
         super().__init__(parent)
         self.setObjectName("summaryStrip")
         self.values: dict[str, QLabel] = {}
-        grid = QGridLayout(self)
-        grid.setContentsMargins(8, 4, 8, 4)
-        grid.setHorizontalSpacing(18)
-        grid.setVerticalSpacing(0)
-        for col, (key, title) in enumerate(SUMMARY_FIELDS):
+        self._pairs: list[tuple[QLabel, QLabel]] = []
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(8, 4, 8, 4)
+        self.grid.setHorizontalSpacing(18)
+        self.grid.setVerticalSpacing(0)
+        for key, title in SUMMARY_FIELDS:
             name = QLabel(title, self)
             name.setProperty("class", "summaryName")
             value = QLabel("—", self)
@@ -67,14 +69,53 @@ class SummaryStrip(QFrame):
             value.setObjectName(f"summary_{key}")
             value.setTextFormat(Qt.TextFormat.PlainText)  # the reason phrase is the server's
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            grid.addWidget(name, 0, col)
-            grid.addWidget(value, 1, col)
             self.values[key] = value
-        grid.setColumnStretch(len(SUMMARY_FIELDS), 1)
+            self._pairs.append((name, value))
+        self.rows = 0
+        self._place(1)
+
+    def _place(self, rows: int) -> None:
+        """Lay the pairs out on ``rows`` lines (two when one does not fit the width)."""
+        if rows == self.rows:
+            return
+        self.rows = rows
+        per_row = -(-len(self._pairs) // rows)
+        for i, (name, value) in enumerate(self._pairs):
+            line, col = divmod(i, per_row)
+            self.grid.addWidget(name, 2 * line, col)
+            self.grid.addWidget(value, 2 * line + 1, col)
+        for col in range(len(self._pairs) + 1):
+            self.grid.setColumnStretch(col, 1 if col == per_row else 0)
+
+    def one_row_width(self) -> int:
+        m = self.grid.contentsMargins()
+        widths = [max(n.sizeHint().width(), v.sizeHint().width()) for n, v in self._pairs]
+        return sum(widths) + self.grid.horizontalSpacing() * (len(widths) - 1) + m.left() \
+            + m.right()
+
+    def fit(self, width: int | None = None) -> None:
+        self._place(1 if self.one_row_width() <= (width or self.width()) else 2)
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as two lines allow: the strip wraps rather than widen the window."""
+        hint = super().minimumSizeHint()
+        m = self.grid.contentsMargins()
+        half = -(-len(self._pairs) // 2)
+        widths = [max(n.sizeHint().width(), v.sizeHint().width()) for n, v in self._pairs]
+        two = max(sum(widths[:half]), sum(widths[half:])) + self.grid.horizontalSpacing() * (
+            half - 1) + m.left() + m.right()
+        return QSize(min(hint.width(), two), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.fit(event.size().width())
+        super().resizeEvent(event)
 
     def set(self, key: str, text: str, color: str | None = None) -> None:
         label = self.values[key]
-        label.setText(text)
+        if label.text() != text:
+            label.setText(text)
+            if self.rows == 1 and self.isVisible():
+                self.fit()
         label.setStyleSheet(f"color: {color};" if color else "")
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # httpx and the engine: imported on the first load, after the
     from stream_core.net.session import Clients
 
 ROLE = Qt.ItemDataRole.UserRole
+MIN_WIDTH = 220
 
 
 class EndpointPicker(QWidget):
@@ -76,8 +77,11 @@ class EndpointPicker(QWidget):
         self.tree.setHeaderLabels(["Method", "Path", "Summary"])
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
-        self.tree.setColumnWidth(0, 92)
+        self.tree.setColumnWidth(0, self.tree.fontMetrics().horizontalAdvance("OPTIONS") + 40)
         self.tree.setColumnWidth(1, 186)
+        self.tree.header().setStretchLastSection(True)  # Summary takes what is left
+        # Narrower than this the panel is unreadable ("/lo"): the splitter collapses it instead.
+        self.setMinimumWidth(MIN_WIDTH)
         self.tree.itemClicked.connect(self._item_clicked)
         self.tree.itemActivated.connect(self._item_clicked)
 
@@ -157,6 +161,7 @@ class EndpointPicker(QWidget):
                 item.setToolTip(2, ep.description or ep.summary)
                 item.setToolTip(1, ep.example_path)
             group.setExpanded(True)
+        self.tree.resizeColumnToContents(1)  # whole paths; the summary is elided (tooltip)
         self.status.setStyleSheet("")
         self.status.setText(f"{title or 'API'}: {len(self.endpoints)} endpoints")
         self.loaded.emit(len(self.endpoints))

@@ -17,7 +17,14 @@ import time
 from typing import TYPE_CHECKING, TypeGuard
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 from qasync import asyncSlot
 
@@ -35,6 +42,8 @@ if TYPE_CHECKING:
     from stream_core.net.session import Clients
 
 DEFAULT_SIZE = (1400, 900)
+MIN_PANE = 260  # the left pane's width when it is shown again after a collapse
+COMFORTABLE_RIGHT = 900  # below this, the request and stream side takes from the left pane
 
 
 class MainWindow(QMainWindow):
@@ -58,6 +67,7 @@ class MainWindow(QMainWindow):
         self.controllers: list[StreamController] = []
         self._tab_splitters: dict[str, QByteArray] = {}  # last sizes the user gave a tab's panes
         self._stopping: set[asyncio.Task[None]] = set()
+        self._pane_width = MIN_PANE
         self._closed_future: asyncio.Future[None] | None = None
         self.was_closed = False
         self.setWindowTitle("Stream Inspector")
@@ -90,7 +100,9 @@ class MainWindow(QMainWindow):
         self.main_split.addWidget(self.picker)
         self.main_split.addWidget(self.right)
         self.main_split.setStretchFactor(1, 1)
-        self.main_split.setSizes([410, 990])
+        self.main_split.setCollapsible(0, True)  # drag it away, or View > Endpoints pane
+        self.main_split.setCollapsible(1, False)
+        self.main_split.setSizes([430, 970])
         self.setCentralWidget(self.main_split)
 
         self.server_label = QLabel(self)
@@ -150,6 +162,15 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.downloads.choose_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(quit_action)
+        self.pane_action = QAction("&Endpoints and history pane", self)
+        self.pane_action.setCheckable(True)
+        self.pane_action.setChecked(True)
+        self.pane_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.pane_action.toggled.connect(self.show_pane)
+        self.main_split.splitterMoved.connect(
+            lambda _pos, _i: self.pane_action.setChecked(self.main_split.sizes()[0] > 0))
+        self.view_menu = self.menuBar().addMenu("&View")
+        self.view_menu.addAction(self.pane_action)
         self.request_menu = self.menuBar().addMenu("&Request")
         for action in (self.send_action, self.downloads.save_as_action, self.stop_action,
                        close_tab):
@@ -157,15 +178,45 @@ class MainWindow(QMainWindow):
         self.addAction(self.send_action)
         self.addAction(self.stop_action)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A narrow window gives the request and the stream the room: the left pane shrinks
+        to a quarter of the width (not below its readable minimum) before they do."""
+        super().resizeEvent(event)
+        pane, right = self.main_split.sizes()
+        if pane > MIN_PANE and right < COMFORTABLE_RIGHT:
+            new = max(MIN_PANE, min(pane, event.size().width() // 4))
+            if new != pane:
+                self.main_split.setSizes([new, pane + right - new])
+
+    def show_pane(self, on: bool) -> None:
+        """Show or collapse the left pane (endpoints and history)."""
+        sizes = self.main_split.sizes()
+        if on and sizes[0] == 0:
+            width = max(self._pane_width, MIN_PANE)
+            self.main_split.setSizes([width, max(sum(sizes) - width, 1)])
+        elif not on and sizes[0] > 0:
+            self._pane_width = sizes[0]
+            self.main_split.setSizes([0, sum(sizes)])
+        self.pane_action.setChecked(on)
+
     def _restore(self) -> None:
         s = self.settings
         geometry = s.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(*DEFAULT_SIZE)
+        size = s.window_size()
+        if size is not None and not self.isMaximized() and (
+                self.width() < size[0] or self.height() < size[1]):
+            # restoreGeometry fits the window into the screen it remembers: on a smaller or
+            # headless screen that shrank it a little more on every run.
+            self.resize(max(self.width(), size[0]), max(self.height(), size[1]))
         for name, splitter in (("main", self.main_split), ("right", self.right)):
             state = s.splitter(name)
             if state is not None:
                 splitter.restoreState(state)
+        if s.splitter("main") is None:  # a quarter of the width, readable, at most 430
+            pane = max(MIN_PANE, min(430, self.width() // 4))
+            self.main_split.setSizes([pane, self.width() - pane])
         self.editor.set_options(s.options())
         last = s.last_request()
         if last is not None:
@@ -177,6 +228,8 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         s = self.settings
         s.set_geometry(self.saveGeometry())
+        if not self.isMaximized() and not self.isFullScreen():
+            s.set_window_size(self.width(), self.height())
         s.set_splitter("main", self.main_split.saveState())
         s.set_splitter("right", self.right.saveState())
         for name, state in self._tab_splitters.items():

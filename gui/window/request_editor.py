@@ -17,11 +17,14 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTabWidget,
     QVBoxLayout,
@@ -127,6 +130,7 @@ class RequestEditor(QWidget):
         self.body.setFont(mono)
         self.body.setPlaceholderText("Request body (JSON is checked as you type)")
         self.body.textChanged.connect(self._check_body)
+        self.body.setMinimumHeight(40)  # the window must fit 640 px; the splitter gives more
         self.json_label = QLabel("empty body", self)
         self.json_label.setObjectName("jsonStatus")
         body_page = QWidget(self)
@@ -145,10 +149,11 @@ class RequestEditor(QWidget):
         form = QFormLayout(options_page)
         form.addRow("Connect timeout (s):", self.connect_timeout)
         form.addRow("Read timeout (s):", self.read_timeout)
-        checks = QHBoxLayout()
-        for box in (self.follow_redirects, self.verify_tls, self.reconnect, self.identity):
-            checks.addWidget(box)
-        checks.addStretch(1)
+        checks = QGridLayout()  # two by two: the editor must fit a 1024 px window
+        for i, box in enumerate((self.follow_redirects, self.verify_tls, self.reconnect,
+                                 self.identity)):
+            checks.addWidget(box, i // 2, i % 2)
+        checks.setColumnStretch(2, 1)
         form.addRow(checks)
         self.set_options(RequestOptions())
 
@@ -156,7 +161,11 @@ class RequestEditor(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(body_page, "Body")
         self.tabs.addTab(self.headers, "Headers")
-        self.tabs.addTab(options_page, "Options")
+        options_scroll = QScrollArea(self)  # scrolls rather than make the editor taller
+        options_scroll.setWidget(options_page)
+        options_scroll.setWidgetResizable(True)
+        options_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.tabs.addTab(options_scroll, "Options")
         self.headers.automatic.toggled.connect(lambda _on: self._update_automatic())
         self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 

@@ -38,6 +38,7 @@ from stream_core.analysis.diagnostics import Fix
 from stream_core.analysis.formatting import fmt_ms, fmt_size
 from stream_core.net.spec import Mode, RequestSpec
 from gui.indicators import ShownState, shown_state
+from gui.tab_strip import tab_title
 from stream_core.records import Event, Record
 
 SUMMARY_FIELDS = (
@@ -356,10 +357,6 @@ class StreamTab(QWidget):
 
     def title(self) -> str:
         c = self.controller
-        rest = c.spec.url.split("://", 1)[-1].split("?", 1)[0]
-        path = rest[rest.find("/"):] if "/" in rest else "/"
-        if len(path) > 32:
-            path = "…" + path[-31:]
         count = c.stats.events if c.stats.events or c.spec.mode != Mode.DOWNLOAD else None
         suffix = f" ({count:,})" if count is not None else f" ({fmt_size(c.stats.bytes)})"
-        return f"{c.spec.method} {path}{suffix}"
+        return tab_title(c.spec.method, c.spec.url, capture=not c.live) + suffix

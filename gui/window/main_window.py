@@ -34,6 +34,7 @@ from gui.download_folder import DownloadFolder
 from gui.window.endpoint_picker import EndpointPicker
 from gui.window.request_editor import EndpointFill, RequestEditor
 from stream_core.net.spec import Mode, RequestSpec
+from gui.tab_strip import TabStrip
 
 if TYPE_CHECKING:
     from gui.stream.controller import State, StreamController
@@ -147,9 +148,7 @@ class MainWindow(QMainWindow):
         self.stop_action = QAction(resources.icon("stop"), "S&top", self)
         self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_action.triggered.connect(self.stop_current)
-        close_tab = QAction("&Close tab", self)
-        close_tab.setShortcut(QKeySequence.StandardKey.Close)
-        close_tab.triggered.connect(lambda: self.close_tab(self.tabs.currentIndex()))
+        self.tab_strip = TabStrip(self.tabs, self, self.close_tab)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -173,7 +172,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.pane_action)
         self.request_menu = self.menuBar().addMenu("&Request")
         for action in (self.send_action, self.downloads.save_as_action, self.stop_action,
-                       close_tab):
+                       *self.tab_strip.actions()):
             self.request_menu.addAction(action)
         self.addAction(self.send_action)
         self.addAction(self.stop_action)

@@ -31,6 +31,7 @@ def make_table(parent: QWidget, widths: dict[int, str], name: str) -> QTableView
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setWordWrap(False)
+    view.setTabKeyNavigation(False)  # Tab moves on to the next widget, not the next cell
     view.setAlternatingRowColors(True)
     view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     view.verticalHeader().setVisible(False)

@@ -351,6 +351,15 @@ class StreamTab(QWidget):
         """The tab's resizable panes by settings name (restored for new tabs, saved on quit)."""
         return {"events": self.events.splitter, "chunks": self.chunks.splitter}
 
+    def find(self) -> None:
+        """Ctrl+F: find in the Raw view, else filter the Events table by the text."""
+        if self.tabs.currentWidget() is self.raw:
+            self.raw.find_bar.open()
+            return
+        self.tabs.setCurrentWidget(self.events)
+        self.events.filter_text.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.events.filter_text.selectAll()
+
     def shown_state(self) -> ShownState:
         """The state as the tab, its icon and the summary show it (paused, incomplete...)."""
         return shown_state(self.controller, self.download.paused)

@@ -24,12 +24,14 @@ from PySide6.QtGui import (
     QDropEvent,
     QKeySequence,
     QResizeEvent,
+    QShowEvent,
 )
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 from qasync import asyncSlot
 
 from gui.services import resources
 from gui.services.settings import HistoryEntry, Settings
+from gui import shortcuts
 from gui.download_folder import DownloadFolder
 from gui.window.endpoint_picker import EndpointPicker
 from gui.window.request_editor import EndpointFill, RequestEditor
@@ -69,6 +71,7 @@ class MainWindow(QMainWindow):
         self._tab_splitters: dict[str, QByteArray] = {}  # last sizes the user gave a tab's panes
         self._stopping: set[asyncio.Task[None]] = set()
         self._pane_width = MIN_PANE
+        self._shown = False
         self._closed_future: asyncio.Future[None] | None = None
         self.was_closed = False
         self.setWindowTitle("Stream Inspector")
@@ -113,6 +116,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.server_label)
 
         self._build_actions()
+        shortcuts.install(self)
         self._captures: CaptureActions | None = None
         self.setAcceptDrops(True)  # drop capture files to open them
         self.picker.endpointChosen.connect(self._endpoint_chosen)
@@ -176,6 +180,12 @@ class MainWindow(QMainWindow):
             self.request_menu.addAction(action)
         self.addAction(self.send_action)
         self.addAction(self.stop_action)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown:  # the first key a user types goes to the request's URL
+            self._shown = True
+            self.editor.url.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """A narrow window gives the request and the stream the room: the left pane shrinks

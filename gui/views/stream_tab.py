@@ -246,6 +246,7 @@ class StreamTab(QWidget):
         if c.llm.detected and not self.tabs.isTabVisible(self.tabs.indexOf(self.llm)):
             self.tabs.setTabVisible(self.tabs.indexOf(self.llm), True)
         self.events.refresh_kinds()
+        self.events.update_jump()
         current = self.tabs.currentWidget()
         if self._download_shown:
             self.download.refresh()  # cheap labels; keeps the bar right whichever tab is shown

@@ -52,6 +52,31 @@ DEMOS: dict[str, Demo] = {
     "fault": Demo("GET", "/faults/disconnect", "after=8&interval=0.05", Mode.SSE, select=-2),
 }
 NAMES = tuple(DEMOS)
+#: ``--view`` names: the stream tab's sub-tabs, as their titles start.
+VIEWS = ("events", "chunks", "raw", "headers", "download", "timeline", "diagnostics", "llm")
+#: The demo whose stream shows each view best (``make screenshots`` renders one per view).
+VIEW_DEMOS = {"events": "events", "chunks": "ndjson", "raw": "tour", "headers": "llm",
+              "download": "download", "timeline": "logs", "diagnostics": "fault", "llm": "llm"}
+
+
+def show_view(window: MainWindow, view: str | None) -> None:
+    """Bring the current tab's sub-tab ``view`` to the front (shown even if it was hidden,
+    such as LLM for a stream that is not a chat), its content brought up to date."""
+    tab = window.current_tab()
+    if tab is None or view is None:
+        return
+    for i in range(tab.tabs.count()):
+        if tab.tabs.tabText(i).lower().startswith(view):
+            tab.tabs.setTabVisible(i, True)
+            tab.tabs.setCurrentIndex(i)
+    c = tab.controller
+    tab.headers.update_from(c.requests, c.responses)
+    tab.llm.refresh()
+    tab.download.refresh()
+    if view == "timeline":
+        tab.timeline.build_charts()
+        tab.timeline.redraw()
+    tab.refresh()
 
 
 async def wait_for(controller: StreamController, done: Callable[[], bool],
@@ -128,7 +153,8 @@ async def save_screenshot(window: MainWindow, path: str) -> int:
     return 0 if ok else 1
 
 
-async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
+async def run(name: str, window: MainWindow, screenshot: str | None,
+              view: str | None = None) -> int:
     """Run demo ``name`` in ``window``; save a screenshot when asked; return the exit status."""
     demo = DEMOS[name]
     item = window.picker.find_endpoint(demo.method, demo.path)
@@ -161,6 +187,7 @@ async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
             tab.tabs.setCurrentIndex(i)
     select_demo_row(demo, tab)
     tab.refresh()
+    show_view(window, view)
     status = await save_screenshot(window, screenshot) if screenshot else 0
     if demo.stop_after or screenshot:
         await controller.stop()

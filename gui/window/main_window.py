@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SIZE = (1400, 900)
 MIN_PANE = 260  # the left pane's width when it is shown again after a collapse
+MAX_PANE = 520  # the widest the left pane grows by itself with the window
 COMFORTABLE_RIGHT = 900  # below this, the request and stream side takes from the left pane
 
 
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self._stopping: set[asyncio.Task[None]] = set()
         self._pane_width = MIN_PANE
         self._shown = False
+        self._auto_pane = True
         self._closed_future: asyncio.Future[None] | None = None
         self.was_closed = False
         self.setWindowTitle("Stream Inspector")
@@ -170,8 +172,7 @@ class MainWindow(QMainWindow):
         self.pane_action.setChecked(True)
         self.pane_action.setShortcut(QKeySequence("Ctrl+B"))
         self.pane_action.toggled.connect(self.show_pane)
-        self.main_split.splitterMoved.connect(
-            lambda _pos, _i: self.pane_action.setChecked(self.main_split.sizes()[0] > 0))
+        self.main_split.splitterMoved.connect(self._pane_moved)
         self.view_menu = self.menuBar().addMenu("&View")
         self.view_menu.addAction(self.pane_action)
         self.request_menu = self.menuBar().addMenu("&Request")
@@ -192,10 +193,19 @@ class MainWindow(QMainWindow):
         to a quarter of the width (not below its readable minimum) before they do."""
         super().resizeEvent(event)
         pane, right = self.main_split.sizes()
-        if pane > MIN_PANE and right < COMFORTABLE_RIGHT:
-            new = max(MIN_PANE, min(pane, event.size().width() // 4))
-            if new != pane:
-                self.main_split.setSizes([new, pane + right - new])
+        width = event.size().width()
+        if self._auto_pane and pane > 0:  # the user never moved it: ~30 % of the width
+            new = max(MIN_PANE, min(MAX_PANE, width * 3 // 10))
+        elif pane > MIN_PANE and right < COMFORTABLE_RIGHT:
+            new = max(MIN_PANE, min(pane, width // 4))
+        else:
+            return
+        if new != pane:
+            self.main_split.setSizes([new, pane + right - new])
+
+    def _pane_moved(self, _pos: int, _index: int) -> None:
+        self._auto_pane = False  # the user's width from now on
+        self.pane_action.setChecked(self.main_split.sizes()[0] > 0)
 
     def show_pane(self, on: bool) -> None:
         """Show or collapse the left pane (endpoints and history)."""
@@ -223,9 +233,7 @@ class MainWindow(QMainWindow):
             state = s.splitter(name)
             if state is not None:
                 splitter.restoreState(state)
-        if s.splitter("main") is None:  # a quarter of the width, readable, at most 430
-            pane = max(MIN_PANE, min(430, self.width() // 4))
-            self.main_split.setSizes([pane, self.width() - pane])
+        self._auto_pane = s.splitter("main") is None  # sized with the window until moved
         self.editor.set_options(s.options())
         last = s.last_request()
         if last is not None:

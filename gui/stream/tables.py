@@ -17,10 +17,10 @@ from PySide6.QtCore import QAbstractItemModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QSplitter, QTableView, QWidget
 
+from gui.services.throttle import Throttle
+
 #: Room around a cell's text (margins, the sort indicator's place).
 CELL_PADDING = 18
-
-from gui.services.throttle import Throttle
 
 
 def make_table(parent: QWidget, widths: dict[int, str], name: str) -> QTableView:

@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from gui.stream.controller import State, StreamController
+from gui.views.indicators import shown_state
 from stream_core.analysis.formatting import fmt_eta, fmt_size
 from stream_core.net.download import discard_partial, part_path, partial_size
 from stream_core.net.spec import Mode
 from stream_core.records import Headers, header_text
-from gui.indicators import shown_state
 
 
 def server_file_name(headers: Headers) -> str | None:

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 
 from gui.stream.raw_buffer import RawBuffer
 from gui.views.detail_views import hex_dump
+from gui.views.find_bar import FindBar
 from stream_core.analysis.formatting import fmt_size
-from gui.find_bar import FindBar
 
 DISPATCH = "⏎ dispatch"
 NO_DISPATCH = "⏎ blank line: no data, nothing to dispatch"

@@ -31,14 +31,14 @@ from gui.views.diagnostics_view import DiagnosticsView
 from gui.views.download_view import DownloadView
 from gui.views.events_panel import EventsPanel
 from gui.views.headers_view import HeadersView
+from gui.views.indicators import ShownState, shown_state
 from gui.views.llm_view import LLMView
 from gui.views.raw_view import RawView
+from gui.views.tab_strip import tab_title
 from gui.views.timeline_view import TimelineView
 from stream_core.analysis.diagnostics import Fix
 from stream_core.analysis.formatting import fmt_ms, fmt_size
 from stream_core.net.spec import Mode, RequestSpec
-from gui.indicators import ShownState, shown_state
-from gui.tab_strip import tab_title
 from stream_core.records import Event, Record
 
 SUMMARY_FIELDS = (

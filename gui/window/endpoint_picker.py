@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from gui.services.settings import HistoryEntry
+from gui.window.history_panel import HistoryPanel
 from gui.window.request_editor import EndpointFill
 from stream_core.capture import openapi
 from stream_core.capture.cliargs import ArgumentError, check_url
 from stream_core.net.spec import RequestSpec, Timeouts
-from gui.history_panel import HistoryPanel
 
 if TYPE_CHECKING:  # httpx and the engine: imported on the first load, after the window shows
     from stream_core.net.session import Clients

@@ -31,12 +31,12 @@ from qasync import asyncSlot
 
 from gui.services import resources
 from gui.services.settings import HistoryEntry, Settings
-from gui import shortcuts
-from gui.download_folder import DownloadFolder
+from gui.views.tab_strip import TabStrip
+from gui.window import shortcuts
+from gui.window.download_folder import DownloadFolder
 from gui.window.endpoint_picker import EndpointPicker
 from gui.window.request_editor import EndpointFill, RequestEditor
-from stream_core.net.spec import Mode, RequestSpec
-from gui.tab_strip import TabStrip
+from stream_core.net.spec import RequestSpec
 
 if TYPE_CHECKING:
     from gui.stream.controller import State, StreamController

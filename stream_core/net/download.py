@@ -34,7 +34,7 @@ from typing import Any, BinaryIO
 import httpx
 
 from stream_core.net.errors import StreamError, file_failure, host_port
-from stream_core.filenames import download_name, free_path, name_max
+from stream_core.net.filenames import download_name, free_path, name_max
 
 __all__ = ["Download", "body_start", "discard_partial", "meta_path", "part_path", "partial_size"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from stream_core.filenames import download_name, name_max, sanitize
+from stream_core.net.filenames import download_name, name_max, sanitize
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from pytestqt.qtbot import QtBot
 
-from gui.main_window import MainWindow
-from stream_core.spec import Mode
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode
 from tests.gui.test_window import wait_ended
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from gui.controller import State
-from gui.download_folder import platform_folder
-from gui.main_window import MainWindow
-from gui.stream_tab import StreamTab
-from stream_core.spec import Mode
+from gui.stream.controller import State
+from gui.views.stream_tab import StreamTab
+from gui.window.download_folder import platform_folder
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode
 from tests.gui.test_window import send, wait_ended
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")

@@ -10,9 +10,9 @@ import pytest
 import shiboken6
 from pytestqt.qtbot import QtBot
 
-from gui.main_window import MainWindow
-from gui.settings import HistoryEntry, Settings
-from stream_core.spec import Mode
+from gui.services.settings import HistoryEntry, Settings
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode
 from tests.gui.test_window import send, wait_ended
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")

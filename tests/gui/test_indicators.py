@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from gui.controller import State
-from gui.main_window import MainWindow
-from gui.stream_tab import StreamTab
-from stream_core.spec import Mode, RequestSpec
+from gui.stream.controller import State
+from gui.views.stream_tab import StreamTab
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode, RequestSpec
 from tests.core.test_capture_file import write_sample
 from tests.gui.test_captures import open_and_wait
 from tests.gui.test_window import send, wait_ended

@@ -10,11 +10,11 @@ import pytest
 import shiboken6
 from pytestqt.qtbot import QtBot
 
-from gui.endpoint_picker import MIN_WIDTH
-from gui.main_window import MainWindow
-from gui.settings import Settings
-from gui.stream_tab import StreamTab
-from stream_core.spec import Mode
+from gui.services.settings import Settings
+from gui.views.stream_tab import StreamTab
+from gui.window.endpoint_picker import MIN_WIDTH
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode
 from tests.gui.test_window import send, wait_ended
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from gui.demos import DEMOS
-from gui.main_window import MainWindow
-from gui.models import ChunksModel, EventsModel
+from gui.app.demos import DEMOS
+from gui.stream.models import ChunksModel, EventsModel
+from gui.window.main_window import MainWindow
 from tests.gui.test_captures import open_and_wait
 from tests.gui.test_window import pick, wait_ended
 

@@ -10,9 +10,9 @@ import shiboken6
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from gui.main_window import MainWindow
-from gui.settings import Settings
-from stream_core.spec import Mode
+from gui.services.settings import Settings
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode
 from tests.gui.test_window import pick, wait_ended
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")

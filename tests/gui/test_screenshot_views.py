@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
-from gui.demos import VIEW_DEMOS, VIEWS, show_view
-from gui.main_window import MainWindow
-from gui.stream_tab import StreamTab
-from stream_core.spec import Mode
+from gui.app.demos import VIEW_DEMOS, VIEWS, show_view
+from gui.views.stream_tab import StreamTab
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode
 from tests.gui.test_open_capture_cli import _run
 from tests.gui.test_window import send, wait_ended
 

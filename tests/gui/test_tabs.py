@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from gui.main_window import MainWindow
-from gui.tab_strip import tab_title
-from stream_core.spec import Mode
+from gui.views.tab_strip import tab_title
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode
 from tests.gui.test_captures import open_and_wait
 from tests.gui.test_window import send, wait_ended
 

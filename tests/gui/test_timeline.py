@@ -3,6 +3,7 @@ count), reconnect markers and the stall indicator."""
 
 from __future__ import annotations
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from gui.stream.controller import StreamController
@@ -92,8 +93,8 @@ def test_marker_lines_are_capped(qtbot: QtBot, clients: Clients) -> None:
 
 def test_rate_charts_plot_a_steady_stream_at_its_rate(qapp: object) -> None:
     """Issue 14.6: a steady 5 ev/s stream was drawn at 10 ev/s with a 30 ev/s peak."""
-    from gui.timeline_charts import TimelineCharts
-    from stream_core.stats import Stats
+    from gui.views.timeline_charts import TimelineCharts
+    from stream_core.analysis.stats import Stats
 
     stats = Stats()
     tl = stats.timeline

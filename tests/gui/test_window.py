@@ -442,7 +442,7 @@ def test_keyboard_send_from_body_and_stop_from_url(
 
 
 def test_downloads_never_overwrite(tmp_path: Path) -> None:
-    from stream_core.filenames import download_name, free_path
+    from stream_core.net.filenames import download_name, free_path
 
     assert download_name("http://127.0.0.1:1/files/a%20b.zip?x=1") == "a b.zip"
     assert download_name("http://127.0.0.1:1/%2e%2e%2f") == "download"

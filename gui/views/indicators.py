@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gui.controller import StreamController
+    from gui.stream.controller import StreamController
 
 COLORS = {
     "connecting": "#b7791f", "streaming": "#2b6cb0", "reconnecting": "#c05621",

@@ -2,7 +2,7 @@
 
 Why a module: the folder is the platform's download location (``QStandardPaths``) unless the
 user chose another, it is created when missing (a fresh account has no ``~/Downloads``), and
-a file's name comes from the response (``stream_core.filenames``), so the window only says
+a file's name comes from the response (``stream_core.net.filenames``), so the window only says
 which folder, or which exact file when the user chose one with *Save as…*.
 """
 
@@ -17,12 +17,12 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
-from stream_core.filenames import download_name, free_path, name_max
-from stream_core.spec import Mode, RequestSpec
+from stream_core.net.filenames import download_name, free_path, name_max
+from stream_core.net.spec import Mode, RequestSpec
 
 if TYPE_CHECKING:
-    from gui.controller import StreamController
-    from gui.main_window import MainWindow
+    from gui.stream.controller import StreamController
+    from gui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 

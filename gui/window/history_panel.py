@@ -12,7 +12,7 @@ from datetime import datetime
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from gui.settings import HistoryEntry
+from gui.services.settings import HistoryEntry
 
 ROLE = Qt.ItemDataRole.UserRole
 

@@ -147,7 +147,7 @@ async def _within(work: Coroutine[Any, Any, int], seconds: float) -> int:
 
 def _check_capture(path: str) -> None:
     """ArgumentError (one line) when ``path`` is not a capture the window can open."""
-    from stream_core.capture.command.reader import CaptureError, check_capture
+    from stream_core.capture.reader import CaptureError, check_capture
 
     try:
         check_capture(path)

@@ -19,10 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from stream_core.capture.command.reader import Capture, CaptureError
-
 from gui.stream.controller import Source
 from gui.stream.spool_dir import create_private
+from stream_core.capture.reader import Capture, CaptureError
 from stream_core.capture.records_file import CaptureWriter
 from stream_core.decode.lines import NDJSONDecoder
 from stream_core.net.download import body_start, part_path

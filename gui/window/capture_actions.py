@@ -24,14 +24,14 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 from qasync import asyncSlot
-from stream_core.capture.command.masking import masked
-from stream_core.capture.command.reader import SUFFIX, Capture, CaptureError, read_capture
 
 from gui.stream.capture_spool import Recorder, replay_source, slug, spec_of
 from gui.stream.controller import StreamController
 from gui.stream.spool_dir import SpoolDir
 from stream_core.capture.codegen import curl_command, httpx_code
 from stream_core.capture.har import body_bytes, events_ndjson, to_har
+from stream_core.capture.masking import masked
+from stream_core.capture.reader import SUFFIX, Capture, CaptureError, read_capture
 from stream_core.capture.records_file import CaptureWriter, atomic_write
 from stream_core.net.spec import RequestSpec
 from stream_core.records import AnyRecord

@@ -75,7 +75,7 @@ def run_without_window(argv: list[str]) -> int | None:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: 2 for bad arguments, 0 for --help
         return exc.code if isinstance(exc.code, int) else 2
-    from gui.app.lifetime import desktop
+    from gui.app import desktop
 
     if args.version:
         print(f"stream-inspector {desktop.version()}")

@@ -77,6 +77,31 @@ DEMOS: dict[str, Demo] = {
     "proxy": Demo("POST", "/v1/chat/completions", "delay=0.02", Mode.SSE, subtab="LLM"),
 }
 NAMES = tuple(DEMOS)
+#: ``--view`` names: the stream tab's sub-tabs, as their titles start.
+VIEWS = ("events", "chunks", "raw", "headers", "download", "timeline", "diagnostics", "llm")
+#: The demo whose stream shows each view best (``make screenshots`` renders one per view).
+VIEW_DEMOS = {"events": "events", "chunks": "ndjson", "raw": "tour", "headers": "llm",
+              "download": "download", "timeline": "logs", "diagnostics": "fault", "llm": "llm"}
+
+
+def show_view(window: MainWindow, view: str | None) -> None:
+    """Bring the current tab's sub-tab ``view`` to the front (shown even if it was hidden,
+    such as LLM for a stream that is not a chat), its content brought up to date."""
+    tab = window.current_tab()
+    if tab is None or view is None:
+        return
+    for i in range(tab.tabs.count()):
+        if tab.tabs.tabText(i).lower().startswith(view):
+            tab.tabs.setTabVisible(i, True)
+            tab.tabs.setCurrentIndex(i)
+    c = tab.controller
+    tab.headers.update_from(c.requests, c.responses)
+    tab.llm.refresh()
+    tab.download.refresh()
+    if view == "timeline":
+        tab.timeline.build_charts()
+        tab.timeline.redraw()
+    tab.refresh()
 
 
 async def wait_for(controller: StreamController, done: Callable[[], bool],
@@ -167,7 +192,8 @@ def choose_endpoint(name: str, demo: Demo, window: MainWindow) -> bool:
     return True
 
 
-async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
+async def run(name: str, window: MainWindow, screenshot: str | None,
+              view: str | None = None) -> int:
     """Run demo ``name`` in ``window``; save a screenshot when asked; return the exit status."""
     demo = DEMOS[name]
     if name == "proxy":
@@ -204,6 +230,7 @@ async def run(name: str, window: MainWindow, screenshot: str | None) -> int:
             tab.tabs.setCurrentIndex(i)
     select_demo_row(demo, tab)
     tab.refresh()
+    show_view(window, view)
     status = await save_screenshot(window, screenshot) if screenshot else 0
     if demo.stop_after or screenshot:
         await controller.stop()

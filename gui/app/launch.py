@@ -12,6 +12,7 @@ import contextlib
 import io
 from typing import Protocol
 
+from gui.app.demos import VIEWS
 from stream_core.capture.cliargs import add_request_arguments
 
 __all__ = ["EmbeddedServer", "build_parser", "early_server", "run_without_window",
@@ -45,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--list-demos", action="store_true", help="list the demo names and exit")
     parser.add_argument("--screenshot", metavar="PATH", default=None,
                         help="save a PNG of the window at the demo's telling moment, then exit")
+    parser.add_argument("--view", metavar="NAME", default=None, choices=VIEWS,
+                        help="with --screenshot: the sub-tab to show (" + ", ".join(VIEWS)
+                        + ")")
+    parser.add_argument("--window-size", metavar="WxH", default=None, type=_size,
+                        help="with --screenshot: the window's size, such as 1024x640")
     parser.add_argument("--settings", metavar="PATH", default=None,
                         help="use this ini file for settings (demos use a temporary one)")
     parser.add_argument("--log-level", choices=LEVELS, default="info", type=str.lower,
@@ -77,6 +83,14 @@ def run_without_window(argv: list[str]) -> int | None:
     if args.install_desktop or args.uninstall_desktop:
         return desktop.main(install_desktop=args.install_desktop)
     return None
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit()
+            and 320 <= int(width) <= 8000 and 240 <= int(height) <= 8000):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1024x640")
+    return int(width), int(height)
 
 
 def wants_server(args: argparse.Namespace) -> bool:

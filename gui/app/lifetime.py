@@ -88,6 +88,8 @@ def _main(argv: list[str], server: EmbeddedServer | None, stack: contextlib.Exit
                                     + ", ".join(demos.NAMES))
             if args.no_server:
                 raise ArgumentError("--demo needs the embedded server (drop --no-server)")
+        if (args.view or args.window_size) and args.screenshot is None:
+            raise ArgumentError("--view and --window-size go with --screenshot")
     except ArgumentError as exc:
         print(f"stream-inspector: {exc}", file=sys.stderr)
         return 2
@@ -177,6 +179,8 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
         # Parented to the window: tests find it with window.findChild(ErrorDialog).
         hooks.show = ErrorDialog(window, str(log_file) if log_file else None).report
     previous = _install_sigint(window)
+    if args.window_size is not None:
+        window.resize(*args.window_size)
     try:
         window.show()
         ready = None if server is None else asyncio.ensure_future(
@@ -187,7 +191,7 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
             await ready  # the server's imports ran meanwhile, on another core
             await window.picker.load(base_url + "/openapi.json")
         if args.demo is not None:
-            return await demos.run(args.demo, window, args.screenshot)
+            return await demos.run(args.demo, window, args.screenshot, args.view)
         if args.capture is not None:
             opened = window.open_capture(args.capture)
             if opened is None and args.screenshot is not None:
@@ -197,6 +201,7 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
                 with contextlib.suppress(TimeoutError):
                     await demos.wait_for(opened, lambda: opened.ended)
                 opened.drain()
+                demos.show_view(window, args.view)
                 return await demos.save_screenshot(window, args.screenshot)
         if spec is not None:
             window.editor.load_spec(spec)
@@ -212,6 +217,7 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
                 tab = window.current_tab()
                 if tab is not None:
                     tab.refresh()
+                demos.show_view(window, args.view)
                 return await demos.save_screenshot(window, args.screenshot)
         if args.screenshot is not None:  # nothing to wait for: the window as it is
             return await demos.save_screenshot(window, args.screenshot)

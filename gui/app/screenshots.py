@@ -1,4 +1,7 @@
-"""Render every demo into OUTDIR/NAME.png: ``python -m gui.app.screenshots docs/screenshots``.
+"""Render every demo into OUTDIR/NAME.png, every view into OUTDIR/view-NAME.png and the
+window at 1024x640 and 1600x1000 into OUTDIR/window-WxH.png:
+``python -m gui.app.screenshots docs/screenshots [NAME ...]`` (NAME: a demo, ``view-VIEW`` or
+``window-WxH``).
 
 Each demo runs in a fresh process (``python -m gui --demo NAME --screenshot ...``) so that one
 scenario's state, settings or timing cannot leak into the next, exactly as a user would run it.
@@ -11,12 +14,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gui.app.demos import NAMES
+from gui.app.demos import NAMES, VIEW_DEMOS, VIEWS
+
+#: The extra images: name -> arguments after ``--demo``.
+SIZES = ("1024x640", "1600x1000")
+EXTRA: dict[str, list[str]] = {
+    **{f"view-{view}": [VIEW_DEMOS[view], "--view", view] for view in VIEWS},
+    **{f"window-{size}": ["events", "--window-size", size] for size in SIZES},
+}
+ALL = NAMES + tuple(EXTRA)
 
 PER_DEMO_TIMEOUT = 90
 
 
-def render(outdir: Path, names: tuple[str, ...] = NAMES) -> list[str]:
+def render(outdir: Path, names: tuple[str, ...] = ALL) -> list[str]:
     """Render ``names`` into ``outdir``; returns the names that failed."""
     outdir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
@@ -24,7 +35,8 @@ def render(outdir: Path, names: tuple[str, ...] = NAMES) -> list[str]:
     failed = []
     for name in names:
         target = outdir / f"{name}.png"
-        cmd = [sys.executable, "-m", "gui", "--demo", name, "--screenshot", str(target)]
+        demo = EXTRA.get(name, [name])
+        cmd = [sys.executable, "-m", "gui", "--demo", *demo, "--screenshot", str(target)]
         try:
             proc = subprocess.run(cmd, env=env, timeout=PER_DEMO_TIMEOUT, check=False,
                                   stdin=subprocess.DEVNULL)
@@ -40,10 +52,10 @@ def render(outdir: Path, names: tuple[str, ...] = NAMES) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] in ("-h", "--help"):
-        print("usage: python -m gui.app.screenshots OUTDIR [NAME ...]\ndemos: " + " ".join(NAMES))
+        print("usage: python -m gui.app.screenshots OUTDIR [NAME ...]\nnames: " + " ".join(ALL))
         return 0 if args else 2
-    names = tuple(args[1:]) or NAMES
-    unknown = [n for n in names if n not in NAMES]
+    names = tuple(args[1:]) or ALL
+    unknown = [n for n in names if n not in ALL]
     if unknown:
         print(f"unknown demo(s): {', '.join(unknown)}", file=sys.stderr)
         return 2

@@ -7,7 +7,7 @@ Every persisted value goes through here so that keys and types live in one place
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -19,19 +19,49 @@ SPOOL_CAP_MIB = 2048
 
 @dataclass(slots=True)
 class HistoryEntry:
-    """One sent request, as the editor can refill it."""
+    """One sent request, as the editor can refill it, with what came of it.
+
+    ``demo``: ``url`` is a path on the embedded demo server, whose port changes every run
+    (``rebased`` puts the current server in front; ``relative_to`` takes it off to store).
+    """
 
     method: str
     url: str
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: str = ""
     mode: str = "auto"
+    status: int | None = None  # the response's status (None: none yet, or it failed first)
+    when: float = 0.0  # when it was sent (seconds since the epoch)
+    demo: bool = False
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> HistoryEntry:
+        status = obj.get("status")
+        when = obj.get("when", 0.0)
         return cls(method=str(obj.get("method", "GET")), url=str(obj.get("url", "")),
                    headers=[(str(k), str(v)) for k, v in obj.get("headers", [])],
-                   body=str(obj.get("body", "")), mode=str(obj.get("mode", "auto")))
+                   body=str(obj.get("body", "")), mode=str(obj.get("mode", "auto")),
+                   status=status if isinstance(status, int) else None,
+                   when=float(when) if isinstance(when, int | float) else 0.0,
+                   demo=obj.get("demo") is True)
+
+    def request(self) -> tuple[Any, ...]:
+        """What identifies the request (two sends of it are one history entry)."""
+        return (self.method, self.url, self.headers, self.body, self.mode, self.demo)
+
+    def relative_to(self, server_url: str | None) -> HistoryEntry:
+        """The entry to store: a demo-server URL without the server's (random) address."""
+        if server_url and not self.demo and (self.url == server_url
+                                             or self.url.startswith(server_url + "/")):
+            return replace(self, url=self.url[len(server_url):] or "/", demo=True)
+        return self
+
+    def rebased(self, server_url: str | None) -> HistoryEntry:
+        """The entry as sent today: a demo-server path on the current demo server."""
+        if not self.demo:
+            return self
+        return replace(self, url=(server_url or "http://demo-server.invalid") + self.url,
+                       demo=False)
 
 
 @dataclass(slots=True)
@@ -96,6 +126,17 @@ class Settings:
     def set_geometry(self, value: QByteArray) -> None:
         self._s.setValue("window/geometry", value)
 
+    def window_size(self) -> tuple[int, int] | None:
+        """The window's last normal size (width, height), kept apart from the geometry."""
+        value = self._json("window/size", None)
+        if (isinstance(value, list) and len(value) == 2
+                and all(isinstance(v, int) and 100 <= v <= 100_000 for v in value)):
+            return value[0], value[1]
+        return None
+
+    def set_window_size(self, width: int, height: int) -> None:
+        self._s.setValue("window/size", json.dumps([width, height]))
+
     def window_state(self) -> QByteArray | None:
         return self._bytes("window/state")
 
@@ -136,6 +177,27 @@ class Settings:
     def set_last_mode(self, mode: str) -> None:
         self._s.setValue("request/mode", mode)
 
+    def download_dir(self) -> str:
+        """The folder the user chose for downloads ("" for the platform's default)."""
+        value = self._s.value("downloads/folder", "")
+        return value if isinstance(value, str) else ""
+
+    def set_download_dir(self, folder: str) -> None:
+        self._s.setValue("downloads/folder", folder)
+
+    def last_request(self) -> HistoryEntry | None:
+        """The request the editor held when the window closed (restored whole at start)."""
+        obj = self._json("request/last", None)
+        if not isinstance(obj, dict):
+            return None
+        try:
+            return HistoryEntry.from_json(obj)
+        except (TypeError, ValueError):
+            return None
+
+    def set_last_request(self, entry: HistoryEntry) -> None:
+        self._s.setValue("request/last", json.dumps(asdict(entry)))
+
     def openapi_url(self) -> str:
         value = self._s.value("picker/openapi_url", "")
         return value if isinstance(value, str) else ""
@@ -162,11 +224,21 @@ class Settings:
         self._s.setValue("history/requests", json.dumps(data))
 
     def add_history(self, entry: HistoryEntry) -> list[HistoryEntry]:
-        """Put ``entry`` first (dropping an identical older one) and return the new list."""
-        entries = [e for e in self.history() if e != entry]
+        """Put ``entry`` first (dropping an older send of the same request); the new list."""
+        entries = [e for e in self.history() if e.request() != entry.request()]
         entries.insert(0, entry)
         self.set_history(entries)
         return entries[:HISTORY_LIMIT]
+
+    def set_history_status(self, entry: HistoryEntry, status: int) -> list[HistoryEntry]:
+        """Record the response status of ``entry`` (the latest send of its request)."""
+        entries = self.history()
+        for e in entries:
+            if e.request() == entry.request() and e.when == entry.when:
+                e.status = status
+                self.set_history(entries)
+                break
+        return entries
 
     # -- recording ---------------------------------------------------------------------------
     def spool_cap_mib(self) -> int:

@@ -10,6 +10,8 @@ contract as ``stream_core.net.session.run``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import os
 import pickle
 import re
@@ -21,6 +23,7 @@ from gui.stream.controller import Source
 from gui.stream.spool_dir import create_private
 from stream_core.capture.reader import Capture, CaptureError
 from stream_core.capture.records_file import CaptureWriter
+from stream_core.decode.lines import NDJSONDecoder
 from stream_core.net.download import body_start, part_path
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import AnyRecord, Chunk, End, Event, Observer, Record, Response
@@ -48,8 +51,8 @@ class DownloadBody:
     Content-Encoding; see ``stream_core.net.download.body_start``), else it is spooled whole.
     """
 
-    def __init__(self, output: str) -> None:
-        self.output = output
+    def __init__(self, spec: RequestSpec) -> None:
+        self.spec = spec  # its ``output``: the response may rename it (Content-Disposition)
         self.path: str | None = None  # the final name once complete, else the ``.part``
         self._base: int | None = None  # file position of this response's first body byte
         self._first = -1  # the chunk offset of that byte (-1: no chunk of it yet)
@@ -72,7 +75,7 @@ class DownloadBody:
     def open(self) -> tuple[str, Any]:
         """The body file's path now and a handle on it (None if it is gone): taken on the
         GUI thread, so that a rename (.part -> final) or a delete meanwhile cannot matter."""
-        path = self.path or part_path(self.output)
+        path = self.path or part_path(self.spec.output or "")
         try:
             return path, open(path, "rb")
         except FileNotFoundError:
@@ -254,7 +257,7 @@ class Recorder:
         self.error: str | None = None
         self.followers: list[CaptureWriter] = []
         self.on_follower_closed: Callable[[CaptureWriter], None] | None = None
-        self._body = DownloadBody(spec.output) \
+        self._body = DownloadBody(spec) \
             if spec.mode is Mode.DOWNLOAD and spec.output else None
         self._spool: Spool | None = None
         if path is None:
@@ -364,7 +367,7 @@ class Recorder:
 
 def replay_source(capture: Capture) -> Source:
     """A record source that reports a capture's records at once (what Open shows)."""
-    records = capture.complete_records()
+    records = with_record_texts(capture.complete_records())
 
     async def source(observer: Observer) -> End:
         for i, record in enumerate(records):
@@ -375,6 +378,32 @@ def replay_source(capture: Capture) -> Source:
         assert isinstance(last, End)
         return last
     return source
+
+
+def with_record_texts(records: list[AnyRecord]) -> list[AnyRecord]:
+    """``records`` with each parsed NDJSON record's line as it was received.
+
+    Why: a capture stores a parsed record's ``value`` only, but the live tab showed (and sized)
+    the line itself; the chunks hold it, so decoding them again gives back exactly that text.
+    A record the chunks do not give back gets its value as compact JSON.
+    """
+    if not any(type(r) is Record and r.parsed and not r.text for r in records):
+        return records
+    decoder = NDJSONDecoder()
+    lines: dict[int, str] = {}
+    for r in records:
+        if type(r) is Chunk:
+            lines.update((d.seq, d.text) for d in decoder.feed(r.data, r.t, r.seq) if d.parsed)
+    lines.update((d.seq, d.text) for d in decoder.close(0.0) if d.parsed)
+    out: list[AnyRecord] = []
+    for r in records:
+        if type(r) is Record and r.parsed and not r.text:
+            text = lines.get(r.seq)
+            if text is None or json.loads(text) != r.value:
+                text = json.dumps(r.value, ensure_ascii=False)
+            r = dataclasses.replace(r, text=text)
+        out.append(r)
+    return out
 
 
 def spec_of(capture: Capture) -> RequestSpec:

@@ -145,6 +145,11 @@ class StreamController(QObject):
         self._timer.start()
 
     @property
+    def live(self) -> bool:
+        """False for a stream read back from a capture (or another given source)."""
+        return self._live
+
+    @property
     def can_resume(self) -> bool:
         """A stopped or failed live download whose ``.part`` holds something to continue."""
         spec = self.spec

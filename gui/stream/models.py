@@ -322,7 +322,9 @@ class EventsModel(_BaseModel):
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         if isinstance(item, Record) and item.error is None:
             self._code.append(_JSON if item.parsed else _LINE)
-            self._data.append(item.text)
+            # A parsed record always has its line (json.loads("") in row() would fail).
+            self._data.append(item.text if item.text or not item.parsed
+                              else json.dumps(item.value, ensure_ascii=False))
         else:
             self._code.append(_OBJECT)
             self._data.append("")

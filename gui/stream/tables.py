@@ -14,18 +14,24 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtGui import QFontDatabase, QResizeEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QSplitter, QTableView, QWidget
 
 from gui.services.throttle import Throttle
 
+#: Room around a cell's text (margins, the sort indicator's place).
+CELL_PADDING = 18
 
-def make_table(parent: QWidget, widths: dict[int, int], name: str) -> QTableView:
+
+def make_table(parent: QWidget, widths: dict[int, str], name: str) -> QTableView:
+    """A table view for a growing model; ``widths`` gives, per column, the widest text it
+    shows (the last column, the payload, stretches instead)."""
     view = QTableView(parent)
     view.setObjectName(name)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setWordWrap(False)
+    view.setTabKeyNavigation(False)  # Tab moves on to the next widget, not the next cell
     view.setAlternatingRowColors(True)
     view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     view.verticalHeader().setVisible(False)
@@ -41,9 +47,17 @@ def make_table(parent: QWidget, widths: dict[int, int], name: str) -> QTableView
 
 
 def apply_widths(view: QTableView) -> None:
-    """Apply the widths given to ``make_table`` (after a model is set)."""
-    for col, width in getattr(view, "_column_widths", {}).items():
-        view.setColumnWidth(col, width)
+    """Size the columns given to ``make_table`` to their widest text and header (after a
+    model is set): measured once, not per row, so a flood costs nothing more."""
+    metrics = view.fontMetrics()
+    header = view.horizontalHeader()
+    header_metrics = header.fontMetrics()
+    model = view.model()
+    for col, sample in getattr(view, "_column_widths", {}).items():
+        title = str(model.headerData(col, Qt.Orientation.Horizontal) or "") if model else ""
+        view.setColumnWidth(col, max(metrics.horizontalAdvance(sample),
+                                     header_metrics.horizontalAdvance(title))
+                            + CELL_PADDING)
 
 
 class ArrivalQueue(list[Any]):
@@ -201,3 +215,24 @@ class PaintThrottle(QObject):
     def _release(self) -> None:
         if not self._view.updatesEnabled():
             self._view.setUpdatesEnabled(True)
+
+
+class ResponsiveSplitter(QSplitter):
+    """A table | detail splitter that puts the detail below the table when it is narrow.
+
+    Why: at 1024 px side by side left the table too narrow to show its payload column at all;
+    below, the table keeps the whole width.
+    """
+
+    #: Narrower than this, the panes are stacked.
+    STACK_BELOW = 900
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        wanted = (Qt.Orientation.Vertical if event.size().width() < self.STACK_BELOW
+                  else Qt.Orientation.Horizontal)
+        if wanted != self.orientation():
+            self.setOrientation(wanted)
+            total = (event.size().height() if wanted == Qt.Orientation.Vertical
+                     else event.size().width())
+            self.setSizes([total * 3 // 5, total - total * 3 // 5])
+        super().resizeEvent(event)

@@ -9,13 +9,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.stream.models import ChunksModel, StoredChunk
-from gui.stream.tables import PaintThrottle, apply_widths, make_table
+from gui.stream.tables import PaintThrottle, ResponsiveSplitter, apply_widths, make_table
 from gui.views.detail_views import hex_dump
 from gui.views.tail_follow import TailFollower
 
@@ -32,7 +31,8 @@ class ChunksPanel(QWidget):
     def __init__(self, model: ChunksModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.table = make_table(self, {0: 56, 1: 96, 2: 76, 3: 92, 4: 60}, "chunksTable")
+        self.table = make_table(self, {0: "000000", 1: "00:00:00.000", 2: "+000.000 s",
+                                       3: "000,000,000", 4: "000,000"}, "chunksTable")
         self.table.setModel(model)
         apply_widths(self.table)
         self.follower = TailFollower(self.table)
@@ -53,10 +53,10 @@ class ChunksPanel(QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.caption)
         right_layout.addWidget(self.dump, 1)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter = ResponsiveSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(right)
-        self.splitter.setSizes([440, 550])
+        self.splitter.setSizes([600, 390])
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Each row is one network read, as httpx handed it over.", self), 1)

@@ -17,7 +17,7 @@ import os
 from email.message import Message
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QColor, QDesktopServices, QPalette
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from gui.stream.controller import State, StreamController
+from gui.views.indicators import shown_state
 from stream_core.analysis.formatting import fmt_eta, fmt_size
 from stream_core.net.download import discard_partial, part_path, partial_size
 from stream_core.net.spec import Mode
@@ -54,6 +55,16 @@ def server_file_name(headers: Headers) -> str | None:
     return None
 
 
+
+def open_folder(path: str) -> str | None:
+    """Open the folder holding ``path`` in the file manager; None, or why it cannot."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"Cannot open {folder}: it does not exist (moved or deleted?)."
+    if not QDesktopServices.openUrl(QUrl.fromLocalFile(folder)):
+        return f"Cannot open {folder}: no file manager answered; the file is there."
+    return None
+
 class DownloadView(QWidget):
     """Progress and control of one download (its controller's ``spec.output``)."""
 
@@ -65,6 +76,8 @@ class DownloadView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.note = ""  # what the last user action did ("Paused", "Cancelled"...)
+        self.folder_note = ""  # why Open folder could not open it
+        self.paused = False  # stopped by Pause (shown as paused while it can resume)
         self._busy = False  # a Pause/Cancel is awaiting the task
         self.bar = QProgressBar(self)
         self.bar.setObjectName("downloadProgress")
@@ -122,9 +135,10 @@ class DownloadView(QWidget):
         return self.controller.spec.output
 
     def show_folder(self) -> None:
+        """Open the download's folder, or say (in the tab) why it cannot be opened."""
         if self.path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(os.path.abspath(
-                self.path))))
+            self.folder_note = open_folder(self.path) or ""
+            self.refresh()
 
     @asyncSlot()
     async def do_pause(self) -> None:
@@ -132,6 +146,7 @@ class DownloadView(QWidget):
 
     async def _stop(self, note: str) -> None:
         self._busy = True
+        self.paused = note.startswith("Paused")
         self.note = note  # shown once stopped (``finished`` refreshes before this resumes)
         self.refresh()
         try:
@@ -143,6 +158,7 @@ class DownloadView(QWidget):
     def do_resume(self) -> None:
         if self.controller.can_resume:
             self.note = ""
+            self.paused = False
             self.controller.resume()
             self.refresh()
 
@@ -179,6 +195,16 @@ class DownloadView(QWidget):
         elif running:
             self.bar.setRange(0, 0)  # busy indicator: no Content-Length
             self.bar.setFormat(fmt_size(p.bytes) if p is not None else "")
+        else:  # ended without the whole file, size unknown: no busy animation any more
+            self.bar.setRange(0, 1)
+            self.bar.setValue(0)
+        if not running and not done:
+            word = shown_state(c, self.paused).word
+            got_text = fmt_size(p.bytes) if p is not None else "nothing"
+            self.bar.setFormat(f"{word}: {got_text} received"
+                               + (f" of {fmt_size(p.total)}" if p is not None and p.total
+                                  else ""))
+        self._color_bar("" if running or done else shown_state(c, self.paused).color)
         speed = c.stats.rate if running else 0.0
         total = p.total if p is not None else None
         got = p.bytes if p is not None else 0
@@ -198,6 +224,16 @@ class DownloadView(QWidget):
         v["sha256"].setText(end.sha256 if done and end is not None and end.sha256 else
                             "computed at the end" if running else "—")
         self._refresh_controls(running)
+
+    def _color_bar(self, color: str) -> None:
+        """The bar in the state's colour once it stopped short (paused, failed, stopped)."""
+        if self.bar.property("stateColor") == color:
+            return
+        self.bar.setProperty("stateColor", color)
+        palette = self.bar.parentWidget().palette() if self.bar.parentWidget() else QPalette()
+        if color:
+            palette.setColor(QPalette.ColorRole.Highlight, QColor(color))
+        self.bar.setPalette(palette)
 
     def _refresh_controls(self, running: bool) -> None:
         c = self.controller
@@ -223,6 +259,8 @@ class DownloadView(QWidget):
                        if c.response.status == 206 else
                        "The server ignored the range or the file changed: the download "
                        "restarted from the beginning.")
+        if self.folder_note:
+            message = f"{message}\n{self.folder_note}".strip()
         self.status.setText(message)
         self.status.setStyleSheet("color: #c53030;" if err is not None
                                   and err.kind != "cancelled" else "")

@@ -13,13 +13,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QSplitter,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.stream.models import EventFilterProxy, EventsModel
-from gui.stream.tables import PaintThrottle, apply_widths, make_table
+from gui.stream.tables import PaintThrottle, ResponsiveSplitter, apply_widths, make_table
 from gui.views.detail_views import PayloadView
 from gui.views.tail_follow import TailFollower
 from stream_core.analysis.llm import llm_delta
@@ -55,6 +55,14 @@ class EventsPanel(QWidget):
         self.kind.setMinimumWidth(130)
         self.follow = QCheckBox("Follow tail", self)
         self.follow.setChecked(True)
+        # Shown while following is paused (a row selected, or scrolled up): how many rows
+        # came in since, and one click back to the tail.
+        self.jump = QPushButton(self)
+        self.jump.setObjectName("jumpToLatest")
+        self.jump.setToolTip("Follow the newest rows again")
+        self.jump.clicked.connect(self.jump_to_latest)
+        self.jump.hide()
+        self._paused_at = 0
         self.filter_message = QLabel(self)
         self.filter_message.setTextFormat(Qt.TextFormat.PlainText)
         self.filter_message.setStyleSheet("color: #c53030;")
@@ -64,17 +72,21 @@ class EventsPanel(QWidget):
         row.addWidget(self.regex)
         row.addWidget(self.kind)
         row.addWidget(self.filter_message)
+        row.addWidget(self.jump)
         row.addWidget(self.follow)
 
-        self.table = make_table(self, {0: 56, 1: 96, 2: 82, 3: 90, 4: 56, 5: 64}, "eventsTable")
+        self.table = make_table(self, {0: "000000", 1: "00:00:00.000", 2: "+000.000 s",
+                                       3: "message··", 4: "0000", 5: "000.0 KiB"},
+                                "eventsTable")
         self.table.setModel(model)
         apply_widths(self.table)
         self.follower = TailFollower(self.table)
         self.throttle = PaintThrottle(self.table, model)
         self.follower.followingChanged.connect(self.follow.setChecked)
+        self.follower.followingChanged.connect(self._following_changed)
         self.follow.toggled.connect(self.follower.set_following)
         self.detail = PayloadView(self)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter = ResponsiveSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
@@ -165,8 +177,29 @@ class EventsPanel(QWidget):
             if scroll:
                 self.table.scrollTo(index)
 
+    # -- following ---------------------------------------------------------------------------
+    def _following_changed(self, on: bool) -> None:
+        self._paused_at = len(self.model)
+        self.update_jump()
+
+    def update_jump(self) -> None:
+        """The "paused: N new" control (called on the controller's throttled updates)."""
+        if self.follower.following:
+            self.jump.hide()
+            return
+        new = len(self.model) - self._paused_at
+        self.jump.setText(f"paused: {new:,} new — jump to latest" if new
+                          else "paused — jump to latest")
+        self.jump.show()
+
+    def jump_to_latest(self) -> None:
+        self.table.clearSelection()
+        self.follower.set_following(True)
+
     def _selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
         row = self.selected_row()
+        if row >= 0 and self.follower.following:
+            self.follower.set_following(False)  # the selected row stays in view
         if row < 0:
             self.detail.clear("Select a row to see its data.")
         else:

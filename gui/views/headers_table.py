@@ -81,6 +81,15 @@ class HeadersTable(QWidget):
         remove.clicked.connect(self._remove_selected)
         self.show_secrets = QCheckBox("Show secrets", self)
         self.show_secrets.toggled.connect(self._set_reveal)
+        # Headers the app adds by itself (Content-Type for a JSON body): shown, and sent
+        # unless unticked; a row of the user's with the same name overrides them.
+        self.automatic = QCheckBox(self)
+        self.automatic.setObjectName("automaticHeaders")
+        self.automatic.setChecked(True)
+        self.automatic.setToolTip("Added because of the body; untick to leave it out, or add"
+                                  " a row with the same name to send another value")
+        self.automatic.hide()
+        self._automatic: list[tuple[str, str]] = []
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(add)
@@ -90,7 +99,20 @@ class HeadersTable(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
+        layout.addWidget(self.automatic)
         layout.addLayout(buttons)
+
+    def set_automatic(self, headers: list[tuple[str, str]]) -> None:
+        """Offer ``headers`` as automatic, but not those the user's rows override."""
+        mine = {name.lower() for name, _ in self.headers()}
+        self._automatic = [(k, v) for k, v in headers if k.lower() not in mine]
+        text = ", ".join(f"{k}: {v}" for k, v in self._automatic)
+        self.automatic.setText(f"Automatic: {text}")
+        self.automatic.setVisible(bool(self._automatic))
+
+    def automatic_headers(self) -> list[tuple[str, str]]:
+        """The automatic headers that will be sent."""
+        return list(self._automatic) if self.automatic.isChecked() else []
 
     def _set_reveal(self, on: bool) -> None:
         self.reveal = on

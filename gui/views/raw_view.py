@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from gui.stream.raw_buffer import RawBuffer
 from gui.views.detail_views import hex_dump
+from gui.views.find_bar import FindBar
 from stream_core.analysis.formatting import fmt_size
 
 DISPATCH = "⏎ dispatch"
@@ -159,6 +160,8 @@ class RawView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
         layout.addWidget(self.text, 1)
+        self.find_bar = FindBar(self.text, self)
+        layout.addWidget(self.find_bar)
 
     def set_sse(self, sse: bool) -> None:
         if sse != self.sse:

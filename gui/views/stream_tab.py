@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -30,18 +31,16 @@ from gui.views.diagnostics_view import DiagnosticsView
 from gui.views.download_view import DownloadView
 from gui.views.events_panel import EventsPanel
 from gui.views.headers_view import HeadersView
+from gui.views.indicators import ShownState, shown_state
 from gui.views.llm_view import LLMView
 from gui.views.raw_view import RawView
+from gui.views.tab_strip import tab_title
 from gui.views.timeline_view import TimelineView
 from stream_core.analysis.diagnostics import Fix
 from stream_core.analysis.formatting import fmt_ms, fmt_size
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import Event, Record
 
-STATE_COLORS = {
-    State.CONNECTING: "#b7791f", State.STREAMING: "#2b6cb0", State.RECONNECTING: "#c05621",
-    State.DONE: "#2f855a", State.FAILED: "#c53030", State.STOPPED: "#4a5568",
-}
 SUMMARY_FIELDS = (
     ("status", "Status"), ("version", "HTTP"), ("mode", "Mode"), ("state", "State"),
     ("ttfb", "First byte"), ("first_event", "First event"), ("elapsed", "Elapsed"),
@@ -58,11 +57,12 @@ class SummaryStrip(QFrame):
         super().__init__(parent)
         self.setObjectName("summaryStrip")
         self.values: dict[str, QLabel] = {}
-        grid = QGridLayout(self)
-        grid.setContentsMargins(8, 4, 8, 4)
-        grid.setHorizontalSpacing(18)
-        grid.setVerticalSpacing(0)
-        for col, (key, title) in enumerate(SUMMARY_FIELDS):
+        self._pairs: list[tuple[QLabel, QLabel]] = []
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(8, 4, 8, 4)
+        self.grid.setHorizontalSpacing(18)
+        self.grid.setVerticalSpacing(0)
+        for key, title in SUMMARY_FIELDS:
             name = QLabel(title, self)
             name.setProperty("class", "summaryName")
             value = QLabel("—", self)
@@ -70,14 +70,53 @@ class SummaryStrip(QFrame):
             value.setObjectName(f"summary_{key}")
             value.setTextFormat(Qt.TextFormat.PlainText)  # the reason phrase is the server's
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            grid.addWidget(name, 0, col)
-            grid.addWidget(value, 1, col)
             self.values[key] = value
-        grid.setColumnStretch(len(SUMMARY_FIELDS), 1)
+            self._pairs.append((name, value))
+        self.rows = 0
+        self._place(1)
+
+    def _place(self, rows: int) -> None:
+        """Lay the pairs out on ``rows`` lines (two when one does not fit the width)."""
+        if rows == self.rows:
+            return
+        self.rows = rows
+        per_row = -(-len(self._pairs) // rows)
+        for i, (name, value) in enumerate(self._pairs):
+            line, col = divmod(i, per_row)
+            self.grid.addWidget(name, 2 * line, col)
+            self.grid.addWidget(value, 2 * line + 1, col)
+        for col in range(len(self._pairs) + 1):
+            self.grid.setColumnStretch(col, 1 if col == per_row else 0)
+
+    def one_row_width(self) -> int:
+        m = self.grid.contentsMargins()
+        widths = [max(n.sizeHint().width(), v.sizeHint().width()) for n, v in self._pairs]
+        return sum(widths) + self.grid.horizontalSpacing() * (len(widths) - 1) + m.left() \
+            + m.right()
+
+    def fit(self, width: int | None = None) -> None:
+        self._place(1 if self.one_row_width() <= (width or self.width()) else 2)
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as two lines allow: the strip wraps rather than widen the window."""
+        hint = super().minimumSizeHint()
+        m = self.grid.contentsMargins()
+        half = -(-len(self._pairs) // 2)
+        widths = [max(n.sizeHint().width(), v.sizeHint().width()) for n, v in self._pairs]
+        two = max(sum(widths[:half]), sum(widths[half:])) + self.grid.horizontalSpacing() * (
+            half - 1) + m.left() + m.right()
+        return QSize(min(hint.width(), two), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.fit(event.size().width())
+        super().resizeEvent(event)
 
     def set(self, key: str, text: str, color: str | None = None) -> None:
         label = self.values[key]
-        label.setText(text)
+        if label.text() != text:
+            label.setText(text)
+            if self.rows == 1 and self.isVisible():
+                self.fit()
         label.setStyleSheet(f"color: {color};" if color else "")
 
 
@@ -188,7 +227,8 @@ class StreamTab(QWidget):
             self._show_download()
         else:
             self.summary.set("mode", c.spec.mode.value)
-        state, color = c.state.value, STATE_COLORS[c.state]
+        shown = self.shown_state()
+        state, color = shown.word, shown.color
         stalled = self.timeline.stalled_for() if c.state == State.STREAMING else 0.0
         if stalled >= self.timeline.stall_after.value():
             state, color = f"stalled {stalled:.0f} s", "#c05621"
@@ -208,6 +248,7 @@ class StreamTab(QWidget):
                     "sse", "ndjson")):
             self.tabs.setTabVisible(self.tabs.indexOf(self.llm), True)
         self.events.refresh_kinds()
+        self.events.update_jump()
         current = self.tabs.currentWidget()
         if self._download_shown:
             self.download.refresh()  # cheap labels; keeps the bar right whichever tab is shown
@@ -313,13 +354,23 @@ class StreamTab(QWidget):
         """The tab's resizable panes by settings name (restored for new tabs, saved on quit)."""
         return {"events": self.events.splitter, "chunks": self.chunks.splitter}
 
+    def find(self) -> None:
+        """Ctrl+F: find in the Raw view, else filter the Events table by the text."""
+        if self.tabs.currentWidget() is self.raw:
+            self.raw.find_bar.open()
+            return
+        self.tabs.setCurrentWidget(self.events)
+        self.events.filter_text.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.events.filter_text.selectAll()
+
+    def shown_state(self) -> ShownState:
+        """The state as the tab, its icon and the summary show it (paused, incomplete...)."""
+        return shown_state(self.controller, self.download.paused)
+
     def title(self) -> str:
         c = self.controller
-        rest = c.spec.url.split("://", 1)[-1].split("?", 1)[0]
-        path = rest[rest.find("/"):] if "/" in rest else "/"
-        if len(path) > 32:
-            path = "…" + path[-31:]
         count = c.stats.events if c.stats.events or c.spec.mode != Mode.DOWNLOAD else None
         suffix = f" ({count:,})" if count is not None else f" ({fmt_size(c.stats.bytes)})"
         mark = "⇄ " if c.proxied else ""  # an exchange the recording proxy forwarded
-        return f"{mark}{c.spec.method} {path}{suffix}"
+        return mark + tab_title(c.spec.method, c.spec.url,
+                                capture=not c.live and not c.proxied) + suffix

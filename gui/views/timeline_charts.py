@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from stream_core.analysis.stats import GAP_EDGES, Timeline
+from stream_core.analysis.stats import GAP_EDGES, RATE_WINDOW, Timeline
 
 MAX_MARKERS = 50
 MARKER_PENS = {"reconnect": pg.mkPen("#c05621", width=1, style=Qt.PenStyle.DashLine),
@@ -29,8 +29,9 @@ class TimelineCharts(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         super().__init__(parent)
         self.setBackground("w")
         self.setMinimumWidth(300)
-        self.rate_plot = self._plot(0, 0, "Bytes/s", "B/s")
-        self.event_plot = self._plot(0, 1, "Events/s", "")
+        # Rates over a sliding window: per-bucket counts of a slow stream read as 0 or 2x.
+        self.rate_plot = self._plot(0, 0, f"Bytes/s (over {RATE_WINDOW:g} s)", "B/s")
+        self.event_plot = self._plot(0, 1, f"Events/s (over {RATE_WINDOW:g} s)", "")
         self.cum_plot = self._plot(1, 0, "Cumulative bytes", "B")
         self.gap_plot = self._plot(1, 1, "Gaps between events (count)", "")
         self.gap_plot.setLabel("bottom", "gap (log scale)")
@@ -60,14 +61,12 @@ class TimelineCharts(pg.GraphicsLayoutWidget):  # type: ignore[misc]
 
     def draw(self, tl: Timeline) -> None:
         """Redraw from the buckets (cost: number of buckets, not of events)."""
-        n = len(tl.bytes_bins)
-        if n:
-            x = np.arange(n, dtype=float) * tl.bin_s
-            b = np.asarray(tl.bytes_bins, dtype=float)
-            e = np.asarray(tl.event_bins, dtype=float)
-            self.rate_curve.setData(x, b / tl.bin_s, stepMode=None)
-            self.event_curve.setData(x, e / tl.bin_s)
-            self.cum_curve.setData(x + tl.bin_s, np.cumsum(b))
+        if tl.bytes_bins:
+            t, bytes_rate, event_rate = tl.window_rates(RATE_WINDOW)
+            x = np.asarray(t, dtype=float)
+            self.rate_curve.setData(x, np.asarray(bytes_rate, dtype=float))
+            self.event_curve.setData(x, np.asarray(event_rate, dtype=float))
+            self.cum_curve.setData(x, np.cumsum(np.asarray(tl.bytes_bins, dtype=float)))
         counts = np.asarray(tl.gap_counts, dtype=float)
         if counts.any():
             edges = np.log10(np.asarray((GAP_EDGES[0] / 10, *GAP_EDGES), dtype=float))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSpinBox,
     QWidget,
 )
@@ -73,10 +74,15 @@ class TimelineView(QWidget):
         self.stall.setWordWrap(True)
         self.stall.setStyleSheet("color: #c05621; font-weight: 600;")
         form.addRow(self.stall)
-        side.setFixedWidth(230)
+        scroll = QScrollArea(self)  # the figures scroll in a short window (1024x640)
+        scroll.setWidget(side)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFixedWidth(250)
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(4, 4, 4, 4)
-        self._layout.addWidget(side)
+        self._layout.addWidget(scroll)
         self._layout.addStretch(1)  # the charts' place until they are built
 
         # Redrawn on the controller's updates (~10/s while it runs, also when nothing

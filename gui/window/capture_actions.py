@@ -363,19 +363,23 @@ class CaptureActions(QObject):
 
     # -- copy as -----------------------------------------------------------------------------
     def copy_as(self, kind: str, *, secrets: bool = True) -> str | None:
-        """Put the current tab's request on the clipboard as a curl command or httpx code
-        (``secrets=False``: masked as in saved files, for a bug report)."""
+        """Put the current tab's request on the clipboard as a curl command or httpx code:
+        the request as sent (the headers the app added, such as ``Accept:
+        text/event-stream``, included), or as edited when none was sent (``secrets=False``:
+        masked as in saved files, for a bug report)."""
         controller = self._current()
         if controller is None:
             return None
         spec = controller.spec
+        sent = controller.request
+        method, url, headers = ((sent.method, sent.url, sent.headers) if sent is not None
+                                else (spec.method, spec.url, spec.headers))
         if kind == "curl":
-            text = curl_command(spec.method, spec.url, spec.headers, spec.body, secrets=secrets)
+            text = curl_command(method, url, headers, spec.body, secrets=secrets)
         else:
             response = controller.response
             mode = response.mode if response is not None else spec.mode.value
-            text = httpx_code(spec.method, spec.url, spec.headers, spec.body, mode,
-                              secrets=secrets)
+            text = httpx_code(method, url, headers, spec.body, mode, secrets=secrets)
         QGuiApplication.clipboard().setText(text)
         what = "curl" if kind == "curl" else "Python httpx"
         self.notify(f"Copied as {what}{'' if secrets else ' without secrets'}.", 4000)

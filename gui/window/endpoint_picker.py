@@ -13,8 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QTabWidget,
     QTreeWidget,
@@ -25,6 +23,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from gui.services.settings import HistoryEntry
+from gui.window.history_panel import HistoryPanel
 from gui.window.request_editor import EndpointFill
 from stream_core.capture import openapi
 from stream_core.capture.cliargs import ArgumentError, check_url
@@ -34,6 +33,7 @@ if TYPE_CHECKING:  # httpx and the engine: imported on the first load, after the
     from stream_core.net.session import Clients
 
 ROLE = Qt.ItemDataRole.UserRole
+MIN_WIDTH = 220
 
 
 class EndpointPicker(QWidget):
@@ -77,19 +77,21 @@ class EndpointPicker(QWidget):
         self.tree.setHeaderLabels(["Method", "Path", "Summary"])
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
-        self.tree.setColumnWidth(0, 92)
+        self.tree.setColumnWidth(0, self.tree.fontMetrics().horizontalAdvance("OPTIONS") + 40)
         self.tree.setColumnWidth(1, 186)
+        self.tree.header().setStretchLastSection(True)  # Summary takes what is left
+        # Narrower than this the panel is unreadable ("/lo"): the splitter collapses it instead.
+        self.setMinimumWidth(MIN_WIDTH)
         self.tree.itemClicked.connect(self._item_clicked)
         self.tree.itemActivated.connect(self._item_clicked)
 
-        self.history = QListWidget(self)
-        self.history.setObjectName("historyList")
-        self.history.itemClicked.connect(self._history_clicked)
-        self.history.itemActivated.connect(self._history_clicked)
+        self.history_panel = HistoryPanel(self)
+        self.history = self.history_panel.list
+        self.history_panel.chosen.connect(self.historyChosen)
 
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.tree, "Endpoints")
-        self.tabs.addTab(self.history, "History")
+        self.tabs.addTab(self.history_panel, "History")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 0, 4)
         layout.addLayout(row)
@@ -159,6 +161,7 @@ class EndpointPicker(QWidget):
                 item.setToolTip(2, ep.description or ep.summary)
                 item.setToolTip(1, ep.example_path)
             group.setExpanded(True)
+        self.tree.resizeColumnToContents(1)  # whole paths; the summary is elided (tooltip)
         self.status.setStyleSheet("")
         self.status.setText(f"{title or 'API'}: {len(self.endpoints)} endpoints")
         self.loaded.emit(len(self.endpoints))
@@ -185,21 +188,9 @@ class EndpointPicker(QWidget):
                 EndpointFill(ep.method, ep.url(self.base_url), ep.body, ep.mode))
 
     # -- history -----------------------------------------------------------------------------
-    def set_history(self, entries: list[HistoryEntry]) -> None:
-        self.history.clear()
-        for entry in entries:
-            label = f"{entry.method}  {entry.url}"
-            if entry.mode != "auto":
-                label += f"   [{entry.mode}]"
-            item = QListWidgetItem(label, self.history)
-            item.setData(ROLE, entry)
-            tip = entry.body[:500] if entry.body else ""
-            item.setToolTip(f"{entry.method} {entry.url}\n{tip}".strip())
-
-    def _history_clicked(self, item: QListWidgetItem) -> None:
-        entry = item.data(ROLE)
-        if isinstance(entry, HistoryEntry):
-            self.historyChosen.emit(entry)
+    def set_history(self, entries: list[HistoryEntry], server_url: str | None = None) -> None:
+        """List ``entries`` (as stored: demo-server ones rebased on ``server_url``)."""
+        self.history_panel.set_entries(entries, server_url)
 
 
 __all__ = ["EndpointPicker"]

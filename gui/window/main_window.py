@@ -11,23 +11,33 @@ the embedded server (see ``gui.app.lifetime``).
 from __future__ import annotations
 
 import asyncio
-import os
+import dataclasses
 import sys
-from pathlib import Path
+import time
 from typing import TYPE_CHECKING, TypeGuard
-from urllib.parse import unquote, urlsplit
 
-from PySide6.QtCore import QByteArray, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 from qasync import asyncSlot
 
 from gui.services import resources
 from gui.services.settings import HistoryEntry, Settings
+from gui.views.tab_strip import TabStrip
+from gui.window import shortcuts
+from gui.window.download_folder import DownloadFolder
 from gui.window.endpoint_picker import EndpointPicker
 from gui.window.proxy_actions import ProxyActions
 from gui.window.request_editor import EndpointFill, RequestEditor
-from stream_core.net.spec import Mode, RequestSpec
+from stream_core.net.spec import RequestSpec
 
 if TYPE_CHECKING:
     from gui.stream.controller import State, StreamController
@@ -36,21 +46,9 @@ if TYPE_CHECKING:
     from stream_core.net.session import Clients
 
 DEFAULT_SIZE = (1400, 900)
-
-
-def download_name(url: str) -> str:
-    name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
-    name = "".join(c for c in name if c.isalnum() or c in "._- ").strip(" .")
-    return name or "download.bin"
-
-
-def free_path(path: Path) -> Path:
-    """``path``, or ``name (2).ext`` etc. when taken: a download never overwrites a file."""
-    candidate, n = path, 1
-    while candidate.exists() or candidate.with_name(candidate.name + ".part").exists():
-        n += 1
-        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
-    return candidate
+MIN_PANE = 260  # the left pane's width when it is shown again after a collapse
+MAX_PANE = 520  # the widest the left pane grows by itself with the window
+COMFORTABLE_RIGHT = 900  # below this, the request and stream side takes from the left pane
 
 
 class MainWindow(QMainWindow):
@@ -70,11 +68,13 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.clients = clients
         self.server_url = server_url
-        self.download_dir = download_dir or QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DownloadLocation) or os.getcwd()
+        self.downloads = DownloadFolder(self, download_dir)
         self.controllers: list[StreamController] = []
         self._tab_splitters: dict[str, QByteArray] = {}  # last sizes the user gave a tab's panes
         self._stopping: set[asyncio.Task[None]] = set()
+        self._pane_width = MIN_PANE
+        self._shown = False
+        self._auto_pane = True
         self._closed_future: asyncio.Future[None] | None = None
         self.was_closed = False
         self.setWindowTitle("Stream Inspector")
@@ -107,7 +107,9 @@ class MainWindow(QMainWindow):
         self.main_split.addWidget(self.picker)
         self.main_split.addWidget(self.right)
         self.main_split.setStretchFactor(1, 1)
-        self.main_split.setSizes([410, 990])
+        self.main_split.setCollapsible(0, True)  # drag it away, or View > Endpoints pane
+        self.main_split.setCollapsible(1, False)
+        self.main_split.setSizes([430, 970])
         self.setCentralWidget(self.main_split)
 
         self.server_label = QLabel(self)
@@ -118,6 +120,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self.proxy = ProxyActions(self)  # Proxy menu and panel; the proxy itself on demand
+        shortcuts.install(self)
         self._captures: CaptureActions | None = None
         self.setAcceptDrops(True)  # drop capture files to open them
         self.picker.endpointChosen.connect(self._endpoint_chosen)
@@ -130,6 +133,8 @@ class MainWindow(QMainWindow):
         from gui.window.collections_hookup import install  # the Collections tab and its tools
 
         self.collections = install(self)
+        self.tabs.currentChanged.connect(lambda _i: self._update_stop())
+        self._update_stop()
         if server_url is None:
             self.picker.source.setText(settings.openapi_url())
             self.picker.status.setText("No demo server (--no-server): enter the URL of any"
@@ -154,9 +159,7 @@ class MainWindow(QMainWindow):
         self.stop_action = QAction(resources.icon("stop"), "S&top", self)
         self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_action.triggered.connect(self.stop_current)
-        close_tab = QAction("&Close tab", self)
-        close_tab.setShortcut(QKeySequence.StandardKey.Close)
-        close_tab.triggered.connect(lambda: self.close_tab(self.tabs.currentIndex()))
+        self.tab_strip = TabStrip(self.tabs, self, self.close_tab)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -166,30 +169,89 @@ class MainWindow(QMainWindow):
 
         self.file_menu = self.menuBar().addMenu("&File")
         self.file_menu.addAction(load_server)
+        self.file_menu.addAction(self.downloads.choose_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(quit_action)
+        self.pane_action = QAction("&Endpoints and history pane", self)
+        self.pane_action.setCheckable(True)
+        self.pane_action.setChecked(True)
+        self.pane_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.pane_action.toggled.connect(self.show_pane)
+        self.main_split.splitterMoved.connect(self._pane_moved)
+        self.view_menu = self.menuBar().addMenu("&View")
+        self.view_menu.addAction(self.pane_action)
         self.request_menu = self.menuBar().addMenu("&Request")
-        for action in (self.send_action, self.stop_action, close_tab):
+        for action in (self.send_action, self.downloads.save_as_action, self.stop_action,
+                       *self.tab_strip.actions()):
             self.request_menu.addAction(action)
         self.addAction(self.send_action)
         self.addAction(self.stop_action)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown:  # the first key a user types goes to the request's URL
+            self._shown = True
+            self.editor.url.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A narrow window gives the request and the stream the room: the left pane shrinks
+        to a quarter of the width (not below its readable minimum) before they do."""
+        super().resizeEvent(event)
+        pane, right = self.main_split.sizes()
+        width = event.size().width()
+        if self._auto_pane and pane > 0:  # the user never moved it: ~30 % of the width
+            new = max(MIN_PANE, min(MAX_PANE, width * 3 // 10))
+        elif pane > MIN_PANE and right < COMFORTABLE_RIGHT:
+            new = max(MIN_PANE, min(pane, width // 4))
+        else:
+            return
+        if new != pane:
+            self.main_split.setSizes([new, pane + right - new])
+
+    def _pane_moved(self, _pos: int, _index: int) -> None:
+        self._auto_pane = False  # the user's width from now on
+        self.pane_action.setChecked(self.main_split.sizes()[0] > 0)
+
+    def show_pane(self, on: bool) -> None:
+        """Show or collapse the left pane (endpoints and history)."""
+        sizes = self.main_split.sizes()
+        if on and sizes[0] == 0:
+            width = max(self._pane_width, MIN_PANE)
+            self.main_split.setSizes([width, max(sum(sizes) - width, 1)])
+        elif not on and sizes[0] > 0:
+            self._pane_width = sizes[0]
+            self.main_split.setSizes([0, sum(sizes)])
+        self.pane_action.setChecked(on)
 
     def _restore(self) -> None:
         s = self.settings
         geometry = s.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(*DEFAULT_SIZE)
+        size = s.window_size()
+        if size is not None and not self.isMaximized() and (
+                self.width() < size[0] or self.height() < size[1]):
+            # restoreGeometry fits the window into the screen it remembers: on a smaller or
+            # headless screen that shrank it a little more on every run.
+            self.resize(max(self.width(), size[0]), max(self.height(), size[1]))
         for name, splitter in (("main", self.main_split), ("right", self.right)):
             state = s.splitter(name)
             if state is not None:
                 splitter.restoreState(state)
+        self._auto_pane = s.splitter("main") is None  # sized with the window until moved
         self.editor.set_options(s.options())
-        self.editor.set_mode(s.last_mode())
-        self.picker.set_history(s.history())
+        last = s.last_request()
+        if last is not None:
+            self.editor.load_history(last.rebased(self.server_url))
+        else:
+            self.editor.set_mode(s.last_mode())
+        self.picker.set_history(s.history(), self.server_url)
 
     def save_settings(self) -> None:
         s = self.settings
         s.set_geometry(self.saveGeometry())
+        if not self.isMaximized() and not self.isFullScreen():
+            s.set_window_size(self.width(), self.height())
         s.set_splitter("main", self.main_split.saveState())
         s.set_splitter("right", self.right.saveState())
         for name, state in self._tab_splitters.items():
@@ -200,6 +262,7 @@ class MainWindow(QMainWindow):
             s.set_openapi_url(self.picker.source.text())
         s.set_options(self.editor.options())
         s.set_last_mode(self.editor.mode_value().value)
+        s.set_last_request(self.editor.history_entry().relative_to(self.server_url))
         s.sync()
 
     @asyncSlot()
@@ -222,22 +285,33 @@ class MainWindow(QMainWindow):
         entry = history_as_sent(self.editor.history_entry(), spec)  # before the Auth tab's
         if not self.collections.with_auth(spec):  # credentials: History never holds them
             return None
-        self.remember(entry)
-        return self.start(spec)
+        entry = self.remember(entry)
+        controller = self.start(spec)
+        controller.responseReceived.connect(
+            lambda: self._response_status(entry, controller))
+        return controller
 
-    def remember(self, entry: HistoryEntry) -> None:
-        """Add a sent request to the persistent history and the History list."""
-        self.picker.set_history(self.settings.add_history(entry))
+    def remember(self, entry: HistoryEntry) -> HistoryEntry:
+        """Add a sent request to the persistent history and the History list (demo-server
+        URLs stored relative to the server); the entry as stored."""
+        entry = dataclasses.replace(entry.relative_to(self.server_url), when=time.time())
+        self.picker.set_history(self.settings.add_history(entry), self.server_url)
+        return entry
+
+    def _response_status(self, entry: HistoryEntry, controller: StreamController) -> None:
+        if controller.response is not None and entry.status is None:
+            entry.status = controller.response.status
+            self.picker.set_history(self.settings.set_history_status(entry, entry.status),
+                                    self.server_url)
 
     def start(self, spec: RequestSpec) -> StreamController:
-        """Start ``spec`` in a new tab (downloads go to ``download_dir``)."""
+        """Start ``spec`` in a new tab (downloads go to the download folder)."""
         from gui.stream.controller import StreamController
 
-        if spec.mode == Mode.DOWNLOAD and spec.output is None:
-            spec.output = str(free_path(Path(self.download_dir) / download_name(spec.url)))
+        problem = self.downloads.prepare(spec)
         controller = StreamController(self.clients, spec, self)
         self.add_stream_tab(controller)
-        self.statusBar().showMessage(f"Sent {spec.method} {spec.url}", 5000)
+        self.statusBar().showMessage(problem or f"Sent {spec.method} {spec.url}", 5000)
         return controller
 
     def add_stream_tab(self, controller: StreamController) -> StreamTab:
@@ -259,6 +333,7 @@ class MainWindow(QMainWindow):
         self.controllers.append(controller)
         controller.updated.connect(lambda: self._update_tab(tab))
         controller.stateChanged.connect(lambda _s: self._update_tab(tab))
+        controller.finished.connect(lambda: self._update_tab(tab))
         self.captures.record(controller)
         controller.start()
         self.streamStarted.emit(controller)
@@ -295,16 +370,26 @@ class MainWindow(QMainWindow):
         if index < 0:
             return
         # Only what changed: each set relays out and repaints the tab bar (10 times a second).
-        state = tab.controller.state
+        shown = tab.shown_state()
         title = tab.title()
         if self.tabs.tabText(index) != title:
             self.tabs.setTabText(index, title)
-        tip = f"{tab.controller.spec.method} {tab.controller.spec.url}\nstate: {state.value}"
+        tip = (f"{tab.controller.spec.method} {tab.controller.spec.url}\n"
+               f"state: {shown.description}")
         if self.tabs.tabToolTip(index) != tip:
-            self.tabs.setTabIcon(index, resources.icon(f"state-{state.value}"))
+            self.tabs.setTabIcon(index, resources.icon(shown.icon))
             from gui.stream.models import plain_tip  # loaded with the first tab
 
             self.tabs.setTabToolTip(index, plain_tip(tip))  # a capture's URL is foreign
+        if tab is self.tabs.currentWidget():
+            self._update_stop()
+
+    def _update_stop(self) -> None:
+        """Stop is enabled only while the current tab's stream runs."""
+        tab = self.current_tab()
+        running = tab is not None and tab.controller.state.running
+        self.stop_action.setEnabled(running)
+        self.editor.stop_button.setEnabled(running)
 
     def current_tab(self) -> StreamTab | None:
         widget = self.tabs.currentWidget()

@@ -7,6 +7,7 @@ editor's message line (``validationFailed``) and no request leaves the app.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,11 +18,14 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTabWidget,
     QVBoxLayout,
@@ -92,9 +96,14 @@ class RequestEditor(QWidget):
         self.url.setPlaceholderText("https://host/path?query  (Ctrl+Enter sends, Esc stops)")
         self.url.setClearButtonEnabled(True)
         self.url.returnPressed.connect(self.sendRequested)
+        # The URL (without its query) of the endpoint whose mode the editor holds: typing
+        # another URL by hand gives the mode back to Auto (a download's mode must not stick).
+        self._mode_url = ""
+        self.url.textEdited.connect(self._url_edited)
         self.mode = QComboBox(self)
         for label, mode in MODES:
             self.mode.addItem(label, mode.value)
+        self.mode.activated.connect(self._mode_chosen)
         self.send_button = QPushButton(resources.icon("send"), "Send", self)
         self.send_button.setToolTip("Send the request in a new tab (Ctrl+Enter)")
         self.send_button.clicked.connect(self.sendRequested)
@@ -118,11 +127,14 @@ class RequestEditor(QWidget):
         self.url.textChanged.connect(lambda _t: self.message.hide())
 
         self.headers = HeadersTable(self)
+        self.headers.table.itemChanged.connect(lambda _item: self._update_automatic())
+        self.headers.table.model().rowsRemoved.connect(lambda *_a: self._update_automatic())
         self.body = QPlainTextEdit(self)
         self.body.setObjectName("bodyEdit")
         self.body.setFont(mono)
         self.body.setPlaceholderText("Request body (JSON is checked as you type)")
         self.body.textChanged.connect(self._check_body)
+        self.body.setMinimumHeight(40)  # the window must fit 640 px; the splitter gives more
         self.json_label = QLabel("empty body", self)
         self.json_label.setObjectName("jsonStatus")
         body_page = QWidget(self)
@@ -141,10 +153,11 @@ class RequestEditor(QWidget):
         form = QFormLayout(options_page)
         form.addRow("Connect timeout (s):", self.connect_timeout)
         form.addRow("Read timeout (s):", self.read_timeout)
-        checks = QHBoxLayout()
-        for box in (self.follow_redirects, self.verify_tls, self.reconnect, self.identity):
-            checks.addWidget(box)
-        checks.addStretch(1)
+        checks = QGridLayout()  # two by two: the editor must fit a 1024 px window
+        for i, box in enumerate((self.follow_redirects, self.verify_tls, self.reconnect,
+                                 self.identity)):
+            checks.addWidget(box, i // 2, i % 2)
+        checks.setColumnStretch(2, 1)
         form.addRow(checks)
         self.set_options(RequestOptions())
 
@@ -152,7 +165,12 @@ class RequestEditor(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(body_page, "Body")
         self.tabs.addTab(self.headers, "Headers")
-        self.tabs.addTab(options_page, "Options")
+        options_scroll = QScrollArea(self)  # scrolls rather than make the editor taller
+        options_scroll.setWidget(options_page)
+        options_scroll.setWidgetResizable(True)
+        options_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.tabs.addTab(options_scroll, "Options")
+        self.headers.automatic.toggled.connect(lambda _on: self._update_automatic())
         self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
         layout = QVBoxLayout(self)
@@ -176,6 +194,18 @@ class RequestEditor(QWidget):
         self.json_label.setProperty("valid", "" if valid is None else str(valid).lower())
         self.json_label.style().unpolish(self.json_label)
         self.json_label.style().polish(self.json_label)
+        self._update_automatic()
+
+    def _update_automatic(self) -> None:
+        """Content-Type: application/json goes with a JSON body the user gave no type."""
+        is_json = json_status(self.body.toPlainText())[0] is True
+        self.headers.set_automatic([("Content-Type", "application/json")] if is_json else [])
+        if hasattr(self, "tabs"):  # (the body is checked once before the tabs exist)
+            mine, auto = len(self.headers.headers()), len(self.headers.automatic_headers())
+            text = "Headers" + (f" ({mine})" if mine else "") + (" +auto" if auto else "")
+            index = self.tabs.indexOf(self.headers)
+            if self.tabs.tabText(index) != text:
+                self.tabs.setTabText(index, text)
 
     # -- options -----------------------------------------------------------------------------
     def options(self) -> RequestOptions:
@@ -204,18 +234,24 @@ class RequestEditor(QWidget):
         if index >= 0:
             self.mode.setCurrentIndex(index)
 
+    def _url_edited(self, text: str) -> None:
+        if self._mode_url and text.strip().split("?", 1)[0] != self._mode_url:
+            self._mode_url = ""
+            self.set_mode(Mode.AUTO)
+
+    def _mode_chosen(self, _index: int) -> None:
+        self._mode_url = ""  # the user's own choice stays whatever the URL
+
     def fill(self, fill: EndpointFill) -> None:
-        """Load an endpoint choice (from the picker) into the editor."""
+        """Load a whole request into the editor: nothing of the previous one stays."""
         self.method.setCurrentText(fill.method.upper())
         self.url.setText(fill.url)
         self.body.setPlainText(fill.body)
         self.set_mode(fill.mode)
-        if fill.headers is not None:
-            self.headers.set_headers(fill.headers)
-        elif fill.body and not any(k.lower() == "content-type" for k, _ in self.headers.headers()):
-            if json_status(fill.body)[0]:
-                self.headers.set_headers(self.headers.headers()
-                                         + [("Content-Type", "application/json")])
+        self._mode_url = fill.url.split("?", 1)[0] if fill.mode != Mode.AUTO else ""
+        self.headers.set_headers(list(fill.headers or []))
+        self.headers.automatic.setChecked(True)
+        self._update_automatic()
         self.tabs.setCurrentIndex(0)
         self.message.hide()
 
@@ -263,13 +299,18 @@ class RequestEditor(QWidget):
             raise ArgumentError("enter a URL to send the request to")
         url = self.resolve(url, "the URL")
         if "://" not in url:
+            scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):/+", url)
+            if scheme is not None:  # "htp:/bad", "http:/host": a scheme, badly written
+                rest = url[scheme.end():]
+                raise ArgumentError(f"invalid URL {url!r}: write it as http://{rest} or "
+                                    f"https://{rest} (two slashes after the scheme)")
             raise ArgumentError(f"invalid URL {url!r}: it needs a scheme, like http://{url}")
         check_url(url)
         method = self.method.currentText().strip().upper()
         if not method.isalpha():
             raise ArgumentError(f"bad method {method!r}")
         headers = [parse_header(f"{k}: {self.resolve(v, f'header {k!r}')}")
-                   for k, v in self.headers.headers()]
+                   for k, v in self.headers.headers() + self.headers.automatic_headers()]
         text = self.resolve(self.body.toPlainText(), "the body")
         body = text.encode("utf-8") if text else None
         opts = self.options()

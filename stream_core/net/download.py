@@ -28,11 +28,13 @@ import re
 import time
 from collections import deque
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import httpx
 
 from stream_core.net.errors import StreamError, file_failure, host_port
+from stream_core.net.filenames import download_name, free_path, name_max
 
 __all__ = ["Download", "body_start", "discard_partial", "meta_path", "part_path", "partial_size"]
 
@@ -93,10 +95,12 @@ class Download:
     and ``close()`` always (it keeps what arrived in the ``.part``).
     """
 
-    def __init__(self, path: str, *, resume: bool = False) -> None:
+    def __init__(self, path: str, *, resume: bool = False,
+                 name_from_response: bool = False) -> None:
         self.path = path
         self.part = part_path(path)
         self.resume = resume
+        self.name_from_response = name_from_response and not resume
         self.bytes = 0  # bytes of the file so far, resumed part included
         self.total: int | None = None  # full size when the server said it
         self._asked_from = 0  # the Range start we asked for (0: whole file)
@@ -174,12 +178,25 @@ class Download:
             await self._open(append=True)
             return True
         elif 200 <= status < 300 and status not in (204, 206):
+            if self.name_from_response:
+                self._rename_for(response)
             await self._open(append=False)
         else:
             raise StreamError("http", f"HTTP {status} {response.reason_phrase} from {hp}: "
                                       "nothing to download".replace("  ", " "))
         self._write_meta(response)
         return False
+
+    def _rename_for(self, response: httpx.Response) -> None:
+        """Take the response's name for the file (Content-Disposition, or an extension from
+        Content-Type), in the same folder, without taking an existing file's name."""
+        folder = os.path.dirname(os.path.abspath(self.path))
+        name = download_name(str(response.url), response.headers.get("content-disposition"),
+                             response.headers.get("content-type"), name_max(folder))
+        if name != os.path.basename(self.path):
+            self.path = str(free_path(Path(folder) / name))
+            self.part = part_path(self.path)
+        self.name_from_response = False
 
     async def _open(self, *, append: bool) -> None:
         self._hash = hashlib.sha256()

@@ -97,7 +97,8 @@ class _Stream:
         self.mode: Mode | None = None  # resolved mode of the latest connection
         self.download: Download | None = None
         if spec.output and spec.mode in (Mode.AUTO, Mode.DOWNLOAD):
-            self.download = Download(spec.output, resume=spec.resume)
+            self.download = Download(spec.output, resume=spec.resume,
+                                     name_from_response=spec.name_from_response)
         self.last_progress = -1.0
         self.read_t = 0.0  # t of the latest read: its events carry the same time
         self.body_bytes, self.body_t = 0, 0.0  # this response's body, for Progress
@@ -302,10 +303,13 @@ class _Stream:
             raise bad_encoding
         if rejected is None:
             self.ok_response = True
-            if self.download is not None and await self.download.start(response):
-                await self.finish_download()  # 416 for a .part that is already complete
-                self.complete = True
-                return _STOP
+            if self.download is not None:
+                done = await self.download.start(response)
+                spec.output = self.download.path  # renamed by the response, maybe
+                if done:
+                    await self.finish_download()  # 416 for a .part that is already complete
+                    self.complete = True
+                    return _STOP
         decoder = self.make_decoder(mode)
         try:
             done = await self.pump(chunks, decoder, decoding, first, first_data)

@@ -37,6 +37,9 @@ class RequestSpec:
     max_events: int | None = None
     identity_encoding: bool = False  # send Accept-Encoding: identity
     output: str | None = None  # download destination
+    # The response may rename ``output`` (same folder): Content-Disposition's name, or an
+    # extension from Content-Type; ``output`` then holds the name chosen (the window's default).
+    name_from_response: bool = False
     resume: bool = False
     cert: str | None = None  # client certificate (PEM; may hold the key too) for mutual TLS
     cert_key: str | None = None  # its private key, when in a file of its own

@@ -16,7 +16,8 @@ def test_buckets_count_bytes_and_events_per_100ms() -> None:
     tl.event(0.25)
     assert tl.bytes_bins == [150, 0, 10]
     assert tl.event_bins == [3, 0, 1]
-    assert tl.peak_rates() == pytest.approx((1500.0, 30.0))
+    # a stream shorter than the rate window: its rate is over its whole length (0.3 s)
+    assert tl.peak_rates() == pytest.approx((160 / 0.3, 4 / 0.3))
     assert tl.longest_stall == pytest.approx(0.18)
 
 
@@ -67,3 +68,17 @@ def test_sample_measures_the_rate_over_the_last_second() -> None:
     s.bytes = 500
     s.sample(0.5)
     assert s.rate == pytest.approx(1000.0)
+
+
+def test_rates_over_a_sliding_window_read_a_steady_stream_right() -> None:
+    """Issue 14.6: 100 ms buckets holding 0 or 1 event read a 5 ev/s stream as 10 ev/s."""
+    tl = Timeline()
+    for i in range(30):  # 5 events a second for 6 s, 1000 bytes each, off the bucket edges
+        t = 0.13 + 0.2 * i
+        tl.arrival(t, 1000)
+        tl.event(t)
+    t, b, e = tl.window_rates(1.0)
+    steady = [(x, y) for x, y in zip(t, e, strict=True) if 1.2 <= x <= 5.9]
+    assert steady and all(y == pytest.approx(5.0) for _x, y in steady)
+    assert all(y == pytest.approx(5000.0) for x, y in zip(t, b, strict=True) if 1.2 <= x <= 5.9)
+    assert tl.peak_rates() == pytest.approx((5000.0, 5.0))

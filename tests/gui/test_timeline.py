@@ -3,6 +3,7 @@ count), reconnect markers and the stall indicator."""
 
 from __future__ import annotations
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from gui.stream.controller import StreamController
@@ -88,3 +89,28 @@ def test_marker_lines_are_capped(qtbot: QtBot, clients: Clients) -> None:
     view.redraw()
     assert 0 < len(charts.markers) <= 3 * MAX_MARKERS
     assert charts.markers[-1][1].value() == 199 * 0.5
+
+
+def test_rate_charts_plot_a_steady_stream_at_its_rate(qapp: object) -> None:
+    """Issue 14.6: a steady 5 ev/s stream was drawn at 10 ev/s with a 30 ev/s peak."""
+    from gui.views.timeline_charts import TimelineCharts
+    from stream_core.analysis.stats import Stats
+
+    stats = Stats()
+    tl = stats.timeline
+    for i in range(40):  # 5 ev/s for 8 s, 2 KiB per event
+        t = 0.11 + 0.2 * i
+        tl.arrival(t, 2048)
+        tl.events_at(t, 1)
+    charts = TimelineCharts()
+    charts.draw(tl)
+    x, y = charts.event_curve.getData()
+    assert x is not None and y is not None
+    inside = [v for t, v in zip(x, y, strict=True) if 1.2 <= t <= 7.9]
+    assert len(inside) > 50 and all(v == pytest.approx(5.0) for v in inside)
+    assert max(y) == pytest.approx(5.0)
+    x, y = charts.rate_curve.getData()
+    assert max(y) == pytest.approx(5 * 2048)
+    figures = stats.figures(8.0, running=False)
+    assert figures.peak_event_rate == pytest.approx(5.0)
+    charts.deleteLater()

@@ -246,7 +246,7 @@ def test_secret_headers_masked_and_history_persists(
     wait_ended(qtbot, controller)
     assert controller.spec.header("Authorization") == "Bearer sk-secret"
     history = settings.history()
-    assert history[0].url == f"{demo_server}/events?interval=0&count=2"
+    assert history[0].rebased(demo_server).url == f"{demo_server}/events?interval=0&count=2"
     assert window.picker.history.count() == len(history)
     tab = window.current_tab()
     assert isinstance(tab, StreamTab)
@@ -442,11 +442,11 @@ def test_keyboard_send_from_body_and_stop_from_url(
 
 
 def test_downloads_never_overwrite(tmp_path: Path) -> None:
-    from gui.window.main_window import download_name, free_path
+    from stream_core.net.filenames import download_name, free_path
 
     assert download_name("http://127.0.0.1:1/files/a%20b.zip?x=1") == "a b.zip"
-    assert download_name("http://127.0.0.1:1/%2e%2e%2f") == "download.bin"
-    assert download_name("http://127.0.0.1:1/") == "download.bin"
+    assert download_name("http://127.0.0.1:1/%2e%2e%2f") == "download"
+    assert download_name("http://127.0.0.1:1/", None, "application/octet-stream") == "download.bin"
     (tmp_path / "f.bin").write_bytes(b"x")
     (tmp_path / "f (2).bin.part").write_bytes(b"x")
     assert free_path(tmp_path / "f.bin") == tmp_path / "f (3).bin"

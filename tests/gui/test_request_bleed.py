@@ -1,0 +1,79 @@
+"""Requests do not bleed into each other (issue 14.3): a picked endpoint is a fresh request,
+a URL typed by hand drops an endpoint's mode, and the last request comes back whole."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import shiboken6
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from gui.services.settings import Settings
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode
+from tests.gui.test_window import pick, wait_ended
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
+
+
+def test_picking_an_endpoint_gives_a_fresh_request(
+        window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    pick(window, "POST", "/v1/chat/completions")
+    window.editor.headers.add_row("X-Mine", "1")
+    pick(window, "GET", "/ndjson")
+    editor = window.editor
+    assert editor.method.currentText() == "GET"
+    assert editor.body.toPlainText() == ""
+    assert editor.headers.headers() == []
+    assert editor.mode_value() == Mode.NDJSON
+    with qtbot.waitSignal(window.streamStarted, timeout=2000) as blocker:
+        window.send_action.trigger()
+    controller = blocker.args[0]
+    wait_ended(qtbot, controller)
+    assert controller.request is not None
+    sent = {k.lower() for k, _ in controller.request.headers}
+    assert "content-type" not in sent and "x-mine" not in sent
+    assert window.history_entries()[0].headers == []
+
+
+def type_url(window: MainWindow, text: str) -> None:
+    window.editor.url.clear()
+    QTest.keyClicks(window.editor.url, text)
+
+
+def test_a_url_typed_by_hand_drops_the_endpoint_mode(
+        window: MainWindow, demo_server: str) -> None:
+    pick(window, "GET", "/download")
+    assert window.editor.mode_value() == Mode.DOWNLOAD
+    # editing the endpoint's own query keeps its mode
+    window.editor.url.setFocus()
+    window.editor.url.end(False)
+    QTest.keyClicks(window.editor.url, "0")
+    assert window.editor.mode_value() == Mode.DOWNLOAD
+    type_url(window, f"{demo_server}/events?count=2")
+    assert window.editor.mode_value() == Mode.AUTO
+    # a mode the user chose is kept whatever URL is typed
+    window.editor.mode.setCurrentIndex(window.editor.mode.findData(Mode.LINES.value))
+    window.editor.mode.activated.emit(window.editor.mode.currentIndex())
+    type_url(window, f"{demo_server}/logs_stream")
+    assert window.editor.mode_value() == Mode.LINES
+
+
+def test_the_last_request_comes_back_whole_after_a_restart(
+        window: MainWindow, settings: Settings, clients: Any, demo_server: str,
+        qtbot: QtBot) -> None:
+    pick(window, "POST", "/v1/chat/completions")
+    window.editor.headers.add_row("X-Trace", "abc")
+    before = window.editor.history_entry()
+    assert before.method == "POST" and before.body and before.mode == "sse"
+    window.save_settings()
+    again = MainWindow(settings, clients, demo_server)
+    try:
+        assert again.editor.history_entry() == before
+        assert again.editor.url.text() == before.url
+    finally:
+        again.close()
+        shiboken6.delete(again)
+

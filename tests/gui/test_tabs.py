@@ -1,0 +1,62 @@
+"""Stream tabs (issue 14.10): titles with method, host and path, the URL as tooltip, reopened
+captures marked, a list of all tabs, middle-click and Ctrl+W close, Ctrl+Tab switches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from gui.views.tab_strip import tab_title
+from gui.window.main_window import MainWindow
+from stream_core.net.spec import Mode
+from tests.gui.test_captures import open_and_wait
+from tests.gui.test_window import send, wait_ended
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
+
+
+def titles(window: MainWindow) -> list[str]:
+    return [window.tabs.tabText(i) for i in range(window.tabs.count())]
+
+
+def test_titles_tell_tabs_apart(window: MainWindow, qtbot: QtBot, demo_server: str,
+                                tmp_path: Path) -> None:
+    host = demo_server.split("://", 1)[1]
+    a = send(window, qtbot, f"{demo_server}/events?interval=0&count=2", Mode.SSE)
+    wait_ended(qtbot, a)
+    assert titles(window)[-1] == f"GET {host}/events (2)"
+    assert f"{demo_server}/events?interval=0&count=2" in window.tabs.tabToolTip(0)
+    path = tmp_path / "a.sicap"
+    assert window.save_capture(str(path))
+    open_and_wait(window, qtbot, path)
+    assert titles(window)[-1] == f"capture · GET {host}/events (2)"  # the reopened capture
+    assert tab_title("GET", "http://user:pw@h:1/" + "p" * 80 + "?q=1").startswith("GET h:1/ppp")
+    assert len(tab_title("GET", "http://h/" + "p" * 80)) < 50
+
+
+def test_tab_list_middle_click_and_keys(window: MainWindow, qtbot: QtBot,
+                                        demo_server: str) -> None:
+    for n in (1, 2, 3):
+        wait_ended(qtbot, send(window, qtbot, f"{demo_server}/events?interval=0&count={n}",
+                               Mode.SSE))
+    strip = window.tab_strip
+    strip.fill_menu()
+    listed = [a.text() for a in strip.menu.actions()]
+    assert listed == titles(window) and len(listed) == 3
+    strip.menu.actions()[0].trigger()
+    assert window.tabs.currentIndex() == 0
+    window.activateWindow()
+    QTest.keyClick(window.editor.url, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 1
+    QTest.keyClick(window.editor.url, Qt.Key.Key_Backtab,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.tabs.currentIndex() == 0
+    bar = window.tabs.tabBar()
+    QTest.mouseClick(bar, Qt.MouseButton.MiddleButton, pos=bar.tabRect(2).center())
+    qtbot.waitUntil(lambda: window.tabs.count() == 2)
+    QTest.keyClick(window.editor.url, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.tabs.count() == 1)

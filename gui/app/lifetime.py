@@ -126,7 +126,8 @@ def _main(argv: list[str], server: EmbeddedServer | None, stack: contextlib.Exit
             work = run_app(args, spec, settings, tmp, server, hooks=hooks, log_file=log_file)
             if args.screenshot is not None:
                 work = _within(work, SCREENSHOT_DEADLINE)
-            return loop.run_until_complete(work)
+            status: int = loop.run_until_complete(work)
+            return status
         finally:
             hooks_installed.close()
             asyncio.set_event_loop(None)

@@ -246,7 +246,7 @@ class Settings:
         2048); beyond it Save holds the stream's beginning (README, "Captures")."""
         value = self._s.value("recording/spool_cap_mib", SPOOL_CAP_MIB)
         try:
-            mib = int(value)  # type: ignore[arg-type]
+            mib = int(str(value))  # QSettings gives str (ini) or int (native)
         except (TypeError, ValueError):
             return SPOOL_CAP_MIB
         return mib if mib > 0 else SPOOL_CAP_MIB

@@ -85,14 +85,14 @@ class DownloadBody:
     def resolve(items: list[AnyRecord | BodyRef], path: str, f: Any) -> list[AnyRecord]:
         """``items`` with every ``BodyRef`` read back from ``f`` (CaptureError if gone)."""
         if not any(type(x) is BodyRef for x in items):
-            return items  # type: ignore[return-value]
+            return items  # type: ignore[return-value]  # no BodyRef in it: all records
         if f is None:
             raise CaptureError(f"the downloaded body is no longer at {path} (deleted or "
                                "moved?): it cannot be saved with the capture")
         out: list[AnyRecord] = []
         for x in items:
             if type(x) is not BodyRef:
-                out.append(x)  # type: ignore[arg-type]
+                out.append(x)  # type: ignore[arg-type]  # not a BodyRef: a record (type() is does not narrow)
                 continue
             f.seek(x.pos)
             data = f.read(x.size)

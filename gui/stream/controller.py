@@ -29,6 +29,7 @@ from stream_core.analysis.diagnostics import Diagnostics
 from stream_core.analysis.llm import LLMAssembler
 from stream_core.analysis.stats import RATE_WINDOW, Stats
 from stream_core.net import session
+from stream_core.net.clients import ClientSource
 from stream_core.net.download import partial_size
 from stream_core.net.spec import RequestSpec
 from stream_core.records import (
@@ -88,7 +89,7 @@ class StreamController(QObject):
     responseReceived = Signal()
     finished = Signal()
 
-    def __init__(self, clients: session.Clients, spec: RequestSpec,
+    def __init__(self, clients: ClientSource, spec: RequestSpec,
                  parent: QObject | None = None, *, source: Source | None = None) -> None:
         super().__init__(parent)
         self.clients = clients

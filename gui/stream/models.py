@@ -71,7 +71,7 @@ def preview(text: str) -> str:
 
 
 
-def bytes_preview(data: bytes) -> str:
+def bytes_preview(data: bytes | bytearray) -> str:
     return "".join(chr(b) if 32 <= b < 127 else "·" for b in data[:PREVIEW_CHARS])
 
 

@@ -42,7 +42,7 @@ def make_table(parent: QWidget, widths: dict[int, str], name: str) -> QTableView
     header.setStretchLastSection(True)
     header.setHighlightSections(False)
     view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-    view._column_widths = widths  # type: ignore[attr-defined]
+    view._column_widths = widths  # type: ignore[attr-defined]  # kept on the view for apply_widths
     return view
 
 

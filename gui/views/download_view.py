@@ -230,7 +230,8 @@ class DownloadView(QWidget):
         if self.bar.property("stateColor") == color:
             return
         self.bar.setProperty("stateColor", color)
-        palette = self.bar.parentWidget().palette() if self.bar.parentWidget() else QPalette()
+        parent = self.bar.parentWidget()
+        palette = parent.palette() if parent is not None else QPalette()
         if color:
             palette.setColor(QPalette.ColorRole.Highlight, QColor(color))
         self.bar.setPalette(palette)

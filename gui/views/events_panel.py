@@ -148,7 +148,7 @@ class EventsPanel(QWidget):
                 self.proxy.setSourceModel(self.model)
             self.table.setModel(wanted)
             if wanted is self.model:
-                self.proxy.setSourceModel(None)  # type: ignore[arg-type]
+                self.proxy.setSourceModel(None)  # type: ignore[arg-type]  # Qt takes None (stubs say not)
             self._connect_selection()
             if current >= 0:
                 self.select_row(current, scroll=True)

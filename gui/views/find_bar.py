@@ -22,7 +22,7 @@ class FindBar(QWidget):
         self.line.setPlaceholderText("Find (Enter: next, Shift+Enter: previous, Esc: close)")
         self.line.setClearButtonEnabled(True)
         self.line.returnPressed.connect(self.next)
-        self.line.textChanged.connect(lambda _t: self.find(from_start=True))
+        self.line.textChanged.connect(lambda _t: self.find_match(from_start=True))
         self.line.installEventFilter(self)
         self.status = QLabel(self)
         previous = QPushButton("Previous", self)
@@ -47,12 +47,12 @@ class FindBar(QWidget):
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def next(self) -> bool:
-        return self.find()
+        return self.find_match()
 
     def previous(self) -> bool:
-        return self.find(backward=True)
+        return self.find_match(backward=True)
 
-    def find(self, *, backward: bool = False, from_start: bool = False) -> bool:
+    def find_match(self, *, backward: bool = False, from_start: bool = False) -> bool:
         """Select the next (or previous) match, wrapping around; False when there is none."""
         text = self.line.text()
         if not text:

@@ -121,11 +121,12 @@ class HeadersTable(QWidget):
     def add_row(self, name: str, value: str, edit: bool = False) -> None:
         row = self.table.rowCount()
         self.table.insertRow(row)
-        self.table.setItem(row, 0, QTableWidgetItem(name))
+        name_item = QTableWidgetItem(name)
+        self.table.setItem(row, 0, name_item)
         self.table.setItem(row, 1, QTableWidgetItem(value))
         if edit:
             self.table.setCurrentCell(row, 0)
-            self.table.editItem(self.table.item(row, 0))
+            self.table.editItem(name_item)
 
     def _remove_selected(self) -> None:
         rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)
@@ -150,8 +151,9 @@ class HeadersTable(QWidget):
 
     def displayed_value(self, row: int) -> str:
         """The value as drawn on screen (masked unless revealed); for tests and screenshots."""
-        name = self.table.item(row, 0).text()
-        value = self.table.item(row, 1).text()
+        name_item, value_item = self.table.item(row, 0), self.table.item(row, 1)
+        name = name_item.text() if name_item else ""
+        value = value_item.text() if value_item else ""
         return value if self.reveal else mask(name, value)
 
     def sizeHint(self) -> QSize:

@@ -55,7 +55,7 @@ class AnswerBrowser(QTextBrowser):
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
 
-    def loadResource(self, type: int, name: QUrl) -> object:  # Qt's parameter names
+    def loadResource(self, type: int, name: QUrl | str) -> object:  # Qt's parameter names
         return None
 
 
@@ -89,8 +89,8 @@ class LLMView(QWidget):
         self.remember = QCheckBox("Remember for this host", self)
         self.remember.setObjectName("llmRemember")
         row = QHBoxLayout()
-        for widget in (QLabel("Format:", self), self.kind):
-            row.addWidget(widget)
+        for label in (QLabel("Format:", self), self.kind):
+            row.addWidget(label)
         row.addSpacing(12)
         row.addWidget(QLabel("Read as:", self))
         row.addWidget(self.picker)

@@ -354,7 +354,7 @@ class StreamTab(QWidget):
         """The tab's resizable panes by settings name (restored for new tabs, saved on quit)."""
         return {"events": self.events.splitter, "chunks": self.chunks.splitter}
 
-    def find(self) -> None:
+    def find_text(self) -> None:
         """Ctrl+F: find in the Raw view, else filter the Events table by the text."""
         if self.tabs.currentWidget() is self.raw:
             self.raw.find_bar.open()

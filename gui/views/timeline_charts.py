@@ -22,7 +22,7 @@ GAP_TICKS = [(-5.0, "10 µs"), (-4.0, "100 µs"), (-3.0, "1 ms"), (-2.0, "10 ms"
              (-1.0, "100 ms"), (0.0, "1 s"), (1.0, "10 s"), (2.0, "100 s"), (3.0, "1000 s")]
 
 
-class TimelineCharts(pg.GraphicsLayoutWidget):  # type: ignore[misc]
+class TimelineCharts(pg.GraphicsLayoutWidget):  # type: ignore[misc]  # pyqtgraph is untyped
     """Bytes/s, events/s, cumulative bytes and the gap histogram, with reconnect/error lines."""
 
     def __init__(self, parent: QWidget | None = None) -> None:

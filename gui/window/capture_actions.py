@@ -12,6 +12,7 @@ failure is a status-bar message: the window never blocks and no stream is lost.
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import json
 import logging
@@ -28,6 +29,7 @@ from qasync import asyncSlot
 from gui.stream.capture_spool import Recorder, replay_source, slug, spec_of
 from gui.stream.controller import StreamController
 from gui.stream.spool_dir import SpoolDir
+from gui.views.stream_tab import StreamTab
 from stream_core.capture.codegen import curl_command, httpx_code
 from stream_core.capture.har import body_bytes, events_ndjson, to_har
 from stream_core.capture.masking import masked
@@ -95,13 +97,14 @@ class CaptureActions(QObject):
                                        " in saved captures and HAR unless this is checked")
         self.export_menu = QMenu("&Export", w)
         for kind, (text, _filter, _suffix) in EXPORTS.items():
-            self.export_menu.addAction(self._action(text, lambda k=kind: self.export_dialog(k)))
+            self.export_menu.addAction(self._action(text, functools.partial(self.export_dialog,
+                                                                            kind)))
         self.compare_menu = QMenu("Co&mpare", w)
         self.compare_menu.addAction(self._action("With the &previous tab",
                                                  self.compare_previous))
         self.compare_menu.addAction(self._action("With a capture &file…",
                                                  self.compare_file_dialog))
-        first = w.file_menu.actions()[0] if w.file_menu.actions() else None
+        first = w.file_menu.actions()[0] if w.file_menu.actions() else w.file_menu.addSeparator()
         for item in (self.open_action, self.save_action):
             w.file_menu.insertAction(first, item)
         w.file_menu.insertMenu(first, self.export_menu)
@@ -182,8 +185,8 @@ class CaptureActions(QObject):
         tabs = self.window.tabs
         for i in range(tabs.count()):
             tab = tabs.widget(i)
-            if getattr(tab, "controller", None) is controller:
-                tab.show_notice(text)  # type: ignore[attr-defined]
+            if isinstance(tab, StreamTab) and tab.controller is controller:
+                tab.show_notice(text)
         self.notify(text)
 
     def _follower_closed(self, writer: CaptureWriter) -> None:
@@ -291,7 +294,8 @@ class CaptureActions(QObject):
         try:
             capture = read_capture(path)
         except (CaptureError, OSError) as exc:
-            return self._open_failed(path, exc)
+            self._open_failed(path, exc)
+            return None
         return self._show_capture(path, capture)
 
     async def open_capture_async(self, path: str) -> StreamController | None:
@@ -301,7 +305,8 @@ class CaptureActions(QObject):
         try:
             capture = await asyncio.to_thread(read_capture, path)
         except (CaptureError, OSError) as exc:
-            return self._open_failed(path, exc)
+            self._open_failed(path, exc)
+            return None
         return self._show_capture(path, capture)
 
     def _open_failed(self, path: str, exc: CaptureError | OSError) -> None:

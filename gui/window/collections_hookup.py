@@ -215,7 +215,7 @@ class Collections:
         self.hover = _Hover(self.panel, window.editor)
         self.paste = _CurlPaste(window)
         menu = window.file_menu
-        first = menu.actions()[0] if menu.actions() else None
+        first = menu.actions()[0] if menu.actions() else menu.addSeparator()
         self.open_action = QAction("Open &collection…", window)
         self.open_action.triggered.connect(self.panel._open_folder_dialog)
         self.import_action = QAction("Import c&url…", window)
@@ -225,7 +225,7 @@ class Collections:
         self.save_action.triggered.connect(lambda: self.save())
         self.sample_action = QAction("Open sa&mple collection", window)
         self.sample_action.triggered.connect(lambda: self.open_sample())
-        self._sample: tuple[Path, weakref.finalize] | None = None  # folder, its removal
+        self._sample: tuple[Path, weakref.finalize[..., object]] | None = None  # folder, removal
         window.closed.connect(self.cleanup)
         self.import_collection_action = QAction("Import &HAR or Postman collection…", window)
         self.import_collection_action.triggered.connect(self._import_collection_dialog)

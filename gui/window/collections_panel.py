@@ -218,10 +218,15 @@ class CollectionsPanel(QWidget):
     def find_item(self, name: str, path: Path | None = None) -> QTreeWidgetItem | None:
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
+            if top is None:
+                continue
             for j in range(top.childCount()):
-                file, request = top.child(j).data(0, ROLE)
+                item = top.child(j)
+                if item is None:
+                    continue
+                file, request = item.data(0, ROLE)
                 if request == name and (path is None or file == path):
-                    return top.child(j)
+                    return item
         return None
 
     def choose(self, name: str, path: Path | None = None) -> bool:

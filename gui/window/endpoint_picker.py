@@ -30,7 +30,7 @@ from stream_core.capture.cliargs import ArgumentError, check_url
 from stream_core.net.spec import RequestSpec, Timeouts
 
 if TYPE_CHECKING:  # httpx and the engine: imported on the first load, after the window shows
-    from stream_core.net.session import Clients
+    from stream_core.net.clients import ClientSource
 
 ROLE = Qt.ItemDataRole.UserRole
 MIN_WIDTH = 220
@@ -51,7 +51,7 @@ class EndpointPicker(QWidget):
     loaded = Signal(int)
     loadFailed = Signal(str)
 
-    def __init__(self, clients: Clients, parent: QWidget | None = None) -> None:
+    def __init__(self, clients: ClientSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._clients = clients
         self.base_url = ""
@@ -170,9 +170,11 @@ class EndpointPicker(QWidget):
         """The tree item of an endpoint (for tests and demos)."""
         for i in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(i)
+            if group is None:
+                continue
             for j in range(group.childCount()):
                 item = group.child(j)
-                ep = item.data(0, ROLE)
+                ep = item.data(0, ROLE) if item is not None else None
                 if ep is not None and ep.method == method.upper() and ep.path == path:
                     return item
         return None

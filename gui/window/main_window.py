@@ -26,7 +26,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShowEvent,
 )
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QSplitter, QTabWidget, QWidget
 from qasync import asyncSlot
 
 from gui.services import resources
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from gui.stream.controller import State, StreamController
     from gui.views.stream_tab import StreamTab
     from gui.window.capture_actions import CaptureActions
-    from stream_core.net.session import Clients
+    from stream_core.net.clients import ClientSource
 
 DEFAULT_SIZE = (1400, 900)
 MIN_PANE = 260  # the left pane's width when it is shown again after a collapse
@@ -62,7 +62,13 @@ class MainWindow(QMainWindow):
     closed = Signal()
     streamStarted = Signal(object)
 
-    def __init__(self, settings: Settings, clients: Clients, server_url: str | None,
+    # Added by gui.window.shortcuts.install (Ctrl+L, Ctrl+F and the Help menu).
+    focus_url_action: QAction
+    find_action: QAction
+    help_menu: QMenu
+    shortcuts_menu: QMenu
+
+    def __init__(self, settings: Settings, clients: ClientSource, server_url: str | None,
                  download_dir: str | None = None) -> None:
         super().__init__()
         self.settings = settings

@@ -114,8 +114,11 @@ class NetworkPanel(QWidget):
                 "cert_key": self.cert_key, "proxy": self.proxy, "trust_env": self.trust_env}
 
     def values(self) -> NetworkOptions:
-        return NetworkOptions(**{name: w.isChecked() if isinstance(w, QCheckBox)
-                                 else w.text().strip() for name, w in self._fields().items()})
+        return NetworkOptions(http2=self.http2.isChecked(), ca_bundle=self.ca_bundle.text().strip(),
+                              cert=self.cert.text().strip(),
+                              cert_key=self.cert_key.text().strip(),
+                              proxy=self.proxy.text().strip(),
+                              trust_env=self.trust_env.isChecked())
 
     def set_values(self, opts: NetworkOptions) -> None:
         for name, widget in self._fields().items():

@@ -284,7 +284,7 @@ class ProxyActions(QObject):
             elif isinstance(record, Response):
                 row.status = record.status
             elif record.type == "chunk":
-                row.size += record.size  # type: ignore[union-attr]
+                row.size += record.size
             elif isinstance(record, End):
                 row.ended, row.duration = True, record.duration
             if exchange.body_done and row.controller is not None:

@@ -7,6 +7,7 @@ drift from what the keys do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -24,11 +25,11 @@ WIDGET_KEYS = (
 )
 
 
-def _action(window: MainWindow, text: str, key: str, slot: object) -> QAction:
+def _action(window: MainWindow, text: str, key: str, slot: Callable[[], object]) -> QAction:
     action = QAction(text, window)
     action.setShortcut(QKeySequence(key))
     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-    action.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
+    action.triggered.connect(lambda _checked=False: slot())
     window.addAction(action)
     return action
 
@@ -43,7 +44,7 @@ def find(window: MainWindow) -> None:
     if tab is None:
         window.statusBar().showMessage("Nothing to find in: send a request first.", 4000)
         return
-    tab.find()
+    tab.find_text()
 
 
 def install(window: MainWindow) -> None:

@@ -175,7 +175,7 @@ def parse_record(obj: dict[str, Any]) -> AnyRecord | None:
         return Progress(t, _int(obj, "bytes"), total if isinstance(total, int) else None,
                         _num(obj, "rate", 0.0))
     if kind == "error":
-        return Error(t, _str(obj, "kind"), _str(obj, "message"))  # type: ignore[arg-type]
+        return Error(t, _str(obj, "kind"), _str(obj, "message"))  # type: ignore[arg-type]  # a kind from a file: any str
     if kind == "end":
         known = {"type", "t", "bytes", "chunks", "events", "duration", "complete", "path",
                  "sha256"}

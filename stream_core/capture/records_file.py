@@ -179,11 +179,11 @@ class CaptureWriter:
         self.path: str | None = None
         self._atomic: AtomicFile | None = None
         if self._owns:
-            self.path = os.fspath(path)  # type: ignore[arg-type]
+            self.path = os.fspath(path)  # type: ignore[arg-type]  # no write(): a path
             self._atomic = AtomicFile(self.path)
             self._out: IO[bytes] = self._atomic.file
         else:
-            self._out = path  # type: ignore[assignment]
+            self._out = path  # type: ignore[assignment]  # has write(): a binary file
         self._pending = 0
         self._last_flush = time.monotonic()
         self._timer: asyncio.TimerHandle | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ssl
 import urllib.request
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -16,8 +17,16 @@ from stream_core.net.errors import StreamError
 from stream_core.net.netstream import buffered_transport
 from stream_core.net.spec import RequestSpec
 
-__all__ = ["ClientCertificateError", "Clients", "content_decoder", "environment_proxy", "raw_headers", "request_timeout",
+__all__ = ["ClientSource", "ClientCertificateError", "Clients", "content_decoder", "environment_proxy", "raw_headers", "request_timeout",
            "tls_context"]
+
+
+class ClientSource(Protocol):
+    """What a stream needs to get its client: ``Clients``, or the window's lazy stand-in."""
+
+    def for_spec(self, spec: RequestSpec) -> httpx.AsyncClient: ...
+
+    async def aclose(self) -> None: ...
 
 
 class Clients:

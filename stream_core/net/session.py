@@ -37,6 +37,7 @@ from stream_core.decode.sse import SSEDecoder
 from stream_core.net.clients import (
     ClientCertificateError,
     Clients,
+    ClientSource,
     content_decoder,
     raw_headers,
     request_timeout,
@@ -86,7 +87,7 @@ _STOP, _AGAIN = "stop", "again"
 class _Stream:
     """State of one logical stream; may span several connections when reconnecting."""
 
-    def __init__(self, clients: Clients, spec: RequestSpec, observer: Observer) -> None:
+    def __init__(self, clients: ClientSource, spec: RequestSpec, observer: Observer) -> None:
         self.clients, self.spec, self.emit = clients, spec, observer
         self.t0 = time.monotonic()
         self.chunks = self.offset = self.events = self.next_seq = self.errors = 0
@@ -430,7 +431,7 @@ class _Stream:
         self.progress(self.now())
 
 
-async def run(clients: Clients, spec: RequestSpec, observer: Observer) -> End:
+async def run(clients: ClientSource, spec: RequestSpec, observer: Observer) -> End:
     """Stream ``spec`` and report every record to ``observer``; return the End record.
 
     Never raises, except ``asyncio.CancelledError`` when the task is cancelled (Stop, Ctrl-C):

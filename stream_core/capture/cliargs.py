@@ -36,6 +36,8 @@ def add_request_arguments(parser: argparse.ArgumentParser, *, url_required: bool
     parser.add_argument("--no-redirects", action="store_true", help="do not follow redirects")
     parser.add_argument("--reconnect", action="store_true",
                         help="reconnect SSE streams like EventSource does")
+    parser.add_argument("--max-reconnects", type=int, default=None, metavar="N",
+                        help="with --reconnect: give up after N reconnects in all")
     parser.add_argument("--max-events", type=int, default=None, metavar="N",
                         help="end cleanly after N events or records")
     parser.add_argument("--identity", action="store_true",
@@ -94,6 +96,11 @@ def spec_from_args(ns: argparse.Namespace) -> RequestSpec:
             raise ArgumentError(f"--{name.replace('_', '-')} must be a positive number of seconds")
     if ns.max_events is not None and ns.max_events < 1:
         raise ArgumentError("--max-events must be at least 1")
+    if ns.max_reconnects is not None:
+        if ns.max_reconnects < 0:
+            raise ArgumentError("--max-reconnects must be 0 or more")
+        if not ns.reconnect:
+            raise ArgumentError("--max-reconnects needs --reconnect")
     verify: bool | str = True
     if ns.insecure:
         verify = False
@@ -113,6 +120,7 @@ def spec_from_args(ns: argparse.Namespace) -> RequestSpec:
         verify=verify,
         http2=ns.http2,
         reconnect=ns.reconnect,
+        max_reconnects=ns.max_reconnects,
         max_events=ns.max_events,
         identity_encoding=ns.identity,
     )

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import signal
 import sys
@@ -27,7 +26,7 @@ from stream_core.capture.cliargs import ArgumentError, add_request_arguments, sp
 from stream_core.capture.records_file import CaptureWriter
 from stream_core.net.session import Clients, run
 from stream_core.net.spec import Mode, RequestSpec
-from stream_core.records import AnyRecord, Chunk, Error, Observer
+from stream_core.records import AnyRecord, Chunk, Error, Observer, json_line
 
 PROG = "stream-inspector capture"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_PIPE = 0, 1, 2, 130, 143, 141
@@ -98,14 +97,6 @@ def parse_options(argv: list[str]) -> tuple[RequestSpec, Options]:
     return spec, Options(bool(ns.chunks_data), ns.save, bool(ns.save_secrets))
 
 
-def dumps(obj: dict[str, Any]) -> bytes:
-    line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    try:
-        return line.encode("utf-8") + b"\n"
-    except UnicodeEncodeError:  # lone surrogates from a JSON "\ud800" escape
-        return json.dumps(obj, separators=(",", ":")).encode("ascii") + b"\n"
-
-
 class Printer:
     """The observer: one flushed JSON line per record; notices a closed stdout."""
 
@@ -124,7 +115,7 @@ class Printer:
             return
         obj = record.to_json(self.chunks_data) if isinstance(record, Chunk) else record.to_json()
         try:
-            self.out.write(dumps(obj))
+            self.out.write(json_line(obj))
             self.out.flush()
         except (BrokenPipeError, ConnectionResetError, ValueError):
             self.closed = True

@@ -53,6 +53,7 @@ from stream_core.records import (
     Retry,
     is_secret_name,
     loads_bounded,
+    json_line,
 )
 
 __all__ = [
@@ -240,13 +241,6 @@ def record_line(record: AnyRecord, *, save_secrets: bool = False,
     return obj
 
 
-def _dumps(obj: dict[str, Any]) -> bytes:
-    try:
-        return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-    except UnicodeEncodeError:  # lone surrogates: keep them as JSON escapes
-        return (json.dumps(obj, separators=(",", ":")) + "\n").encode("ascii")
-
-
 class AtomicFile:
     """A file that takes its name only once written: a temporary ``NAME.XXXXXXXX.part`` in the
     same folder, synced and renamed over ``NAME`` by ``commit()``; ``close()`` before that
@@ -369,7 +363,7 @@ class CaptureWriter:
         if request_body is not None:
             header["request_body_b64"] = base64.b64encode(request_body).decode("ascii")
         try:
-            self._out.write(_dumps(header))
+            self._out.write(json_line(header))
             self._out.flush()
             if live and self._atomic is not None:
                 self._atomic.commit()
@@ -383,8 +377,8 @@ class CaptureWriter:
     def write(self, record: AnyRecord) -> None:
         if self.closed or self.error is not None:
             return
-        line = _dumps(record_line(record, save_secrets=self.save_secrets,
-                                  masker=self._masker))
+        line = json_line(record_line(record, save_secrets=self.save_secrets,
+                                     masker=self._masker))
         try:
             self._out.write(line)
         except OSError as exc:

@@ -36,9 +36,6 @@ _MAX_UNKNOWN_FIELDS = 32
 _MAX_FIELD_NAME = 64
 #: Below this many complete lines in a read, the bulk path is not worth its set-up.
 _BULK_MIN_LINES = 16
-#: A ``retry`` larger than this (about 292 million years in ms) is clamped; it also keeps
-#: ``int()`` away from Python's 4300-digit conversion limit.
-_MAX_RETRY_MS = 2**63 - 1
 
 
 class SSEDecoder:
@@ -332,8 +329,9 @@ class SSEDecoder:
             elif name == "event":
                 etype = value
             elif name == "retry":
-                if value.isascii() and value.isdigit():
-                    append(Retry(t, _retry_ms(value)))
+                ms = _retry_ms(value) if value.isascii() and value.isdigit() else None
+                if ms is not None:
+                    append(Retry(t, ms))
                 else:
                     self.invalid_retry += 1
             elif len(self.unknown_fields) < _MAX_UNKNOWN_FIELDS:
@@ -355,9 +353,11 @@ def _all_start_with(items: list[str], prefix: str) -> bool:
     return ("\n" + "\n".join(items)).count("\n" + prefix) == len(items)
 
 
-def _retry_ms(digits: str) -> int:
-    """The value of an all-ASCII-digits ``retry`` field, clamped to ``_MAX_RETRY_MS``."""
-    digits = digits.lstrip("0") or "0"
-    if len(digits) > 19:
-        return _MAX_RETRY_MS
-    return min(int(digits), _MAX_RETRY_MS)
+def _retry_ms(digits: str) -> int | None:
+    """The value of an all-ASCII-digits ``retry`` field, exactly as sent (the engine clamps
+    only the delay it uses); None beyond Python's int conversion limit (4300 digits by
+    default), a number no JSON writer here could print either."""
+    try:
+        return int(digits)
+    except ValueError:
+        return None

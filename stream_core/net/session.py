@@ -56,12 +56,23 @@ from stream_core.records import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_RETRY_MS", "MAX_RETRY_MS", "Clients", "run"]
+__all__ = ["DEFAULT_RETRY_MS", "MAX_RETRY_MS", "MIN_RETRY_MS", "Clients", "reconnect_delay",
+           "run"]
 
 DEFAULT_RETRY_MS = 3000
 MAX_RETRY_MS = 60_000
+#: No reconnect comes sooner than this, whatever ``retry:`` says (``retry: 0`` made a loop of
+#: hundreds of connections a second); repeated failures double it like any other delay.
+MIN_RETRY_MS = 250
 PROGRESS_INTERVAL = 0.1  # seconds between Progress records (plus a final one)
 _RECONNECTABLE: frozenset[ErrorKind] = frozenset({"connect", "timeout", "protocol"})
+
+
+def reconnect_delay(retry_ms: int, failures: int) -> int:
+    """Milliseconds before the next attempt: the server's ``retry`` (any size, as sent) raised
+    to ``MIN_RETRY_MS``, doubled per failed attempt in a row, at most ``MAX_RETRY_MS``."""
+    base = min(max(retry_ms, MIN_RETRY_MS), MAX_RETRY_MS)
+    return min(base << min(max(failures - 1, 0), 16), MAX_RETRY_MS)
 
 
 class _Decoder(Protocol):
@@ -87,6 +98,7 @@ class _Stream:
         self.last_event_id = spec.header("Last-Event-ID") or ""
         self.retry_ms = DEFAULT_RETRY_MS
         self.complete = False
+        self.stopped = ""  # why a stream that did not end by itself was stopped
         self.ok_response = False  # this connection got a response the mode accepts
         self.mode: Mode | None = None  # resolved mode of the latest connection
         self.download: Download | None = None
@@ -155,8 +167,9 @@ class _Stream:
 
     def end(self) -> End:
         t = self.now()
+        extra = {"stopped": self.stopped} if self.stopped else {}
         return End(t, self.offset, self.chunks, self.events, t, self.complete,
-                   path=self.end_path, sha256=self.end_sha)
+                   path=self.end_path, sha256=self.end_sha, extra=extra)
 
     def reconnecting(self) -> bool:
         return (self.spec.reconnect and self.spec.mode in (Mode.SSE, Mode.AUTO)
@@ -170,21 +183,42 @@ class _Stream:
                 self.fail(Failure(exc.kind, exc.message))
                 return
         attempt = failures = 0
+        limit = self.spec.max_reconnects
         while True:
             self.ok_response = False
+            events = self.events
             outcome = await self.connection()
             if outcome == _STOP or not self.reconnecting():
                 return
-            failures = 0 if self.ok_response else failures + 1
-            attempt += 1
-            delay = min(self.retry_ms * 2 ** max(failures - 1, 0), MAX_RETRY_MS)
+            # Only a connection that delivered events resets the back-off: a server that
+            # answers 200 and hangs up at once is failing too.
+            failures = 0 if self.ok_response and self.events > events else failures + 1
             reason, self.drop_reason = self.drop_reason or "stream ended", ""
+            if limit is not None and attempt >= limit:
+                self.give_up(reason, limit)
+                return
+            attempt += 1
+            delay = reconnect_delay(self.retry_ms, failures)
             self.emit(Reconnect(self.now(), attempt, delay, self.last_event_id, reason))
             await asyncio.sleep(delay / 1000)
 
+    def give_up(self, reason: str, limit: int) -> None:
+        """``max_reconnects`` reached: a lost connection is an error then; a clean end is not."""
+        self.complete = False
+        self.stopped = "max-reconnects"
+        if reason != "stream ended":
+            kind, _, message = reason.partition(": ")
+            self.error(cast(ErrorKind, kind), f"{message} (gave up after {limit} reconnects)")
+
     # --- one connection -------------------------------------------------------------------
 
-    def request_headers(self) -> list[tuple[str, str]]:
+    def request_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers to send; values go out as UTF-8 (an event id is any text but NUL, CR
+        and LF), where httpx would refuse a str that is not ASCII. A name that is not ASCII
+        raises UnicodeEncodeError: the request cannot be built."""
+        return [(k.encode("ascii"), v.encode("utf-8")) for k, v in self._headers()]
+
+    def _headers(self) -> list[tuple[str, str]]:
         spec = self.spec
         headers = [(k, v) for k, v in spec.headers if k.lower() != "last-event-id"]
         have = {k.lower() for k, _ in headers}
@@ -210,7 +244,9 @@ class _Stream:
             request = client.build_request(spec.method, spec.url, headers=self.request_headers(),
                                            content=spec.body, timeout=request_timeout(spec))
         except (httpx.HTTPError, ValueError, TypeError) as exc:
-            return self.fail(Failure("connect", f"cannot build the request: {exc}"))
+            # The same request would fail the same way: never retried.
+            self.fail(Failure("connect", f"cannot build the request: {exc}"))
+            return _STOP
         self.emit(Request(self.now(), request.method, str(request.url),
                           raw_headers(request.headers)))
         try:
@@ -313,9 +349,10 @@ class _Stream:
                 self.last_event_id = decoder.last_event_id
         if rejected is not None:
             raise StreamError("http", rejected)
-        self.complete = True
-        if done:
+        if done:  # cut short on purpose: not a stream that ended by itself
+            self.stopped = "max-events"
             return _STOP
+        self.complete = True
         if mode is Mode.DOWNLOAD:
             await self.finish_download()
         return _AGAIN

@@ -34,6 +34,7 @@ class RequestSpec:
     verify: bool | str = True  # False for --insecure, a path for a custom CA bundle
     http2: bool = False
     reconnect: bool = False
+    max_reconnects: int | None = None  # reconnects before giving up (None: no limit)
     max_events: int | None = None
     identity_encoding: bool = False  # send Accept-Encoding: identity
     output: str | None = None  # download destination

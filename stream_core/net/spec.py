@@ -22,6 +22,16 @@ class Timeouts:
     total: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class DecodeGuard:
+    """The decompression guard: a compressed body may inflate to ``max_decoded`` bytes, and
+    beyond that to at most ``max_ratio`` times its wire bytes (0: no ratio limit)."""
+
+    max_decoded: int = 64 * 1024 * 1024
+    max_ratio: float = 200.0
+    enabled: bool = True
+
+
 @dataclass(slots=True)
 class RequestSpec:
     url: str
@@ -36,9 +46,12 @@ class RequestSpec:
     reconnect: bool = False
     max_reconnects: int | None = None  # reconnects before giving up (None: no limit)
     max_events: int | None = None
+    max_line: int = 16 * 1024 * 1024  # one SSE event / NDJSON or text line, at most (MAX_LINE)
+    decode_guard: DecodeGuard = field(default_factory=DecodeGuard)
     identity_encoding: bool = False  # send Accept-Encoding: identity
     output: str | None = None  # download destination
     resume: bool = False
+    decode: bool = False  # downloads: undo the Content-Encoding (else stored as sent)
 
     def header(self, name: str) -> str | None:
         low = name.lower()

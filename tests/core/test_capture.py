@@ -212,3 +212,24 @@ def test_no_qt_import(demo_server: str) -> None:
     proc = subprocess.run([sys.executable, "-c", probe, f"{demo_server}/text?count=1&interval=0"],
                           capture_output=True, cwd=ROOT, env=env(), timeout=30)
     assert proc.returncode == 0, proc.stderr.decode()
+
+
+def test_full_disk_while_saving_is_an_io_error_record(demo_server: str, tmp_path: Path) -> None:
+    """The capture file cannot grow past 1500 bytes (RLIMIT_FSIZE: a real EFBIG from the
+    kernel, as a full disk gives ENOSPC): an error record, an incomplete end, exit 1."""
+    saved = tmp_path / "s.sicap"
+    limited = ("import os, resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN);"
+               " resource.setrlimit(resource.RLIMIT_FSIZE, (1500, 1500));"
+               " os.execv(sys.executable, sys.argv[1:])")
+    args = [sys.executable, "-c", limited, *command(f"{demo_server}/events?interval=0&count=50",
+                                                    "--save", str(saved))]
+    proc = subprocess.run(args, capture_output=True, cwd=ROOT, env=env(), timeout=30)
+    records = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == b""
+    errors = [r for r in records if r["type"] == "error"]
+    assert [e["kind"] for e in errors] == ["io"]
+    assert str(saved) in errors[0]["message"] and "saving the capture" in errors[0]["message"]
+    assert sum(r["type"] == "event" for r in records) == 50, "stdout still has the stream"
+    assert records[-1]["type"] == "end" and records[-1]["complete"] is False
+    assert 0 < saved.stat().st_size <= 1500

@@ -25,7 +25,6 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import json
 import os
 import re
 import stat
@@ -52,8 +51,8 @@ from stream_core.records import (
     Response,
     Retry,
     is_secret_name,
-    loads_bounded,
     json_line,
+    loads_bounded,
 )
 
 __all__ = [

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from stream_core import download as dl
+from stream_core.net import download as dl
+from stream_core.net.spec import Mode, RequestSpec, Timeouts
 from stream_core.records import AnyRecord, Progress
-from stream_core.spec import Mode, RequestSpec, Timeouts
 from tests.core.conftest import Capture, collect, collect_async
 from tests.core.rawserver import Conn, RawServer, head
 

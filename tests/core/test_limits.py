@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 import pytest
 
-from stream_core.clients import BodyDecoder
-from stream_core.lines import LineDecoder, NDJSONDecoder
+from stream_core.decode.lines import LineDecoder, NDJSONDecoder
+from stream_core.decode.sse import SSEDecoder
+from stream_core.net.clients import BodyDecoder
+from stream_core.net.spec import DecodeGuard, Mode, RequestSpec
 from stream_core.records import Error, Event, Record
-from stream_core.spec import DecodeGuard, Mode, RequestSpec
-from stream_core.sse import SSEDecoder
 from tests.core.conftest import collect
 from tests.core.rawserver import Conn, RawServer, head
 

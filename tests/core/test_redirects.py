@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from stream_core.net.spec import Mode, RequestSpec, Timeouts
 from stream_core.records import is_secret_name
-from stream_core.spec import Mode, RequestSpec, Timeouts
 from tests.core.conftest import collect
 from tests.core.rawserver import Conn, RawServer, head, reply
 

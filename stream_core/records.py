@@ -278,3 +278,24 @@ def is_secret_name(name: str) -> bool:
     ``X-Amz-Security-Token``, ``Proxy-Authorization``, ``client_secret``, ``sig`` all match.
     """
     return _SECRET_NAME.search(name) is not None
+
+
+#: Line separators that ``json.dumps(ensure_ascii=False)`` leaves raw inside strings and that
+#: ``str.splitlines`` and older JavaScript treat as line ends: escaped, a record stays one line.
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def json_line(obj: dict[str, Any]) -> bytes:
+    """``obj`` as one compact UTF-8 JSON line (with its LF) that every line splitter keeps whole.
+
+    Non-ASCII text stays readable, except U+2028, U+2029 and U+0085, which are escaped; lone
+    surrogates (from a JSON ``"\\ud800"`` escape) make the whole line ASCII-escaped.
+    """
+    line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    if not line.isascii():
+        line = line.translate(_LINE_BREAKS)
+        try:
+            return line.encode("utf-8") + b"\n"
+        except UnicodeEncodeError:
+            return json.dumps(obj, separators=(",", ":")).encode("ascii") + b"\n"
+    return line.encode("ascii") + b"\n"

@@ -393,8 +393,9 @@ def with_record_texts(records: list[AnyRecord]) -> list[AnyRecord]:
     lines: dict[int, str] = {}
     for r in records:
         if type(r) is Chunk:
-            lines.update((d.seq, d.text) for d in decoder.feed(r.data, r.t, r.seq) if d.parsed)
-    lines.update((d.seq, d.text) for d in decoder.close(0.0) if d.parsed)
+            lines.update((d.seq, d.text) for d in decoder.feed(r.data, r.t, r.seq)
+                         if type(d) is Record and d.parsed)
+    lines.update((d.seq, d.text) for d in decoder.close(0.0) if type(d) is Record and d.parsed)
     out: list[AnyRecord] = []
     for r in records:
         if type(r) is Record and r.parsed and not r.text:

@@ -136,7 +136,7 @@ class Diagnostics:
             self._event(rec)
         elif isinstance(rec, Request):
             self._request_t = rec.t
-        elif isinstance(rec, Response):
+        elif isinstance(rec, Response) and rec.mode != "redirect":  # (a hop: the next counts)
             self._response_record(rec)
         elif isinstance(rec, Reconnect):
             self._after_reconnect = rec

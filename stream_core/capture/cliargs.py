@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stream_core.net.spec import Mode, RequestSpec, Timeouts
+from stream_core.decode.sse import MAX_LINE
+from stream_core.net.spec import DecodeGuard, Mode, RequestSpec, Timeouts
 
 
 class ArgumentError(ValueError):
@@ -36,10 +37,36 @@ def add_request_arguments(parser: argparse.ArgumentParser, *, url_required: bool
     parser.add_argument("--no-redirects", action="store_true", help="do not follow redirects")
     parser.add_argument("--reconnect", action="store_true",
                         help="reconnect SSE streams like EventSource does")
+    parser.add_argument("--max-reconnects", type=int, default=None, metavar="N",
+                        help="with --reconnect: give up after N reconnects in all")
     parser.add_argument("--max-events", type=int, default=None, metavar="N",
                         help="end cleanly after N events or records")
     parser.add_argument("--identity", action="store_true",
                         help="send Accept-Encoding: identity (no compression)")
+    parser.add_argument("--max-line", type=parse_size, default=None, metavar="BYTES",
+                        help="longest SSE event or NDJSON/text line kept (default 16M);"
+                             " a longer one is skipped with a decode error")
+    parser.add_argument("--max-decoded", type=parse_size, default=None, metavar="BYTES",
+                        help="a compressed body may inflate to this much (default 64M),"
+                             " beyond it to at most --max-ratio times its wire size")
+    parser.add_argument("--max-ratio", type=float, default=None, metavar="N",
+                        help="decompression bomb guard: most decoded bytes per wire byte"
+                             " past --max-decoded (default 200; 0: no ratio limit)")
+    parser.add_argument("--no-decode-guard", action="store_true",
+                        help="let compressed bodies inflate without any limit")
+
+
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def parse_size(text: str) -> int:
+    """A byte count: digits with an optional binary unit (``16M``, ``512k``, ``1G``)."""
+    t = text.strip().lower().removesuffix("ib").removesuffix("b")
+    unit = t[-1:] if t[-1:] in _UNITS else ""
+    digits = t[:len(t) - len(unit)]
+    if not digits.isdigit() or int(digits) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive byte count")
+    return int(digits) * _UNITS[unit]
 
 
 def parse_header(text: str) -> tuple[str, str]:
@@ -94,6 +121,22 @@ def spec_from_args(ns: argparse.Namespace) -> RequestSpec:
             raise ArgumentError(f"--{name.replace('_', '-')} must be a positive number of seconds")
     if ns.max_events is not None and ns.max_events < 1:
         raise ArgumentError("--max-events must be at least 1")
+    if ns.max_reconnects is not None:
+        if ns.max_reconnects < 0:
+            raise ArgumentError("--max-reconnects must be 0 or more")
+        if not ns.reconnect:
+            raise ArgumentError("--max-reconnects needs --reconnect")
+    guard = DecodeGuard()
+    if ns.max_ratio is not None and ns.max_ratio < 0:
+        raise ArgumentError("--max-ratio must be 0 or more")
+    if ns.no_decode_guard:
+        if ns.max_ratio is not None or ns.max_decoded is not None:
+            raise ArgumentError("--no-decode-guard cannot be used with --max-ratio or "
+                                "--max-decoded")
+        guard = DecodeGuard(enabled=False)
+    else:
+        guard = DecodeGuard(guard.max_decoded if ns.max_decoded is None else ns.max_decoded,
+                            guard.max_ratio if ns.max_ratio is None else ns.max_ratio)
     verify: bool | str = True
     if ns.insecure:
         verify = False
@@ -113,6 +156,9 @@ def spec_from_args(ns: argparse.Namespace) -> RequestSpec:
         verify=verify,
         http2=ns.http2,
         reconnect=ns.reconnect,
+        max_reconnects=ns.max_reconnects,
         max_events=ns.max_events,
+        decode_guard=guard,
         identity_encoding=ns.identity,
+        max_line=ns.max_line or MAX_LINE,
     )

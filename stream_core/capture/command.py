@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import dataclasses
 import os
 import signal
 import sys
@@ -30,9 +30,10 @@ from stream_core.analysis.llm import LLMAssembler
 from stream_core.capture.cliargs import ArgumentError, add_request_arguments, spec_from_args
 from stream_core.capture.records_file import CaptureWriter
 from stream_core.capture.saved import add_saved_arguments, spec_from_saved
+from stream_core.net.errors import file_failure
 from stream_core.net.session import Clients, run
 from stream_core.net.spec import Mode, RequestSpec
-from stream_core.records import AnyRecord, Chunk, End, Error, Event, Observer, Record
+from stream_core.records import AnyRecord, Chunk, End, Error, Event, Observer, Record, json_line
 
 PROG = "stream-inspector capture"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_PIPE = 0, 1, 2, 130, 143, 141
@@ -53,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="download the body to FILE (via FILE.part; implies --mode download)")
     parser.add_argument("--resume", action="store_true",
                         help="continue FILE.part from where it stopped (needs -o)")
+    parser.add_argument("--decode", action="store_true",
+                        help="with -o: save the body with its Content-Encoding undone"
+                             " (by default the file holds the bytes as sent)")
     parser.add_argument("--chunks-data", action="store_true",
                         help='add the bytes of each chunk as "data_b64"')
     parser.add_argument("--save", default=None, metavar="CAPTURE_FILE",
@@ -99,22 +103,15 @@ def parse_options(argv: list[str]) -> tuple[RequestSpec, Options]:
             raise ArgumentError(f"-o saves a download; it cannot be used with --mode "
                                 f"{spec.mode.value}")
         spec.mode, spec.output, spec.resume = Mode.DOWNLOAD, ns.output, ns.resume
+        spec.decode = ns.decode
     elif spec.mode is Mode.DOWNLOAD:
         raise ArgumentError("--mode download needs -o FILE")
-    elif ns.resume:
-        raise ArgumentError("--resume needs -o FILE")
+    elif ns.resume or ns.decode:
+        raise ArgumentError(f"--{'resume' if ns.resume else 'decode'} needs -o FILE")
     if spec.reconnect and spec.mode not in (Mode.AUTO, Mode.SSE):
         raise ArgumentError(f"--reconnect is for event streams; it cannot be used with "
                             f"--mode {spec.mode.value}")
     return spec, Options(bool(ns.chunks_data), ns.save, bool(ns.save_secrets), bool(ns.llm))
-
-
-def dumps(obj: dict[str, Any]) -> bytes:
-    line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    try:
-        return line.encode("utf-8") + b"\n"
-    except UnicodeEncodeError:  # lone surrogates from a JSON "\ud800" escape
-        return json.dumps(obj, separators=(",", ":")).encode("ascii") + b"\n"
 
 
 class Printer:
@@ -141,7 +138,7 @@ class Printer:
         if self.closed:
             return
         try:
-            self.out.write(dumps(obj))
+            self.out.write(json_line(obj))
             self.out.flush()
         except (BrokenPipeError, ConnectionResetError, ValueError):
             self.closed = True
@@ -180,11 +177,7 @@ async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False
     printer = Printer(out, chunks_data=chunks_data, on_closed=lambda: stop(EXIT_PIPE))
     observer: Observer = printer
     if save is not None:
-        writer = save
-
-        def observer(record: AnyRecord) -> None:
-            writer(record)
-            printer(record)
+        observer = _saving(save, printer)
     if llm:
         observer = with_llm(observer, printer.write, spec.body)
     clients = Clients()
@@ -205,6 +198,25 @@ async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False
     if why:
         return why[0]
     return EXIT_ERROR if printer.errors else EXIT_OK
+
+
+def _saving(writer: CaptureWriter, printer: Printer) -> Observer:
+    """Each record to the capture file, then to stdout. When saving fails (a full disk) the
+    stream goes on on stdout, but with an ``io`` error record when it happens, and an ``end``
+    that is not complete: the saved capture is not."""
+
+    def observer(record: AnyRecord) -> None:
+        failed = writer.error is not None
+        writer(record)
+        if writer.error is not None and not failed:
+            where = writer.path or "the capture file"
+            printer(Error(record.t, "io", "saving the capture stopped: "
+                                          + file_failure(writer.error, where).message))
+        if isinstance(record, End) and writer.error is not None:
+            record = dataclasses.replace(record, complete=False)
+        printer(record)
+
+    return observer
 
 
 def _quiet_stdout() -> None:
@@ -243,9 +255,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if writer is not None:
             writer.close()
-    if writer is not None and writer.error is not None:
+    if writer is not None and writer.error is not None and status == EXIT_OK:
+        # failed only when closing, after the end record: no record can say it any more
         print(f"{PROG}: saving {options.save} failed: {writer.error}", file=sys.stderr)
-        status = status or EXIT_ERROR
+        status = EXIT_ERROR
     if status == EXIT_PIPE:
         _quiet_stdout()
     return status

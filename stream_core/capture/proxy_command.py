@@ -21,12 +21,11 @@ import re
 import sys
 from typing import BinaryIO, NoReturn
 
-from stream_core.capture.command import dumps
 from stream_core.capture.masking import masked
 from stream_core.capture.reader import SUFFIX
 from stream_core.capture.records_file import CaptureWriter
 from stream_core.net.proxy import Exchange, ProxyApp, base_url_hint, bind, check_target, serve
-from stream_core.records import AnyRecord, Chunk, End, Observer
+from stream_core.records import AnyRecord, Chunk, End, Observer, json_line
 
 PROG = "stream-inspector proxy"
 EXIT_OK, EXIT_USAGE, EXIT_SIGINT = 0, 2, 130
@@ -128,7 +127,7 @@ class ExchangePrinter:
         obj = record.to_json(self.chunks_data) if isinstance(record, Chunk) else record.to_json()
         obj["exchange"] = exchange
         try:
-            self.out.write(dumps(obj))
+            self.out.write(json_line(obj))
             self.out.flush()
         except (BrokenPipeError, ConnectionResetError, ValueError):
             self.closed = True  # nobody reads the records any more: the proxy goes on

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import json
 import os
 import stat
 import tempfile
@@ -42,6 +41,7 @@ from stream_core.records import (
     Event,
     Record,
     Response,
+    json_line,
 )
 
 __all__ = ["APP", "AtomicFile", "CaptureWriter", "atomic_write", "record_line"]
@@ -68,13 +68,6 @@ def record_line(record: AnyRecord, *, save_secrets: bool = False,
     elif isinstance(record, Event | Record):
         obj["first_chunk"], obj["last_chunk"] = record.first_chunk, record.last_chunk
     return obj
-
-
-def _dumps(obj: dict[str, Any]) -> bytes:
-    try:
-        return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-    except UnicodeEncodeError:  # lone surrogates: keep them as JSON escapes
-        return (json.dumps(obj, separators=(",", ":")) + "\n").encode("ascii")
 
 
 class AtomicFile:
@@ -199,7 +192,7 @@ class CaptureWriter:
         if request_body is not None:
             header["request_body_b64"] = base64.b64encode(request_body).decode("ascii")
         try:
-            self._out.write(_dumps(header))
+            self._out.write(json_line(header))
             self._out.flush()
             if live and self._atomic is not None:
                 self._atomic.commit()
@@ -213,8 +206,8 @@ class CaptureWriter:
     def write(self, record: AnyRecord) -> None:
         if self.closed or self.error is not None:
             return
-        line = _dumps(record_line(record, save_secrets=self.save_secrets,
-                                  masker=self._masker))
+        line = json_line(record_line(record, save_secrets=self.save_secrets,
+                                     masker=self._masker))
         try:
             self._out.write(line)
         except OSError as exc:

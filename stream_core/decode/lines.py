@@ -9,6 +9,9 @@ incremental decoder over the whole stream gives, because LF is ASCII and never p
 multi-byte sequence. The unfinished line is kept as a list of pieces joined once when its LF
 arrives, so a single line of tens of MiB in 64 KiB reads costs O(n).
 
+A line longer than ``max_line`` bytes (16 MiB by default) is not kept: a ``decode`` Error
+says so, the rest of the line is skipped, and the records go on from the next line.
+
 ``Record.first_chunk`` is the read holding the line's first byte (for an empty line, its LF),
 ``last_chunk`` the read holding its LF (or its last byte, for the final line at close).
 """
@@ -18,64 +21,99 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from stream_core.records import Record, loads_bounded
+from stream_core.records import Error, Record, loads_bounded
 
-__all__ = ["LineDecoder", "NDJSONDecoder"]
+__all__ = ["MAX_LINE", "LineDecoder", "NDJSONDecoder"]
+
+MAX_LINE = 16 * 1024 * 1024
 
 
 class _Lines:
     """Shared framing: split reads into complete byte lines with their chunk span."""
 
-    __slots__ = ("_first", "_last", "_parts", "_seq")
+    __slots__ = ("_first", "_last", "_max_line", "_parts", "_seq", "_size", "_skipping")
 
-    def __init__(self, *, next_seq: int = 0) -> None:
+    def __init__(self, *, next_seq: int = 0, max_line: int = MAX_LINE) -> None:
         self._parts: list[bytes] = []
+        self._size = 0  # bytes in _parts
         self._first = -1  # chunk_seq of the unfinished line's first byte
         self._last = -1  # and of its latest piece
         self._seq = next_seq
+        self._max_line = max(max_line, 1)
+        self._skipping = False  # inside an over-long line: drop bytes up to its LF
 
     @property
     def next_seq(self) -> int:
         """The ``seq`` the next record will get."""
         return self._seq
 
-    def feed(self, data: bytes, t: float, chunk_seq: int) -> list[Record]:
+    def feed(self, data: bytes, t: float, chunk_seq: int) -> list[Record | Error]:
         """Decode one read; return the records of the lines it completed."""
         if not data:
             return []
+        if len(data) > self._max_line:  # so that every line in it is measured
+            out: list[Record | Error] = []
+            for i in range(0, len(data), self._max_line):
+                out.extend(self.feed(data[i:i + self._max_line], t, chunk_seq))
+            return out
+        if self._skipping:
+            end = data.find(b"\n")
+            if end < 0:
+                return []
+            self._skipping = False
+            data = data[end + 1:]
+            if not data:
+                return []
         lines = data.split(b"\n")
         tail = lines.pop()
         if not lines:  # no LF in this read
+            size = self._size + len(tail)
+            if size > self._max_line:
+                self._skipping = True
+                return [self._too_long(t, chunk_seq)]
             if not self._parts:
                 self._first = chunk_seq
             self._parts.append(tail)
+            self._size = size
             self._last = chunk_seq
             return []
         first = chunk_seq
+        out = []
         if self._parts:
-            self._parts.append(lines[0])
-            lines[0] = b"".join(self._parts)
+            if self._size + len(lines[0]) > self._max_line:
+                out.append(self._too_long(t, chunk_seq))
+                del lines[0]
+            else:
+                self._parts.append(lines[0])
+                lines[0] = b"".join(self._parts)
+                first = self._first
             self._parts = []
-            first = self._first
-        out: list[Record] = []
         self._emit(lines, t, first, chunk_seq, out)
+        self._size = len(tail)
         if tail:
             self._parts = [tail]
             self._first = self._last = chunk_seq
         return out
 
-    def close(self, t: float) -> list[Record]:
+    def _too_long(self, t: float, chunk_seq: int) -> Error:
+        """Drop the unfinished line: it has passed ``max_line``."""
+        first = self._first if self._parts else chunk_seq
+        self._parts, self._size = [], 0
+        return Error(t, "decode", f"a line longer than {self._max_line} bytes (from chunk "
+                                  f"{first}) was skipped (--max-line)")
+
+    def close(self, t: float) -> list[Record | Error]:
         """End of stream: a last line without a newline is still a record."""
         if not self._parts:
             return []
         line = b"".join(self._parts)
-        self._parts = []
-        out: list[Record] = []
+        self._parts, self._size = [], 0
+        out: list[Record | Error] = []
         self._emit([line], t, self._first, self._last, out)
         return out
 
     def _emit(self, lines: list[bytes], t: float, first: int, cs: int,
-              out: list[Record]) -> None:
+              out: list[Record | Error]) -> None:
         raise NotImplementedError
 
 
@@ -85,7 +123,7 @@ class LineDecoder(_Lines):
     __slots__ = ()
 
     def _emit(self, lines: list[bytes], t: float, first: int, cs: int,
-              out: list[Record]) -> None:
+              out: list[Record | Error]) -> None:
         seq = self._seq
         append = out.append
         for line in lines:
@@ -107,7 +145,7 @@ class NDJSONDecoder(_Lines):
     __slots__ = ()
 
     def _emit(self, lines: list[bytes], t: float, first: int, cs: int,
-              out: list[Record]) -> None:
+              out: list[Record | Error]) -> None:
         seq = self._seq
         append = out.append
         decode = _JSON.decode

@@ -15,6 +15,12 @@ Why it is written the way it is:
   starting the next chunk is then skipped, so CRLF split across reads is one line end.
 * A partial line is kept as a list of pieces joined once when its end arrives: a single line of
   tens of MiB in 64 KiB reads costs O(n), never a rescan of a growing buffer.
+* Memory is bounded: once what the pending event holds (its data lines and the unfinished
+  line) passes ``max_line`` characters, it is dropped with a ``decode`` :class:`Error`, and
+  so is everything up to the blank line that ends it; then parsing goes on. The count is
+  kept only while something is pending at the end of a read (a read that ends with a blank
+  line, the usual case, costs one test), adding just the data lines that read added; a read
+  longer than ``max_line`` is fed in slices.
 * The per-line loop works on locals, with no method call per line. Runs of events of the
   usual shapes (``data: X`` and ``id: I`` + ``data: X``, blank-line separated) are recognised
   with C-level list and string operations and built in one tight loop (``_bulk``); the
@@ -26,9 +32,13 @@ from __future__ import annotations
 
 import codecs
 
-from stream_core.records import Event, Retry
+from stream_core.records import Error, Event, Retry
 
-__all__ = ["SSEDecoder"]
+__all__ = ["MAX_LINE", "SSEDecoder"]
+
+#: Default bound on one pending event (its lines so far, the unfinished one included), in
+#: characters: a server that never ends a line cannot make the client hold more than this.
+MAX_LINE = 16 * 1024 * 1024
 
 _BOM = b"\xef\xbb\xbf"
 #: Enough distinct names to tell "a typo" from "a different protocol"; caps memory on hostile input.
@@ -36,9 +46,6 @@ _MAX_UNKNOWN_FIELDS = 32
 _MAX_FIELD_NAME = 64
 #: Below this many complete lines in a read, the bulk path is not worth its set-up.
 _BULK_MIN_LINES = 16
-#: A ``retry`` larger than this (about 292 million years in ms) is clamped; it also keeps
-#: ``int()`` away from Python's 4300-digit conversion limit.
-_MAX_RETRY_MS = 2**63 - 1
 
 
 class SSEDecoder:
@@ -65,12 +72,13 @@ class SSEDecoder:
 
     __slots__ = (
         "_decoder", "_pending", "_head", "_head_chunk", "_skip_lf", "_parts", "_data", "_etype",
-        "_id_buf", "_last_id", "_seq", "_ev_first",
-        "dropped_unfinished", "saw_bom", "line_endings", "unknown_fields", "invalid_retry",
+        "_id_buf", "_last_id", "_seq", "_ev_first", "_max_line", "_part_size", "_held",
+        "_held_data", "_counted", "_dropping", "_mid_line", "dropped_unfinished", "saw_bom", "line_endings", "unknown_fields", "invalid_retry",
         "invalid_utf8",
     )
 
-    def __init__(self, *, last_event_id: str = "", next_seq: int = 0) -> None:
+    def __init__(self, *, last_event_id: str = "", next_seq: int = 0,
+                 max_line: int = MAX_LINE) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._pending = b""  # bytes of a character cut at the end of the last read
         # Bytes held at stream start until we know whether they begin with a BOM; None after.
@@ -85,6 +93,13 @@ class SSEDecoder:
         self._seq = next_seq
         # chunk_seq of the first byte of the pending event's first non-empty line, or -1.
         self._ev_first = -1
+        self._max_line = max(max_line, 1)
+        self._part_size = 0  # characters in _parts (when it is not empty)
+        # characters (line ends included) of the first _counted items of _held_data, which
+        # is _data when the count is current
+        self._held, self._counted, self._held_data = 0, 0, self._data
+        self._dropping = False  # an over-long event is being skipped, up to its blank line
+        self._mid_line = False  # ... and the skipped text ended inside a line
         self.dropped_unfinished = False
         self.saw_bom = False
         self.line_endings: dict[str, int] = {"lf": 0, "crlf": 0, "cr": 0}
@@ -100,6 +115,7 @@ class SSEDecoder:
         twin._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         twin._decoder.setstate(self._decoder.getstate())
         twin._parts, twin._data = list(self._parts), list(self._data)
+        twin._held_data = twin._data if self._held_data is self._data else []
         twin.line_endings, twin.unknown_fields = dict(self.line_endings), set(self.unknown_fields)
         return twin
 
@@ -118,8 +134,10 @@ class SSEDecoder:
         """The ``seq`` the next dispatched event will get."""
         return self._seq
 
-    def feed(self, data: bytes, t: float, chunk_seq: int) -> list[Event | Retry]:
+    def feed(self, data: bytes, t: float, chunk_seq: int) -> list[Event | Retry | Error]:
         """Decode one read; return what it completed, in stream order."""
+        if len(data) > self._max_line:
+            return self._feed_slices(data, t, chunk_seq)
         if self._head is not None:
             data = self._strip_bom(data, chunk_seq)
         if not data:
@@ -142,7 +160,16 @@ class SSEDecoder:
                 self._ev_first = chunk_seq
         return out
 
-    def close(self, t: float) -> list[Event | Retry]:
+    def _feed_slices(self, data: bytes, t: float, chunk_seq: int) -> list[Event | Retry | Error]:
+        """A read longer than ``max_line``, fed ``max_line`` bytes at a time (chunk boundaries
+        can fall anywhere), so that the size check sees every event it holds."""
+        out: list[Event | Retry | Error] = []
+        step = self._max_line
+        for i in range(0, len(data), step):
+            out.extend(self.feed(data[i:i + step], t, chunk_seq))
+        return out
+
+    def close(self, t: float) -> list[Event | Retry | Error]:
         """End of stream: an unfinished event is discarded, never dispatched (WHATWG).
 
         ``dropped_unfinished`` tells whether anything was thrown away: a data or event-type
@@ -187,7 +214,7 @@ class SSEDecoder:
             self._ev_first = self._head_chunk
         return buf
 
-    def _feed_text(self, text: str, t: float, cs: int) -> list[Event | Retry]:
+    def _feed_text(self, text: str, t: float, cs: int) -> list[Event | Retry | Error]:
         if self._skip_lf:
             self._skip_lf = False
             if text[0] == "\n":
@@ -213,26 +240,80 @@ class SSEDecoder:
             endings["lf"] += text.count("\n")
             lines = text.split("\n")
         tail = lines.pop()
+        if self._dropping:
+            end = self._end_of_dropped(lines, tail)
+            if end < 0:
+                return []
+            del lines[:end + 1]
         if not lines:  # no line end in this read
-            if not self._parts and self._ev_first < 0:
-                self._ev_first = cs
-            self._parts.append(tail)
+            parts = self._parts
+            if not parts:
+                self._part_size = 0
+                if self._ev_first < 0:
+                    self._ev_first = cs
+            parts.append(tail)
+            self._part_size += len(tail)
+            if self._part_size > self._max_line - self._held_now():
+                return self._overflow(bool(tail), t, cs)
             return []
         if self._parts:
             self._parts.append(lines[0])
             lines[0] = "".join(self._parts)
             self._parts = []
 
-        out: list[Event | Retry] = []
+        out: list[Event | Retry | Error] = []
         start = self._bulk(lines, out, t, cs) if len(lines) >= _BULK_MIN_LINES else 0
         self._lines(lines[start:] if start else lines, out, t, cs)
         if tail:
             if self._ev_first < 0:
                 self._ev_first = cs
             self._parts = [tail]
+            self._part_size = len(tail)
+            if len(tail) > self._max_line - self._held_now():
+                out.extend(self._overflow(True, t, cs))
+        elif self._data and self._held_now() > self._max_line:
+            out.extend(self._overflow(False, t, cs))
         return out
 
-    def _bulk(self, lines: list[str], out: list[Event | Retry], t: float, cs: int) -> int:
+    def _held_now(self) -> int:
+        """Characters the pending event's data lines hold (counting only lines not yet
+        counted: linear over the stream however many reads an event spans)."""
+        data = self._data
+        if data is not self._held_data:  # dispatched since: a new data buffer
+            self._held, self._counted, self._held_data = 0, 0, data
+        n = len(data)
+        if n > self._counted:
+            self._held += sum(map(len, data[self._counted:])) + n - self._counted
+            self._counted = n
+        return self._held
+
+    def _overflow(self, mid_line: bool, t: float, cs: int) -> list[Event | Retry | Error]:
+        """The pending event holds more than ``max_line``: drop it, say so, and skip up to
+        the blank line that ends it."""
+        first = self._ev_first if self._ev_first >= 0 else cs
+        error = Error(t, "decode", f"an event or line longer than {self._max_line} "
+                                   f"characters (from chunk {first}) was skipped, up to "
+                                   "its blank line (--max-line)")
+        self._parts, self._data, self._etype = [], [], ""
+        self._held, self._counted, self._held_data = 0, 0, self._data
+        self._ev_first = -1
+        self._dropping, self._mid_line = True, mid_line
+        return [error]
+
+    def _end_of_dropped(self, lines: list[str], tail: str) -> int:
+        """While an over-long event is skipped: the index in ``lines`` of the blank line that
+        ends it (then parsing resumes after it), or -1 when this read is skipped whole."""
+        try:
+            end = lines.index("", 1 if self._mid_line else 0)
+        except ValueError:
+            self._mid_line = bool(tail) or (self._mid_line and not lines)
+            return -1
+        self._dropping = self._mid_line = False
+        self._last_id = self._id_buf  # a blank line, even with nothing to dispatch
+        return end
+
+    def _bulk(self, lines: list[str], out: list[Event | Retry | Error], t: float,
+              cs: int) -> int:
         """Decode whole runs of the usual event shapes with C-level list operations.
 
         Finishes the event pending at the start of ``lines`` through :meth:`_lines`; then, if
@@ -283,7 +364,8 @@ class SSEDecoder:
                 return j
         return i
 
-    def _lines(self, lines: list[str], out: list[Event | Retry], t: float, cs: int) -> None:
+    def _lines(self, lines: list[str], out: list[Event | Retry | Error], t: float,
+               cs: int) -> None:
         """Interpret complete lines (the general case; state lives in locals for speed)."""
         if not lines:
             return
@@ -332,8 +414,9 @@ class SSEDecoder:
             elif name == "event":
                 etype = value
             elif name == "retry":
-                if value.isascii() and value.isdigit():
-                    append(Retry(t, _retry_ms(value)))
+                ms = _retry_ms(value) if value.isascii() and value.isdigit() else None
+                if ms is not None:
+                    append(Retry(t, ms))
                 else:
                     self.invalid_retry += 1
             elif len(self.unknown_fields) < _MAX_UNKNOWN_FIELDS:
@@ -355,9 +438,11 @@ def _all_start_with(items: list[str], prefix: str) -> bool:
     return ("\n" + "\n".join(items)).count("\n" + prefix) == len(items)
 
 
-def _retry_ms(digits: str) -> int:
-    """The value of an all-ASCII-digits ``retry`` field, clamped to ``_MAX_RETRY_MS``."""
-    digits = digits.lstrip("0") or "0"
-    if len(digits) > 19:
-        return _MAX_RETRY_MS
-    return min(int(digits), _MAX_RETRY_MS)
+def _retry_ms(digits: str) -> int | None:
+    """The value of an all-ASCII-digits ``retry`` field, exactly as sent (the engine clamps
+    only the delay it uses); None beyond Python's int conversion limit (4300 digits by
+    default), a number no JSON writer here could print either."""
+    try:
+        return int(digits)
+    except ValueError:
+        return None

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import ssl
 import urllib.request
+import zlib
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
-from httpx._decoders import SUPPORTED_DECODERS, ContentDecoder, MultiDecoder
+from httpx._decoders import ContentDecoder
 
 from stream_core.net.errors import StreamError
 from stream_core.net.netstream import buffered_transport
-from stream_core.net.spec import RequestSpec
+from stream_core.net.spec import DecodeGuard, RequestSpec
 
-__all__ = ["ClientSource", "ClientCertificateError", "Clients", "content_decoder", "environment_proxy", "raw_headers", "request_timeout",
-           "tls_context"]
+__all__ = ["BodyDecoder", "ClientCertificateError", "ClientSource", "Clients", "content_decoder",
+           "environment_proxy", "raw_headers", "request_timeout", "tls_context"]
 
 
 class ClientSource(Protocol):
@@ -122,21 +123,106 @@ def request_timeout(spec: RequestSpec) -> httpx.Timeout:
     return httpx.Timeout(connect=t.connect, read=t.read, write=60.0, pool=t.connect)
 
 
-def content_decoder(headers: httpx.Headers) -> ContentDecoder | None:
+_WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
+
+
+class _Inflate:
+    """One zlib layer, as httpx decodes it (``deflate`` may come without its zlib header)."""
+
+    __slots__ = ("_retry_raw", "_z")
+
+    def __init__(self, name: str) -> None:
+        self._z = zlib.decompressobj(_WBITS[name])
+        self._retry_raw = name == "deflate"
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        """At most ``limit`` bytes (0: no limit) of what ``data`` inflates to."""
+        try:
+            out = self._z.decompress(data, limit)
+        except zlib.error as exc:
+            if not self._retry_raw:
+                raise httpx.DecodingError(str(exc)) from exc
+            self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._z.decompress(data, limit)  # (a second failure is final)
+        self._retry_raw = False
+        return out
+
+    def flush(self) -> bytes:
+        try:
+            return self._z.flush()
+        except zlib.error as exc:
+            raise httpx.DecodingError(str(exc)) from exc
+
+
+class BodyDecoder(ContentDecoder):
+    """A response's Content-Encoding undone, read by read, with a decompression guard.
+
+    Once the decoded bytes pass ``guard.max_decoded`` they may be at most ``guard.max_ratio``
+    times the wire bytes so far; past that the body is a decompression bomb: ``decode``
+    StreamError. Each layer is asked for at most the bytes still allowed (zlib's
+    ``max_length``), so a bomb costs no more memory than the guard allows, never what it
+    would inflate to. Same results as httpx's decoders (``aiter_bytes``) otherwise.
+    """
+
+    def __init__(self, names: list[str], guard: DecodeGuard | None = None) -> None:
+        self._layers = [_Inflate(n) for n in reversed(names)]  # the last coding applied first
+        self._names = ", ".join(names)
+        self._guard = guard if guard is not None and guard.enabled else None
+        self.wire = 0
+        self.decoded = 0
+
+    def _allowed(self) -> int:
+        guard = self._guard
+        if guard is None:
+            return 0
+        by_ratio = int(self.wire * guard.max_ratio) if guard.max_ratio else 0
+        return max(guard.max_decoded, by_ratio) - self.decoded
+
+    def decode(self, data: bytes) -> bytes:
+        self.wire += len(data)
+        allowed = self._allowed()
+        for layer in self._layers:
+            data = layer.decode(data, allowed + 1 if self._guard is not None else 0)
+            if self._guard is not None and len(data) > allowed:
+                self._bomb()
+        self.decoded += len(data)
+        return data
+
+    def flush(self) -> bytes:
+        allowed = self._allowed()
+        limit = allowed + 1 if self._guard is not None else 0
+        data = b""
+        for layer in self._layers:
+            data = layer.flush() if not data else layer.decode(data, limit) + layer.flush()
+        self.decoded += len(data)
+        if self._guard is not None and self._allowed() < 0:
+            self._bomb()
+        return data
+
+    def _bomb(self) -> None:
+        guard = self._guard
+        assert guard is not None
+        raise StreamError("decode", f"the {self._names} body inflates to more than "
+                                    f"{guard.max_ratio:g} times its {self.wire} bytes on the "
+                                    f"wire, past {guard.max_decoded} bytes: stopped as a "
+                                    "decompression bomb (--max-ratio, --max-decoded)")
+
+
+def content_decoder(headers: httpx.Headers,
+                    guard: DecodeGuard | None = None) -> BodyDecoder | None:
     """A decoder for the response's Content-Encoding, or None when the body is not encoded.
 
-    httpx's own decoders are reused (same behaviour as ``aiter_bytes``) because chunks must be
-    the wire bytes while the framing decoders need the decoded ones.
+    Chunks stay the wire bytes while the framing decoders get the decoded ones.
     """
     names = [v.strip().lower() for v in headers.get_list("content-encoding", split_commas=True)]
     names = [n for n in names if n and n != "identity"]
     if not names:
         return None
-    unknown = [n for n in names if n not in SUPPORTED_DECODERS]
+    unknown = [n for n in names if n not in _WBITS]
     if unknown:
         raise StreamError("decode", f"cannot decode Content-Encoding {unknown[0]!r}; "
                                     "request the stream uncompressed (--identity)")
-    return MultiDecoder([SUPPORTED_DECODERS[n]() for n in names])
+    return BodyDecoder(names, guard)
 
 
 def raw_headers(headers: httpx.Headers) -> list[tuple[str, str]]:

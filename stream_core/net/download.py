@@ -19,12 +19,17 @@ not have to write back the whole file at once, a second thread ``fdatasync``s ev
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import concurrent.futures
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import re
+import stat
+import tempfile
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -36,7 +41,8 @@ import httpx
 from stream_core.net.errors import StreamError, file_failure, host_port
 from stream_core.net.filenames import download_name, free_path, name_max
 
-__all__ = ["Download", "body_start", "discard_partial", "meta_path", "part_path", "partial_size"]
+__all__ = ["Download", "ResumeMismatch", "body_start", "discard_partial", "meta_path",
+           "part_path", "partial_size"]
 
 BLOCK = 1 << 20
 #: Blocks handed to the writer and not yet written: the event loop waits only beyond this.
@@ -54,21 +60,36 @@ def meta_path(path: str) -> str:
     return path + ".part.json"
 
 
+#: Opened without following a link, and without blocking on a FIFO planted in its place.
+_NO_FOLLOW = os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+class ResumeMismatch(Exception):
+    """The 206 answering a resume is not the rest of the ``.part`` (another version of the
+    file, other bounds): the download must restart from zero, never splice. The message says
+    what differed."""
+
+
 def partial_size(path: str) -> int:
-    """Bytes already in ``path``'s ``.part`` (0 when there is none): what resume would keep."""
+    """Bytes already in ``path``'s ``.part`` (0 when there is none, or it is not a regular
+    file, which ``Download`` refuses): what resume would keep."""
     try:
-        return os.path.getsize(part_path(path))
+        st = os.lstat(part_path(path))
     except OSError:
         return 0
+    return st.st_size if stat.S_ISREG(st.st_mode) else 0
 
 
-def body_start(status: int, headers: Iterable[tuple[str, str]]) -> int | None:
+def body_start(status: int, headers: Iterable[tuple[str, str]], *,
+               decoded: bool = False) -> int | None:
     """Where a download response's body lands in the file, byte for byte as received: 0 for a
-    2xx, the Content-Range start of a 206; None when the file does not hold the wire bytes (a
-    Content-Encoding: the file gets them decoded) or the body is not written (any other status).
+    2xx, the Content-Range start of a 206; None when the body is not written (any other
+    status) or, for a download asked to be ``decoded``, when a Content-Encoding means that the
+    file does not hold the wire bytes.
     """
     values = {k.lower(): v for k, v in headers}
-    if values.get("content-encoding", "identity").strip().lower() not in ("", "identity"):
+    if decoded and values.get("content-encoding", "identity").strip().lower() not in (
+            "", "identity"):
         return None
     if status == 206:
         m = _CONTENT_RANGE.match(values.get("content-range", ""))
@@ -83,8 +104,93 @@ def discard_partial(path: str) -> None:
 
 
 def _io_error(exc: OSError, path: str) -> StreamError:
+    if exc.errno == errno.ELOOP:
+        return StreamError("io", f"cannot write {path}: it is a symbolic link "
+                                 "(not followed; delete it to download)")
     f = file_failure(exc, path)
     return StreamError(f.kind, f.message)
+
+
+def _not_regular(path: str) -> StreamError:
+    return StreamError("io", f"cannot write {path}: it is not a regular file "
+                             "(a link, a folder or a device; delete it to download)")
+
+
+def _check_regular(path: str) -> None:
+    """Refuse a ``path`` that exists and is not a regular file (a symlink included)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise _io_error(exc, path) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_regular(path)
+
+
+def _open_no_follow(path: str, *, create: bool) -> int:
+    """A descriptor for ``path``, read-write, never through a symlink and only for a regular
+    file. ``create``: a new file (``O_EXCL``; an old regular file there is removed first),
+    else the existing one."""
+    flags = os.O_RDWR | _NO_FOLLOW
+    if create:
+        flags |= os.O_CREAT | os.O_EXCL
+    for _ in range(2):
+        try:
+            fd = os.open(path, flags, 0o666)
+            break
+        except FileExistsError:
+            _check_regular(path)
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)  # a regular file: an old .part, replaced by ours
+        except OSError as exc:
+            raise _io_error(exc, path) from None
+    else:
+        raise StreamError("io", f"cannot write {path}: it keeps being re-created")
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _not_regular(path)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _fileobj(fd: int) -> BinaryIO:
+    """The buffered file over a descriptor from ``_open_no_follow`` (tests wrap this)."""
+    return os.fdopen(fd, "r+b")
+
+
+def _same_file(path: str, fd: int) -> bool:
+    """Whether ``path`` is still the very file open as ``fd`` (not swapped for another)."""
+    try:
+        a, b = os.lstat(path), os.fstat(fd)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+#: ``Digest`` (RFC 3230) and ``Repr-Digest`` (RFC 9530) algorithms checked, by hashlib name.
+_DIGESTS = {"sha-256": "sha256", "sha-512": "sha512", "md5": "md5", "sha": "sha1"}
+_REPR_DIGEST = re.compile(r"\s*([A-Za-z0-9-]+)\s*=\s*:([A-Za-z0-9+/=]*):")
+_DIGEST = re.compile(r"\s*([A-Za-z0-9-]+)\s*=\s*([A-Za-z0-9+/=]+)")
+
+
+def expected_digests(headers: httpx.Headers) -> list[tuple[str, str, str, bool]]:
+    """The digests a response announces that can be checked: (header, algorithm, base64
+    value, whole file?). ``Repr-Digest`` and ``Digest`` cover the whole representation (the
+    whole file, also for a 206); ``Content-MD5`` only the bytes of this response."""
+    out: list[tuple[str, str, str, bool]] = []
+    for header, pattern in (("repr-digest", _REPR_DIGEST), ("digest", _DIGEST)):
+        for item in headers.get_list(header, split_commas=True):
+            m = pattern.match(item)
+            if m and m.group(1).lower() in _DIGESTS:
+                out.append((header, _DIGESTS[m.group(1).lower()], m.group(2), True))
+    md5 = headers.get("content-md5")
+    if md5:
+        out.append(("content-md5", "md5", md5.strip(), False))
+    return out
 
 
 class Download:
@@ -96,17 +202,23 @@ class Download:
     """
 
     def __init__(self, path: str, *, resume: bool = False,
-                 name_from_response: bool = False) -> None:
+                 name_from_response: bool = False, decoded: bool = False) -> None:
         self.path = path
         self.part = part_path(path)
         self.resume = resume
         self.name_from_response = name_from_response and not resume
+        #: The file gets the body with its Content-Encoding undone (else as sent).
+        self.decoded = decoded
         self.bytes = 0  # bytes of the file so far, resumed part included
         self.total: int | None = None  # full size when the server said it
         self._asked_from = 0  # the Range start we asked for (0: whole file)
         self._validator: str | None = None
         self._file: BinaryIO | None = None
         self._hash = hashlib.sha256()
+        #: Digests the server announced: (header, hashlib name, value, of the whole file?)
+        self._digests: list[tuple[str, str, str, bool]] = []
+        self._whole: dict[str, Any] = {}  # hashers over the whole file, resumed part too
+        self._body: dict[str, Any] = {}  # hashers over this response's bytes only
         self._pieces: list[bytes] = []  # reads not yet handed to the worker
         self._buffered = 0
         self._failed = False
@@ -129,6 +241,8 @@ class Download:
             raise StreamError("io", f"cannot write {self.path}: the folder does not exist")
         if not os.access(folder, os.W_OK | os.X_OK):
             raise StreamError("io", f"permission denied writing {self.path}")
+        _check_regular(self.part)  # never written through a link someone planted
+        _check_regular(meta_path(self.path))
 
     def request_headers(self) -> list[tuple[str, str]]:
         """``Range`` (+ ``If-Range``) to continue an existing ``.part`` when resuming."""
@@ -146,7 +260,13 @@ class Download:
 
     def _read_meta(self) -> dict[str, Any]:
         try:
-            with open(meta_path(self.path), encoding="utf-8") as f:
+            fd = os.open(meta_path(self.path), os.O_RDONLY | _NO_FOLLOW)
+        except OSError:
+            return {}
+        try:
+            with os.fdopen(fd, encoding="utf-8") as f:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    return {}
                 data = json.load(f)
         except (OSError, ValueError):
             return {}
@@ -157,16 +277,12 @@ class Download:
     async def start(self, response: httpx.Response) -> bool:
         """Open the ``.part`` for this response; True when it is already complete (416)."""
         status, hp = response.status_code, host_port(response.url)
-        encoded = bool(response.headers.get("content-encoding", "identity") != "identity")
+        encoded = self.decoded and body_start(200, response.headers.items(), decoded=True) is None
         length = response.headers.get("content-length")
         self.total = int(length) if length and length.isdigit() and not encoded else None
+        self._digests = [] if encoded else expected_digests(response.headers)
         if status == 206 and self._asked_from:
-            m = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
-            if m is None or int(m.group(1)) != self._asked_from:
-                raise StreamError("protocol", f"{hp} answered the range request for byte "
-                                              f"{self._asked_from} with Content-Range "
-                                              f"{response.headers.get('content-range')!r}")
-            self.total = int(m.group(3)) if m.group(3) != "*" else None
+            self.total = self._check_resume(response)
             await self._open(append=True)
         elif status == 416 and self._asked_from:
             m = re.match(r"bytes\s+\*/(\d+)", response.headers.get("content-range", ""))
@@ -175,6 +291,7 @@ class Download:
                 raise StreamError("http", f"HTTP 416 from {hp}: cannot resume {self.part} at "
                                           f"byte {self._asked_from}; delete it to start over")
             self.total = known
+            self._digests = []  # no body: nothing announced about it to check
             await self._open(append=True)
             return True
         elif 200 <= status < 300 and status not in (204, 206):
@@ -197,16 +314,49 @@ class Download:
             self.path = str(free_path(Path(folder) / name))
             self.part = part_path(self.path)
         self.name_from_response = False
+    def _check_resume(self, response: httpx.Response) -> int | None:
+        """The file's total size from a 206 answering our ``Range``, after checking that it
+        continues the ``.part``: the bounds of its Content-Range and its validator against
+        what ``.part.json`` recorded (a server may ignore ``If-Range``). ResumeMismatch if not.
+        """
+        meta = self._read_meta()
+        headers = response.headers
+        differs: list[str] = []
+        crange = headers.get("content-range", "")
+        m = _CONTENT_RANGE.match(crange)
+        total: int | None = None
+        if m is None:
+            differs.append(f"Content-Range {crange!r} is not a byte range")
+        else:
+            total = int(m.group(3)) if m.group(3) != "*" else None
+            if int(m.group(1)) != self._asked_from:
+                differs.append(f"the range starts at byte {m.group(1)}, not at byte "
+                               f"{self._asked_from}")
+            known = meta.get("total")
+            if type(known) is int and total is not None and total != known:
+                differs.append(f"the file is {total} bytes now, {known} before")
+        etag, modified = meta.get("etag"), meta.get("last_modified")
+        if isinstance(etag, str) and etag:
+            if headers.get("etag") != etag:
+                differs.append(f"ETag {headers.get('etag')!r}, the .part has {etag!r}")
+        elif isinstance(modified, str) and modified and headers.get("last-modified") != modified:
+            differs.append(f"Last-Modified {headers.get('last-modified')!r}, the .part has "
+                           f"{modified!r}")
+        if differs:
+            raise ResumeMismatch(f"{host_port(response.url)} answered the resume of "
+                                 f"{self.part} with another file ({'; '.join(differs)}): "
+                                 "restarting from zero")
+        return total
 
     async def _open(self, *, append: bool) -> None:
         self._hash = hashlib.sha256()
+        self._whole = {algo: hashlib.new(algo) for _, algo, _, whole in self._digests if whole}
+        self._body = {algo: hashlib.new(algo) for _, algo, _, whole in self._digests
+                      if not whole}
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="download")
         self._syncer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="fdatasync")
         self._unsynced = 0
-        try:
-            self._file = open(self.part, "r+b" if append else "wb")
-        except OSError as exc:
-            raise _io_error(exc, self.part) from None
+        self._file = _fileobj(_open_no_follow(self.part, create=not append))
         self.bytes = 0
         if append:
             await asyncio.wrap_future(self._pool.submit(self._hash_existing))
@@ -217,8 +367,10 @@ class Download:
         """Hash the resumed part (and seek to its end) so the final SHA-256 covers it all."""
         assert self._file is not None
         self._file.seek(0)
+        hashers = [self._hash, *self._whole.values()]
         while block := self._file.read(BLOCK):
-            self._hash.update(block)
+            for h in hashers:
+                h.update(block)
             self.bytes += len(block)
 
     def _write_meta(self, response: httpx.Response) -> None:
@@ -227,11 +379,22 @@ class Download:
         if response.status_code != 206:
             meta.update(etag=response.headers.get("etag"),
                         last_modified=response.headers.get("last-modified"))
+        # A new file of ours renamed over the name: a link planted there is replaced, not
+        # written through.
+        path = meta_path(self.path)
         try:
-            with open(meta_path(self.path), "w", encoding="utf-8") as f:
-                json.dump(meta, f)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp",
+                                       dir=os.path.dirname(os.path.abspath(path)))
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(meta, f)
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.remove(tmp)
+                raise
         except OSError as exc:
-            raise _io_error(exc, meta_path(self.path)) from None
+            raise _io_error(exc, path) from None
 
     # --- the body -------------------------------------------------------------------------
 
@@ -266,6 +429,10 @@ class Download:
                 self._failed = True
                 raise _io_error(exc, self.part) from None
             self._hash.update(piece)
+            for h in self._whole.values():
+                h.update(piece)
+            for h in self._body.values():
+                h.update(piece)
         self._unsynced += sum(map(len, pieces))
         if self._unsynced >= SYNC_EVERY and self._syncer is not None and (
                 self._sync is None or self._sync.done()):
@@ -288,10 +455,14 @@ class Download:
                                           f"bytes; {self.part} is kept for resume")
         assert self._file is not None and self._pool is not None
         file = self._file
+        self._check_digests()
         try:
             if self._sync is not None:
                 await asyncio.wrap_future(self._sync)  # (errors surface in the final fsync)
             await asyncio.wrap_future(self._pool.submit(_sync, file))
+            if not _same_file(self.part, file.fileno()):  # rename only what we wrote
+                raise StreamError("io", f"{self.part} was replaced while downloading; "
+                                        f"not renamed to {self.path}")
             file.close()
             os.replace(self.part, self.path)
         except OSError as exc:
@@ -300,6 +471,25 @@ class Download:
         with contextlib.suppress(OSError):
             os.remove(meta_path(self.path))
         return self.path, self._hash.hexdigest()
+
+    def _check_digests(self) -> None:
+        """Compare what the server announced (``Repr-Digest``, ``Digest``, ``Content-MD5``)
+        with what arrived; on a mismatch the ``.part`` is corrupt: deleted, never renamed."""
+        for header, algo, value, whole in self._digests:
+            got = (self._whole if whole else self._body)[algo].digest()
+            try:
+                sent = base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError):
+                sent = b""
+            if got in (sent, _unhex(value)):
+                continue
+            assert self._file is not None
+            with contextlib.suppress(OSError):
+                if _same_file(self.part, self._file.fileno()):
+                    os.remove(self.part)
+                os.remove(meta_path(self.path))
+            raise StreamError("protocol", f"the download does not match its {header} "
+                                          f"({algo} {value}); {self.part} deleted")
 
     def close(self) -> None:
         """Keep whatever arrived in the ``.part`` and release the file and the worker.
@@ -329,6 +519,14 @@ class Download:
             if pieces and not failed:
                 file.writelines(pieces)
             file.close()
+
+
+def _unhex(value: str) -> bytes:
+    """``value`` as hex digits (some servers send Content-MD5 so), else b''."""
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        return b""
 
 
 def _sync(file: BinaryIO) -> None:

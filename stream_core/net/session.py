@@ -29,12 +29,12 @@ from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Protocol, cast
 
 import httpx
-from httpx._decoders import ContentDecoder
 
 from stream_core.decode.detect import detect_mode, needs_sniff
 from stream_core.decode.lines import LineDecoder, NDJSONDecoder
 from stream_core.decode.sse import SSEDecoder
 from stream_core.net.clients import (
+    BodyDecoder,
     ClientCertificateError,
     Clients,
     ClientSource,
@@ -42,7 +42,7 @@ from stream_core.net.clients import (
     raw_headers,
     request_timeout,
 )
-from stream_core.net.download import Download
+from stream_core.net.download import Download, ResumeMismatch
 from stream_core.net.errors import Failure, StreamError, classify, host_port
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import (
@@ -59,16 +59,28 @@ from stream_core.records import (
     Request,
     Response,
     Retry,
+    is_secret_name,
 )
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_RETRY_MS", "MAX_RETRY_MS", "Clients", "run"]
+__all__ = ["DEFAULT_RETRY_MS", "MAX_RETRY_MS", "MIN_RETRY_MS", "Clients", "reconnect_delay",
+           "run"]
 
 DEFAULT_RETRY_MS = 3000
 MAX_RETRY_MS = 60_000
+#: No reconnect comes sooner than this, whatever ``retry:`` says (``retry: 0`` made a loop of
+#: hundreds of connections a second); repeated failures double it like any other delay.
+MIN_RETRY_MS = 250
 PROGRESS_INTERVAL = 0.1  # seconds between Progress records (plus a final one)
 _RECONNECTABLE: frozenset[ErrorKind] = frozenset({"connect", "timeout", "protocol"})
+
+
+def reconnect_delay(retry_ms: int, failures: int) -> int:
+    """Milliseconds before the next attempt: the server's ``retry`` (any size, as sent) raised
+    to ``MIN_RETRY_MS``, doubled per failed attempt in a row, at most ``MAX_RETRY_MS``."""
+    base = min(max(retry_ms, MIN_RETRY_MS), MAX_RETRY_MS)
+    return min(base << min(max(failures - 1, 0), 16), MAX_RETRY_MS)
 
 
 class _Decoder(Protocol):
@@ -80,8 +92,9 @@ class _Decoder(Protocol):
     def close(self, t: float) -> Sequence[AnyRecord]: ...
 
 
-# What one connection came to: stop for good, or (when reconnecting) try again.
-_STOP, _AGAIN = "stop", "again"
+# What one connection came to: stop for good, or (when reconnecting) try again, or (a
+# resume answered with another file) download it all again at once.
+_STOP, _AGAIN, _RESTART = "stop", "again", "restart"
 
 
 class _Stream:
@@ -91,15 +104,18 @@ class _Stream:
         self.clients, self.spec, self.emit = clients, spec, observer
         self.t0 = time.monotonic()
         self.chunks = self.offset = self.events = self.next_seq = self.errors = 0
+        self.inflated = 0  # decoded minus wire bytes of the reads that were decoded
         self.last_event_id = spec.header("Last-Event-ID") or ""
         self.retry_ms = DEFAULT_RETRY_MS
         self.complete = False
+        self.stopped = ""  # why a stream that did not end by itself was stopped
         self.ok_response = False  # this connection got a response the mode accepts
         self.mode: Mode | None = None  # resolved mode of the latest connection
         self.download: Download | None = None
         if spec.output and spec.mode in (Mode.AUTO, Mode.DOWNLOAD):
             self.download = Download(spec.output, resume=spec.resume,
-                                     name_from_response=spec.name_from_response)
+                                     name_from_response=spec.name_from_response,
+                                     decoded=spec.decode)
         self.last_progress = -1.0
         self.read_t = 0.0  # t of the latest read: its events carry the same time
         self.body_bytes, self.body_t = 0, 0.0  # this response's body, for Progress
@@ -107,6 +123,7 @@ class _Stream:
         self.end_path: str | None = None
         self.end_sha: str | None = None
         self.drop_reason = ""
+        self.restart_reason = ""
 
     def now(self) -> float:
         return time.monotonic() - self.t0
@@ -164,8 +181,11 @@ class _Stream:
 
     def end(self) -> End:
         t = self.now()
+        extra: dict[str, object] = {"decoded_bytes": self.offset + self.inflated}
+        if self.stopped:
+            extra["stopped"] = self.stopped
         return End(t, self.offset, self.chunks, self.events, t, self.complete,
-                   path=self.end_path, sha256=self.end_sha)
+                   path=self.end_path, sha256=self.end_sha, extra=extra)
 
     def reconnecting(self) -> bool:
         return (self.spec.reconnect and self.spec.mode in (Mode.SSE, Mode.AUTO)
@@ -179,21 +199,47 @@ class _Stream:
                 self.fail(Failure(exc.kind, exc.message))
                 return
         attempt = failures = 0
+        limit = self.spec.max_reconnects
         while True:
             self.ok_response = False
+            events = self.events
             outcome = await self.connection()
+            if outcome == _RESTART and self.download is not None and self.download.resume:
+                self.download.resume = False  # once: a plain GET cannot mismatch
+                attempt += 1
+                self.emit(Reconnect(self.now(), attempt, 0, "", self.restart_reason))
+                continue
             if outcome == _STOP or not self.reconnecting():
                 return
-            failures = 0 if self.ok_response else failures + 1
-            attempt += 1
-            delay = min(self.retry_ms * 2 ** max(failures - 1, 0), MAX_RETRY_MS)
+            # Only a connection that delivered events resets the back-off: a server that
+            # answers 200 and hangs up at once is failing too.
+            failures = 0 if self.ok_response and self.events > events else failures + 1
             reason, self.drop_reason = self.drop_reason or "stream ended", ""
+            if limit is not None and attempt >= limit:
+                self.give_up(reason, limit)
+                return
+            attempt += 1
+            delay = reconnect_delay(self.retry_ms, failures)
             self.emit(Reconnect(self.now(), attempt, delay, self.last_event_id, reason))
             await asyncio.sleep(delay / 1000)
 
+    def give_up(self, reason: str, limit: int) -> None:
+        """``max_reconnects`` reached: a lost connection is an error then; a clean end is not."""
+        self.complete = False
+        self.stopped = "max-reconnects"
+        if reason != "stream ended":
+            kind, _, message = reason.partition(": ")
+            self.error(cast(ErrorKind, kind), f"{message} (gave up after {limit} reconnects)")
+
     # --- one connection -------------------------------------------------------------------
 
-    def request_headers(self) -> list[tuple[str, str]]:
+    def request_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers to send; values go out as UTF-8 (an event id is any text but NUL, CR
+        and LF), where httpx would refuse a str that is not ASCII. A name that is not ASCII
+        raises UnicodeEncodeError: the request cannot be built."""
+        return [(k.encode("ascii"), v.encode("utf-8")) for k, v in self._headers()]
+
+    def _headers(self) -> list[tuple[str, str]]:
         spec = self.spec
         headers = [(k, v) for k, v in spec.headers if k.lower() != "last-event-id"]
         have = {k.lower() for k, _ in headers}
@@ -219,12 +265,13 @@ class _Stream:
             request = client.build_request(spec.method, spec.url, headers=self.request_headers(),
                                            content=spec.body, timeout=request_timeout(spec))
         except (httpx.HTTPError, ValueError, TypeError) as exc:
-            return self.fail(Failure("connect", f"cannot build the request: {exc}"))
+            # The same request would fail the same way: never retried.
+            self.fail(Failure("connect", f"cannot build the request: {exc}"))
+            return _STOP
         self.emit(Request(self.now(), request.method, str(request.url),
                           raw_headers(request.headers)))
         try:
-            response = await client.send(request, stream=True,
-                                         follow_redirects=spec.follow_redirects)
+            response = await self.send(client, request)
         except (httpx.HTTPError, OSError) as exc:
             return self.drop(self.classify(exc, request.url))
         try:
@@ -235,6 +282,28 @@ class _Stream:
             if self.download is not None:  # first: sync, so a second cancel cannot skip it
                 self.download.close()
             await response.aclose()
+
+    async def send(self, client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` and follow its redirects one hop at a time, so that each hop has
+        its Request and Response records (mode ``redirect``) and a hop to another origin
+        carries no secret-looking header (httpx itself drops only Authorization and Cookie)."""
+        response = await client.send(request, stream=True, follow_redirects=False)
+        hops = 0
+        while self.spec.follow_redirects and response.next_request is not None:
+            nxt = response.next_request
+            self.respond(response, "redirect")
+            await response.aclose()
+            hops += 1
+            if hops > client.max_redirects:
+                raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.",
+                                             request=nxt)
+            if not _same_origin(request.url, nxt.url):
+                for name in [k for k in nxt.headers if is_secret_name(k)]:
+                    del nxt.headers[name]
+            self.emit(Request(self.now(), nxt.method, str(nxt.url), raw_headers(nxt.headers)))
+            request = nxt
+            response = await client.send(request, stream=True, follow_redirects=False)
+        return response
 
     def check_status(self, response: httpx.Response, mode: Mode) -> str | None:
         """Why the mode cannot accept this response (an ``http`` error message), or None."""
@@ -253,9 +322,9 @@ class _Stream:
                         "not text/event-stream; not reconnecting")
         return None
 
-    def respond(self, response: httpx.Response, mode: Mode) -> None:
+    def respond(self, response: httpx.Response, mode: str) -> None:
         self.emit(Response(self.now(), response.status_code, response.reason_phrase,
-                           response.http_version, raw_headers(response.headers), mode.value))
+                           response.http_version, raw_headers(response.headers), mode))
 
     async def read_response(self, response: httpx.Response) -> str:
         # Close the body iterator on every way out (max-events, a failed download write, a
@@ -272,7 +341,7 @@ class _Stream:
         mode = Mode.DOWNLOAD if self.download is not None else spec.mode
         bad_encoding: Exception | None = None
         try:
-            decoding = content_decoder(response.headers)
+            decoding = content_decoder(response.headers, spec.decode_guard)
         except StreamError as exc:
             decoding, bad_encoding = None, exc
         first: bytes | None = None
@@ -282,7 +351,7 @@ class _Stream:
             if first and decoding is not None:
                 try:
                     first_data = decoding.decode(first)
-                except httpx.DecodingError as exc:
+                except (httpx.DecodingError, StreamError) as exc:
                     first_data, bad_encoding = b"", exc
             mode = detect_mode(ctype, cdisp, first_data or b"")
         elif mode is Mode.AUTO:
@@ -290,8 +359,10 @@ class _Stream:
         rejected = self.check_status(response, mode)
         if rejected is not None:
             mode = Mode.LINES
+        elif mode is Mode.DOWNLOAD and not spec.decode:  # stored and counted as sent
+            decoding, bad_encoding, first_data = None, None, first
         self.mode = mode
-        self.respond(response, mode)
+        self.respond(response, mode.value)
         length = response.headers.get("content-length", "")
         self.body_bytes, self.body_t = 0, self.now()
         self.body_total = int(length) if length.isdigit() and decoding is None else None
@@ -304,13 +375,17 @@ class _Stream:
             raise bad_encoding
         if rejected is None:
             self.ok_response = True
-            if self.download is not None:
-                done = await self.download.start(response)
-                spec.output = self.download.path  # renamed by the response, maybe
-                if done:
-                    await self.finish_download()  # 416 for a .part that is already complete
-                    self.complete = True
-                    return _STOP
+            try:
+                if self.download is not None:
+                    done = await self.download.start(response)
+                    spec.output = self.download.path  # renamed by the response, maybe
+                    if done:
+                        await self.finish_download()  # 416 for a .part already complete
+                        self.complete = True
+                        return _STOP
+            except ResumeMismatch as exc:  # never splice two versions of a file
+                self.restart_reason = str(exc)
+                return _RESTART
         decoder = self.make_decoder(mode)
         try:
             done = await self.pump(chunks, decoder, decoding, first, first_data)
@@ -325,27 +400,31 @@ class _Stream:
                 self.last_event_id = decoder.last_event_id
         if rejected is not None:
             raise StreamError("http", rejected)
-        self.complete = True
-        if done:
+        if done:  # cut short on purpose: not a stream that ended by itself
+            self.stopped = "max-events"
             return _STOP
+        self.complete = True
         if mode is Mode.DOWNLOAD:
             await self.finish_download()
         return _AGAIN
 
     def make_decoder(self, mode: Mode) -> _Decoder | None:
+        limit = self.spec.max_line
         if mode is Mode.SSE:
-            return SSEDecoder(last_event_id=self.last_event_id, next_seq=self.next_seq)
+            return SSEDecoder(last_event_id=self.last_event_id, next_seq=self.next_seq,
+                              max_line=limit)
         if mode is Mode.NDJSON:
-            return NDJSONDecoder(next_seq=self.next_seq)
+            return NDJSONDecoder(next_seq=self.next_seq, max_line=limit)
         if mode is Mode.LINES:
-            return LineDecoder(next_seq=self.next_seq)
+            return LineDecoder(next_seq=self.next_seq, max_line=limit)
         return None
 
     async def pump(self, chunks: AsyncIterator[bytes], decoder: _Decoder | None,
-                   decoding: ContentDecoder | None, first: bytes | None,
+                   decoding: BodyDecoder | None, first: bytes | None,
                    first_data: bytes | None) -> bool:
         """Deliver every read; True when ``max_events`` was reached (stop, cleanly)."""
         if first is not None:
+            self.inflated += len(first_data or b"") - len(first)
             if self.feed(decoder, first_data, self.chunk(first)):
                 return True
             await self.write_download(first_data)
@@ -360,7 +439,11 @@ class _Stream:
             emit(Chunk(seq, t, self.offset, raw))  # before decoding: bad gzip still shows
             self.chunks = seq + 1
             self.offset += len(raw)
-            data = decoding.decode(raw) if decoding is not None else raw
+            if decoding is not None:
+                data = decoding.decode(raw)
+                self.inflated += len(data) - len(raw)
+            else:
+                data = raw
             if feed is not None and data:
                 records = feed(data, t, seq)
                 if records and self.decoded(records):
@@ -368,6 +451,7 @@ class _Stream:
             if downloading:
                 await self.write_download(data)
         tail = decoding.flush() if decoding is not None else b""
+        self.inflated += len(tail)
         if decoder is None:
             await self.write_download(tail)
             return False
@@ -429,6 +513,17 @@ class _Stream:
         if self.download is not None:
             self.end_path, self.end_sha = await self.download.finish()
         self.progress(self.now())
+
+
+def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
+    """Same scheme, host and port; or the same host moving from http to https, which httpx
+    too treats as safe for credentials."""
+    if a.host != b.host:
+        return False
+    if a.scheme == b.scheme:
+        return a.port == b.port
+    return (a.scheme, b.scheme) == ("http", "https") and a.port in (None, 80) \
+        and b.port in (None, 443)
 
 
 async def run(clients: ClientSource, spec: RequestSpec, observer: Observer) -> End:

@@ -22,6 +22,16 @@ class Timeouts:
     total: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class DecodeGuard:
+    """The decompression guard: a compressed body may inflate to ``max_decoded`` bytes, and
+    beyond that to at most ``max_ratio`` times its wire bytes (0: no ratio limit)."""
+
+    max_decoded: int = 64 * 1024 * 1024
+    max_ratio: float = 200.0
+    enabled: bool = True
+
+
 @dataclass(slots=True)
 class RequestSpec:
     url: str
@@ -34,7 +44,10 @@ class RequestSpec:
     verify: bool | str = True  # False for --insecure, a path for a custom CA bundle
     http2: bool = False
     reconnect: bool = False
+    max_reconnects: int | None = None  # reconnects before giving up (None: no limit)
     max_events: int | None = None
+    max_line: int = 16 * 1024 * 1024  # one SSE event / NDJSON or text line, at most (MAX_LINE)
+    decode_guard: DecodeGuard = field(default_factory=DecodeGuard)
     identity_encoding: bool = False  # send Accept-Encoding: identity
     output: str | None = None  # download destination
     # The response may rename ``output`` (same folder): Content-Disposition's name, or an
@@ -45,6 +58,7 @@ class RequestSpec:
     cert_key: str | None = None  # its private key, when in a file of its own
     proxy: str | None = None  # http://, https://, socks5:// proxy URL for this request
     trust_env: bool = False  # use HTTP(S)_PROXY / ALL_PROXY / NO_PROXY when no proxy is given
+    decode: bool = False  # downloads: undo the Content-Encoding (else stored as sent)
 
     def header(self, name: str) -> str | None:
         low = name.lower()

@@ -73,6 +73,37 @@ def test_max_events_exit_zero(demo_server: str) -> None:
     code, records, _ = capture(f"{demo_server}/events?interval=0.01", "--max-events", "2")
     assert code == 0
     assert sum(r["type"] == "event" for r in records) == 2
+    assert records[-1]["complete"] is False and records[-1]["stopped"] == "max-events"
+
+
+def test_line_separators_are_escaped(tmp_path: Path) -> None:
+    """U+2028, U+2029 and U+0085 split a line for ``str.splitlines`` and old JavaScript."""
+    text = "a\u2028b\u2029c\x85d é"
+    body = f"data: {text}\n\n".encode()
+    wire = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)) + body
+    saved = tmp_path / "s.sicap"
+    with RawServer(reply(wire)) as srv:
+        proc = subprocess.run(command(srv.url, "--save", str(saved)), capture_output=True,
+                              cwd=ROOT, env=env(), timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    for blob in (proc.stdout, saved.read_bytes()):
+        lines = blob.decode("utf-8").splitlines()
+        assert len(lines) == blob.count(b"\n")
+        assert "é" in blob.decode("utf-8"), "other text stays readable"
+        events = [json.loads(line) for line in lines if '"type":"event"' in line]
+        assert [e["data"] for e in events] == [text]
+
+
+def test_retry_beyond_64_bits_is_reported_as_sent() -> None:
+    big = 2**64 * 1000 + 1
+    body = b"retry: %d\ndata: x\n\n" % big
+    wire = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)) + body
+    with RawServer(reply(wire)) as srv:
+        code, records, _ = capture(srv.url)
+    assert code == 0
+    assert [r["ms"] for r in records if r["type"] == "retry"] == [big]
 
 
 def test_reconnect_recovers_with_exit_zero(demo_server: str) -> None:
@@ -131,6 +162,8 @@ def test_post_body_from_file(tmp_path: Path) -> None:
     (["--save", "/nonexistent/dir/x.sicap"], "cannot write"),
     (["-H", "no colon"], "bad header"),
     (["--max-events", "0"], "--max-events"),
+    (["--max-reconnects", "2"], "needs --reconnect"),
+    (["--reconnect", "--max-reconnects", "-1"], "--max-reconnects"),
     (["--mode", "bogus"], "invalid choice"),
     (["--timeout", "-1"], "--timeout"),
     (["-d", "@/nonexistent/body"], "cannot read body file"),
@@ -181,3 +214,24 @@ def test_no_qt_import(demo_server: str) -> None:
     proc = subprocess.run([sys.executable, "-c", probe, f"{demo_server}/text?count=1&interval=0"],
                           capture_output=True, cwd=ROOT, env=env(), timeout=30)
     assert proc.returncode == 0, proc.stderr.decode()
+
+
+def test_full_disk_while_saving_is_an_io_error_record(demo_server: str, tmp_path: Path) -> None:
+    """The capture file cannot grow past 1500 bytes (RLIMIT_FSIZE: a real EFBIG from the
+    kernel, as a full disk gives ENOSPC): an error record, an incomplete end, exit 1."""
+    saved = tmp_path / "s.sicap"
+    limited = ("import os, resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN);"
+               " resource.setrlimit(resource.RLIMIT_FSIZE, (1500, 1500));"
+               " os.execv(sys.executable, sys.argv[1:])")
+    args = [sys.executable, "-c", limited, *command(f"{demo_server}/events?interval=0&count=50",
+                                                    "--save", str(saved))]
+    proc = subprocess.run(args, capture_output=True, cwd=ROOT, env=env(), timeout=30)
+    records = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == b""
+    errors = [r for r in records if r["type"] == "error"]
+    assert [e["kind"] for e in errors] == ["io"]
+    assert str(saved) in errors[0]["message"] and "saving the capture" in errors[0]["message"]
+    assert sum(r["type"] == "event" for r in records) == 50, "stdout still has the stream"
+    assert records[-1]["type"] == "end" and records[-1]["complete"] is False
+    assert 0 < saved.stat().st_size <= 1500

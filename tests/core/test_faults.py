@@ -166,7 +166,7 @@ def test_huge_single_line_is_streamed(fast_spec: Spec) -> None:
         conn.send(b"\n")
 
     with RawServer(script) as srv:
-        cap = collect(fast_spec(srv.url, mode=Mode.LINES))
+        cap = collect(fast_spec(srv.url, mode=Mode.LINES, max_line=2 * size))  # (within it)
     [rec] = cap.of("record")
     assert len(rec.text) == size
     assert cap.end.bytes == size + 1

@@ -137,7 +137,9 @@ def test_error_status(demo_server: str, code: int) -> None:
 def test_max_events_stops_an_endless_stream(demo_server: str) -> None:
     cap = collect(RequestSpec(f"{demo_server}/events?interval=0.01", max_events=3))
     assert len(cap.of("event")) == 3
-    assert cap.end.complete and cap.end.events == 3 and cap.errors == []
+    assert cap.end.events == 3 and cap.errors == []
+    # cut short on purpose: not complete, and the End says why
+    assert not cap.end.complete and cap.end.extra["stopped"] == "max-events"
 
 
 def test_flood_is_complete(demo_server: str) -> None:

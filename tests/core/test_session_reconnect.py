@@ -7,6 +7,7 @@ import uuid
 
 import httpx
 
+from stream_core.net.session import MAX_RETRY_MS, MIN_RETRY_MS, reconnect_delay
 from stream_core.net.spec import Mode, RequestSpec, Timeouts
 from tests.core.conftest import collect
 from tests.core.rawserver import Conn, RawServer, head
@@ -25,8 +26,9 @@ def test_resume_with_last_event_id(demo_server: str) -> None:
     assert [e.id for e in cap.of("event")] == [str(i) for i in range(1, 8)]
     assert [e.seq for e in cap.of("event")] == list(range(7))
     reconnects = cap.of("reconnect")
+    # retry=50 is below the floor: MIN_RETRY_MS is what the client waits
     assert [(r.attempt, r.delay_ms, r.last_event_id) for r in reconnects] == [
-        (1, 50, "3"), (2, 50, "6"), (3, 50, "7")]
+        (1, MIN_RETRY_MS, "3"), (2, MIN_RETRY_MS, "6"), (3, MIN_RETRY_MS, "7")]
     # the two cuts are the reasons of the first reconnects, not errors: EventSource carries
     # on, and the 204 after the last event is a clean end (capture exits 0)
     assert cap.errors == []
@@ -40,7 +42,7 @@ def test_resume_with_last_event_id(demo_server: str) -> None:
     log = httpx.get(f"{demo_server}/faults/resume/log", params={"tag": tag}).json()["entries"]
     assert [e["last_event_id"] for e in log] == [None, "3", "6", "7"]
     gaps = [b["monotonic"] - a["monotonic"] for a, b in zip(log, log[1:], strict=False)]
-    assert all(g >= 0.045 for g in gaps), gaps
+    assert all(g >= MIN_RETRY_MS / 1000 * 0.9 for g in gaps), gaps
     # Last-Event-ID is also what the Request records show
     sent = [dict((k.lower(), v) for k, v in r.headers).get("last-event-id")
             for r in cap.of("request")]
@@ -63,7 +65,8 @@ def test_backoff_on_repeated_failures_and_reset_after_success() -> None:
         cap = collect(RequestSpec(srv.url, mode=Mode.SSE, reconnect=True,
                                   timeouts=Timeouts(connect=5, read=5)))
     delays = [r.delay_ms for r in cap.of("reconnect")]
-    assert delays == [20, 20, 40, 80, 20]
+    floor = MIN_RETRY_MS  # retry: 20 is below it
+    assert delays == [floor, floor, 2 * floor, 4 * floor, floor]
     gaps = [b - a for a, b in zip(srv.accepted_at, srv.accepted_at[1:], strict=False)]
     assert all(g >= d / 1000 * 0.9 for g, d in zip(gaps, delays, strict=True)), (gaps, delays)
     assert [e.data for e in cap.of("event")] == ["one", "two"]
@@ -115,3 +118,72 @@ def test_no_reconnect_without_the_option() -> None:
     with RawServer(lambda conn: conn.send(sse_body(b"retry: 10\ndata: one\n\n"))) as srv:
         cap = collect(RequestSpec(srv.url, mode=Mode.SSE))
     assert srv.connections == 1 and not cap.of("reconnect") and cap.end.complete
+
+
+def test_retry_zero_has_a_floor_and_backs_off_when_nothing_comes() -> None:
+    """``retry: 0`` and a server that answers 200 and hangs up: it once looped ~750 times a
+    second; now the delay has a floor, doubles while no event comes, and N attempts end it."""
+    with RawServer(lambda conn: conn.send(sse_body(b"retry: 0\n\n"))) as srv:
+        cap = collect(RequestSpec(srv.url, mode=Mode.SSE, reconnect=True, max_reconnects=3,
+                                  timeouts=Timeouts(connect=5, read=5, total=20)))
+    delays = [r.delay_ms for r in cap.of("reconnect")]
+    assert delays == [MIN_RETRY_MS, 2 * MIN_RETRY_MS, 4 * MIN_RETRY_MS]
+    assert srv.connections == 4
+    gaps = [b - a for a, b in zip(srv.accepted_at, srv.accepted_at[1:], strict=False)]
+    assert all(g >= d / 1000 * 0.9 for g, d in zip(gaps, delays, strict=True)), (gaps, delays)
+    # a clean end each time: no error, but not a stream that ended by itself either
+    assert cap.errors == []
+    assert not cap.end.complete and cap.end.extra["stopped"] == "max-reconnects"
+
+
+def test_max_reconnects_after_failures_is_an_error() -> None:
+    def script(conn: Conn) -> None:
+        if len(conn.server.requests) == 1:
+            conn.send(sse_body(b"retry: 0\ndata: one\n\n"))
+        # then: close without a response, a failed attempt every time
+
+    with RawServer(script) as srv:
+        cap = collect(RequestSpec(srv.url, mode=Mode.SSE, reconnect=True, max_reconnects=2,
+                                  timeouts=Timeouts(connect=5, read=5, total=20)))
+    assert srv.connections == 3
+    assert [r.delay_ms for r in cap.of("reconnect")] == [MIN_RETRY_MS, MIN_RETRY_MS]
+    [(kind, message)] = cap.errors
+    assert kind == "protocol" and message.endswith("(gave up after 2 reconnects)"), message
+    assert not cap.end.complete and cap.end.extra["stopped"] == "max-reconnects"
+
+
+def test_reconnect_delay_clamps_only_the_delay() -> None:
+    assert reconnect_delay(0, 0) == MIN_RETRY_MS
+    assert reconnect_delay(0, 3) == 4 * MIN_RETRY_MS
+    assert reconnect_delay(2000, 1) == 2000
+    assert reconnect_delay(10**30, 1) == MAX_RETRY_MS
+    assert reconnect_delay(1000, 10_000) == MAX_RETRY_MS  # no huge shift either
+
+
+def test_non_ascii_event_id_is_sent_as_utf8() -> None:
+    """Any id without NUL, CR or LF is valid (WHATWG): every reconnect once failed with
+    "'ascii' codec can't encode"."""
+    def script(conn: Conn) -> None:
+        if len(conn.server.requests) == 1:
+            conn.send(sse_body("retry: 0\nid: café-ü\ndata: one\n\n".encode()))
+        else:
+            conn.send(head("204 No Content"))
+
+    with RawServer(script) as srv:
+        cap = collect(RequestSpec(srv.url, mode=Mode.SSE, reconnect=True,
+                                  timeouts=Timeouts(connect=5, read=5, total=20)))
+    assert srv.connections == 2
+    assert "last-event-id: café-ü\r\n".encode() in srv.requests[1].lower()
+    assert cap.errors == [] and cap.end.complete
+    assert [r.last_event_id for r in cap.of("reconnect")] == ["café-ü"]
+
+
+def test_a_request_that_cannot_be_built_fails_once() -> None:
+    with RawServer(lambda conn: conn.send(sse_body(b"data: one\n\n"))) as srv:
+        cap = collect(RequestSpec(srv.url, mode=Mode.SSE, reconnect=True,
+                                  headers=[("X-Naïve", "1")],
+                                  timeouts=Timeouts(connect=5, read=5, total=10)))
+    assert srv.connections == 0
+    [(kind, message)] = cap.errors
+    assert kind == "connect" and message.startswith("cannot build the request"), message
+    assert not cap.of("reconnect") and not cap.end.complete

@@ -180,10 +180,16 @@ def test_retry_is_reported_when_processed_not_at_dispatch() -> None:
     assert simple(dec.feed(b"\n", 6.0, 1)) == [("message", "a", "")]
 
 
-def test_retry_huge_value_is_clamped_and_invalid_ones_counted() -> None:
-    out, dec = run([b"retry: " + b"9" * 5000 + b"\nretry: x\nretry:\n"])
-    assert simple(out) == [2**63 - 1]
+def test_retry_beyond_64_bits_is_reported_as_sent_and_invalid_ones_counted() -> None:
+    big = 10**30 + 7  # the engine clamps only the delay it uses (test_session_reconnect)
+    out, dec = run([b"retry: %d\nretry: x\nretry:\nretry: 000%d\n" % (big, 2**64)])
+    assert simple(out) == [big, 2**64]
     assert dec.invalid_retry == 2
+
+
+def test_retry_beyond_the_int_conversion_limit_is_invalid_not_a_crash() -> None:
+    out, dec = run([b"retry: " + b"9" * 5000 + b"\ndata: a\n\n"])
+    assert simple(out) == [("message", "a", "")] and dec.invalid_retry == 1
 
 
 def test_empty_data_buffer_does_not_dispatch() -> None:

@@ -6,11 +6,13 @@ land part-way without any sleep.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from embedded_server.content import expected_sha256
@@ -18,11 +20,25 @@ from gui.stream.controller import State, StreamController
 from gui.views.stream_tab import StreamTab
 from gui.window.main_window import MainWindow
 from stream_core.capture.reader import read_capture
+from stream_core.net import download
 from stream_core.net.download import part_path
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import Chunk
 
 MiB = 1024 * 1024
+
+
+class _Full:
+    """A file whose every write fails as on a full disk."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def write(self, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
 
 
 def start(window: MainWindow, url: str, path: Path) -> tuple[StreamController, StreamTab]:
@@ -203,10 +219,13 @@ def test_two_downloads_at_once_each_with_its_bar(
     assert started[0][1].progress is not started[1][1].progress
 
 
-def test_disk_full_is_a_clear_message(
-        window: MainWindow, qtbot: QtBot, demo_server: str, tmp_path: Path) -> None:
+def test_disk_full_is_a_clear_message(window: MainWindow, qtbot: QtBot, demo_server: str,
+                                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "full.bin"
-    Path(part_path(str(target))).symlink_to("/dev/full")  # every write: ENOSPC
+    # Every write of the .part: ENOSPC. (A .part linked to /dev/full is refused now: the
+    # .part is never written through a link.)
+    real = download._fileobj
+    monkeypatch.setattr(download, "_fileobj", lambda fd: _Full(real(fd)))
     # Under one write block (1 MiB): the failing write happens at the end of the body. (A
     # failure mid-body leaves httpx's aiter_raw generator suspended in session.py, and qasync
     # has no async-generator finalizer: pytest then reports an unraisable GeneratorExit.)

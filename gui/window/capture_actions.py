@@ -18,12 +18,12 @@ import json
 import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QTabWidget
 from qasync import asyncSlot
 
 from gui.stream.capture_spool import Recorder, replay_source, slug, spec_of
@@ -39,8 +39,10 @@ from stream_core.net.spec import RequestSpec
 from stream_core.records import AnyRecord
 
 if TYPE_CHECKING:
+    from gui.services.settings import Settings
     from gui.views.compare_view import CompareView  # pyqtgraph: imported at the first comparison
-    from gui.window.main_window import MainWindow
+    from gui.window.endpoint_picker import EndpointPicker
+    from stream_core.net.clients import ClientSource
 
 CAPTURE_FILTER = f"Stream Inspector captures (*{SUFFIX});;All files (*)"
 EXPORTS = {  # kind: (menu text, file filter, suffix)
@@ -53,15 +55,42 @@ MESSAGE_MS = 12000
 log = logging.getLogger(__name__)
 
 
+class CaptureHost(Protocol):
+    """What the capture actions need of the window. The main window has all of it; this
+    module never imports the window (the dependency runs one way: window -> actions)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def clients(self) -> ClientSource: ...
+    @property
+    def server_url(self) -> str | None: ...
+    @property
+    def picker(self) -> EndpointPicker: ...
+    @property
+    def tabs(self) -> QTabWidget: ...
+    @property
+    def file_menu(self) -> QMenu: ...
+    @property
+    def request_menu(self) -> QMenu: ...
+
+    def current_tab(self) -> StreamTab | None: ...
+
+    def add_stream_tab(self, controller: StreamController) -> StreamTab: ...
+
+
 class CaptureActions(QObject):
     """Adds the capture menus to the window and carries them out.
 
     Attributes for tests: ``last_message`` (the last status-bar message), ``compare_views``.
     """
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, host: CaptureHost) -> None:
+        """``window`` parents the menus, dialogs and messages; ``host`` (the same window)
+        gives the tabs, menus, clients and demo server."""
         super().__init__(window)
         self.window = window
+        self.host = host
         self.spool_dir: SpoolDir | None = None
         self.spool_error = ""
         try:
@@ -85,7 +114,7 @@ class CaptureActions(QObject):
         return action
 
     def _build(self) -> None:
-        w = self.window
+        w, host = self.window, self.host
         self.open_action = self._action("&Open capture…", self.open_dialog,
                                         QKeySequence.StandardKey.Open)
         self.save_action = self._action("&Save capture…", self.save_dialog,
@@ -104,13 +133,14 @@ class CaptureActions(QObject):
                                                  self.compare_previous))
         self.compare_menu.addAction(self._action("With a capture &file…",
                                                  self.compare_file_dialog))
-        first = w.file_menu.actions()[0] if w.file_menu.actions() else w.file_menu.addSeparator()
+        menu = host.file_menu
+        first = menu.actions()[0] if menu.actions() else menu.addSeparator()
         for item in (self.open_action, self.save_action):
-            w.file_menu.insertAction(first, item)
-        w.file_menu.insertMenu(first, self.export_menu)
-        w.file_menu.insertMenu(first, self.compare_menu)
-        w.file_menu.insertAction(first, self.secrets_action)
-        w.file_menu.insertSeparator(first)
+            menu.insertAction(first, item)
+        menu.insertMenu(first, self.export_menu)
+        menu.insertMenu(first, self.compare_menu)
+        menu.insertAction(first, self.secrets_action)
+        menu.insertSeparator(first)
 
         self.curl_action = self._action("Copy as &curl", lambda: self.copy_as("curl"))
         self.httpx_action = self._action("Copy as Python &httpx", lambda: self.copy_as("httpx"))
@@ -119,12 +149,12 @@ class CaptureActions(QObject):
         self.httpx_masked_action = self._action(
             "Copy as httpx with&out secrets", lambda: self.copy_as("httpx", secrets=False))
         self.replay_action = QAction("&Replay on the demo server", w)
-        self.replay_action.setEnabled(w.server_url is not None)
+        self.replay_action.setEnabled(host.server_url is not None)
         self.replay_action.triggered.connect(self._replay_clicked)
-        w.request_menu.addSeparator()
+        host.request_menu.addSeparator()
         for item in (self.curl_action, self.httpx_action, self.curl_masked_action,
                      self.httpx_masked_action, self.replay_action):
-            w.request_menu.addAction(item)
+            host.request_menu.addAction(item)
 
     # -- messages ----------------------------------------------------------------------------
     def notify(self, message: str, ms: int = MESSAGE_MS) -> None:
@@ -148,7 +178,7 @@ class CaptureActions(QObject):
         return dialog
 
     def _current(self) -> StreamController | None:
-        tab = self.window.current_tab()
+        tab = self.host.current_tab()
         if tab is None:
             self.notify("No stream tab: send a request or open a capture first.")
             return None
@@ -158,7 +188,7 @@ class CaptureActions(QObject):
     def record(self, controller: StreamController) -> None:
         """Record ``controller``'s stream (call before it starts)."""
         path = self.spool_dir.new_file("tab.spool") if self.spool_dir else None
-        cap_mib = self.window.settings.spool_cap_mib()
+        cap_mib = self.host.settings.spool_cap_mib()
         recorder = Recorder(path, controller.spec, cap_mib * 1024 * 1024,
                             lambda: self._capped(controller, cap_mib), error=self.spool_error)
         recorder.on_follower_closed = self._follower_closed
@@ -182,7 +212,7 @@ class CaptureActions(QObject):
         """The tab's recording reached its cap: say in the tab what a Save will hold."""
         text = (f"Recording capped at {cap_mib:,} MiB: Save and Export will hold the first"
                 f" {cap_mib:,} MiB of this stream (the tab keeps showing all of it).")
-        tabs = self.window.tabs
+        tabs = self.host.tabs
         for i in range(tabs.count()):
             tab = tabs.widget(i)
             if isinstance(tab, StreamTab) and tab.controller is controller:
@@ -317,9 +347,10 @@ class CaptureActions(QObject):
     def _show_capture(self, path: str, capture: Capture) -> StreamController:
         name = Path(path).name
         spec = spec_of(capture)
-        w = self.window
-        controller = StreamController(w.clients, spec, w, source=replay_source(capture))
-        w.add_stream_tab(controller)
+        host = self.host
+        controller = StreamController(host.clients, spec, self.window,
+                                      source=replay_source(capture))
+        host.add_stream_tab(controller)
         if capture.started is not None:
             controller.start_wall = capture.started
             controller.events.start_wall = controller.chunks.start_wall = capture.started
@@ -402,7 +433,7 @@ class CaptureActions(QObject):
 
         The replay is then listed in the picker and put in the editor, ready to send.
         """
-        w = self.window
+        w = self.host
         if w.server_url is None:
             self.notify("Replay needs the demo server (started without --no-server).")
             return None
@@ -437,7 +468,7 @@ class CaptureActions(QObject):
     # -- compare -----------------------------------------------------------------------------
     def compare_previous(self) -> CompareView | None:
         """Compare the current tab with the tab on its left."""
-        tabs = self.window.tabs
+        tabs = self.host.tabs
         index = tabs.currentIndex()
         current = self._current()
         previous = tabs.widget(index - 1) if index > 0 else None

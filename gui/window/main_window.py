@@ -153,7 +153,7 @@ class MainWindow(QMainWindow):
         if self._captures is None:
             from gui.window.capture_actions import CaptureActions
 
-            self._captures = CaptureActions(self)
+            self._captures = CaptureActions(self, self)
         return self._captures
 
     # -- setup -------------------------------------------------------------------------------

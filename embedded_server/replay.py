@@ -117,6 +117,8 @@ def parse_capture(name: str, data: bytes) -> Replay:
                 break  # a reconnection: replay the first connection only
             request_t = _float(obj.get("t"))
             method, url = str(obj.get("method", "GET")), str(obj.get("url", ""))
+        elif kind == "response" and response is None and obj.get("mode") == "redirect":
+            continue  # a redirect hop: the next request and response are the stream's
         elif kind == "response" and response is None:
             response, where = obj, f"{name}, line {number} (the response record)"
         elif kind == "chunk" and response is not None:

@@ -23,8 +23,13 @@ def render(requests: list[Request], responses: list[Response]) -> str:
     if not requests:
         return "<p style='color:gray'>Connecting…</p>"
     parts = []
+    connection = 0
     for i, req in enumerate(requests):
-        title = "Request" if len(requests) == 1 else f"Connection {i + 1}: request"
+        redirected = i > 0 and i - 1 < len(responses) and responses[i - 1].mode == "redirect"
+        connection += 0 if redirected else 1
+        title = ("Request" if len(requests) == 1
+                 else f"Redirected ({responses[i - 1].status}): request" if redirected
+                 else f"Connection {connection}: request")
         parts.append(f"<h3>{title}</h3><p><tt><b>{html.escape(req.method)}</b> "
                      f"{html.escape(req.url)}</tt></p>{_headers_html(req.headers)}")
         if i < len(responses):

@@ -135,3 +135,16 @@ def test_loopback_host_names_are_served(server: ServerThread, name: str) -> None
     reply = httpx.get(f"{server.url}/health", headers={"Host": f"{name}:{server.port}"},
                       timeout=5)
     assert reply.status_code == 200
+
+
+def test_a_redirected_capture_replays_the_final_response() -> None:
+    """Redirect hops have their own request and response records (mode "redirect"): replay
+    serves the stream the last hop returned, not the 302."""
+    hop = [json.dumps({"type": "request", "t": 0, "method": "GET",
+                       "url": "http://127.0.0.1/old", "headers": []}).encode(),
+           json.dumps({"type": "response", "t": 0.005, "status": 302, "mode": "redirect",
+                       "http_version": "HTTP/1.1", "headers": [["location", "/x"]]}).encode()]
+    data = capture()
+    head, rest = data.split(b"\n", 1)
+    got = replay.parse_capture("hops.sicap", head + b"\n" + b"\n".join(hop) + b"\n" + rest)
+    assert got.status == 200 and got.url == "http://127.0.0.1/x" and got.size == 8

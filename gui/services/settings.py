@@ -74,6 +74,8 @@ class RequestOptions:
     verify_tls: bool = True
     reconnect: bool = False
     identity_encoding: bool = False
+    max_line_mib: float = 16.0  # one SSE event / NDJSON or text line, at most (--max-line)
+    decode_guard: bool = True  # refuse decompression bombs (off: --no-decode-guard)
 
 
 @dataclass(slots=True)

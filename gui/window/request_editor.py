@@ -36,8 +36,10 @@ from gui.services import resources
 from gui.services.settings import HistoryEntry, RequestOptions
 from gui.views.headers_table import HeadersTable
 from stream_core.capture.cliargs import ArgumentError, check_url, parse_header
-from stream_core.net.spec import Mode, RequestSpec, Timeouts
+from stream_core.net.spec import DecodeGuard, Mode, RequestSpec, Timeouts
 
+#: Bytes in a MiB (the Options tab gives the longest line in MiB).
+MIB = 1024 * 1024
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MODES = (("Auto", Mode.AUTO), ("SSE", Mode.SSE), ("NDJSON", Mode.NDJSON),
          ("Lines", Mode.LINES), ("Raw", Mode.RAW), ("Download", Mode.DOWNLOAD))
@@ -149,13 +151,21 @@ class RequestEditor(QWidget):
         self.verify_tls = QCheckBox("Verify TLS certificates", self)
         self.reconnect = QCheckBox("Auto-reconnect (EventSource rules, Last-Event-ID)", self)
         self.identity = QCheckBox("Accept-Encoding: identity (no compression)", self)
+        self.max_line = self._spin(0.01, 4096.0, 16.0)
+        self.max_line.setDecimals(2)
+        self.max_line.setToolTip("A longer SSE event or NDJSON/text line is skipped with a"
+                                 " decode error; the stream goes on (capture --max-line)")
+        self.decode_guard = QCheckBox("Stop decompression bombs (over 64 MiB and 200x)", self)
+        self.decode_guard.setToolTip("A compressed body that inflates past 64 MiB and 200"
+                                     " times its size is stopped with a decode error")
         options_page = QWidget(self)
         form = QFormLayout(options_page)
         form.addRow("Connect timeout (s):", self.connect_timeout)
         form.addRow("Read timeout (s):", self.read_timeout)
+        form.addRow("Longest line or event (MiB):", self.max_line)
         checks = QGridLayout()  # two by two: the editor must fit a 1024 px window
         for i, box in enumerate((self.follow_redirects, self.verify_tls, self.reconnect,
-                                 self.identity)):
+                                 self.identity, self.decode_guard)):
             checks.addWidget(box, i // 2, i % 2)
         checks.setColumnStretch(2, 1)
         form.addRow(checks)
@@ -215,7 +225,9 @@ class RequestEditor(QWidget):
             follow_redirects=self.follow_redirects.isChecked(),
             verify_tls=self.verify_tls.isChecked(),
             reconnect=self.reconnect.isChecked(),
-            identity_encoding=self.identity.isChecked())
+            identity_encoding=self.identity.isChecked(),
+            max_line_mib=self.max_line.value(),
+            decode_guard=self.decode_guard.isChecked())
 
     def set_options(self, opts: RequestOptions) -> None:
         self.connect_timeout.setValue(opts.connect_timeout)
@@ -224,6 +236,8 @@ class RequestEditor(QWidget):
         self.verify_tls.setChecked(opts.verify_tls)
         self.reconnect.setChecked(opts.reconnect)
         self.identity.setChecked(opts.identity_encoding)
+        self.max_line.setValue(opts.max_line_mib)
+        self.decode_guard.setChecked(opts.decode_guard)
 
     # -- filling -----------------------------------------------------------------------------
     def mode_value(self) -> Mode:
@@ -270,6 +284,8 @@ class RequestEditor(QWidget):
         opts.verify_tls = spec.verify is not False
         opts.reconnect = spec.reconnect
         opts.identity_encoding = spec.identity_encoding
+        opts.max_line_mib = spec.max_line / MIB
+        opts.decode_guard = spec.decode_guard.enabled
         self.set_options(opts)
 
     def history_entry(self) -> HistoryEntry:
@@ -318,4 +334,6 @@ class RequestEditor(QWidget):
             url=url, method=method, headers=headers, body=body, mode=self.mode_value(),
             timeouts=Timeouts(connect=opts.connect_timeout, read=opts.read_timeout),
             follow_redirects=opts.follow_redirects, verify=opts.verify_tls,
-            reconnect=opts.reconnect, identity_encoding=opts.identity_encoding)
+            reconnect=opts.reconnect, identity_encoding=opts.identity_encoding,
+            max_line=max(1, round(opts.max_line_mib * MIB)),
+            decode_guard=DecodeGuard(enabled=opts.decode_guard))

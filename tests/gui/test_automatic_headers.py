@@ -3,14 +3,11 @@ user can override or remove it (issue 14.7)."""
 
 from __future__ import annotations
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode
 from tests.gui.test_window import wait_ended
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 
 def sent_content_types(window: MainWindow, qtbot: QtBot) -> list[str]:

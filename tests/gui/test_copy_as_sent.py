@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import shlex
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode
 from tests.gui.test_window import pick, send, wait_ended
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 
 def curl_headers(curl: str) -> list[str]:

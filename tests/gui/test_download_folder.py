@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from gui.stream.controller import State
@@ -15,8 +14,6 @@ from gui.window.download_folder import platform_folder
 from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode
 from tests.gui.test_window import send, wait_ended
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 
 def test_a_missing_download_folder_is_created_and_the_server_names_the_file(

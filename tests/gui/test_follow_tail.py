@@ -3,7 +3,6 @@ view, and a "paused: N new — jump to latest" control resumes it."""
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
@@ -12,8 +11,6 @@ from gui.views.stream_tab import StreamTab
 from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode
 from tests.gui.test_window import send, wait_ended
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 
 def test_selecting_a_row_pauses_following_until_jump(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
 import shiboken6
 from pytestqt.qtbot import QtBot
 
@@ -14,8 +13,6 @@ from gui.services.settings import HistoryEntry, Settings
 from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode
 from tests.gui.test_window import send, wait_ended
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 
 def test_sent_requests_are_stored_relative_to_the_demo_server_with_status_and_time(

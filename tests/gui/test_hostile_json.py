@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from gui.views.detail_views import PayloadView
@@ -13,7 +12,6 @@ from stream_core.analysis.llm import llm_delta
 from tests.core.test_capture_file import write_sample
 from tests.gui.test_captures import open_and_wait
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 DEEP = "[" * 100_000
 
 

@@ -16,8 +16,6 @@ from tests.core.test_capture_file import write_sample
 from tests.gui.test_captures import open_and_wait
 from tests.gui.test_window import send, wait_ended
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 
 def tab_of(window: MainWindow) -> StreamTab:
     tab = window.current_tab()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -16,8 +15,6 @@ from gui.views.stream_tab import StreamTab
 from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode
 from tests.gui.test_window import send, wait_ended
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 
 def test_focus_starts_in_the_url(settings: Settings, clients: Any, demo_server: str,

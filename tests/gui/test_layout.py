@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import shiboken6
 from pytestqt.qtbot import QtBot
 
@@ -16,8 +15,6 @@ from gui.window.endpoint_picker import MIN_WIDTH
 from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode
 from tests.gui.test_window import send, wait_ended
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 
 def test_usable_at_1024_by_640(window: MainWindow, qtbot: QtBot, demo_server: str) -> None:

@@ -14,8 +14,6 @@ from gui.window.main_window import MainWindow
 from tests.gui.test_captures import open_and_wait
 from tests.gui.test_window import pick, wait_ended
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 #: Quick, finite queries for the demos (the endless and throttled ones are bounded here).
 QUICK = {
     "events": "interval=0&count=12",

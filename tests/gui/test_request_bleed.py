@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import shiboken6
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
@@ -14,8 +13,6 @@ from gui.services.settings import Settings
 from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode
 from tests.gui.test_window import pick, wait_ended
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 
 def test_picking_an_endpoint_gives_a_fresh_request(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
@@ -15,8 +14,6 @@ from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode
 from tests.gui.test_captures import open_and_wait
 from tests.gui.test_window import send, wait_ended
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 
 def titles(window: MainWindow) -> list[str]:

@@ -12,6 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from stream_core.records import loads_bounded
+
 HISTORY_LIMIT = 100
 #: The default bound on one tab's recording, MiB (see ``spool_cap_mib``).
 SPOOL_CAP_MIB = 2048
@@ -117,8 +119,8 @@ class Settings:
         if not isinstance(raw, str):
             return default
         try:
-            return json.loads(raw)
-        except ValueError:
+            return loads_bounded(raw)
+        except ValueError:  # not JSON, or nested too deep: the default
             return default
 
     # -- window ------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from gui.services.settings import HistoryEntry, RequestOptions
 from gui.views.headers_table import HeadersTable
 from stream_core.capture.cliargs import ArgumentError, check_url, parse_header
 from stream_core.net.spec import DecodeGuard, Mode, RequestSpec, Timeouts
+from stream_core.records import loads_bounded
 
 #: Bytes in a MiB (the Options tab gives the longest line in MiB).
 MIB = 1024 * 1024
@@ -64,9 +65,11 @@ def json_status(text: str) -> tuple[bool | None, str]:
     if stripped[0] not in "{[":
         return None, "text body"
     try:
-        json.loads(stripped)
+        loads_bounded(stripped)
     except json.JSONDecodeError as exc:
         return False, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    except ValueError as exc:  # nested deeper than loads_bounded allows
+        return False, f"invalid JSON: {exc}"
     return True, "valid JSON"
 
 

@@ -16,7 +16,6 @@ ever sent.
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import os
 import random
@@ -30,7 +29,7 @@ from pathlib import Path
 from stream_core.capture.auth import encode_basic
 from stream_core.capture.httpfile import HttpFile, HttpRequest
 from stream_core.net.spec import RequestSpec
-from stream_core.records import is_secret_name
+from stream_core.records import is_secret_name, loads_bounded
 
 __all__ = ["ENV_FILE", "PRIVATE_ENV_FILE", "Environments", "UndefinedVariable", "Variables",
            "load_environments", "request_spec"]
@@ -70,10 +69,10 @@ class Environments:
 
 def _read_env_file(path: Path, errors: list[str]) -> dict[str, dict[str, str]]:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = loads_bounded(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: bad or too deep
         errors.append(f"{path.name}: {exc}")
         log.warning("cannot read %s: %s", path, exc)
         return {}

@@ -17,6 +17,7 @@ from typing import Any
 
 from stream_core.capture.auth import Auth, apply_auth
 from stream_core.capture.httpfile import HttpRequest, parse, write
+from stream_core.records import loads_bounded
 
 __all__ = ["CollectionImportError", "Imported", "import_file", "import_har", "import_postman"]
 
@@ -64,11 +65,13 @@ def import_file(path: str | Path) -> Imported:
     """Read ``path``, a Postman v2.0/2.1 collection or a HAR 1.2 file."""
     path = Path(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = loads_bounded(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise CollectionImportError(f"cannot read {path.name}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise CollectionImportError(f"{path.name} is not JSON: {exc.msg} (line {exc.lineno})") from None
+    except ValueError as exc:  # nested deeper than any collection is
+        raise CollectionImportError(f"{path.name} is not a collection: {exc}") from None
     if isinstance(doc, dict) and isinstance(doc.get("log"), dict):
         return import_har(doc, path.stem)
     if isinstance(doc, dict) and isinstance(doc.get("info"), dict) and "item" in doc:
@@ -178,8 +181,8 @@ def _body(body: Any, label: str, headers: list[tuple[str, str]],
         content_type("application/json")
         variables = gql.get("variables") or "{}"
         try:
-            parsed = json.loads(variables) if isinstance(variables, str) else variables
-        except json.JSONDecodeError:
+            parsed = loads_bounded(variables) if isinstance(variables, str) else variables
+        except ValueError:
             parsed = {}
             report.append(f"{label}: GraphQL variables are not JSON, left out")
         return json.dumps({"query": gql.get("query", ""), "variables": parsed})

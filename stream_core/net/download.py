@@ -40,6 +40,7 @@ import httpx
 
 from stream_core.net.errors import StreamError, file_failure, host_port
 from stream_core.net.filenames import download_name, free_path, name_max
+from stream_core.records import loads_bounded
 
 __all__ = ["Download", "ResumeMismatch", "body_start", "discard_partial", "meta_path",
            "part_path", "partial_size"]
@@ -267,7 +268,7 @@ class Download:
             with os.fdopen(fd, encoding="utf-8") as f:
                 if not stat.S_ISREG(os.fstat(fd).st_mode):
                     return {}
-                data = json.load(f)
+                data = loads_bounded(f.read())  # deep nesting: ValueError
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}

@@ -41,3 +41,16 @@ def test_event_data_tree_of_deeply_nested_json(qtbot: QtBot) -> None:
     view.show_text("event 3", '{"a": [1, {"b": 2}]}')
     assert view.stack.currentWidget() is view.tree and view.caption.text() == "event 3"
     assert llm_delta('{"delta":' + DEEP) is None
+
+
+def test_a_deep_body_or_setting_is_invalid_json_not_a_crash(tmp_path: Path) -> None:
+    from PySide6.QtCore import QSettings
+
+    from gui.services.settings import Settings
+    from gui.window.request_editor import json_status
+
+    valid, message = json_status(DEEP)
+    assert valid is False and "deeper" in message
+    qs = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    qs.setValue("request/options", DEEP)
+    assert Settings(qs).options().read_timeout == 300.0  # the default

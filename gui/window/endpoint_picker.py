@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from gui.services.settings import HistoryEntry
+from gui.stream.models import plain_tip
 from gui.window.history_panel import HistoryPanel
 from gui.window.request_editor import EndpointFill
 from stream_core.capture import openapi
 from stream_core.capture.cliargs import ArgumentError, check_url
 from stream_core.net.spec import RequestSpec, Timeouts
+from stream_core.records import loads_bounded
 
 if TYPE_CHECKING:  # httpx and the engine: imported on the first load, after the window shows
     from stream_core.net.clients import ClientSource
@@ -70,6 +72,7 @@ class EndpointPicker(QWidget):
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setObjectName("pickerStatus")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # a server's title and errors: text
 
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("endpointTree")
@@ -121,7 +124,7 @@ class EndpointPicker(QWidget):
             client = self._clients.for_spec(RequestSpec(url, timeouts=Timeouts(10, 10)))
             response = await client.get(url, timeout=10.0)
             response.raise_for_status()
-            doc = response.json()
+            doc = loads_bounded(response.content)  # deep nesting: ValueError
             if not isinstance(doc, dict) or "paths" not in doc:
                 raise ValueError("not an OpenAPI document (no 'paths')")
         except (httpx.HTTPError, ValueError) as exc:
@@ -158,8 +161,8 @@ class EndpointPicker(QWidget):
                     continue
                 item = QTreeWidgetItem(group, [ep.method, ep.path, ep.summary])
                 item.setData(0, ROLE, ep)
-                item.setToolTip(2, ep.description or ep.summary)
-                item.setToolTip(1, ep.example_path)
+                item.setToolTip(2, plain_tip(ep.description or ep.summary))
+                item.setToolTip(1, plain_tip(ep.example_path))
             group.setExpanded(True)
         self.tree.resizeColumnToContents(1)  # whole paths; the summary is elided (tooltip)
         self.status.setStyleSheet("")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -120,3 +121,25 @@ def test_reason_phrase_and_error_message_are_text(window: MainWindow, qtbot: QtB
     assert controller.error is not None and BOLD in controller.error.message
     assert tab.banner.isVisibleTo(tab)
     assert_shown_as_text(tab, f"500 {BOLD}{IMG}", f"{BOLD}{IMG}")  # summary, banner
+
+
+def test_an_openapi_documents_text_is_shown_as_text(window: MainWindow, qtbot: QtBot,
+                                                   arun: Any) -> None:
+    doc = {"openapi": "3.1.0", "info": {"title": BOLD},
+           "paths": {"/x": {"get": {"summary": IMG, "description": BOLD, "tags": ["t"]}}}}
+    body = json.dumps(doc).encode()
+    head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    picker = window.picker
+    with RawServer(reply(head + body)) as srv:
+        assert arun(picker.load(srv.url + "/openapi.json"))
+    assert_shown_as_text(picker, BOLD)  # the status names the document's title
+    item = picker.find_endpoint("GET", "/x")
+    assert item is not None
+    assert BOLD in rendered(item.toolTip(2), Qt.TextFormat.AutoText)
+    deep = b"[" * 100_000
+    head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(deep)}\r\nConnection: close\r\n\r\n").encode()
+    with RawServer(reply(head + deep)) as srv:
+        assert not arun(picker.load(srv.url + "/openapi.json"))
+    assert "Could not load" in picker.status.text()

@@ -197,7 +197,8 @@ class Collections:
         self.window = window
         self.panel = CollectionsPanel(window.server_url, window)
         window.picker.tabs.addTab(self.panel, "Collections")
-        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.panel.env_toolbar)
+        # In the menu bar's corner, not a tool bar row: the window must fit 640 px in height.
+        window.menuBar().setCornerWidget(self.panel.env_toolbar, Qt.Corner.TopRightCorner)
         window.editor.resolve = self.panel.resolve
         self.panel.requestChosen.connect(window.editor.fill)
         self.panel.message.connect(lambda text: window.statusBar().showMessage(text, 8000))

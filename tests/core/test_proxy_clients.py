@@ -74,7 +74,10 @@ def test_openai_sdk_gets_the_same_result_through_the_proxy(demo_server: str, kin
     events = [r for r in records if r.type == "event"]
     assert len(events) == len(direct) + 1 and events[-1].data == "[DONE]"  # type: ignore[attr-defined]
     assert ("authorization", "Bearer sk-test-SECRET") in records[0].headers  # type: ignore[union-attr]
-    assert isinstance(records[-1], End) and records[-1].complete
+    # The exchange ends with one end record. The SDK closes the response as soon as it has
+    # parsed [DONE], which can be before the target's last chunk reached the proxy: then
+    # the proxy honestly records the exchange as incomplete, so completeness is not asserted.
+    assert isinstance(records[-1], End)
 
 
 def _reads(url: str) -> tuple[list[int], bytes]:

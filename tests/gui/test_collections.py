@@ -82,7 +82,7 @@ def test_open_choose_send_with_environment(window: MainWindow, qtbot: QtBot, fol
     assert controller.spec.header("Authorization") == "Bearer sk-private-15"
     assert controller.stats.events == 3
     # History keeps the request as sent, masked: no environment secret in the settings file.
-    entry = settings.history()[0]
+    entry = settings.history()[0].rebased(demo_server)  # stored relative to the demo server
     assert entry.url == f"{demo_server}/events?count=3&interval=0"
     assert ("Authorization", "***") in entry.headers
     assert "sk-private-15" not in Path(settings._s.fileName()).read_text()
@@ -225,7 +225,8 @@ def test_auth_tab_masked_applied_at_send_never_in_history(
         window.send_action.trigger()
     wait_ended(qtbot, started.args[0])
     assert started.args[0].spec.url.endswith("&api_key=sk-private-15")
-    assert settings.history()[0].url == f"{demo_server}/events?count=1&interval=0"
+    assert settings.history()[0].rebased(demo_server).url \
+        == f"{demo_server}/events?count=1&interval=0"
     assert "sk-private-15" not in Path(settings._s.fileName()).read_text()
 
     auth.set_auth(Auth("bearer"))  # empty: not sent, said why

@@ -42,7 +42,9 @@ def test_each_exchange_opens_a_proxied_tab_listed_in_the_panel(
     assert controller.llm.text  # the LLM view assembled the deltas
     tab = window.current_tab()
     assert tab is not None and tab.controller is controller
-    assert tab.title().startswith("⇄ POST /v1/chat/completions")
+    # marked as proxied; method, host and path like any tab; not taken for a reopened capture
+    assert tab.title().startswith("⇄ POST 127.0.0.1:")
+    assert "/v1/chat/completions (" in tab.title() and "capture" not in tab.title()
     model = window.proxy.model
     assert model.rowCount() == 1
     assert [model.index(0, c).data() for c in (model.COL_METHOD, model.COL_PATH,

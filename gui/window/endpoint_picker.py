@@ -38,6 +38,10 @@ ROLE = Qt.ItemDataRole.UserRole
 MIN_WIDTH = 220
 
 
+#: Widest the Path column grows to fit its paths (px).
+PATH_WIDTH = 230
+
+
 class EndpointPicker(QWidget):
     """Endpoints tree + history list.
 
@@ -164,7 +168,10 @@ class EndpointPicker(QWidget):
                 item.setToolTip(2, plain_tip(ep.description or ep.summary))
                 item.setToolTip(1, plain_tip(ep.example_path))
             group.setExpanded(True)
-        self.tree.resizeColumnToContents(1)  # whole paths; the summary is elided (tooltip)
+        # Whole paths, up to PATH_WIDTH: one very long path (Gemini's) must not push the
+        # summaries out of sight; a longer path is elided, whole in its tooltip.
+        self.tree.resizeColumnToContents(1)
+        self.tree.setColumnWidth(1, min(self.tree.columnWidth(1), PATH_WIDTH))
         self.status.setStyleSheet("")
         self.status.setText(f"{title or 'API'}: {len(self.endpoints)} endpoints")
         self.loaded.emit(len(self.endpoints))

@@ -87,7 +87,8 @@ def render_table(result: dict[str, Any]) -> str:
                      f"raw | | | raw {m['raw_bytes'] / 2**20:,.0f} MiB; "
                      f"{m['bytes_per_event']:.0f} B/event |")
     if "error" not in sc.get("startup", {"error": 1}):
-        lines += _rows("Startup to window + server ready", sc["startup"], "bare_pyside6")
+        lines += _rows("Startup (app: endpoint list + input; app_first_send: a first Send "
+                       "succeeded)", sc["startup"], "bare_pyside6")
     lines += ["", "| Target | Value | Goal | Met |", "|---|---|---|---|"]
     for name, r in sc.items():
         if "error" in r:

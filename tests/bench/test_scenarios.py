@@ -71,11 +71,14 @@ def test_parse_and_startup_run(ctx: scenarios.Context) -> None:
     for shape in parse["shapes"].values():
         assert shape["events"] == SIZES.parse_events
     start = scenarios.startup(ctx)
-    for name in ("app", "bare_pyside6"):
+    for name in ("app", "app_first_send", "bare_pyside6"):
         c = start["contenders"][name]
-        # Every run reached "ready" (a window and, for the app, the server's /health).
+        # Every run reached "ready" (a window; for the app, its endpoint list, then a first
+        # Send to the demo server answered 200).
         assert len(c["values"]) == len(c["runs"]) >= SIZES.startup_repeats, name
         assert 0 < c["median"] < 60, name
+    for run in start["contenders"]["app"]["runs"]:
+        assert 0 < run["data"]["list_s"] <= run["data"]["sent_s"]
     assert start["ratio_app_vs_bare"] == (start["contenders"]["app"]["median"]
                                           / start["contenders"]["bare_pyside6"]["median"])
 

@@ -16,7 +16,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, TypeGuard
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -465,6 +465,10 @@ class MainWindow(QMainWindow):
         self.captures.forget(controller)
         widget.deleteLater()
         controller.deleteLater()
+        # Once both are deleted (next turns of the loop), what they held goes back to the OS.
+        from gui.services.memory import give_back
+
+        QTimer.singleShot(50, give_back)
 
     async def shutdown(self) -> None:
         """Stop every stream and wait for each to close its response."""

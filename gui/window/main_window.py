@@ -410,7 +410,7 @@ class MainWindow(QMainWindow):
         # Only what changed: each set relays out and repaints the tab bar (10 times a second).
         shown = tab.shown_state()
         title = tab.title()
-        if self.tabs.tabText(index) != title:
+        if self.tabs.tabText(index) != title and tab.title_due():
             self.tabs.setTabText(index, title)
         tip = (f"{tab.controller.spec.method} {tab.controller.spec.url}\n"
                f"state: {shown.description}")

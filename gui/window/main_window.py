@@ -40,11 +40,11 @@ from gui.window.request_editor import EndpointFill, RequestEditor
 from stream_core.net.spec import RequestSpec
 
 if TYPE_CHECKING:
-    from gui.stream.controller import Observer, Source, State, StreamController
+    from gui.stream.controller import Source, State, StreamController
     from gui.views.stream_tab import StreamTab
     from gui.window.capture_actions import CaptureActions
     from stream_core.net.clients import ClientSource
-    from stream_core.records import End
+    from stream_core.records import End, Observer
 
 DEFAULT_SIZE = (1400, 900)
 MIN_PANE = 260  # the left pane's width when it is shown again after a collapse

@@ -38,9 +38,11 @@ class LatenessProbe:
         self.timer.timeout.connect(self._tick)
         self.last = 0.0
         self.late: list[float] = []
+        self.at: list[float] = []  # when each tick fired (perf_counter)
 
     def start(self) -> None:
         self.late.clear()
+        self.at.clear()
         self.last = time.perf_counter()
         self.timer.start()
 
@@ -50,12 +52,16 @@ class LatenessProbe:
     def _tick(self) -> None:
         now = time.perf_counter()
         self.late.append(max(0.0, now - self.last - self.interval))
+        self.at.append(now)
         self.last = now
 
-    def summary(self) -> dict[str, float]:
-        return {"ticks": len(self.late), "p50_ms": percentile(self.late, 50) * 1e3,
-                "p99_ms": percentile(self.late, 99) * 1e3,
-                "worst_ms": max(self.late, default=float("nan")) * 1e3}
+    def summary(self, start: float = float("-inf"), end: float = float("inf")
+                ) -> dict[str, float]:
+        """Tick lateness percentiles, of the ticks between ``start`` and ``end`` if given."""
+        late = [x for x, t in zip(self.late, self.at, strict=True) if start <= t <= end]
+        return {"ticks": len(late), "p50_ms": percentile(late, 50) * 1e3,
+                "p99_ms": percentile(late, 99) * 1e3,
+                "worst_ms": max(late, default=float("nan")) * 1e3}
 
 
 def configure_like_the_app(app: QApplication) -> None:
@@ -166,8 +172,8 @@ def _fallback_tab(spec: Any, on_shown: Callable[[], None] | None) -> Tab:
     return tab
 
 
-def _main_window_tab(spec: Any, server_url: str | None,
-                     on_shown: Callable[[], None] | None = None) -> Tab:
+def main_window(server_url: str | None = None) -> tuple[Any, Any]:
+    """The app's ``MainWindow`` (shown, settings in a temporary folder) and its clients."""
     import tempfile
 
     from gui.services.settings import Settings
@@ -179,6 +185,12 @@ def _main_window_tab(spec: Any, server_url: str | None,
     settings = Settings.from_path(os.path.join(folder, "settings.ini"))
     window = MainWindow(settings, clients, server_url, download_dir=folder)
     window.show()
+    return window, clients
+
+
+def _main_window_tab(spec: Any, server_url: str | None,
+                     on_shown: Callable[[], None] | None = None) -> Tab:
+    window, clients = main_window(server_url)
     _shown(on_shown)
     started_at = time.perf_counter()
     controller = window.start(spec)

@@ -2,7 +2,7 @@
 
 The loop a user of httpx writes: ``aiter_bytes()`` and a plain ``file.write`` per read.
 ``--fsync`` adds one fsync at the end (the engine fsyncs before it renames the ``.part``).
-``--engine`` runs ``stream_core.net.session.run`` in download mode instead, still in plain
+``--concurrent N`` runs N such downloads at once on one client. ``--engine`` runs ``stream_core.net.session.run`` in download mode instead, still in plain
 asyncio (no Qt), to separate the engine's cost from the window's.
 """
 
@@ -19,13 +19,9 @@ import httpx
 from benchmarks._common import emit, self_cpu
 
 
-async def raw(url: str, output: str, fsync: bool, timeout: float) -> dict[str, Any]:
-    cpu0 = self_cpu()
-    t0 = time.perf_counter()
+async def _one(client: httpx.AsyncClient, url: str, output: str, fsync: bool) -> int:
     n = 0
-    async with asyncio.timeout(timeout), httpx.AsyncClient(
-            timeout=httpx.Timeout(60.0), trust_env=False) as client, \
-            client.stream("GET", url) as response:
+    async with client.stream("GET", url) as response:
         response.raise_for_status()
         with open(output, "wb") as f:
             async for data in response.aiter_bytes():
@@ -34,8 +30,21 @@ async def raw(url: str, output: str, fsync: bool, timeout: float) -> dict[str, A
             if fsync:
                 f.flush()
                 os.fsync(f.fileno())
+    return n
+
+
+async def raw(url: str, output: str, fsync: bool, timeout: float,
+              concurrent: int = 1) -> dict[str, Any]:
+    """One download to ``output``, or ``concurrent`` at once to ``output.0``, ``output.1``..."""
+    cpu0 = self_cpu()
+    t0 = time.perf_counter()
+    outputs = [output] if concurrent == 1 else [f"{output}.{i}" for i in range(concurrent)]
+    async with asyncio.timeout(timeout), httpx.AsyncClient(
+            timeout=httpx.Timeout(60.0), trust_env=False) as client:
+        sizes = await asyncio.gather(*(_one(client, url, out, fsync) for out in outputs))
     dt = time.perf_counter() - t0
-    return {"url": url, "bytes": n, "seconds": dt, "bytes_per_s": n / dt,
+    n = sum(sizes)
+    return {"url": url, "bytes": n, "sizes": sizes, "seconds": dt, "bytes_per_s": n / dt,
             "stream_cpu_s": self_cpu() - cpu0}
 
 
@@ -63,12 +72,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--output", required=True)
     ap.add_argument("--fsync", action="store_true")
     ap.add_argument("--engine", action="store_true")
+    ap.add_argument("--concurrent", type=int, default=1,
+                    help="downloads at once (raw httpx, one client): OUTPUT.0, OUTPUT.1, ...")
     ap.add_argument("--timeout", type=float, default=300.0)
     args = ap.parse_args(argv)
     if args.engine:
         emit(asyncio.run(engine(args.url, args.output, args.timeout)))
     else:
-        emit(asyncio.run(raw(args.url, args.output, args.fsync, args.timeout)))
+        emit(asyncio.run(raw(args.url, args.output, args.fsync, args.timeout,
+                             args.concurrent)))
 
 
 if __name__ == "__main__":

@@ -87,7 +87,34 @@ def render_table(result: dict[str, Any]) -> str:
                      f"raw | | | raw {m['raw_bytes'] / 2**20:,.0f} MiB; "
                      f"{m['bytes_per_event']:.0f} B/event |")
     if "error" not in sc.get("startup", {"error": 1}):
-        lines += _rows("Startup to window + server ready", sc["startup"], "bare_pyside6")
+        lines += _rows("Startup (app: endpoint list + input; app_first_send: a first Send "
+                       "succeeded)", sc["startup"], "bare_pyside6")
+    if "error" not in sc.get("many", {"error": 1}):
+        m = sc["many"]["sse"]
+        dist = " (disturbed)" if m.get("disturbed") else ""
+        lines.append(f"| {m['tabs']} tabs of LLM SSE at {m['rate']} ev/s, {m['seconds']:.0f} s "
+                     f"| window | GUI stall p99 {m['probe']['p99_ms']:.1f} ms | | "
+                     f"{m['stream_cpu_s']:.2f} | | lost {m['lost']}; CPU per stream "
+                     f"{m['cpu_per_stream_pct']:.2f}% of a core; worst stall "
+                     f"{m['probe']['worst_ms']:.0f} ms{dist} |")
+        dl = sc["many"]["download"]
+        lines += _rows(f"{dl['tabs']} concurrent downloads of {dl['bytes'] / 2**20:,.0f} MiB",
+                       dl, "raw_httpx", {"window": f"{dl['tabs']} download tabs in one window",
+                                         "raw_httpx": "one client, asyncio.gather"})
+    if "error" not in sc.get("longday", {"error": 1}):
+        sl, cl = sc["longday"]["slow"], sc["longday"]["close"]
+        dist = " (disturbed)" if sl.get("disturbed") else ""
+        lines.append(f"| Long day: {sl['events']:,} ev at 1 kHz ({sl['seconds']:.0f} s) | window "
+                     f"| {sl['bytes_per_event_first']:.0f} -> {sl['bytes_per_event_last']:.0f}"
+                     f" B/event | {sl['bytes_per_event_last_vs_first']:.2f}x | "
+                     f"{sl['stream_cpu_s']:.2f} | | first vs last fifth; GUI stall p99 "
+                     f"{sl['probe_first']['p99_ms']:.1f} -> {sl['probe_last']['p99_ms']:.1f} ms"
+                     f", lost {sl['lost']}{dist} |")
+        lines.append(f"| Tab closed after a {cl['events']:,}-event flood | window | "
+                     f"{cl['rss_after'] / 2**20:,.0f} MiB RSS after | "
+                     f"{cl['after_vs_before']:.2f}x before | | | before "
+                     f"{cl['rss_before'] / 2**20:,.0f} MiB, holding "
+                     f"{cl['rss_held'] / 2**20:,.0f} MiB |")
     lines += ["", "| Target | Value | Goal | Met |", "|---|---|---|---|"]
     for name, r in sc.items():
         if "error" in r:

@@ -66,8 +66,10 @@ def summarize(runs: list[Run], key: str) -> dict[str, Any]:
     }
 
 
-def time_to_ready(mode: str, timeout: float = 60.0) -> Run:
-    """Start ``benchmarks.startup MODE``; seconds from spawn to its ``READY`` line."""
+def time_to_ready(mode: str, marks: tuple[str, ...] = ("READY",),
+                  timeout: float = 60.0) -> Run:
+    """Start ``benchmarks.startup MODE``; seconds from spawn to each of its ``marks`` lines
+    (``{mark.lower()}_s``), the first as ``ready_s``. A ``FAILED`` line fails the run."""
     from benchmarks._common import children_cpu
 
     cpu0 = children_cpu()
@@ -76,13 +78,13 @@ def time_to_ready(mode: str, timeout: float = 60.0) -> Run:
                             env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     assert proc.stdout is not None
-    ready = float("nan")
+    seen: dict[str, float] = {}
     deadline = t0 + timeout
     for line in proc.stdout:
-        if line.strip() == "READY":
-            ready = time.perf_counter() - t0
-            break
-        if time.perf_counter() > deadline:
+        if line.strip() in marks:
+            seen[line.strip()] = time.perf_counter() - t0
+        if line.strip() == "FAILED" or len(seen) == len(marks) \
+                or time.perf_counter() > deadline:
             break
     try:
         _, err = proc.communicate(timeout=max(1.0, deadline - time.perf_counter()))
@@ -90,7 +92,9 @@ def time_to_ready(mode: str, timeout: float = 60.0) -> Run:
         proc.kill()
         _, err = proc.communicate()
     wall = time.perf_counter() - t0
-    if ready != ready:  # nan
-        raise RuntimeError(f"startup {mode} never got ready (exit {proc.returncode}):\n{err[-2000:]}")
-    return Run(wall, children_cpu() - cpu0, 0.0, {"ready_s": ready, "exit": proc.returncode},
-               proc.returncode or 0, err)
+    if len(seen) < len(marks):
+        raise RuntimeError(f"startup {mode} reached only {sorted(seen)} of {marks} "
+                           f"(exit {proc.returncode}):\n{err[-2000:]}")
+    data: dict[str, Any] = {f"{m.lower()}_s": seen[m] for m in marks}
+    data |= {"ready_s": seen[marks[0]], "exit": proc.returncode}
+    return Run(wall, children_cpu() - cpu0, 0.0, data, proc.returncode or 0, err)

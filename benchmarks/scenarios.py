@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks._common import PYTHON, Run, ServerProcess, median, run_child
-from benchmarks.runner import alternate, summarize, time_to_ready
+from benchmarks.runner import alternate, measured, summarize, time_to_ready
 
 HTTP = shutil.which("http", path=os.path.dirname(PYTHON)) or shutil.which("http")
 CURL = shutil.which("curl")
@@ -37,6 +37,15 @@ class Sizes:
     proxy_events: int = 1000
     proxy_download_bytes: int = 512 * 1024 ** 2
     proxy_repeats: int = 3
+    many_tabs: int = 20  # tabs streaming LLM-like SSE at once
+    many_rate: int = 50  # events/s of each
+    many_seconds: float = 60.0
+    many_download_tabs: int = 4
+    many_download_bytes: int = 256 * 1024 ** 2  # each
+    many_repeats: int = 3  # rounds of the concurrent downloads (the 20 tabs: one run)
+    longday_events: int = 300_000  # a slow stream, 1 kHz (compressed in time)
+    longday_interval: float = 0.001
+    close_events: int = 1_000_000  # the flood a closed tab must give back
     redo_disturbed: int = 1  # extra runs per contender when outside load disturbed one
     sync_between: bool = True  # flush the page cache's dirty pages before each download
 
@@ -46,7 +55,9 @@ class Sizes:
                    parse_events=20_000, parse_repeats=3, download_bytes=64 * 1024 ** 2,
                    download_repeats=2,
                    latency_events=200, latency_repeats=1, startup_repeats=2,
-                   proxy_events=200, proxy_download_bytes=64 * 1024 ** 2, proxy_repeats=2)
+                   proxy_events=200, proxy_download_bytes=64 * 1024 ** 2, proxy_repeats=2,
+                   many_seconds=10.0, many_download_bytes=32 * 1024 ** 2, many_repeats=2,
+                   longday_events=20_000, close_events=200_000)
 
     @classmethod
     def tiny(cls) -> Sizes:
@@ -56,7 +67,9 @@ class Sizes:
                    latency_events=20,
                    latency_repeats=1, startup_repeats=1, proxy_events=20,
                    proxy_download_bytes=2 * 1024 ** 2 + 123, proxy_repeats=1, redo_disturbed=0,
-                   sync_between=False)
+                   sync_between=False, many_tabs=3, many_seconds=1.0, many_download_tabs=2,
+                   many_download_bytes=1024 ** 2 + 123, many_repeats=1, longday_events=500,
+                   close_events=2000)
 
 
 @dataclass
@@ -393,16 +406,148 @@ def proxy(ctx: Context) -> dict[str, Any]:
 # --- 6. Startup -------------------------------------------------------------------------------
 
 def startup(ctx: Context) -> dict[str, Any]:
-    ctx.log("  process start -> main window exposed + embedded server accepting, vs a bare "
-            "PySide6 window")
-    runs = alternate({"app": lambda _r: time_to_ready("app"),
+    ctx.log("  process start -> window listing the endpoints and accepting input, and -> a "
+            "first Send to the demo server succeeded, vs a bare PySide6 window exposed")
+    runs = alternate({"app": lambda _r: time_to_ready("app", ("LIST", "SENT")),
                       "bare_pyside6": lambda _r: time_to_ready("bare")},
                      ctx.sizes.startup_repeats, log=ctx.log,
                      extra_for_disturbed=ctx.sizes.redo_disturbed)
     c = {k: summarize(v, "ready_s") for k, v in runs.items()}
-    ratio = c["app"]["median"] / c["bare_pyside6"]["median"]
+    c["app_first_send"] = summarize(runs["app"], "sent_s")
+    bare = c["bare_pyside6"]["median"]
+    ratio, send_ratio = c["app"]["median"] / bare, c["app_first_send"]["median"] / bare
     return {"metric": "ready_s", "contenders": c, "ratio_app_vs_bare": ratio,
-            "targets": [_target("startup: app / bare PySide6 window", ratio, "<=", 2.0)]}
+            "ratio_first_send_vs_bare": send_ratio,
+            "targets": [
+                _target("startup: endpoint list + input / bare PySide6 window", ratio, "<=", 2.0),
+                _target("startup: first Send to the demo server / bare window", send_ratio,
+                        "<=", 3.0)]}
+
+
+# --- 7. Many streams at once -------------------------------------------------------------------
+
+def _llm_body(words: int) -> str:
+    """An OpenAI chat request whose streamed reply (the demo model echoes the prompt, a word
+    per delta) has about ``words`` + 35 events."""
+    prompt = " ".join(f"w{i}" for i in range(words))
+    return json.dumps({"model": "demo", "stream": True,
+                       "messages": [{"role": "user", "content": prompt}]})
+
+
+def _sse_events(url: str, body: str) -> int:
+    """Events in the stream ``url`` answers ``body`` with (fetched unpaced)."""
+    import httpx
+
+    r = httpx.post(url, content=body, headers={"Content-Type": "application/json"},
+                   timeout=60.0, trust_env=False)
+    r.raise_for_status()
+    return r.content.count(b"\n\n")
+
+
+def many(ctx: Context) -> dict[str, Any]:
+    s = ctx.sizes
+    body = _llm_body(max(1, int(s.many_rate * s.many_seconds) - 35))
+    url = f"{ctx.url}/v1/chat/completions?delay={1 / s.many_rate:g}"
+    expected = _sse_events(f"{ctx.url}/v1/chat/completions?delay=0", body)
+    ctx.log(f"  {s.many_tabs} tabs x {expected} LLM deltas at {s.many_rate}/s (~"
+            f"{expected / s.many_rate:.0f} s)")
+    sse = measured(lambda _r: run_child(
+        _py("benchmarks.window_many", "--mode", "sse", "--url", url, "--body", body,
+            "--tabs", str(s.many_tabs), "--expected", str(expected)),
+        server=ctx.server, timeout=s.many_seconds * 3 + 120), 0)
+    d = sse.data
+    ctx.log(f"    {d['seconds']:.1f} s, lost {d['lost']}, GUI stall p99 "
+            f"{d['probe']['p99_ms']:.1f} ms, CPU per stream {d['cpu_per_stream_pct']:.2f}%")
+    from embedded_server.content import expected_sha256
+
+    size, n = s.many_download_bytes, s.many_download_tabs
+    dl_url = f"{ctx.url}/download?size={size}"
+    sha = expected_sha256(size)
+    problems: list[str] = []
+    folder = os.path.join(ctx.tmp, "many")
+
+    def fresh() -> str:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder)
+        if s.sync_between:
+            os.sync()
+        return folder
+
+    def window(_rnd: int) -> Run:
+        run = run_child(_py("benchmarks.window_many", "--mode", "download", "--url", dl_url,
+                            "--tabs", str(n), "--output-dir", fresh()), server=ctx.server)
+        if run.data["sizes"] != [size] * n or run.data["sha256"] != [sha] * n:
+            problems.append(f"window: sizes {run.data['sizes']}, sha256 {run.data['sha256']}")
+        problems.extend(f"window: {e}" for e in run.data["errors"])
+        return run
+
+    def raw_httpx(_rnd: int) -> Run:
+        out = os.path.join(fresh(), "raw.bin")
+        run = run_child(_py("benchmarks.peer_download", "--url", dl_url, "--output", out,
+                            "--concurrent", str(n)), server=ctx.server)
+        got = [_sha256_file(f"{out}.{i}") for i in range(n)]
+        if run.data["sizes"] != [size] * n or got != [sha] * n:
+            problems.append(f"raw_httpx: sizes {run.data['sizes']}")
+        return run
+
+    ctx.log(f"  {n} concurrent downloads of {size / 2**20:.0f} MiB: window vs raw httpx")
+    runs = alternate({"window": window, "raw_httpx": raw_httpx}, s.many_repeats, log=ctx.log,
+                     extra_for_disturbed=s.redo_disturbed)
+    shutil.rmtree(folder, ignore_errors=True)
+    c = {k: summarize(v, "bytes_per_s") for k, v in runs.items()}
+    ratio = c["window"]["median"] / c["raw_httpx"]["median"]
+    return {"sse": {"tabs": s.many_tabs, "rate": s.many_rate, "expected": expected, **{
+                k: d[k] for k in ("seconds", "lost", "events", "probe", "stream_cpu_s",
+                                  "cpu_per_stream_s", "cpu_per_stream_pct", "errors")},
+                    "disturbed": sse.data.get("disturbed", False), "wall_s": sse.wall},
+            "download": {"tabs": n, "bytes": size, "metric": "bytes_per_s", "contenders": c,
+                         "problems": problems, "ratio_window_vs_raw_httpx": ratio},
+            "targets": [
+                _target(f"many: {s.many_tabs} LLM tabs, GUI p99 stall", d["probe"]["p99_ms"],
+                        "<=", 16, "ms"),
+                _target(f"many: {s.many_tabs} LLM tabs, events lost", d["lost"], "<=", 0),
+                _target(f"many: {n} downloads, window / raw httpx", ratio, ">=", 0.80),
+                _target("many: downloads byte-exact", -len(problems), ">=", 0)]}
+
+
+# --- 8. A long day ------------------------------------------------------------------------------
+
+def longday(ctx: Context) -> dict[str, Any]:
+    s = ctx.sizes
+    url = f"{ctx.url}/events?interval={s.longday_interval:g}&count={s.longday_events}"
+    ctx.log(f"  a slow stream: {s.longday_events:,} events, one per "
+            f"{s.longday_interval * 1e3:g} ms")
+    seconds = s.longday_events * s.longday_interval
+    slow = measured(lambda _r: run_child(
+        _py("benchmarks.window_longday", "--mode", "slow", "--url", url,
+            "--count", str(s.longday_events), "--sample", f"{max(0.1, seconds / 100):g}"),
+        server=ctx.server, timeout=seconds * 3 + 120), 0)
+    d = slow.data
+    growth = d["bytes_per_event_last"] / d["bytes_per_event_first"] \
+        if d["bytes_per_event_first"] > 0 else float("nan")
+    ctx.log(f"    {d['seconds']:.0f} s, {d['events']:,} events; bytes/event first "
+            f"{d['bytes_per_event_first']:.0f}, last {d['bytes_per_event_last']:.0f}; "
+            f"stall p99 first {d['probe_first']['p99_ms']:.1f} ms, last "
+            f"{d['probe_last']['p99_ms']:.1f} ms")
+    ctx.log(f"  a tab closed after a {s.close_events:,}-event flood")
+    close = run_child(_py("benchmarks.window_longday", "--mode", "close", "--url",
+                          f"{ctx.url}/flood/sse?count={s.close_events}&size={s.flood_data}",
+                          "--warmup-url", f"{ctx.url}/flood/sse?count=100&size={s.flood_data}",
+                          "--count", str(s.close_events)), server=ctx.server, timeout=600)
+    c = close.data
+    ctx.log(f"    RSS before {c['rss_before'] / 2**20:.0f} MiB, holding "
+            f"{c['rss_held'] / 2**20:.0f} MiB, after closing {c['rss_after'] / 2**20:.0f} MiB")
+    return {"slow": {k: v for k, v in d.items() if k != "samples"} | {
+                "samples": d["samples"], "bytes_per_event_last_vs_first": growth,
+                "disturbed": slow.data.get("disturbed", False)},
+            "close": c,
+            "targets": [
+                _target("long day: bytes/event, last / first stretch", growth, "<=", 1.25),
+                _target("long day: GUI p99 stall, last stretch", d["probe_last"]["p99_ms"],
+                        "<=", max(16.0, 1.5 * d["probe_first"]["p99_ms"]), "ms"),
+                _target("long day: events lost", d["lost"], "<=", 0),
+                _target("closed tab: RSS after / before it opened", c["after_vs_before"],
+                        "<=", 1.10)]}
 
 
 def dumps(obj: Any) -> str:

@@ -1,19 +1,18 @@
-"""Child process for the startup scenario: ``app`` or ``bare``; prints ``READY`` when ready.
+"""Child process for the startup scenario: ``app`` or ``bare``; prints a line per milestone.
 
 ``app`` runs what the real entry point runs (``gui.app.cli.main``: the embedded server's child
-process started first, then QApplication, qasync loop, MainWindow) and is ready when the main window is exposed and the embedded
-server answers ``GET /health``; it then closes the window, so the app quits its own way.
-``bare`` shows an empty ``QMainWindow`` and is ready when that is exposed: the floor of any
-PySide6 window process. The parent times process start -> ``READY`` line.
+process started first, then QApplication, qasync loop, MainWindow) and prints ``LIST`` when
+the window shows the endpoint list and accepts input, then ``SENT`` when a first Send to the
+demo server (made at once, possibly before the server serves) succeeded.
+``bare`` shows an empty ``QMainWindow`` and prints ``READY`` when that is exposed: the floor
+of any PySide6 window process. The parent times process start -> each line.
 """
 
 from __future__ import annotations
 
-import http.client
 import os
 import sys
 from typing import Any
-from urllib.parse import urlsplit
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -23,23 +22,16 @@ def _exposed(widget: Any) -> bool:
     return bool(widget.isVisible() and handle is not None and handle.isExposed())
 
 
-def _accepting(url: str) -> bool:
-    """The server answers ``GET /health`` with 200 (not merely a TCP connect to a backlog)."""
-    parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80,
-                                      timeout=0.5)
-    try:
-        conn.request("GET", "/health")
-        return conn.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        conn.close()
-
-
 def app() -> int:
     """What ``stream-inspector`` (``gui.app.cli.main``) does, in its order: the demo server is
-    started before Qt is imported, then the window's ``main`` runs."""
+    started before Qt is imported, then the window's ``main`` runs.
+
+    ``LIST``: the window is exposed, lists the demo server's endpoints, and its startup work
+    is done (the capture menus built), so a click is handled at once. Then it chooses
+    ``GET /health`` in the picker and sends it, as a user would: ``SENT`` when that stream
+    ended with a 200 (``FAILED`` otherwise). It then closes the window, so the app quits its
+    own way.
+    """
     from gui.app.launch import early_server
 
     settings = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"si-bench-{os.getpid()}.ini")
@@ -55,15 +47,25 @@ def app() -> int:
     qapp = QApplication([sys.argv[0]])
     timer = QTimer()
     timer.setInterval(1)
+    sent: list[Any] = []
 
     def poll() -> None:
         for w in qapp.topLevelWidgets():
-            if isinstance(w, MainWindow) and _exposed(w) and w.server_url \
-                    and _accepting(w.server_url):
+            if not isinstance(w, MainWindow):
+                continue
+            if not sent:
+                item = w.picker.find_endpoint("GET", "/health")
+                if _exposed(w) and item is not None and w._captures is not None:
+                    print("LIST", flush=True)
+                    w.picker.choose(item)
+                    sent.append(w.send())
+            elif sent[0] is None or sent[0].ended:
+                c = sent[0]
+                ok = c is not None and c.response is not None and c.response.status == 200
+                print("SENT" if ok else "FAILED", flush=True)
                 timer.stop()
-                print("READY", flush=True)
                 w.close()
-                return
+            return
 
     timer.timeout.connect(poll)
     timer.start()

@@ -16,6 +16,8 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import json
+import logging
 import signal
 import sys
 import tempfile
@@ -37,6 +39,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication, QWidget
 
+from embedded_server.snapshot import NAME as DEMO_OPENAPI
 from gui.app.launch import EmbeddedServer, build_parser, start_server, wants_server
 from gui.services import logs, resources
 from gui.services.settings import Settings
@@ -45,7 +48,15 @@ from stream_core.net.spec import RequestSpec
 
 __all__ = ["build_parser", "main", "run_app"]
 
+logger = logging.getLogger(__name__)
+
+# httpx imports its command line client (click, rich, pygments: 100-300 ms at the first tab,
+# where they are installed) unless that import fails; the window never runs it.
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
 APP_NAME = "Stream Inspector"
+
 ORG = "stream-inspector"
 #: The longest a ``--screenshot`` run may take (each wait inside has its own, shorter timeout).
 SCREENSHOT_DEADLINE = 100.0
@@ -183,14 +194,22 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
     if args.window_size is not None:
         window.resize(*args.window_size)
     try:
+        ready: asyncio.Future[None] | None = None
+        if server is not None and base_url is not None:
+            # The endpoints at once, from the build's snapshot; a Send waits for the server.
+            ready = asyncio.ensure_future(asyncio.to_thread(server.wait_ready))
+            window.server_starting(ready)
+            snapshot = _demo_openapi()
+            if snapshot is not None:
+                window.picker.source.setText(base_url + "/openapi.json")
+                window.picker.set_document(snapshot, base_url + "/openapi.json")
         window.show()
-        ready = None if server is None else asyncio.ensure_future(
-            asyncio.to_thread(server.wait_ready))
         await _exposed(window)
         window.captures  # noqa: B018 (the capture menus, httpx, the engine: once it shows)
         if ready is not None and base_url is not None:
             await ready  # the server's imports ran meanwhile, on another core
-            await window.picker.load(base_url + "/openapi.json")
+            if not window.picker.endpoints:  # no snapshot in this install: ask the server
+                await window.picker.load(base_url + "/openapi.json")
         if args.demo is not None:
             return await demos.run(args.demo, window, args.screenshot, args.view)
         if args.capture is not None:
@@ -236,6 +255,18 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
         # Delete now, on the GUI thread: left to the garbage collector, the window and its
         # timers could be destroyed by whichever thread collects next.
         shiboken6.delete(window)
+
+
+def _demo_openapi() -> dict[str, Any] | None:
+    """The demo server's OpenAPI document snapshotted at build time (``make
+    openapi-snapshot``), or None when this install lacks it."""
+    data = resources.read_bytes(DEMO_OPENAPI)
+    try:
+        doc = json.loads(data) if data is not None else None
+    except ValueError:
+        logger.error("resource %s is not JSON", DEMO_OPENAPI)
+        return None
+    return doc if isinstance(doc, dict) and "paths" in doc else None
 
 
 async def _exposed(window: QWidget, timeout: float = 0.5) -> None:

@@ -145,6 +145,11 @@ class StreamController(QObject):
         self._task = asyncio.ensure_future(self._run(source))
         self._timer.start()
 
+    def set_background(self, background: bool) -> None:
+        """The stream's tab is behind another (True) or shown: drains are then batched
+        (at most every ``tables.BACKGROUND_GAP_S``), or immediate again."""
+        self._timer.background = background
+
     @property
     def live(self) -> bool:
         """False for a stream read back from a capture (or another given source)."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import time
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -113,11 +114,13 @@ class SummaryStrip(QFrame):
 
     def set(self, key: str, text: str, color: str | None = None) -> None:
         label = self.values[key]
+        style = f"color: {color};" if color else ""
         if label.text() != text:
             label.setText(text)
             if self.rows == 1 and self.isVisible():
                 self.fit()
-        label.setStyleSheet(f"color: {color};" if color else "")
+        if label.styleSheet() != style:  # a set re-polishes the label, even if the same
+            label.setStyleSheet(style)
 
 
 class ErrorBanner(QFrame):
@@ -146,6 +149,8 @@ class StreamTab(QWidget):
 
     def __init__(self, controller: StreamController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._stale = False  # a refresh was skipped while hidden
+        self._title_at = 0.0  # when the window last took this tab's title (title_due)
         self.controller = controller
         self._raw_hex_chosen = False
         self._download_shown = False
@@ -212,6 +217,10 @@ class StreamTab(QWidget):
 
     # -- refresh -----------------------------------------------------------------------------
     def refresh(self) -> None:
+        if self.isHidden():  # a tab behind another: refreshed when it shows (showEvent)
+            self._stale = True
+            return
+        self._stale = False
         c = self.controller
         s = c.stats
         resp = c.response
@@ -366,6 +375,26 @@ class StreamTab(QWidget):
     def shown_state(self) -> ShownState:
         """The state as the tab, its icon and the summary show it (paused, incomplete...)."""
         return shown_state(self.controller, self.download.paused)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.controller.set_background(False)
+        if self._stale:
+            self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.controller.set_background(True)  # its rows can wait: batched drains
+
+    def title_due(self) -> bool:
+        """Whether the window should update this tab's title now: at once while it is the
+        tab shown or once it ended, else at most once a second (with twenty tabs streaming,
+        the tab bar's relayouts were a tenth of the GUI thread)."""
+        now = time.monotonic()
+        if self.isHidden() and self.controller.state.running and now - self._title_at < 1.0:
+            return False
+        self._title_at = now
+        return True
 
     def title(self) -> str:
         c = self.controller

@@ -7,6 +7,7 @@ leaves the previous list in place.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -145,11 +146,12 @@ class EndpointPicker(QWidget):
         self.loadFailed.emit(message)
 
     def set_document(self, doc: dict[str, object], url: str) -> None:
-        """Show the endpoints of ``doc`` (fetched from ``url``) grouped by tag."""
-        import httpx
+        """Show the endpoints of ``doc`` (fetched from ``url``) grouped by tag.
 
-        httpx_url = httpx.URL(url)
-        self.base_url = str(httpx_url.copy_with(path="/", query=None, fragment=None)).rstrip("/")
+        Needs no httpx: the demo server's snapshot is shown this way before the window shows.
+        """
+        parts = urlsplit(url)
+        self.base_url = f"{parts.scheme}://{parts.netloc}"
         self.endpoints = openapi.parse(doc)
         info = doc.get("info")
         title = str(info.get("title", "")) if isinstance(info, dict) else ""

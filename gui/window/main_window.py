@@ -16,7 +16,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, TypeGuard
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -40,10 +40,11 @@ from gui.window.request_editor import EndpointFill, RequestEditor
 from stream_core.net.spec import RequestSpec
 
 if TYPE_CHECKING:
-    from gui.stream.controller import State, StreamController
+    from gui.stream.controller import Source, State, StreamController
     from gui.views.stream_tab import StreamTab
     from gui.window.capture_actions import CaptureActions
     from stream_core.net.clients import ClientSource
+    from stream_core.records import End, Observer
 
 DEFAULT_SIZE = (1400, 900)
 MIN_PANE = 260  # the left pane's width when it is shown again after a collapse
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self._shown = False
         self._auto_pane = True
         self._closed_future: asyncio.Future[None] | None = None
+        self._server_ready: asyncio.Future[None] | None = None  # see server_starting()
         self.was_closed = False
         self.setWindowTitle("Stream Inspector")
         self.setWindowIcon(resources.icon(resources.APP_ICON))
@@ -145,6 +147,33 @@ class MainWindow(QMainWindow):
             self.picker.source.setText(settings.openapi_url())
             self.picker.status.setText("No demo server (--no-server): enter the URL of any"
                                        " OpenAPI document above and press Load.")
+
+    def server_starting(self, ready: asyncio.Future[None]) -> None:
+        """The demo server is starting; ``ready`` resolves when it serves (fails if it
+        cannot start). Until then the status bar says so and a Send to it waits for it."""
+        self._server_ready = ready
+        self.server_label.setText(f"Demo server: {self.server_url} (starting…)")
+
+        def done(_f: asyncio.Future[None]) -> None:
+            failed = ready.cancelled() or ready.exception() is not None
+            self.server_label.setText(f"Demo server: {self.server_url}"
+                                      + (" (failed to start)" if failed else ""))
+
+        ready.add_done_callback(done)
+
+    def _after_server(self, source: Source) -> Source:
+        """``source`` run once the starting demo server serves (visibly waiting till then)."""
+        ready = self._server_ready
+        assert ready is not None
+
+        async def gated(observer: Observer) -> End:
+            if not ready.done():
+                self.statusBar().showMessage("Waiting for the demo server…")
+                await asyncio.wait({ready})  # its failure shows as the request's own
+                self.statusBar().clearMessage()
+            return await source(observer)
+
+        return gated
 
     @property
     def captures(self) -> CaptureActions:
@@ -316,6 +345,9 @@ class MainWindow(QMainWindow):
 
         problem = self.downloads.prepare(spec)
         controller = StreamController(self.clients, spec, self)
+        if self._server_ready is not None and not self._server_ready.done() \
+                and self.server_url and spec.url.startswith(self.server_url):
+            controller.wrap_source(self._after_server)
         self.add_stream_tab(controller)
         self.statusBar().showMessage(problem or f"Sent {spec.method} {spec.url}", 5000)
         return controller
@@ -378,7 +410,7 @@ class MainWindow(QMainWindow):
         # Only what changed: each set relays out and repaints the tab bar (10 times a second).
         shown = tab.shown_state()
         title = tab.title()
-        if self.tabs.tabText(index) != title:
+        if self.tabs.tabText(index) != title and tab.title_due():
             self.tabs.setTabText(index, title)
         tip = (f"{tab.controller.spec.method} {tab.controller.spec.url}\n"
                f"state: {shown.description}")
@@ -433,6 +465,10 @@ class MainWindow(QMainWindow):
         self.captures.forget(controller)
         widget.deleteLater()
         controller.deleteLater()
+        # Once both are deleted (next turns of the loop), what they held goes back to the OS.
+        from gui.services.memory import give_back
+
+        QTimer.singleShot(50, give_back)
 
     async def shutdown(self) -> None:
         """Stop every stream and wait for each to close its response."""

@@ -71,11 +71,14 @@ def test_parse_and_startup_run(ctx: scenarios.Context) -> None:
     for shape in parse["shapes"].values():
         assert shape["events"] == SIZES.parse_events
     start = scenarios.startup(ctx)
-    for name in ("app", "bare_pyside6"):
+    for name in ("app", "app_first_send", "bare_pyside6"):
         c = start["contenders"][name]
-        # Every run reached "ready" (a window and, for the app, the server's /health).
+        # Every run reached "ready" (a window; for the app, its endpoint list, then a first
+        # Send to the demo server answered 200).
         assert len(c["values"]) == len(c["runs"]) >= SIZES.startup_repeats, name
         assert 0 < c["median"] < 60, name
+    for run in start["contenders"]["app"]["runs"]:
+        assert 0 < run["data"]["list_s"] <= run["data"]["sent_s"]
     assert start["ratio_app_vs_bare"] == (start["contenders"]["app"]["median"]
                                           / start["contenders"]["bare_pyside6"]["median"])
 
@@ -90,3 +93,33 @@ def test_proxy_forwards_every_event_and_byte(ctx: scenarios.Context) -> None:
         assert [r["data"]["bytes"] for r in dl["contenders"][name]["runs"]] == \
             [SIZES.proxy_download_bytes], name
     assert lt["added_p99_ms"] == lt["via_proxy"]["p99_ms"] - lt["direct"]["p99_ms"]
+
+
+def test_many_streams_and_concurrent_downloads(ctx: scenarios.Context) -> None:
+    res = scenarios.many(ctx)
+    sse = res["sse"]
+    assert sse["errors"] == []
+    assert sse["lost"] == 0
+    assert sse["events"] == [sse["expected"]] * SIZES.many_tabs
+    assert sse["expected"] >= SIZES.many_rate * SIZES.many_seconds  # the body made it long
+    assert 0 < sse["cpu_per_stream_s"] * SIZES.many_tabs <= sse["stream_cpu_s"] + 1e-9
+    dl = res["download"]
+    assert dl["problems"] == []
+    for name in ("window", "raw_httpx"):
+        runs = dl["contenders"][name]["runs"]
+        assert [r["data"]["bytes"] for r in runs] == \
+            [SIZES.many_download_tabs * SIZES.many_download_bytes] * len(runs), name
+
+
+def test_long_day_and_a_closed_tab(ctx: scenarios.Context) -> None:
+    res = scenarios.longday(ctx)
+    slow, close = res["slow"], res["close"]
+    assert slow["error"] is None and slow["lost"] == 0
+    assert slow["events"] == SIZES.longday_events
+    times = [t for t, _n, _rss in slow["samples"]]
+    events = [n for _t, n, _rss in slow["samples"]]
+    assert times == sorted(times) and events == sorted(events)
+    assert events[-1] == SIZES.longday_events
+    assert close["events"] == SIZES.close_events
+    assert close["tab_collected"]
+    assert close["rss_before"] > 0 and close["rss_held"] > 0 and close["rss_after"] > 0

@@ -51,7 +51,21 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[EmbeddedServer]:
 def test_window_modules_import_nothing_heavy() -> None:
     """What the entry point and the bench import before the window shows stays light."""
     probe = ("import sys, gui.app.lifetime, gui.window.main_window, gui.app.demos, gui.app.launch\n"
-             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))")
+             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}\n"
+             "             and sys.modules[m] is not None))")  # (None: httpx's CLI, blocked)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_window_never_imports_httpx_cli_or_jsonschema_up_front() -> None:
+    """httpx's command line client (click, rich, pygments) and jsonschema cost 100-300 ms each
+    at the first tab; the window imports neither until it needs it (jsonschema: a tool call
+    checked against its declared schema)."""
+    probe = ("import sys, gui.app.lifetime\n"
+             "import httpx, gui.stream.controller, gui.window.capture_actions\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules if sys.modules[m] is not None}"
+             " & {'click', 'rich', 'pygments', 'jsonschema'}))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          timeout=60, check=True).stdout
     assert out.strip() == "[]"
@@ -99,6 +113,10 @@ def test_window_learns_the_url_and_quitting_stops_the_server(
     def close_when_loaded() -> None:
         for w in qapp.topLevelWidgets():
             if isinstance(w, MainWindow) and w.isVisible() and w.picker.endpoints:
+                # The list comes from the snapshot, before the server serves.
+                seen.setdefault("listed_while", w.server_label.text())
+            if isinstance(w, MainWindow) and w.picker.endpoints and w._captures is not None \
+                    and not w.server_label.text().endswith("(starting…)"):
                 seen["url"] = w.server_url
                 seen["label"] = w.server_label.text()
                 seen["menus"] = w._captures is not None
@@ -115,6 +133,7 @@ def test_window_learns_the_url_and_quitting_stops_the_server(
     server = started[0]
     assert seen["url"] == server.url
     assert seen["label"] == f"Demo server: {server.url}"
+    assert seen["listed_while"] in (f"Demo server: {server.url} (starting…)", seen["label"])
     assert seen["menus"]  # the capture menus were built once the window showed
     assert _stopped(server)
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gc
+import platform
+import sys
 import weakref
+from typing import Any
 
 from pytestqt.qtbot import QtBot
 
@@ -42,3 +45,26 @@ def test_a_closed_flood_tab_is_collected(window: MainWindow, qtbot: QtBot,
     tab = controller = None  # type: ignore[assignment]  # drop this test's references
     qtbot.waitUntil(lambda: (gc.collect(), gone() is None and model() is None)[1],
                     timeout=10000)
+
+
+def test_closing_a_tab_gives_its_memory_back(window: MainWindow, qtbot: QtBot,
+                                            demo_server: str, monkeypatch: Any) -> None:
+    """glibc keeps freed pages: after a close the window collects and trims (give_back)."""
+    import gui.services.memory
+
+    calls: list[int] = []
+    real = gui.services.memory.give_back
+    monkeypatch.setattr(gui.services.memory, "give_back", lambda: (calls.append(1), real()))
+    controller = window.start(RequestSpec(f"{demo_server}/flood/sse?count=50&size=16",
+                                          mode=Mode.SSE))
+    qtbot.waitUntil(lambda: controller.ended, timeout=20000)
+    window.close_tab(window.tabs.indexOf(window.current_tab()))
+    qtbot.waitUntil(lambda: bool(calls), timeout=5000)
+
+
+def test_give_back_trims_the_allocator_where_it_can() -> None:
+    from gui.services import memory
+
+    memory.give_back()  # never fails, wherever it runs
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert memory._malloc_trim() is not None

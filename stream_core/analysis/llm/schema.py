@@ -17,8 +17,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from jsonschema import exceptions, validators
-
 from stream_core.analysis.llm.state import ToolCall
 from stream_core.records import loads_bounded
 
@@ -81,6 +79,10 @@ def check_call(call: ToolCall, tools: dict[str, dict[str, Any]]) -> list[str]:
                 f"(declared: {', '.join(sorted(tools))})"]
     if not schema:
         return []
+    # jsonschema (with referencing, rpds, attrs: ~150 ms) only when a tool call is checked:
+    # a window opening its first tab imports this module.
+    from jsonschema import exceptions, validators
+
     cls = validators.validator_for(schema, default=validators.Draft202012Validator)
     try:
         cls.check_schema(schema)

@@ -149,6 +149,29 @@ class TextColumn:
         return b - a
 
 
+class RowListModel(QAbstractTableModel):
+    """A small table over a Python list ``rows`` with ``HEADERS`` as column labels: the
+    plumbing of the Compare and proxy-exchange tables (subclasses give ``data()``)."""
+
+    HEADERS: tuple[str, ...] = ()
+
+    def __init__(self, rows: list[Any], parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows = rows
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+
 class _BaseModel(QAbstractTableModel):
     """Shared plumbing: header labels, batch append, highlighted rows, a display cache.
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.stream.models import plain_tip
+from gui.stream.models import RowListModel, plain_tip
 from stream_core.records import AnyRecord, Chunk, End, Event, Record, Response, header_text
 
 Index = QModelIndex | QPersistentModelIndex
@@ -155,27 +155,15 @@ def arrivals(records: Sequence[AnyRecord]) -> tuple[list[float], list[int]]:
 
 # -- the window ------------------------------------------------------------------------------
 
-class AlignedModel(QAbstractTableModel):
+class AlignedModel(RowListModel):
     """Events side by side; rows that differ are tinted."""
 
     COL_SEQ, COL_A_T, COL_A_KIND, COL_A_TEXT, COL_B_T, COL_B_KIND, COL_B_TEXT = range(7)
     HEADERS = ("#", "A time", "A event", "A data", "B time", "B event", "B data")
 
     def __init__(self, rows: list[Aligned], parent: Any = None) -> None:
-        super().__init__(parent)
-        self.rows = rows
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
+        super().__init__(rows, parent)
+        self.rows: list[Aligned] = rows
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

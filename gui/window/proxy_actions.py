@@ -19,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableView,
 )
+
+from gui.stream.models import RowListModel
 
 if TYPE_CHECKING:
     from gui.stream.controller import StreamController
@@ -59,27 +61,15 @@ class _Row:
     gone: bool = False  # its tab stopped listening (stopped or closed)
 
 
-class ExchangesModel(QAbstractTableModel):
+class ExchangesModel(RowListModel):
     """The proxy panel's rows: method, path, status, duration, size."""
 
     HEADERS = ("#", "Method", "Path", "Status", "Duration", "Size")
     COL_ID, COL_METHOD, COL_PATH, COL_STATUS, COL_DURATION, COL_SIZE = range(6)
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__([], parent)
         self.rows: list[_Row] = []
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:

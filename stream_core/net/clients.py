@@ -5,10 +5,12 @@ Kept apart from ``session`` so that the stream logic there reads without the htt
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import urllib.request
 import zlib
-from typing import Protocol
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Protocol, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -19,7 +21,7 @@ from stream_core.net.netstream import buffered_transport
 from stream_core.net.spec import DecodeGuard, RequestSpec
 
 __all__ = ["BodyDecoder", "ClientCertificateError", "ClientSource", "Clients", "content_decoder",
-           "environment_proxy", "raw_headers", "request_timeout", "tls_context"]
+           "environment_proxy", "raw_body", "raw_headers", "request_timeout", "tls_context"]
 
 
 class ClientSource(Protocol):
@@ -227,3 +229,29 @@ def content_decoder(headers: httpx.Headers,
 
 def raw_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers.raw]
+
+
+@contextlib.asynccontextmanager
+async def raw_body(response: httpx.Response) -> AsyncIterator[AsyncIterator[bytes]]:
+    """``response.aiter_raw()``; on every way out (the end, an error, a cancellation, a
+    caller that stops early) the response is closed, then the iterator, on the running loop.
+
+    The order matters, and rests on how httpx and httpcore (both bounded in pyproject) build
+    the iterator: nested async generators, one per byte stream. Closing the outer one only
+    drops the inner ones, which Python then closes synchronously where they are dropped or
+    collected; their exception handlers close the response, which awaits httpcore's locks.
+    Under a loop that finalizes no async generator (qasync installs no hooks) such a close
+    stops at its first wait ("async generator ignored GeneratorExit"): the connection stays
+    busy in the pool, and the half-run close fails with "no running event loop" when it is
+    collected after the loop closed (at the window's exit). With the response closed first,
+    those handlers find nothing left to await. A body read to its end was already closed by
+    httpx: both closes are no-ops then. Guarded by tests/core/test_body_closing.py.
+    """
+    chunks = cast(AsyncGenerator[bytes, None], response.aiter_raw())
+    try:
+        yield chunks
+    finally:
+        try:
+            await response.aclose()
+        finally:
+            await chunks.aclose()

@@ -43,7 +43,7 @@ import httpx
 from stream_core.decode.detect import Mode, detect_mode, needs_sniff
 from stream_core.decode.lines import LineDecoder, NDJSONDecoder
 from stream_core.decode.sse import SSEDecoder
-from stream_core.net.clients import content_decoder, raw_headers
+from stream_core.net.clients import content_decoder, raw_body, raw_headers
 from stream_core.net.errors import Failure, StreamError, classify
 from stream_core.net.netstream import buffered_transport
 from stream_core.records import (
@@ -441,9 +441,8 @@ class ProxyApp:
 
     async def _pump(self, response: httpx.Response, send: Send, rec: ExchangeRecorder,
                     exchange: Exchange) -> None:
-        chunks = cast(Any, response.aiter_raw())
         try:
-            async with contextlib.aclosing(chunks):
+            async with raw_body(response) as chunks:
                 async for raw in chunks:
                     await send({"type": "http.response.body", "body": raw, "more_body": True})
                     exchange.bytes += len(raw)

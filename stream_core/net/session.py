@@ -22,10 +22,9 @@ Choices worth knowing (README's *`capture`* section has the contract):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Protocol, cast
 
 import httpx
@@ -39,6 +38,7 @@ from stream_core.net.clients import (
     Clients,
     ClientSource,
     content_decoder,
+    raw_body,
     raw_headers,
     request_timeout,
 )
@@ -278,10 +278,9 @@ class _Stream:
             return await self.read_response(response)
         except (httpx.HTTPError, OSError, StreamError) as exc:
             return self.drop(self.classify(exc, response.url))
-        finally:
-            if self.download is not None:  # first: sync, so a second cancel cannot skip it
+        finally:  # (the response is closed by read_response, on every way out)
+            if self.download is not None:
                 self.download.close()
-            await response.aclose()
 
     async def send(self, client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
         """Send ``request`` and follow its redirects one hop at a time, so that each hop has
@@ -327,11 +326,10 @@ class _Stream:
                            response.http_version, raw_headers(response.headers), mode))
 
     async def read_response(self, response: httpx.Response) -> str:
-        # Close the body iterator on every way out (max-events, a failed download write, a
-        # status error): a paused async generator left to the garbage collector is finalized
-        # outside any task, which qasync reports as an ignored GeneratorExit.
-        chunks = cast(AsyncGenerator[bytes, None], response.aiter_raw())
-        async with contextlib.aclosing(chunks):
+        # The response and its body iterator are closed on every way out (max-events, Stop
+        # while a download waits for the disk, a failed write, a status error), on the loop
+        # and before the stream ends: see ``raw_body``.
+        async with raw_body(response) as chunks:
             return await self.read_body(response, chunks)
 
     async def read_body(self, response: httpx.Response, chunks: AsyncIterator[bytes]) -> str:

@@ -6,7 +6,9 @@ land part-way without any sleep.
 
 from __future__ import annotations
 
+import asyncio
 import errno
+import gc
 import hashlib
 import os
 from pathlib import Path
@@ -22,6 +24,7 @@ from gui.window.main_window import MainWindow
 from stream_core.capture.reader import read_capture
 from stream_core.net import download
 from stream_core.net.download import part_path
+from stream_core.net.session import Clients
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import Chunk
 
@@ -226,12 +229,36 @@ def test_disk_full_is_a_clear_message(window: MainWindow, qtbot: QtBot, demo_ser
     # .part is never written through a link.)
     real = download._fileobj
     monkeypatch.setattr(download, "_fileobj", lambda fd: _Full(real(fd)))
-    # Under one write block (1 MiB): the failing write happens at the end of the body. (A
-    # failure mid-body leaves httpx's aiter_raw generator suspended in session.py, and qasync
-    # has no async-generator finalizer: pytest then reports an unraisable GeneratorExit.)
-    controller, tab = start(window, f"{demo_server}/download?size={MiB // 2}", target)
+    # Several write blocks (1 MiB each): the write fails mid-body, while httpx's body iterator
+    # is paused at a read; the response must still be closed on the loop (qasync finalizes no
+    # abandoned async generator: a leftover is reported as an unraisable GeneratorExit).
+    controller, tab = start(window, f"{demo_server}/download?size={4 * MiB}", target)
     wait_ended(qtbot, controller)
     assert controller.state == State.FAILED and controller.error is not None
     assert controller.error.kind == "io"
     assert "disk full" in tab.download.status.text()
     assert tab.banner.isVisible() and not target.exists()
+
+
+def test_closing_the_window_while_the_disk_lags_closes_the_response(
+        window: MainWindow, qtbot: QtBot, arun: Any, clients: Clients, demo_server: str,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Closing the window (or Ctrl-C, which closes it) while a download waits for the disk:
+    the stream stops, its response is closed on the loop and its connection released. (The
+    cancellation lands in the write, while httpx's body iterator is paused at a read.)"""
+    writing: list[bytes] = []
+
+    async def stuck_disk(self: download.Download, data: bytes) -> None:
+        writing.append(data)
+        await asyncio.Event().wait()  # a disk slower than any network
+
+    monkeypatch.setattr(download.Download, "write", stuck_disk)
+    controller, _tab = start(window, f"{demo_server}/download?size={8 * MiB}",
+                             tmp_path / "lagging.bin")
+    qtbot.waitUntil(lambda: bool(writing), timeout=10000)
+    window.close()
+    arun(window.shutdown())  # what run_app does once the window is closed
+    assert controller.state == State.STOPPED
+    pool = clients.for_spec(controller.spec)._transport._pool
+    assert [c for c in pool.connections if not (c.is_idle() or c.is_closed())] == []
+    gc.collect()  # nothing left for the collector (the autouse guard fails on what it finds)

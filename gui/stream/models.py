@@ -154,6 +154,8 @@ class RowListModel(QAbstractTableModel):
     plumbing of the Compare and proxy-exchange tables (subclasses give ``data()``)."""
 
     HEADERS: tuple[str, ...] = ()
+    #: Columns shown right-aligned (numbers).
+    RIGHT_COLUMNS: frozenset[int] = frozenset()
 
     def __init__(self, rows: list[Any], parent: Any = None) -> None:
         super().__init__(parent)
@@ -238,6 +240,15 @@ class _BaseModel(QAbstractTableModel):
         row = index.row()
         return self._cells(row)[index.column()] if 0 <= row < len(self._t) else None
 
+    def display_at(self, row: int, column: int) -> str:
+        """Cell text (DisplayRole) without a QModelIndex: ``gui.stream.cell_painter`` paints
+        from it."""
+        return self._cells(row)[column] if 0 <= row < len(self._t) else ""
+
+    def background_at(self, row: int) -> QBrush | None:
+        """The row's background (BackgroundRole): the correlation highlight, or None."""
+        return _brush("hl", HIGHLIGHT) if self.highlighted(row) else None
+
     def _delta(self, row: int) -> str:
         return fmt_delta(self._t[row] - self._t[row - 1]) if row else ""
 
@@ -275,6 +286,7 @@ class EventsModel(_BaseModel):
     """
 
     COL_SEQ, COL_TIME, COL_DELTA, COL_TYPE, COL_ID, COL_SIZE, COL_DATA = range(7)
+    RIGHT_COLUMNS = frozenset((COL_SEQ, COL_DELTA, COL_SIZE))
     HEADERS = ("#", "Arrival", "Δ prev", "Type", "ID", "Size", "Data")
 
     def __init__(self, start_wall: float = 0.0, parent: Any = None) -> None:
@@ -460,23 +472,9 @@ class EventsModel(_BaseModel):
         if role == _DISPLAY:
             return self._display(index)
         if role == _BACKGROUND:
-            row = index.row()
-            if not 0 <= row < len(self._t):
-                return None
-            if self.highlighted(row):
-                return _brush("hl", HIGHLIGHT)
-            if self._code[row] != _OBJECT:
-                return None
-            item = self._objects[row]
-            if isinstance(item, Reconnect):
-                return _brush("reconnect", RECONNECT_BG)
-            if isinstance(item, Error | Record):
-                return _brush("error", ERROR_BG)
-            return None
+            return self.background_at(index.row())
         if role == _ALIGN:
-            if index.column() in (self.COL_SEQ, self.COL_DELTA, self.COL_SIZE):
-                return _RIGHT
-            return None
+            return _RIGHT if index.column() in self.RIGHT_COLUMNS else None
         if role not in (_TOOLTIP, _SEARCH, _KIND):
             return None
         row = index.row()
@@ -489,6 +487,20 @@ class EventsModel(_BaseModel):
             ident = self._ids[row] if self._code[row] == _EVENT else ""
             return f"{self.kind_at(row)}\n{ident}\n{self.text_at(row)}"
         return self.kind_at(row)
+
+    def background_at(self, row: int) -> QBrush | None:
+        if not 0 <= row < len(self._t):
+            return None
+        if self.highlighted(row):
+            return _brush("hl", HIGHLIGHT)
+        if self._code[row] != _OBJECT:
+            return None
+        item = self._objects[row]
+        if isinstance(item, Reconnect):
+            return _brush("reconnect", RECONNECT_BG)
+        if isinstance(item, Error | Record):
+            return _brush("error", ERROR_BG)
+        return None
 
     def _format(self, row: int) -> tuple[str, ...]:
         code = self._code[row]
@@ -533,6 +545,7 @@ class ChunksModel(_BaseModel):
     """One row per network read, kept in columns (seq, time, offset, size, bytes kept)."""
 
     COL_SEQ, COL_TIME, COL_DELTA, COL_OFFSET, COL_SIZE, COL_PREVIEW = range(6)
+    RIGHT_COLUMNS = frozenset((COL_SEQ, COL_DELTA, COL_OFFSET, COL_SIZE))
     HEADERS = ("#", "Arrival", "Δ prev", "Offset", "Size", "Preview")
 
     def __init__(self, start_wall: float = 0.0, parent: Any = None) -> None:
@@ -582,11 +595,9 @@ class ChunksModel(_BaseModel):
         if role == _DISPLAY:
             return self._display(index)
         if role == _BACKGROUND:
-            return _brush("hl", HIGHLIGHT) if self.highlighted(index.row()) else None
+            return self.background_at(index.row())
         if role == _ALIGN:
-            if index.column() in (self.COL_SEQ, self.COL_DELTA, self.COL_OFFSET, self.COL_SIZE):
-                return _RIGHT
-            return None
+            return _RIGHT if index.column() in self.RIGHT_COLUMNS else None
         return None
 
     def _format(self, row: int) -> tuple[str, ...]:

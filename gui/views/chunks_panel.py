@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.stream import cell_painter
 from gui.stream.models import ChunksModel, StoredChunk
 from gui.stream.tables import PaintThrottle, ResponsiveSplitter, apply_widths, make_table
 from gui.views.detail_views import hex_dump
@@ -34,6 +35,7 @@ class ChunksPanel(QWidget):
         self.table = make_table(self, {0: "000000", 1: "00:00:00.000", 2: "+000.000 s",
                                        3: "000,000,000", 4: "000,000"}, "chunksTable")
         self.table.setModel(model)
+        cell_painter.install(self.table, model)  # cheaper repaints of a growing table
         apply_widths(self.table)
         self.follower = TailFollower(self.table)
         self.throttle = PaintThrottle(self.table, model)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.stream import cell_painter
 from gui.stream.models import EventFilterProxy, EventsModel
 from gui.stream.tables import PaintThrottle, ResponsiveSplitter, apply_widths, make_table
 from gui.views.detail_views import PayloadView
@@ -79,6 +80,7 @@ class EventsPanel(QWidget):
                                        3: "message··", 4: "0000", 5: "000.0 KiB"},
                                 "eventsTable")
         self.table.setModel(model)
+        cell_painter.install(self.table, model)  # cheaper repaints of a growing table
         apply_widths(self.table)
         self.follower = TailFollower(self.table)
         self.throttle = PaintThrottle(self.table, model)

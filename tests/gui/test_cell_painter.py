@@ -1,0 +1,104 @@
+"""The events and chunks tables paint their cells with ``CellPainter``: same picture as Qt's
+own delegate (text, elision, alignment, backgrounds, selection), and Qt's way for a proxy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QStyledItemDelegate, QTableView
+
+from gui.stream import cell_painter
+from gui.stream.models import ChunksModel, EventFilterProxy, EventsModel
+from gui.stream.tables import apply_widths, make_table
+from stream_core.records import Chunk, Error, Event, Reconnect
+
+LONG = '{"choices": [{"delta": {"content": "' + "word " * 60 + '"}}]}'
+
+
+def _events_model() -> EventsModel:
+    model = EventsModel(start_wall=1_700_000_000.0)
+    model.append_batch([Event(i, 0.05 * i, "message", LONG if i % 3 else f'{{"n": {i}}}',
+                              str(i), first_chunk=i, last_chunk=i) for i in range(12)])
+    model.append_batch([Reconnect(0.7, 1, 3000, "11"), Error(0.8, "protocol", "cut")])
+    model.set_highlight(2, 3)
+    return model
+
+
+def _render(model: Any, *, ours: bool, select: int = -1) -> QImage:
+    view = make_table(None, {0: "000000", 1: "00:00:00.000", 2: "+000.000 s"}, "t")
+    view.setModel(model)
+    apply_widths(view)
+    if ours:
+        cell_painter.install(view, model)
+    else:
+        view.setItemDelegate(QStyledItemDelegate(view))
+    view.resize(700, 400)
+    if select >= 0:
+        view.selectionModel().select(
+            model.index(select, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows)
+    view.show()
+    image = view.grab().toImage()
+    view.deleteLater()
+    return image
+
+
+def _differing(a: QImage, b: QImage) -> float:
+    """The share of pixels that differ between two same-sized images."""
+    assert a.size() == b.size()
+    a = a.convertToFormat(QImage.Format.Format_RGB32)
+    b = b.convertToFormat(QImage.Format.Format_RGB32)
+    ba, bb = bytes(a.constBits()), bytes(b.constBits())  # type: ignore[call-overload]
+    return sum(1 for i in range(0, len(ba), 4) if ba[i:i + 4] != bb[i:i + 4]) / (len(ba) / 4)
+
+
+@pytest.mark.parametrize("select", [-1, 5])
+def test_events_table_looks_as_with_qts_delegate(qtbot: Any, select: int) -> None:
+    model = _events_model()
+    ours, qts = _render(model, ours=True, select=select), _render(model, ours=False,
+                                                                 select=select)
+    # Same backgrounds, selection, elided texts and alignment; some glyph edges differ
+    # (1.7% of the pixels here). A missing row background differs by ~22%, a missing
+    # selection by ~7%, a text one pixel off by ~9%.
+    assert _differing(ours, qts) < 0.025
+
+
+def test_chunks_table_looks_as_with_qts_delegate(qtbot: Any) -> None:
+    model = ChunksModel(start_wall=1_700_000_000.0)
+    model.append_batch([Chunk(i, 0.01 * i, i * 40, b"data: x\n\n" * 5) for i in range(10)])
+    assert _differing(_render(model, ours=True), _render(model, ours=False)) < 0.025
+
+
+def test_it_paints_from_the_model_and_qt_paints_a_proxy(qtbot: Any) -> None:
+    model = _events_model()
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    painter = cell_painter.install(view, model)
+    calls: list[int] = []
+    real = model.display_at
+    model.display_at = lambda row, col: calls.append(row) or real(row, col)  # type: ignore[method-assign]
+    view.resize(600, 300)
+    view.show()
+    view.grab()
+    assert calls  # the texts came from the model's strings
+    assert painter._elided  # and were laid out once
+    proxy = EventFilterProxy(view)
+    proxy.setSourceModel(model)
+    view.setModel(proxy)
+    calls.clear()
+    assert not view.grab().isNull()
+    assert calls == []  # a proxy's cells: Qt's delegate, through data()
+    model.beginResetModel()
+    model.endResetModel()
+    assert painter._elided == {}  # texts may change: forgotten
+
+
+def test_right_aligned_numbers(qtbot: Any) -> None:
+    model = _events_model()
+    assert model.COL_SEQ in model.RIGHT_COLUMNS and model.COL_DATA not in model.RIGHT_COLUMNS
+    assert model.index(0, model.COL_SIZE).data(Qt.ItemDataRole.TextAlignmentRole) == int(
+        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -48,8 +48,10 @@ def _make_server(stop: threading.Event, ready: Callable[[], None]) -> uvicorn.Se
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
             await _shutdown(self, sockets)
 
+    # ws="none": the demo has no WebSocket endpoint, and uvicorn's WebSocket protocol module
+    # costs ~20 ms of the window's server start.
     config = uvicorn.Config(create_app(stop), log_level="warning", access_log=False,
-                            lifespan="on")
+                            lifespan="on", ws="none")
     return _Server(config)
 
 

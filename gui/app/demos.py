@@ -77,9 +77,8 @@ DEMOS: dict[str, Demo] = {
     "proxy": Demo("POST", "/v1/chat/completions", "delay=0.02", Mode.SSE, subtab="LLM"),
 }
 NAMES = tuple(DEMOS)
-#: ``--view`` names: the stream tab's sub-tabs, as their titles start.
-VIEWS = ("events", "chunks", "raw", "headers", "download", "timeline", "diagnostics", "llm")
-#: The demo whose stream shows each view best (``make screenshots`` renders one per view).
+#: ``--view`` names (``VIEWS``, from the launcher): the stream tab's sub-tabs, as their titles
+#: start. The demo whose stream shows each view best (``make screenshots`` renders one per view).
 VIEW_DEMOS = {"events": "events", "chunks": "ndjson", "raw": "tour", "headers": "llm",
               "download": "download", "timeline": "logs", "diagnostics": "fault", "llm": "llm"}
 

@@ -6,7 +6,7 @@ imports run on another core while this process builds and shows the window. Its 
 known at once (the socket is bound here). ``run_app`` owns the rest of the lifetime: show
 the window, load the server's endpoints once it serves, run a demo or wait for the window to
 close, then stop every stream and close the shared HTTP clients; the server stops last.
-httpx and the engine are imported once the window shows (with the capture menus), the
+httpx and the engine are imported once the window shows (``gui.window.warmup``), the
 plots with the first stream tab or comparison.
 """
 
@@ -205,7 +205,7 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
                 window.picker.set_document(snapshot, base_url + "/openapi.json")
         window.show()
         await _exposed(window)
-        window.captures  # noqa: B018 (the capture menus, httpx, the engine: once it shows)
+        await window.finish_startup()  # collections, the send path, the capture menus
         if ready is not None and base_url is not None:
             await ready  # the server's imports ran meanwhile, on another core
             if not window.picker.endpoints:  # no snapshot in this install: ask the server

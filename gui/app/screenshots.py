@@ -14,7 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gui.app.demos import NAMES, VIEW_DEMOS, VIEWS
+from gui.app.demos import NAMES, VIEW_DEMOS
+from gui.app.launch import VIEWS
 
 #: The extra images: name -> arguments after ``--demo``.
 SIZES = ("1024x640", "1600x1000")

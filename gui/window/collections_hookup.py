@@ -199,6 +199,7 @@ class Collections:
         window.picker.tabs.addTab(self.panel, "Collections")
         # In the menu bar's corner, not a tool bar row: the window must fit 640 px in height.
         window.menuBar().setCornerWidget(self.panel.env_toolbar, Qt.Corner.TopRightCorner)
+        self.panel.env_toolbar.show()  # (built once the window shows: a new child is hidden)
         window.editor.resolve = self.panel.resolve
         self.panel.requestChosen.connect(window.editor.fill)
         self.panel.message.connect(lambda text: window.statusBar().showMessage(text, 8000))

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from gui.stream.controller import Source, State, StreamController
     from gui.views.stream_tab import StreamTab
     from gui.window.capture_actions import CaptureActions
+    from gui.window.collections_hookup import Collections
     from stream_core.net.clients import ClientSource
     from stream_core.records import End, Observer
 
@@ -138,9 +139,7 @@ class MainWindow(QMainWindow):
         self.editor.validationFailed.connect(
             lambda msg: self.statusBar().showMessage(f"Not sent: {msg}", 8000))
         self._restore()
-        from gui.window.collections_hookup import install  # the Collections tab and its tools
-
-        self.collections = install(self)
+        self._collections: Collections | None = None  # see the property
         self.tabs.currentChanged.connect(lambda _i: self._update_stop())
         self._update_stop()
         if server_url is None:
@@ -176,9 +175,28 @@ class MainWindow(QMainWindow):
         return gated
 
     @property
+    def collections(self) -> Collections:
+        """The Collections tab, the request's Auth and Network tabs, the environment selector
+        and their menu items, built on first use: ``finish_startup`` builds them right after
+        the window first shows (a Send before that builds them then)."""
+        if self._collections is None:
+            from gui.window.collections_hookup import install
+
+            self._collections = install(self)
+        return self._collections
+
+    async def finish_startup(self) -> None:
+        """What the first frame need not wait for, once the window shows (see
+        ``gui.window.warmup``): the collections' tabs, the send path's modules, the capture
+        menus. The loop handles input between the steps."""
+        from gui.window import warmup
+
+        await warmup.finish(self)
+
+    @property
     def captures(self) -> CaptureActions:
         """The capture menus and their actions, built on first use: they bring httpx and the
-        engine, so ``gui.app.lifetime`` builds them right after the window shows."""
+        engine, so ``finish_startup`` builds them once the window shows."""
         if self._captures is None:
             from gui.window.capture_actions import CaptureActions
 

@@ -58,7 +58,8 @@ def install(window: MainWindow) -> None:
     window.help_menu = window.menuBar().addMenu("&Help")
     window.shortcuts_menu = window.help_menu.addMenu("&Keyboard shortcuts")
     window.shortcuts_menu.aboutToShow.connect(lambda: fill_shortcuts(window))
-    fill_shortcuts(window)
+    # Also filled once the window shows (gui.window.warmup), for menus that never announce
+    # that they open (a global menu bar may not).
 
 
 def shortcut_list(window: MainWindow) -> list[tuple[str, str]]:

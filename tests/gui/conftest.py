@@ -82,6 +82,7 @@ def window(qtbot: QtBot, arun: Runner[Any], settings: Settings, clients: Clients
     """The main window with the demo server's endpoints loaded."""
     win = MainWindow(settings, clients, demo_server, download_dir=str(tmp_path))
     win.show()
+    arun(win.finish_startup())  # as gui.app.lifetime does once the window shows
     assert arun(win.picker.load(demo_server + "/openapi.json"))
     yield win
     arun(win.shutdown())

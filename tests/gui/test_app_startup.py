@@ -150,3 +150,39 @@ def test_early_server_is_used_and_stopped() -> None:
                                   ["--mode", "nope"]])
 def test_no_early_server_when_the_window_needs_none(argv: list[str]) -> None:
     assert early_server(argv) is None
+
+
+def test_the_entry_point_starts_the_server_before_asyncio_or_qt() -> None:
+    """``gui.app.launch`` (what runs before the server child is started) imports neither
+    asyncio nor Qt: the server's start is the longest leg of a first Send."""
+    probe = ("import sys, gui.app.launch\n"
+             "print(sorted(m for m in ('asyncio', 'PySide6', 'httpx') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_finish_startup_builds_the_rest_and_lets_the_loop_run(
+        qtbot: Any, arun: Any, settings: Any, clients: Any, tmp_path: Path) -> None:
+    """What the first frame does not wait for is built once the window shows, in steps with
+    the event loop running between them (a click is handled within a step)."""
+    from gui.window import warmup
+
+    window = MainWindow(settings, clients, None, download_dir=str(tmp_path))
+    qtbot.addWidget(window)
+    assert window._collections is None and window._captures is None  # not before it shows
+    window.show()
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(0)
+    try:
+        arun(window.finish_startup())
+    finally:
+        timer.stop()
+    assert window._collections is not None and window._captures is not None
+    assert window.picker.tabs.tabText(window.picker.tabs.count() - 1) == "Collections"
+    assert window.collections.panel.env_toolbar.isVisible()  # built after show, yet shown
+    assert all(name in sys.modules for name in warmup.SEND_PATH)
+    assert window.shortcuts_menu.actions()  # the Help menu's list is filled
+    assert len(ticks) >= len(warmup.SEND_PATH) // 2  # the loop ran between the steps

@@ -8,7 +8,8 @@ from pathlib import Path
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
-from gui.app.demos import VIEW_DEMOS, VIEWS, show_view
+from gui.app.demos import VIEW_DEMOS, show_view
+from gui.app.launch import VIEWS
 from gui.views.stream_tab import StreamTab
 from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode

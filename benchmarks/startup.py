@@ -26,8 +26,9 @@ def app() -> int:
     """What ``stream-inspector`` (``gui.app.cli.main``) does, in its order: the demo server is
     started before Qt is imported, then the window's ``main`` runs.
 
-    ``LIST``: the window is exposed, lists the demo server's endpoints, and its startup work
-    is done (the capture menus built), so a click is handled at once. Then it chooses
+    ``LIST``: the window is exposed, lists the demo server's endpoints, and its event loop
+    runs (this poll is a timer on it): a click is handled (the rest of the window is built
+    after, in short steps: ``gui.window.warmup``). Then it chooses
     ``GET /health`` in the picker and sends it, as a user would: ``SENT`` when that stream
     ended with a 200 (``FAILED`` otherwise). It then closes the window, so the app quits its
     own way.
@@ -55,7 +56,7 @@ def app() -> int:
                 continue
             if not sent:
                 item = w.picker.find_endpoint("GET", "/health")
-                if _exposed(w) and item is not None and w._captures is not None:
+                if _exposed(w) and item is not None:
                     print("LIST", flush=True)
                     w.picker.choose(item)
                     sent.append(w.send())

@@ -17,7 +17,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import (
     QBrush,
     QFontMetrics,
@@ -44,6 +51,8 @@ _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _MARGINS = 2 * TEXT_MARGIN
 _ELIDE = Qt.TextElideMode.ElideRight
+_RESTYLE = frozenset((QEvent.Type.PaletteChange, QEvent.Type.EnabledChange,
+                      QEvent.Type.ActivationChange, QEvent.Type.StyleChange))
 _ACTIVE = QPalette.ColorGroup.Active
 _INACTIVE = QPalette.ColorGroup.Inactive
 _DISABLED = QPalette.ColorGroup.Disabled
@@ -67,8 +76,8 @@ class CellPainter(QStyledItemDelegate):
         self._model = model
         self._view = view
         self._elided: dict[tuple[int, int, int, int], tuple[QStaticText, int, int]] = {}
-        self._pens_key: tuple[QPalette.ColorGroup, int] | None = None
-        self._pen_cache: tuple[QPen, QBrush, QPen] = (QPen(), QBrush(), QPen())
+        self._pen_cache: tuple[QPen, QBrush, QPen] | None = None
+        view.installEventFilter(self)
         if isinstance(model, QAbstractItemModel):  # rows removed or reset: texts change
             for signal in (model.modelReset, model.rowsRemoved, model.layoutChanged):
                 signal.connect(self._forget)
@@ -117,18 +126,23 @@ class CellPainter(QStyledItemDelegate):
 
     def _pens(self) -> tuple[QPen, QBrush, QPen]:
         """Text pen, selection brush and selected text pen for the view's palette and
-        state (made again when either changes)."""
-        view = self._view
-        group = (_DISABLED if not view.isEnabled()
-                 else _ACTIVE if view.isActiveWindow() else _INACTIVE)
-        palette = view.palette()
-        key = (group, palette.cacheKey())
-        if key != self._pens_key:
-            self._pens_key = key
+        state; made again after the view's palette, enabled state or window activation
+        changed (``eventFilter``)."""
+        if self._pen_cache is None:
+            view = self._view
+            group = (_DISABLED if not view.isEnabled()
+                     else _ACTIVE if view.isActiveWindow() else _INACTIVE)
+            palette = view.palette()
             self._pen_cache = (QPen(palette.color(group, QPalette.ColorRole.Text)),
                                palette.brush(group, QPalette.ColorRole.Highlight),
                                QPen(palette.color(group, QPalette.ColorRole.HighlightedText)))
         return self._pen_cache
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """(On the view, not its viewport: a few events, never a paint.)"""
+        if event.type() in _RESTYLE:
+            self._pen_cache = None
+        return False
 
 
 def install(view: QAbstractItemView, model: CellSource) -> CellPainter:

@@ -144,6 +144,11 @@ class ErrorBanner(QFrame):
         self.show()
 
 
+#: Shortest gap between two updates of a running stream's tab title (see ``title_due``).
+TITLE_GAP_S = 0.25
+TITLE_GAP_HIDDEN_S = 1.0
+
+
 class StreamTab(QWidget):
     """Everything about one stream."""
 
@@ -387,11 +392,13 @@ class StreamTab(QWidget):
         self.controller.set_background(True)  # its rows can wait: batched drains
 
     def title_due(self) -> bool:
-        """Whether the window should update this tab's title now: at once while it is the
-        tab shown or once it ended, else at most once a second (with twenty tabs streaming,
-        the tab bar's relayouts were a tenth of the GUI thread)."""
+        """Whether the window should update this tab's title (its event count) now: at once
+        when it ended, else at most 4 times a second while it is the tab shown and once a
+        second behind another (each title set relays out the whole tab bar: with twenty tabs
+        streaming, those relayouts were a tenth of the GUI thread)."""
         now = time.monotonic()
-        if self.isHidden() and self.controller.state.running and now - self._title_at < 1.0:
+        gap = TITLE_GAP_HIDDEN_S if self.isHidden() else TITLE_GAP_S
+        if self.controller.state.running and now - self._title_at < gap:
             return False
         self._title_at = now
         return True

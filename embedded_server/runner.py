@@ -38,11 +38,14 @@ def _make_server(stop: threading.Event, ready: Callable[[], None]) -> uvicorn.Se
     uvicorn take a few hundred ms to import and the window need not wait for them."""
     import uvicorn
 
-    from .app import create_app
+    from .app import create_app, warm
+
+    app = create_app(stop)
 
     class _Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
+            await warm(app)
             ready()
 
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
@@ -50,7 +53,7 @@ def _make_server(stop: threading.Event, ready: Callable[[], None]) -> uvicorn.Se
 
     # ws="none": the demo has no WebSocket endpoint, and uvicorn's WebSocket protocol module
     # costs ~20 ms of the window's server start.
-    config = uvicorn.Config(create_app(stop), log_level="warning", access_log=False,
+    config = uvicorn.Config(app, log_level="warning", access_log=False,
                             lifespan="on", ws="none")
     return _Server(config)
 

@@ -9,7 +9,6 @@ to walk), rebuild a record only when asked (``row()``) and format cells on deman
 from __future__ import annotations
 
 import bisect
-import html
 import json
 from array import array
 from collections import Counter
@@ -27,8 +26,8 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtGui import Qt as QtGuiNamespace
 
+from gui.services.tooltips import plain_tip
 from stream_core.analysis.formatting import fmt_clock, fmt_delta, fmt_size
 from stream_core.analysis.llm import llm_delta
 from stream_core.records import Chunk, Error, Event, Reconnect, Record, Retry
@@ -50,18 +49,6 @@ ERROR_BG = QColor(254, 215, 215)
 SearchRole = Qt.ItemDataRole.UserRole + 1
 #: Role giving the row's kind for the type filter ("message", "record", "reconnect", ...).
 KindRole = Qt.ItemDataRole.UserRole + 2
-
-
-def plain_tip(text: str) -> str:
-    """``text`` as a tooltip that shows it as it is.
-
-    Why: Qt renders a tooltip that looks like HTML (``Qt::mightBeRichText``) as rich text, so
-    a server's ``<b>`` or ``<img src=...>`` in an event, a header or an error message would
-    be rendered (an image loaded) instead of shown.
-    """
-    if not QtGuiNamespace.mightBeRichText(text):
-        return text
-    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
 
 
 def preview(text: str) -> str:

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.stream.models import RowListModel, plain_tip
+from gui.services.tooltips import plain_tip
+from gui.stream.models import RowListModel
 from stream_core.records import AnyRecord, Chunk, End, Event, Record, Response, header_text
 
 Index = QModelIndex | QPersistentModelIndex

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui.services.throttle import Throttle
+from gui.services.tooltips import plain_tip
 from gui.stream.controller import StreamController
-from gui.stream.models import plain_tip
 from stream_core.analysis.diagnostics import Finding
 
 REFRESH_S = 0.5

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from gui.services.settings import HistoryEntry
-from gui.stream.models import plain_tip
+from gui.services.tooltips import plain_tip
 from gui.window.history_panel import HistoryPanel
 from gui.window.request_editor import EndpointFill
 from stream_core.capture import openapi

@@ -31,6 +31,7 @@ from qasync import asyncSlot
 
 from gui.services import resources
 from gui.services.settings import HistoryEntry, Settings
+from gui.services.tooltips import plain_tip
 from gui.views.tab_strip import TabStrip
 from gui.window import shortcuts
 from gui.window.download_folder import DownloadFolder
@@ -434,8 +435,6 @@ class MainWindow(QMainWindow):
                f"state: {shown.description}")
         if self.tabs.tabToolTip(index) != tip:
             self.tabs.setTabIcon(index, resources.icon(shown.icon))
-            from gui.stream.models import plain_tip  # loaded with the first tab
-
             self.tabs.setTabToolTip(index, plain_tip(tip))  # a capture's URL is foreign
         if tab is self.tabs.currentWidget():
             self._update_stop()

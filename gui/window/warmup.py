@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from gui.window.main_window import MainWindow
 
-__all__ = ["SEND_PATH", "finish"]
+__all__ = ["HTTP", "SEND_PATH", "finish"]
 
 logger = logging.getLogger(__name__)
 
+#: What a request needs first: httpx (anyio's backend is imported at the first connect).
+HTTP = ("h11", "httpcore", "httpx", "anyio._backends._asyncio")
 #: What a Send and its tab import, leaves first, so that each step stays short.
 SEND_PATH = (
-    "h11", "httpcore", "httpx", "anyio._backends._asyncio",  # (anyio's: at the first connect)
-    "stream_core.decode.sse", "stream_core.net.netstream", "stream_core.net.session",
+    *HTTP, "stream_core.decode.sse", "stream_core.net.netstream", "stream_core.net.session",
     "stream_core.analysis.diagnostics", "stream_core.analysis.aggregate",
     "gui.stream.models", "gui.stream.controller",
     "gui.views.events_panel", "gui.views.raw_view", "gui.views.llm_view",
@@ -42,12 +43,14 @@ async def finish(window: MainWindow) -> None:
     from gui.window import shortcuts
     from stream_core.net.spec import RequestSpec
 
+    modules = [(name, lambda name=name: importlib.import_module(name)) for name in SEND_PATH]
     steps: list[tuple[str, Callable[[], object]]] = [
         ("collections", lambda: window.collections),
-        *((name, lambda name=name: importlib.import_module(name)) for name in SEND_PATH),
-        ("capture menus", lambda: window.captures),
+        *modules[:len(HTTP)],
         # The shared client for plain requests: its TLS context loads the CA bundle (~30 ms).
         ("http client", lambda: window.clients.for_spec(RequestSpec(url="http://localhost/"))),
+        *modules[len(HTTP):],
+        ("capture menus", lambda: window.captures),
         ("shortcut list", lambda: shortcuts.fill_shortcuts(window)),
     ]
     longest, longest_step, start = 0.0, "", time.perf_counter()

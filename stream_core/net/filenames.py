@@ -11,7 +11,6 @@ from __future__ import annotations
 import mimetypes
 import os
 import unicodedata
-from email.message import Message
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -62,6 +61,8 @@ def disposition_name(value: str | None) -> str:
     """The ``filename*`` (RFC 6266 / 5987) or ``filename`` of a Content-Disposition, or ""."""
     if not value:
         return ""
+    from email.message import Message  # (~15 ms: with the first download, not at startup)
+
     msg = Message()
     msg["content-disposition"] = value
     try:

@@ -97,3 +97,29 @@ def test_start_twice_is_an_error() -> None:
 def test_port_before_start_is_an_error() -> None:
     with pytest.raises(RuntimeError):
         _ = ServerThread().port
+
+
+
+def test_warm_walks_every_route_before_the_server_says_it_serves() -> None:
+    """``warm`` sends one request through the whole router (it matches no route: 404), so
+    FastAPI has built every route's parameter models before the first real request."""
+    import asyncio
+    import threading
+
+    from starlette.types import Message, Receive, Scope, Send
+
+    from embedded_server.app import create_app, warm
+
+    app = create_app(threading.Event())
+    statuses: list[int] = []
+
+    async def recording(scope: Scope, receive: Receive, send: Send) -> None:
+        async def keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+            await send(message)
+
+        await app(scope, receive, keep)
+
+    asyncio.run(warm(recording))
+    assert statuses == [404]

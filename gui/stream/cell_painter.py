@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QBrush,
+    QFont,
     QFontMetrics,
     QPainter,
     QPalette,
@@ -77,6 +78,7 @@ class CellPainter(QStyledItemDelegate):
         self._view = view
         self._elided: dict[tuple[int, int, int, int], tuple[QStaticText, int, int]] = {}
         self._pen_cache: tuple[QPen, QBrush, QPen] | None = None
+        self._font_cache: tuple[QFont, QFontMetrics] | None = None
         view.installEventFilter(self)
         if isinstance(model, QAbstractItemModel):  # rows removed or reset: texts change
             for signal in (model.modelReset, model.rowsRemoved, model.layoutChanged):
@@ -112,16 +114,20 @@ class CellPainter(QStyledItemDelegate):
         if cached is None:
             if len(self._elided) >= CACHE_ENTRIES:
                 self._elided.clear()
-            metrics = QFontMetrics(view.font())
+            font, metrics = self._font()
             text = metrics.elidedText(model.display_at(row, column), _ELIDE, width)
             static = QStaticText(text)
             static.setTextFormat(Qt.TextFormat.PlainText)
-            static.prepare(QTransform(), view.font())
+            static.prepare(QTransform(), font)
             shift = width - metrics.horizontalAdvance(text) if column in model.RIGHT_COLUMNS \
                 else 0
             cached = self._elided[key] = (static, TEXT_MARGIN + shift,
                                           (rect.height() - metrics.height()) // 2)
         static, dx, dy = cached
+        # In the font it was laid out in (the view's, as Qt's delegate draws): the painter
+        # has the viewport's, which a style sheet can keep from following the view's, and a
+        # QStaticText drawn in another font is laid out again at every paint.
+        painter.setFont(self._font()[0])
         painter.drawStaticText(rect.x() + dx, rect.y() + dy, static)
 
     def _pens(self) -> tuple[QPen, QBrush, QPen]:
@@ -138,10 +144,22 @@ class CellPainter(QStyledItemDelegate):
                                QPen(palette.color(group, QPalette.ColorRole.HighlightedText)))
         return self._pen_cache
 
+    def _font(self) -> tuple[QFont, QFontMetrics]:
+        """The view's font and its metrics, taken once (``eventFilter`` drops them, and the
+        texts laid out in them, when the font changes)."""
+        if self._font_cache is None:
+            font = self._view.font()
+            self._font_cache = (font, QFontMetrics(font))
+        return self._font_cache
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """(On the view, not its viewport: a few events, never a paint.)"""
-        if event.type() in _RESTYLE:
+        kind = event.type()
+        if kind in _RESTYLE:
             self._pen_cache = None
+        elif kind == QEvent.Type.FontChange:
+            self._font_cache = None
+            self._elided.clear()
         return False
 
 

@@ -141,8 +141,6 @@ class RowListModel(QAbstractTableModel):
     plumbing of the Compare and proxy-exchange tables (subclasses give ``data()``)."""
 
     HEADERS: tuple[str, ...] = ()
-    #: Columns shown right-aligned (numbers).
-    RIGHT_COLUMNS: frozenset[int] = frozenset()
 
     def __init__(self, rows: list[Any], parent: Any = None) -> None:
         super().__init__(parent)
@@ -170,6 +168,8 @@ class _BaseModel(QAbstractTableModel):
     """
 
     HEADERS: tuple[str, ...] = ()
+    #: Columns shown right-aligned (numbers).
+    RIGHT_COLUMNS: frozenset[int] = frozenset()
 
     def __init__(self, start_wall: float = 0.0, parent: Any = None) -> None:
         super().__init__(parent)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QItemSelectionModel, QSizeF, Qt
+from PySide6.QtGui import QFont, QImage, QStaticText, QTransform
 from PySide6.QtWidgets import QStyledItemDelegate, QTableView
 
 from gui.stream import cell_painter
@@ -95,6 +95,26 @@ def test_it_paints_from_the_model_and_qt_paints_a_proxy(qtbot: Any) -> None:
     model.beginResetModel()
     model.endResetModel()
     assert painter._elided == {}  # texts may change: forgotten
+    view.setModel(model)
+    view.grab()
+    assert painter._elided
+    old, font = view.font(), QFont(view.font())
+    if font.pointSize() > 0:  # (a font may be sized in pixels)
+        font.setPointSize(font.pointSize() + 6)
+    else:
+        font.setPixelSize(font.pixelSize() + 8)
+    view.setFont(font)
+    assert painter._elided == {}  # laid out in the old font: forgotten
+    view.grab()
+    static = next(iter(painter._elided.values()))[0]
+
+    def laid_out(in_font: QFont) -> QSizeF:
+        text = QStaticText(static.text())
+        text.setTextFormat(Qt.TextFormat.PlainText)
+        text.prepare(QTransform(), in_font)
+        return text.size()
+
+    assert static.size() == laid_out(font) != laid_out(old)  # laid out in the new font
 
 
 def test_right_aligned_numbers(qtbot: Any) -> None:

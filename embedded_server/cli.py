@@ -95,7 +95,12 @@ def is_loopback(host: str) -> bool:
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM handler: stop like Ctrl-C does."""
+    """SIGTERM and SIGINT handler: stop like Ctrl-C does, once. Later signals are ignored
+    until ``main`` has stopped the server: when the window dies, the parent-death signal
+    and stdin's EOF both send one, and a second KeyboardInterrupt raised inside
+    ``server.stop()`` left the server thread running and the process alive."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -148,7 +153,7 @@ def main(argv: list[str] | None = None, prog: str = "stream-inspector serve") ->
         server = ServerThread(host=args.host, port=args.port)
     # A shell starts background jobs with SIGINT ignored; Ctrl-C / kill -INT must still stop us.
     previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt),
-                signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler)}
+                signal.SIGINT: signal.signal(signal.SIGINT, _raise_interrupt)}
     if args.stop_on_eof:
         _watch_parent(args.pdeathsig)
     try:

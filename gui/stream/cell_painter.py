@@ -15,6 +15,7 @@ numbers right-aligned. Anything else (a filter's proxy model) goes to Qt's deleg
 
 from __future__ import annotations
 
+import weakref
 from typing import Protocol
 
 from PySide6.QtCore import (
@@ -75,7 +76,10 @@ class CellPainter(QStyledItemDelegate):
     def __init__(self, model: CellSource, view: QAbstractItemView) -> None:
         super().__init__(view)
         self._model = model
-        self._view = view
+        # Not a strong reference: the view owns this delegate, and a cycle between the two
+        # would leave a closed tab's table (and its timers) to the garbage collector, which
+        # may run in another thread.
+        self._view_ref = weakref.ref(view)
         self._elided: dict[tuple[int, int, int, int], tuple[QStaticText, int, int]] = {}
         self._pen_cache: tuple[QPen, QBrush, QPen] | None = None
         self._font_cache: tuple[QFont, QFontMetrics] | None = None
@@ -99,6 +103,8 @@ class CellPainter(QStyledItemDelegate):
         row, column = index.row(), index.column()
         rect = option.rect
         view = self._view
+        if view is None:
+            return
         if view.selectionModel().isSelected(index):
             pens = self._pens()
             painter.fillRect(rect, pens[1])
@@ -130,12 +136,17 @@ class CellPainter(QStyledItemDelegate):
         painter.setFont(self._font()[0])
         painter.drawStaticText(rect.x() + dx, rect.y() + dy, static)
 
+    @property
+    def _view(self) -> QAbstractItemView | None:
+        return self._view_ref()
+
     def _pens(self) -> tuple[QPen, QBrush, QPen]:
         """Text pen, selection brush and selected text pen for the view's palette and
         state; made again after the view's palette, enabled state or window activation
         changed (``eventFilter``)."""
         if self._pen_cache is None:
             view = self._view
+            assert view is not None  # (asked while painting it)
             group = (_DISABLED if not view.isEnabled()
                      else _ACTIVE if view.isActiveWindow() else _INACTIVE)
             palette = view.palette()
@@ -148,7 +159,9 @@ class CellPainter(QStyledItemDelegate):
         """The view's font and its metrics, taken once (``eventFilter`` drops them, and the
         texts laid out in them, when the font changes)."""
         if self._font_cache is None:
-            font = self._view.font()
+            view = self._view
+            assert view is not None  # (asked while painting it)
+            font = view.font()
             self._font_cache = (font, QFontMetrics(font))
         return self._font_cache
 

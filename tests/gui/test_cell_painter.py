@@ -122,3 +122,22 @@ def test_right_aligned_numbers(qtbot: Any) -> None:
     assert model.COL_SEQ in model.RIGHT_COLUMNS and model.COL_DATA not in model.RIGHT_COLUMNS
     assert model.index(0, model.COL_SIZE).data(Qt.ItemDataRole.TextAlignmentRole) == int(
         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+def test_the_painter_makes_no_cycle_with_its_view(qtbot: Any) -> None:
+    """A closed table goes when its last reference does, not at a later garbage collection
+    (which may run in another thread, where Qt cannot stop the view's timers)."""
+    import gc
+    import weakref
+
+    model = _events_model()
+    view = make_table(None, {0: "000000"}, "t")
+    view.setModel(model)
+    cell_painter.install(view, model)
+    gone = weakref.ref(view)
+    gc.disable()
+    try:
+        del view
+        assert gone() is None
+    finally:
+        gc.enable()

@@ -1,6 +1,6 @@
 """The editor's *Auth* tab: Bearer token, Basic user / password, or an API key in a header or
 a query parameter. Values are masked on screen (a *Show* box reveals them), may be
-``{{variables}}``, and are applied at send time (``stream_core.capture.auth``), so History,
+``{{variables}}``, and are applied at send time (``stream_core.requests.auth``), so History,
 which keeps the editor's headers, never holds them.
 """
 
@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from stream_core.capture.auth import Auth
+from stream_core.requests.auth import Auth
 
 KINDS = (("No auth", "none"), ("Bearer token", "bearer"), ("Basic (user / password)", "basic"),
          ("API key", "apikey"))

@@ -32,12 +32,12 @@ from gui.window.auth_panel import AuthPanel
 from gui.window.collections_panel import CollectionsPanel, atomic_write
 from gui.window.network_panel import NetworkOptions, NetworkPanel
 from gui.window.request_editor import EndpointFill, RequestEditor
-from stream_core.capture.auth import Auth, apply_auth, encode_basic
-from stream_core.capture.curl_import import CurlError, looks_like_curl, parse_curl
-from stream_core.capture.environments import PATTERN, Variables
 from stream_core.capture.masking import mask_headers, mask_url
-from stream_core.capture.postman import CollectionImportError, import_file
 from stream_core.net.spec import Mode, RequestSpec
+from stream_core.requests.auth import Auth, apply_auth, encode_basic
+from stream_core.requests.curl_import import CurlError, looks_like_curl, parse_curl
+from stream_core.requests.environments import PATTERN, Variables
+from stream_core.requests.postman import CollectionImportError, import_file
 
 if TYPE_CHECKING:
     from gui.window.main_window import MainWindow

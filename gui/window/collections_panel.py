@@ -2,7 +2,7 @@
 environment selector.
 
 Requests are loaded into the editor with a click; *Save* writes the editor back, updating the
-loaded request in place (``stream_core.capture.httpfile.update``: the rest of the file stays
+loaded request in place (``stream_core.requests.httpfile.update``: the rest of the file stays
 byte for byte) or appending a new one; *Rename* and *Delete* edit the file the same way. Every
 write goes to a temporary file that then replaces the original, so a crash never leaves half
 a file. The environment combo (a small tool bar the window docks at the top) chooses the
@@ -34,10 +34,10 @@ from PySide6.QtWidgets import (
 
 from gui.services.settings import HistoryEntry
 from gui.window.request_editor import EndpointFill
-from stream_core.capture import httpfile
-from stream_core.capture.environments import Environments, Variables, load_environments
-from stream_core.capture.httpfile import HttpFile, HttpFileError, HttpRequest
 from stream_core.net.spec import Mode
+from stream_core.requests import httpfile
+from stream_core.requests.environments import Environments, Variables, load_environments
+from stream_core.requests.httpfile import HttpFile, HttpFileError, HttpRequest
 
 log = logging.getLogger(__name__)
 

@@ -27,10 +27,10 @@ from gui.services.settings import HistoryEntry
 from gui.services.tooltips import plain_tip
 from gui.window.history_panel import HistoryPanel
 from gui.window.request_editor import EndpointFill
-from stream_core.capture import openapi
 from stream_core.capture.cliargs import ArgumentError, check_url
 from stream_core.net.spec import RequestSpec, Timeouts
 from stream_core.records import loads_bounded
+from stream_core.requests import openapi
 
 if TYPE_CHECKING:  # httpx and the engine: imported on the first load, after the window shows
     from stream_core.net.clients import ClientSource

@@ -1,3 +1,3 @@
-"""Everything about captures and the command line: the `capture` command and its arguments,
-the records file (``*.sicap``), HAR, code generation, OpenAPI reading. May import every
-other part of ``stream_core``."""
+"""Captures and the command line: the `capture` and `proxy` commands and their arguments, the
+records file (``*.sicap``), masking, HAR export, code generation. May import every other part
+of ``stream_core`` (``requests`` for ``--from`` and ``--curl``)."""

@@ -14,16 +14,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stream_core.capture import httpfile
 from stream_core.capture.cliargs import ArgumentError, spec_from_args
-from stream_core.capture.curl_import import CurlError, parse_curl
-from stream_core.capture.environments import (
+from stream_core.net.spec import RequestSpec
+from stream_core.requests import httpfile
+from stream_core.requests.curl_import import CurlError, parse_curl
+from stream_core.requests.environments import (
     UndefinedVariable,
     Variables,
     load_environments,
     request_spec,
 )
-from stream_core.net.spec import RequestSpec
 
 __all__ = ["add_saved_arguments", "saved_spec", "spec_from_saved"]
 

@@ -6,9 +6,9 @@ import base64
 
 import pytest
 
-from stream_core.capture.auth import Auth, apply_auth, encode_basic
-from stream_core.capture.environments import UndefinedVariable, Variables, request_spec
-from stream_core.capture.httpfile import parse
+from stream_core.requests.auth import Auth, apply_auth, encode_basic
+from stream_core.requests.environments import UndefinedVariable, Variables, request_spec
+from stream_core.requests.httpfile import parse
 
 VARS = Variables(environment={"tok": "sk-1", "user": "ann", "pw": "p:w", "key": "k 1"},
                  environment_name="local")

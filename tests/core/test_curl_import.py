@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from stream_core.capture.codegen import curl_command
-from stream_core.capture.curl_import import CurlError, looks_like_curl, parse_curl
-from stream_core.capture.environments import UndefinedVariable, Variables
+from stream_core.requests.curl_import import CurlError, looks_like_curl, parse_curl
+from stream_core.requests.environments import UndefinedVariable, Variables
 
 # Chrome's "Copy as cURL (bash)": one header per line, -b for cookies, $'...' when the body
 # holds a quote, a backslash or a non-ASCII character.

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from stream_core.capture.environments import load_environments
-from stream_core.capture.postman import CollectionImportError, import_file
 from stream_core.net.download import Download, meta_path, part_path
+from stream_core.requests.environments import load_environments
+from stream_core.requests.postman import CollectionImportError, import_file
 
 DEEP = "[" * 100_000
 

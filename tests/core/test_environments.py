@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from stream_core.capture.environments import (
+from stream_core.requests.environments import (
     ENV_FILE,
     PRIVATE_ENV_FILE,
     UndefinedVariable,
@@ -17,7 +17,7 @@ from stream_core.capture.environments import (
     load_environments,
     request_spec,
 )
-from stream_core.capture.httpfile import parse
+from stream_core.requests.httpfile import parse
 
 FILE = """\
 @base = {{host}}/v1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stream_core.capture import httpfile
-from stream_core.capture.httpfile import HttpFileError, HttpRequest, parse
+from stream_core.requests import httpfile
+from stream_core.requests.httpfile import HttpFileError, HttpRequest, parse
 
 # In the style of the JetBrains HTTP Client documentation.
 JETBRAINS = """\

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from stream_core.capture import har
-from stream_core.capture.httpfile import parse
-from stream_core.capture.postman import CollectionImportError, import_file
 from stream_core.records import Request
+from stream_core.requests.httpfile import parse
+from stream_core.requests.postman import CollectionImportError, import_file
 
 POSTMAN = {
     "info": {"name": "LLM APIs", "_postman_id": "x",

@@ -16,8 +16,8 @@ from pytestqt.qtbot import QtBot
 from gui.window import collections_hookup
 from gui.window.collections_hookup import hover_text
 from gui.window.main_window import MainWindow
-from stream_core.capture.environments import Variables
-from stream_core.capture.httpfile import parse
+from stream_core.requests.environments import Variables
+from stream_core.requests.httpfile import parse
 from tests.gui.test_window import wait_ended
 
 API = """\
@@ -211,7 +211,7 @@ def test_auth_tab_masked_applied_at_send_never_in_history(
         window: MainWindow, qtbot: QtBot, folder: Path, demo_server: str, settings: Any) -> None:
     from PySide6.QtWidgets import QLineEdit
 
-    from stream_core.capture.auth import Auth
+    from stream_core.requests.auth import Auth
 
     panel = window.collections.panel
     panel.open_path(folder)

@@ -26,10 +26,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stream_core.capture.auth import encode_basic
-from stream_core.capture.httpfile import HttpFile, HttpRequest
 from stream_core.net.spec import RequestSpec
 from stream_core.records import is_secret_name, loads_bounded
+from stream_core.requests.auth import encode_basic
+from stream_core.requests.httpfile import HttpFile, HttpRequest
 
 __all__ = ["ENV_FILE", "PRIVATE_ENV_FILE", "Environments", "UndefinedVariable", "Variables",
            "load_environments", "request_spec"]

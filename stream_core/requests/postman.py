@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stream_core.capture.auth import Auth, apply_auth
-from stream_core.capture.httpfile import HttpRequest, parse, write
 from stream_core.records import loads_bounded
+from stream_core.requests.auth import Auth, apply_auth
+from stream_core.requests.httpfile import HttpRequest, parse, write
 
 __all__ = ["CollectionImportError", "Imported", "import_file", "import_har", "import_postman"]
 

@@ -153,6 +153,21 @@ class Event:
 
 
 @dataclass(slots=True)
+class Comment:
+    """One SSE comment line (``: ping``), the text after the colon with one leading space
+    removed; ``chunk`` is the seq of the chunk that finished the line. Keep-alives are what
+    people check, so comments are records (hidden by default in the window)."""
+
+    t: float
+    text: str
+    chunk: int = -1
+    type: Literal["comment"] = "comment"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "comment", "t": round(self.t, 6), "text": self.text}
+
+
+@dataclass(slots=True)
 class Record:
     """One NDJSON / JSON Lines line, or one text line in ``lines`` mode.
 
@@ -260,7 +275,8 @@ class End:
         return out
 
 
-AnyRecord = Request | Response | Chunk | Event | Record | Retry | Reconnect | Progress | Error | End
+AnyRecord = (Request | Response | Chunk | Event | Comment | Record | Retry | Reconnect | Progress
+             | Error | End)
 
 #: The engine reports every record through one callable; it must not block.
 Observer = Callable[[AnyRecord], None]

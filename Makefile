@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Names the system libraries Qt's X11 plugin lacks (and the command that installs them) first.
 run: QT_QPA_PLATFORM=
 run: $(STAMP)
+	@$(BIN)/python -m gui.app.qtdeps
 	$(BIN)/stream-inspector
 
 lint: $(STAMP)

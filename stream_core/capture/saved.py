@@ -12,58 +12,109 @@ request (an unknown name, an undefined variable, an unsupported curl option) is 
 from __future__ import annotations
 
 import argparse
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from stream_core.capture.cliargs import ArgumentError, spec_from_args
+from stream_core.net.session import Clients
 from stream_core.net.spec import RequestSpec
 from stream_core.requests import httpfile
+from stream_core.requests.build import (
+    SavedRequestError,
+    fetch_exchange,
+    request_spec,
+    spec_with_references,
+)
 from stream_core.requests.curl_import import CurlError, parse_curl
 from stream_core.requests.environments import (
+    Environments,
     UndefinedVariable,
     Variables,
     load_environments,
-    request_spec,
 )
+from stream_core.requests.references import Exchange, NeedsResponse
+from stream_core.userfiles import UserFileError, read_user_text
 
 __all__ = ["add_saved_arguments", "saved_spec", "spec_from_saved"]
+
+MAX_HTTP_FILE = 16 * 1024 * 1024
 
 
 def add_saved_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="from_file", default=None, metavar="FILE.http#NAME",
                         help="run the request NAME saved in FILE.http (the only one if no"
-                             " #NAME)")
+                             " #NAME; #N for the N-th); requests it references"
+                             " ({{login.response.body.$.token}}) run first")
     parser.add_argument("--env", default=None, metavar="NAME",
                         help="environment of http-client(.private).env.json beside the file")
     parser.add_argument("--curl", default=None, metavar="'curl ...'",
                         help="run a pasted curl command")
 
 
+def _pick(doc: httpfile.HttpFile, path_text: str, name: str) -> httpfile.HttpRequest:
+    if not name:
+        if len(doc.requests) != 1:
+            raise ArgumentError(f"{path_text} has {len(doc.requests)} requests: say which"
+                                f" with {path_text}#NAME")
+        return doc.requests[0]
+    try:
+        return doc.find(name)
+    except httpfile.HttpFileError as exc:
+        if name.isdigit() and 0 < int(name) <= len(doc.requests):  # FILE#3: the third
+            return doc.requests[int(name) - 1]
+        raise ArgumentError(f"{path_text}: {exc}") from None
+
+
+def _env_problems(envs: Environments) -> str:
+    return "".join(f"; {error}" for error in envs.errors)
+
+
 def saved_spec(source: str, env: str | None = None, *, demo: str | None = None) -> RequestSpec:
-    """The request ``FILE.http#NAME`` as it will be sent; ArgumentError if it cannot be."""
+    """The request ``FILE.http#NAME`` as it will be sent; ArgumentError if it cannot be.
+
+    A request reference to another request of the file runs that request first (with the
+    engine, quietly: its records are not printed)."""
     path_text, _, name = source.partition("#")
     path = Path(path_text)
     try:
-        doc = httpfile.parse(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ArgumentError(f"cannot read {path_text!r}: {getattr(exc, 'strerror', exc)}"
-                            ) from None
+        doc = httpfile.parse(read_user_text(path, ".http file", MAX_HTTP_FILE))
+    except UserFileError as exc:
+        raise ArgumentError(str(exc)) from None
     envs = load_environments(path.parent)
     if env is not None and env not in envs.values:
         names = ", ".join(envs.names) or f"none: no {path.parent / 'http-client.env.json'}"
-        raise ArgumentError(f"no environment {env!r} (environments: {names})")
+        raise ArgumentError(f"no environment {env!r} (environments: {names})"
+                            + _env_problems(envs))
+    request = _pick(doc, path_text, name)
+    exchanges: dict[str, Exchange] = {}
+
+    def variables(r: httpfile.HttpRequest) -> Variables:
+        found = Variables.for_file(doc, envs, env, demo, r)
+        found.exchanges = exchanges
+        return found
+
     try:
-        if not name:
-            if len(doc.requests) != 1:
-                raise ArgumentError(f"{path_text} has {len(doc.requests)} requests: say which"
-                                    f" with {path_text}#NAME")
-            request = doc.requests[0]
-        else:
-            request = doc.find(name)
-        return request_spec(request, Variables.for_file(doc, envs, env, demo), path.parent)
-    except (httpfile.HttpFileError, UndefinedVariable) as exc:
-        raise ArgumentError(f"{source}: {exc}") from None
-    except ValueError as exc:  # an unreadable body file
-        raise ArgumentError(str(exc)) from None
+        try:
+            return request_spec(request, variables(request), path.parent, path_text)
+        except NeedsResponse:
+            return asyncio.run(_with_references(doc, request, variables, path, path_text,
+                                                exchanges))
+    except SavedRequestError as exc:
+        hint = _env_problems(envs) if "undefined variable" in str(exc) else ""
+        raise ArgumentError(f"{exc}{hint}") from None
+
+
+async def _with_references(doc: httpfile.HttpFile, request: httpfile.HttpRequest,
+                           variables: Callable[[httpfile.HttpRequest], Variables], path: Path,
+                           path_text: str, exchanges: dict[str, Exchange]) -> RequestSpec:
+    clients = Clients()
+    try:
+        return await spec_with_references(doc, request, variables, path.parent,
+                                          lambda spec: fetch_exchange(clients, spec),
+                                          exchanges, path_text)
+    finally:
+        await clients.aclose()
 
 
 def curl_spec(command: str) -> RequestSpec:

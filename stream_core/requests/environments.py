@@ -9,13 +9,19 @@ embedded demo server's base URL). Dynamic variables: ``{{$uuid}}`` (``$guid``,
 ``$random.uuid``), ``{{$timestamp}}``, ``{{$isoTimestamp}}``, ``{{$randomInt [min max]}}``,
 ``{{$env.NAME}}`` (the process environment; VS Code's ``$processEnv.NAME`` too).
 
-An undefined variable is an error naming it and where it is used: nothing half-resolved is
-ever sent.
+A file variable holds from its line on (``HttpRequest.variables``). Nested objects in an
+environment are read by dotted names (``{{db.host}}``). Request references
+(``{{login.response.body.$.token}}``, ``references``) read the latest exchange of a named
+request. An undefined variable, a cycle (``@a = {{b}}``, ``@b = {{a}}``: the error names the
+chain) and an expansion past ``MAX_EXPANDED`` characters are errors naming the variable and
+where it is used: nothing half-resolved is ever sent. The request as it will be sent is built
+by ``requests.build``.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import os
 import random
@@ -25,14 +31,15 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from stream_core.net.spec import RequestSpec
 from stream_core.records import is_secret_name, loads_bounded
-from stream_core.requests.auth import encode_basic
 from stream_core.requests.httpfile import HttpFile, HttpRequest
+from stream_core.requests.references import REFERENCE, Exchange, NeedsResponse, extract
+from stream_core.userfiles import MissingFile, UserFileError, read_user_text
 
-__all__ = ["ENV_FILE", "PRIVATE_ENV_FILE", "Environments", "UndefinedVariable", "Variables",
-           "load_environments", "request_spec"]
+__all__ = ["ENV_FILE", "MAX_EXPANDED", "PRIVATE_ENV_FILE", "Environments", "UndefinedVariable",
+           "VariableError", "Variables", "load_environments"]
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +48,23 @@ PRIVATE_ENV_FILE = "http-client.private.env.json"
 SHARED = "$shared"
 #: ``{{ name }}`` or ``{{$randomInt 1 10}}``
 PATTERN = re.compile(r"\{\{\s*(\$?[A-Za-z_][\w.\-]*)((?:\s+[^{}\s]+)*)\s*\}\}")
-MAX_DEPTH = 10  # variables made of variables, at most this deep (no cycle runs forever)
+#: ``{{...}}`` as resolved: a request reference first, else a variable (with arguments)
+_TOKEN = re.compile(REFERENCE.pattern + "|" + PATTERN.pattern)
+MAX_EXPANDED = 16 * 1024 * 1024  # characters one text may grow to once variables are resolved
+MAX_ENV_FILE = 16 * 1024 * 1024
 
 
-class UndefinedVariable(ValueError):
+class VariableError(ValueError):
+    """A text whose variables cannot be resolved; the message says which and where."""
+
+
+class UndefinedVariable(VariableError):
     """``{{name}}`` with no value: the message names it and where it is used."""
 
-    def __init__(self, name: str, where: str, environment: str | None) -> None:
+    def __init__(self, name: str, where: str, environment: str | None,
+                 why: str | None = None) -> None:
         env = f"environment {environment!r}" if environment else "no environment selected"
-        super().__init__(f"undefined variable {{{{{name}}}}} in {where} ({env})")
+        super().__init__(f"undefined variable {{{{{name}}}}} in {where} ({why or env})")
         self.name = name
         self.where = where
 
@@ -61,19 +76,31 @@ class Environments:
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     private: dict[str, set[str]] = field(default_factory=dict)  # names from the private file
     errors: list[str] = field(default_factory=list)  # unreadable files, each one line
+    # Names that are there but hold no usable value (an object, a list, null): env -> why
+    unusable: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
         return sorted(self.values)
 
 
-def _read_env_file(path: Path, errors: list[str]) -> dict[str, dict[str, str]]:
+_Unusable = dict[str, dict[str, str]]
+
+
+def _read_env_file(path: Path, errors: list[str],
+                   unusable: _Unusable) -> dict[str, dict[str, str]]:
+    """The environments of one file (a BOM is fine; a link to /dev/zero or a FIFO is not)."""
     try:
-        doc = loads_bounded(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        doc = loads_bounded(read_user_text(path, "environment file", MAX_ENV_FILE))
+    except MissingFile:
         return {}
-    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: bad or too deep
-        errors.append(f"{path.name}: {exc}")
+    except json.JSONDecodeError as exc:
+        errors.append(f"{path.name}: not valid JSON at line {exc.lineno}, column {exc.colno}:"
+                      f" {exc.msg}")
+        log.warning("cannot read %s: %s", path, exc)
+        return {}
+    except (UserFileError, ValueError) as exc:  # ValueError: nested too deep
+        errors.append(str(exc) if isinstance(exc, UserFileError) else f"{path.name}: {exc}")
         log.warning("cannot read %s: %s", path, exc)
         return {}
     if not isinstance(doc, dict):
@@ -84,9 +111,27 @@ def _read_env_file(path: Path, errors: list[str]) -> dict[str, dict[str, str]]:
         if not isinstance(variables, dict):
             errors.append(f"{path.name}: environment {env!r} is not an object")
             continue
-        out[str(env)] = {str(k): _scalar(v) for k, v in variables.items()
-                         if isinstance(v, (str, int, float, bool))}
+        values: dict[str, str] = {}
+        _flatten(variables, "", values, unusable.setdefault(str(env), {}), f"{path.name}"
+                 f" (environment {env!r})")
+        out[str(env)] = values
     return out
+
+
+def _flatten(obj: dict[str, Any], prefix: str, out: dict[str, str], unusable: dict[str, str],
+             where: str) -> None:
+    """Scalars under their names; nested objects under dotted names (``{{db.host}}``)."""
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, (str, int, float, bool)):
+            out[name] = _scalar(value)
+        elif isinstance(value, dict):
+            unusable[name] = (f"{{{{{name}}}}} is an object in {where}: use one of its"
+                              f" fields, such as {{{{{name}.{next(iter(value), 'KEY')}}}}}")
+            _flatten(value, name + ".", out, unusable, where)
+        else:
+            kind = "a list" if isinstance(value, list) else "null"
+            unusable[name] = f"{{{{{name}}}}} is {kind} in {where}, not a string or number"
 
 
 def _scalar(value: str | float | bool) -> str:
@@ -99,8 +144,12 @@ def load_environments(folder: str | Path) -> Environments:
     """The environments of ``folder`` (both files missing: none, not an error)."""
     folder = Path(folder)
     result = Environments()
-    public = _read_env_file(folder / ENV_FILE, result.errors)
-    private = _read_env_file(folder / PRIVATE_ENV_FILE, result.errors)
+    unusable: _Unusable = {}
+    public = _read_env_file(folder / ENV_FILE, result.errors, unusable)
+    private = _read_env_file(folder / PRIVATE_ENV_FILE, result.errors, unusable)
+    shared_unusable = unusable.pop(SHARED, {})
+    for env in set(public) | set(private):
+        result.unusable[env] = {**shared_unusable, **unusable.get(env, {})}
     shared = {**public.pop(SHARED, {})}
     private_shared = private.pop(SHARED, {})
     for env in set(public) | set(private):
@@ -119,14 +168,24 @@ class Variables:
     environment_name: str | None = None
     demo: str | None = None
     secret: set[str] = field(default_factory=set)  # names whose values are masked on screen
+    unusable: Mapping[str, str] = field(default_factory=dict)  # name -> why it has no value
+    requests: frozenset[str] = frozenset()  # names that request references may use
+    exchanges: Mapping[str, Exchange] = field(default_factory=dict)  # latest, by request name
 
     @classmethod
     def for_file(cls, doc: HttpFile | None, envs: Environments | None, env: str | None,
-                 demo: str | None) -> Variables:
+                 demo: str | None, request: HttpRequest | None = None) -> Variables:
+        """The variables of ``doc`` (those in effect at ``request`` when given)."""
         values = envs.values.get(env, {}) if envs is not None and env else {}
         private = envs.private.get(env, set()) if envs is not None and env else set()
-        return cls(dict(doc.variables) if doc is not None else {}, values, env, demo,
-                   set(private))
+        unusable = envs.unusable.get(env, {}) if envs is not None and env else {}
+        file: dict[str, str] = {}
+        if request is not None:
+            file = dict(request.variables)
+        elif doc is not None:
+            file = dict(doc.variables)
+        names = frozenset(r.name for r in doc.requests) if doc is not None else frozenset()
+        return cls(file, values, env, demo, set(private), dict(unusable), names)
 
     def lookup(self, name: str) -> str | None:
         if name in self.file:
@@ -140,23 +199,54 @@ class Variables:
     def is_secret(self, name: str) -> bool:
         return name in self.secret or is_secret_name(name)
 
-    def resolve(self, text: str, where: str, *, _depth: int = 0) -> str:
-        """``text`` with every ``{{...}}`` replaced; UndefinedVariable for a missing one."""
+    def resolve(self, text: str, where: str) -> str:
+        """``text`` with every ``{{...}}`` replaced; VariableError (UndefinedVariable for a
+        missing one, NeedsResponse for a request reference not yet run) otherwise."""
         if "{{" not in text:
             return text
+        return self._expand(text, where, (), {})
 
-        def one(match: re.Match[str]) -> str:
-            name, args = match.group(1), match.group(2).split()
-            if name.startswith("$"):
-                return _dynamic(name, args, where, self.environment_name)
-            value = self.lookup(name)
-            if value is None:
-                raise UndefinedVariable(name, where, self.environment_name)
-            if _depth < MAX_DEPTH:
-                return self.resolve(value, where, _depth=_depth + 1)
-            return value
+    def _expand(self, text: str, where: str, chain: tuple[str, ...],
+                done: dict[str, str]) -> str:
+        """Each variable is expanded once per call of ``resolve`` (``done``), so that ten
+        variables of ten references each cost a hundred steps, and the output is bounded."""
+        out: list[str] = []
+        size, pos = 0, 0
+        for match in _TOKEN.finditer(text):
+            value = self._one(match, where, chain, done)
+            out += (text[pos:match.start()], value)
+            size += match.start() - pos + len(value)
+            pos = match.end()
+            if size > MAX_EXPANDED:
+                raise VariableError(f"{where}: variables expand to more than"
+                                    f" {MAX_EXPANDED // 1024 // 1024} MiB of text")
+        out.append(text[pos:])
+        return "".join(out)
 
-        return PATTERN.sub(one, text)
+    def _one(self, match: re.Match[str], where: str, chain: tuple[str, ...],
+             done: dict[str, str]) -> str:
+        request, rest = match.group(1), match.group(2)
+        if request is not None and request in self.requests:
+            exchange = self.exchanges.get(request)
+            if exchange is None:
+                raise NeedsResponse(request, f"{request}.{rest}")
+            return extract(exchange, request, rest)
+        name = match.group(3) or f"{request}.{rest}"
+        args = (match.group(4) or "").split()
+        if name.startswith("$"):
+            return _dynamic(name, args, where, self.environment_name)
+        if name in done:
+            return done[name]
+        if name in chain:
+            loop = " -> ".join(f"{{{{{n}}}}}" for n in (*chain[chain.index(name):], name))
+            raise VariableError(f"variables refer to each other in a cycle in {where}: {loop}")
+        value = self.lookup(name)
+        if value is None:
+            raise UndefinedVariable(name, where, self.environment_name, self.unusable.get(name))
+        if "{{" in value:
+            value = self._expand(value, where, (*chain, name), done)
+        done[name] = value
+        return value
 
     def describe(self, name: str) -> str:
         """What hovering ``{{name}}`` shows: its value (masked if secret) and where from."""
@@ -165,13 +255,13 @@ class Variables:
         value = self.lookup(name)
         if value is None:
             env = self.environment_name or "no environment"
-            return f"{{{{{name}}}}} is undefined ({env})"
+            return self.unusable.get(name) or f"{{{{{name}}}}} is undefined ({env})"
         source = ("file variable" if name in self.file else
                   f"environment {self.environment_name!r}" if name in self.environment
                   else "the demo server")
         try:
             shown = self.resolve(value, name)
-        except UndefinedVariable as exc:
+        except VariableError as exc:
             shown = f"{value} ({exc})"
         if self.is_secret(name):
             shown = "••••••••"
@@ -184,7 +274,7 @@ def _dynamic(name: str, args: list[str], where: str, env: str | None) -> str:
     if name.startswith(("$env.", "$processEnv.")):
         value = os.environ.get(name.split(".", 1)[1])
         if value is None:
-            raise UndefinedVariable(name, where, env)
+            raise UndefinedVariable(name, where, env, "not set in the process environment")
         return value
     if name == "$timestamp":
         return str(int(time.time()))
@@ -198,31 +288,3 @@ def _dynamic(name: str, args: list[str], where: str, env: str | None) -> str:
             raise UndefinedVariable(f"{name} {' '.join(args)}", where, env) from None
         return str(random.randrange(lo, hi) if hi > lo else lo)
     raise UndefinedVariable(name, where, env)
-
-
-def request_spec(request: HttpRequest, variables: Variables, base_dir: str | Path) -> RequestSpec:
-    """The request as it will be sent: every variable resolved, a ``< file`` body read.
-
-    Raises UndefinedVariable, or ValueError for a body file that cannot be read.
-    """
-    url = variables.resolve(request.url, "the URL")
-    headers = [(variables.resolve(k, f"header {k!r}"), variables.resolve(v, f"header {k!r}"))
-               for k, v in request.headers]
-    body: bytes | None = None
-    if request.body_file is not None:
-        path = Path(base_dir) / variables.resolve(request.body_file, "the body file name")
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ValueError(f"cannot read body file {str(path)!r}: {exc.strerror}") from None
-        if request.body_file_variables:
-            raw = variables.resolve(raw.decode("utf-8", "replace"),
-                                    f"body file {request.body_file!r}").encode("utf-8")
-        body = raw
-    elif request.body:
-        body = variables.resolve(request.body, "the body").encode("utf-8")
-    spec = RequestSpec(url=url, method=request.method.upper(), headers=encode_basic(headers),
-                       body=body)
-    if "no-redirect" in request.directives:
-        spec.follow_redirects = False
-    return spec

@@ -4,17 +4,25 @@ REST Client, read, written and edited in place.
 Why this format: files that also open in an IDE's HTTP client and live in git beside the code.
 What is read (both tools' documented syntax)::
 
-    @host = http://127.0.0.1:8000          file variable (anywhere outside a request)
+    @host = http://127.0.0.1:8000          file variable: outside any request it holds for
+                                            the whole file; above a request, from there on
     ### Stream events                       separator; the text after it names the request
     # @name events                          a name (``// @name`` and ``# @name = x`` too)
     # @no-redirect                          other ``@`` directives: kept, written back
+    #### Banner ####                         comments: ``#`` or ``//`` lines, four or more ``#``
     GET {{host}}/events?count=3 HTTP/1.1   method optional (GET), HTTP version optional
         &interval=0.1                       indented lines continue the URL (query)
     Accept: text/event-stream               headers up to the first blank line
                                             blank line, then the body ...
-    < ./body.json                           ... inline, or a file (``<@`` substitutes variables)
-    > {% client.test(...) %}                response handlers, ``>> out.json`` redirects:
-                                            kept untouched, never run
+    < ./body.json                           ... inline, or a file (``<@`` substitutes variables);
+                                            comment lines in a body are left out, as both
+                                            IDE clients do; ``< file`` lines inside a body
+                                            (multipart parts) are read at send time
+    > {% client.test(...) %}                response handlers, ``>> out.json`` redirects,
+    <> 2022-10-02T003823.200.json           IntelliJ's response references: kept untouched,
+                                            never run, never sent
+
+A UTF-8 byte-order mark at the start is skipped (and kept on write).
 
 Edits keep the rest of the file byte for byte: each request remembers the source spans of its
 request text and of its name, and ``update`` / ``rename`` / ``delete`` / ``append`` splice
@@ -27,7 +35,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["HttpFile", "HttpFileError", "HttpRequest", "append", "delete", "parse", "rename",
+__all__ = ["FILE_LINE", "HttpFile", "HttpFileError", "HttpRequest", "append", "delete", "parse", "rename",
            "render_request", "update", "write"]
 
 log = logging.getLogger(__name__)
@@ -40,6 +48,8 @@ _NAME = re.compile(r"^(?:#|//)\s*@name(?:\s*=\s*|\s+)(\S.*?)\s*$")
 _DIRECTIVE = re.compile(r"^(?:#|//)\s*@([A-Za-z][\w\-]*)(?:\s+(.*?))?\s*$")
 _VERSION = re.compile(r"\s+(HTTP/[0-9.]+)\s*$")
 _METHOD = re.compile(r"^([A-Z]+)\s+(\S.*)$")
+#: ``< ./file`` or ``<@ ./file`` (variables substituted in it): a body, or a line of one
+FILE_LINE = re.compile(r"^<(@\S*)?\s+(\S.*?)\s*$")
 _HEADER = re.compile(r"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)\s*:\s?(.*)$")
 
 
@@ -61,6 +71,9 @@ class HttpRequest:
     body_file_variables: bool = False  # ``<@ path``: substitute variables in the file's text
     handlers: list[str] = field(default_factory=list)  # ``> {% ... %}`` / ``>> file`` lines
     directives: list[str] = field(default_factory=list)  # ``# @no-redirect`` etc. (without @)
+    line: int = field(default=0, compare=False)  # 1-based line of the request line (0: none)
+    # The file variables in effect at this request (a ``@name`` holds from its line on):
+    variables: dict[str, str] = field(default_factory=dict, compare=False)
     # Where it is in the source (-1 when built in memory):
     span: tuple[int, int] = field(default=(-1, -1), compare=False)  # request line .. last line
     name_span: tuple[int, int] = field(default=(-1, -1), compare=False)  # the name's text
@@ -69,6 +82,11 @@ class HttpRequest:
     @property
     def named(self) -> bool:
         return self.name_span[0] >= 0
+
+    @property
+    def label(self) -> str:
+        """How messages name it: its name, or its method and URL when it has none."""
+        return repr(self.name) if self.named else f"{self.method} {self.url}"
 
 
 @dataclass(slots=True)
@@ -99,6 +117,9 @@ class _Line:
 def _lines(text: str) -> list[_Line]:
     out: list[_Line] = []
     pos = 0
+    if text.startswith("\ufeff"):  # a byte-order mark: not part of the first line
+        pos = 1
+        text = text[1:]
     for raw in text.splitlines(keepends=True):
         content = raw.rstrip("\r\n")
         out.append(_Line(pos, pos + len(content), content))
@@ -112,13 +133,16 @@ def _is_comment(text: str) -> bool:
 
 
 def _is_handler(text: str) -> bool:
-    return text.startswith(">")
+    """A response handler (``> {% %}``, ``> file.js``), a redirect (``>> file``) or IntelliJ's
+    response reference (``<> file.json``): never part of the request."""
+    return text.startswith((">", "<>"))
 
 
 def parse(text: str) -> HttpFile:
     """Every request and file variable of ``text``; never raises (odd lines are logged)."""
     result = HttpFile(text)
     lines = _lines(text)
+    line_no = {line.start: n + 1 for n, line in enumerate(lines)}
     blocks: list[tuple[int, int, _Line | None]] = []  # (first line, end line, separator line)
     start, sep = 0, None
     for i, line in enumerate(lines):
@@ -126,18 +150,38 @@ def parse(text: str) -> HttpFile:
             blocks.append((start, i, sep))
             start, sep = i + 1, line
     blocks.append((start, len(lines), sep))
+    shared: dict[str, str] = {}  # variables of blocks without a request
+    scoped: list[dict[str, str]] = []  # variables above each request, in its own block
     for first, end, sep_line in blocks:
         block_start = sep_line.start if sep_line is not None else (
             lines[first].start if first < len(lines) else len(text))
         block_end = lines[end].start if end < len(lines) else len(text)
-        request = _parse_block(lines[first:end], sep_line, result.variables)
-        if request is not None:
-            request.block = (block_start, block_end)
-            if not request.name:
-                request.name = f"#{len(result.requests) + 1}"
-            result.requests.append(request)
+        local: dict[str, str] = {}
+        request = _parse_block(lines[first:end], sep_line, local)
+        result.variables.update(local)
+        if request is None:  # a block of variables only: they hold for the whole file
+            shared.update(local)
+            continue
+        request.block = (block_start, block_end)
+        request.line = line_no.get(request.span[0], 0)
+        if not request.name:
+            request.name = f"#{len(result.requests) + 1}"
+        result.requests.append(request)
+        scoped.append(dict(local))
+    for request, upto in zip(result.requests, _running(scoped), strict=True):
+        request.variables = {**shared, **upto}
     _unique_names(result.requests)
     return result
+
+
+def _running(scoped: list[dict[str, str]]) -> list[dict[str, str]]:
+    """For each request, the variables defined above it inside request blocks (in order)."""
+    out: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    for local in scoped:
+        current = {**current, **local}
+        out.append(current)
+    return out
 
 
 def _unique_names(requests: list[HttpRequest]) -> None:
@@ -216,17 +260,18 @@ def _parse_block(lines: list[_Line], sep: _Line | None,
         if _is_handler(lines[j].text):
             handler_at = j
             break
-        body_lines.append(lines[j])
+        if not _is_comment(lines[j].text):  # comments in a body are comments (both clients)
+            body_lines.append(lines[j])
     while body_lines and not body_lines[-1].text.strip():
         body_lines.pop()
     while body_lines and not body_lines[0].text.strip():
         body_lines.pop(0)
     if body_lines:
         last = lines.index(body_lines[-1])
-        if len(body_lines) == 1 and body_lines[0].text.startswith("<"):
-            ref = body_lines[0].text
-            request.body_file_variables = ref.startswith("<@")
-            request.body_file = ref[2 if request.body_file_variables else 1:].strip()
+        ref = FILE_LINE.match(body_lines[0].text)
+        if len(body_lines) == 1 and ref is not None:  # ``<root/>`` is XML, not a file
+            request.body_file_variables = ref.group(1) is not None
+            request.body_file = ref.group(2)
         else:
             request.body = "\n".join(b.text for b in body_lines)
     in_script = False

@@ -7,7 +7,8 @@ import base64
 import pytest
 
 from stream_core.requests.auth import Auth, apply_auth, encode_basic
-from stream_core.requests.environments import UndefinedVariable, Variables, request_spec
+from stream_core.requests.build import request_spec
+from stream_core.requests.environments import UndefinedVariable, Variables
 from stream_core.requests.httpfile import parse
 
 VARS = Variables(environment={"tok": "sk-1", "user": "ann", "pw": "p:w", "key": "k 1"},

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from stream_core.requests.build import SavedRequestError, request_spec
 from stream_core.requests.environments import (
     ENV_FILE,
     PRIVATE_ENV_FILE,
     UndefinedVariable,
+    VariableError,
     Variables,
     load_environments,
-    request_spec,
 )
 from stream_core.requests.httpfile import parse
 
@@ -100,23 +101,36 @@ def test_undefined_variable_names_it_and_where(folder: Path) -> None:
     doc = parse(FILE)
     variables = Variables.for_file(doc, load_environments(folder), "staging", None)
     variables.environment = {k: v for k, v in variables.environment.items() if k != "token"}
-    with pytest.raises(UndefinedVariable, match=r"\{\{apiKey\}\} in the URL "
+    with pytest.raises(SavedRequestError, match=r"\{\{apiKey\}\} in the URL "
                                                 r"\(environment 'staging'\)"):
         request_spec(doc.find("chat"), variables, folder)
     variables.environment = {**variables.environment, "apiKey": "k"}
-    with pytest.raises(UndefinedVariable, match=r"\{\{token\}\} in header 'Authorization'"):
+    with pytest.raises(SavedRequestError, match=r"\{\{token\}\} in header 'Authorization'"):
         request_spec(doc.find("chat"), variables, folder)
     no_env = Variables.for_file(doc, None, None, None)
-    with pytest.raises(UndefinedVariable, match=r"\{\{demo\}\} in the URL "
+    with pytest.raises(SavedRequestError, match=r"\{\{demo\}\} in the URL "
                                                 r"\(no environment selected\)"):
         request_spec(doc.find("demo"), no_env, folder)
     with pytest.raises(UndefinedVariable, match=r"\$nope"):
         no_env.resolve("{{$nope}}", "the body")
 
 
-def test_a_cycle_ends() -> None:
-    variables = Variables(file={"a": "{{b}}", "b": "{{a}}"})
-    assert "{{" in variables.resolve("{{a}}", "the URL")
+def test_a_cycle_is_an_error_naming_the_chain() -> None:
+    """Issue 25.7: a cycle was sent as a literal ``{{b}}``."""
+    variables = Variables(file={"a": "x{{b}}", "b": "{{c}}", "c": "{{a}}"})
+    with pytest.raises(VariableError, match=r"cycle in the URL: \{\{a\}\} -> \{\{b\}\} -> "
+                                            r"\{\{c\}\} -> \{\{a\}\}"):
+        variables.resolve("/{{a}}", "the URL")
+
+
+def test_an_explosion_is_bounded() -> None:
+    """Issue 25.7: ten variables of ten references each never finished; now each variable is
+    expanded once and the result is bounded (and a smaller one is exact)."""
+    file = {"v0": "ab"} | {f"v{i}": f"{{{{v{i - 1}}}}}" * 10 for i in range(1, 10)}
+    variables = Variables(file=file)
+    assert variables.resolve("{{v3}}", "the body") == "ab" * 1000
+    with pytest.raises(VariableError, match=r"the body: variables expand to more than 16 MiB"):
+        variables.resolve("{{v9}}", "the body")
 
 
 def test_describe_masks_secrets(folder: Path) -> None:

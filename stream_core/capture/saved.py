@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from stream_core.net.spec import RequestSpec
 from stream_core.requests import httpfile
 from stream_core.requests.build import (
     SavedRequestError,
+    check_headers,
     fetch_exchange,
     request_spec,
     spec_with_references,
@@ -29,7 +33,6 @@ from stream_core.requests.build import (
 from stream_core.requests.curl_import import CurlError, parse_curl
 from stream_core.requests.environments import (
     Environments,
-    UndefinedVariable,
     Variables,
     load_environments,
 )
@@ -117,16 +120,44 @@ async def _with_references(doc: httpfile.HttpFile, request: httpfile.HttpRequest
         await clients.aclose()
 
 
-def curl_spec(command: str) -> RequestSpec:
+class _ShellEnvironment(Variables):
+    """``{{$env.NAME}}`` from a pasted ``$NAME``: empty when unset, as in a shell, and said."""
+
+    def __init__(self, notes: list[str]) -> None:
+        super().__init__()
+        self.notes = notes
+
+    def resolve(self, text: str, where: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            name = match.group(1)
+            value = os.environ.get(name)
+            if value is None:
+                self.notes.append(f"${name} is not set: empty in {where}, as in a shell")
+                return ""
+            return value
+
+        return _PASTED_VARIABLE.sub(one, text)
+
+
+_PASTED_VARIABLE = re.compile(r"\{\{\$env\.([A-Za-z_][A-Za-z0-9_]*)\}\}")
+
+
+def curl_spec(command: str, notes: list[str] | None = None) -> RequestSpec:
+    """The request of a pasted curl command; what it ignores or reads differently from curl
+    goes to ``notes`` (``capture`` prints them on stderr)."""
     try:
-        spec = parse_curl(command).spec
+        imported = parse_curl(command)
     except CurlError as exc:
         raise ArgumentError(f"--curl: {exc}") from None
-    variables = Variables()  # {{$env.NAME}} from a pasted $NAME
+    spec = imported.spec
+    said = notes if notes is not None else []
+    said += imported.notes
+    variables = _ShellEnvironment(said)
+    spec.url = variables.resolve(spec.url, "the URL")
+    spec.headers = [(k, variables.resolve(v, f"header {k!r}")) for k, v in spec.headers]
     try:
-        spec.url = variables.resolve(spec.url, "the URL")
-        spec.headers = [(k, variables.resolve(v, f"header {k!r}")) for k, v in spec.headers]
-    except UndefinedVariable as exc:
+        spec.headers = check_headers(spec.headers)
+    except ValueError as exc:
         raise ArgumentError(f"--curl: {exc}") from None
     return spec
 
@@ -139,8 +170,11 @@ def spec_from_saved(ns: argparse.Namespace) -> RequestSpec:
         raise ArgumentError("--env needs --from FILE.http#NAME")
     if ns.url is not None:
         raise ArgumentError(f"a URL ({ns.url}) cannot be given with --from or --curl")
+    notes: list[str] = []
     base = (saved_spec(ns.from_file, ns.env) if ns.from_file is not None
-            else curl_spec(ns.curl))
+            else curl_spec(ns.curl, notes))
+    for note in notes:  # one line each, before any record; stdout stays records only
+        sys.stderr.write(f"stream-inspector capture: --curl: {note}\n")
     ns.url = base.url
     spec = spec_from_args(ns)  # the command line's options, checked as for a URL
     ns.url = None

@@ -1,28 +1,31 @@
 """Paste a curl command: the request it would send, as a ``RequestSpec``.
 
 Why: requests arrive as curl commands, from browser DevTools (*Copy as cURL (bash)*, Chrome
-and Firefox alike) and from every API reference. Bash quoting is split by ``shlex`` after two
-rewrites it does not know: line continuations (``\\`` + newline) and ANSI-C ``$'...'`` strings,
-which Chrome emits when a value holds a quote or a control character. A shell variable
-outside single quotes (``"Authorization: Bearer $OPENAI_API_KEY"``) becomes
-``{{$env.OPENAI_API_KEY}}``, resolved from the process environment at send time.
+and Firefox alike) and from every API reference. The words are split as bash splits them
+(``_Splitter``, linear): quotes, line continuations, ANSI-C ``$'...'`` strings (which Chrome
+emits when a value holds a quote or a control character); an unquoted line end ends the
+command. A shell variable outside single quotes (``"Authorization: Bearer $OPENAI_API_KEY"``)
+becomes ``{{$env.OPENAI_API_KEY}}``, resolved from the process environment at send time
+(empty when unset, as in a shell, and said); ``$1`` is empty, and said.
 
-Every option that changes the request is carried over or refused by name (``CurlError``);
-options that only change curl's own output (``-s``, ``-v``, ``-i``, ...) are listed in
-``CurlRequest.ignored``; nothing is dropped silently. ``codegen.curl_command`` writes commands
+Every option is honoured, or ignored with the reason (``CurlRequest.notes``: ``-s``, ``-o``,
+``--retry``...), or refused by name (``CurlError``: ``-x``, ``-K``, ``--unix-socket``...);
+nothing is dropped silently. A copied ``Content-Length`` is recomputed from the body. Without
+``-L`` redirects are not followed, as in curl. ``codegen.curl_command`` writes commands
 this module reads back to the same request.
 """
 
 from __future__ import annotations
 
 import base64
+import math
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote_plus, urlsplit, urlunsplit
 
 from stream_core.net.spec import RequestSpec
+from stream_core.userfiles import UserFileError, read_user_bytes
 
 __all__ = ["CurlError", "CurlRequest", "looks_like_curl", "parse_curl"]
 
@@ -35,29 +38,78 @@ class CurlError(ValueError):
 class CurlRequest:
     spec: RequestSpec
     compressed: bool = False
-    ignored: list[str] = field(default_factory=list)  # output-only options, named
+    ignored: list[str] = field(default_factory=list)  # options that change nothing here
+    notes: list[str] = field(default_factory=list)  # each ignored option and why, and more
+
+    def ignore(self, option: str, shown: str) -> None:
+        self.ignored.append(shown)
+        self.notes.append(f"{shown}: ignored, it only changes {_IGNORED[option]}"
+                          if not _IGNORED[option].startswith("curl would") else
+                          f"{shown}: ignored: {_IGNORED[option]}")
 
 
-#: Options that take a value and only change what curl prints or how it retries.
-_OUTPUT_WITH_VALUE = {"-w", "--write-out", "--stderr", "--trace", "--trace-ascii", "-D",
-                      "--dump-header", "--retry", "--retry-delay", "--retry-max-time"}
-#: Flags that only change what curl prints (the request is the same).
-_OUTPUT_FLAGS = {"-s", "--silent", "-S", "--show-error", "-v", "--verbose", "-i", "--include",
-                 "-f", "--fail", "--fail-with-body", "-#", "--progress-bar", "--no-progress-meter",
-                 "-N", "--no-buffer", "-L", "--location", "-g", "--globoff", "--compressed",
-                 "-k", "--insecure", "--http2", "--http1.1", "-I", "--head", "-G", "--get",
-                 "--no-keepalive", "--tcp-nodelay", "--raw"}
+#: Options that change nothing this tool can carry over, each with why it is ignored.
+_IGNORED = {
+    "-s": "curl's progress output", "--silent": "curl's progress output",
+    "-S": "curl's error output", "--show-error": "curl's error output",
+    "-v": "curl's trace output", "--verbose": "curl's trace output",
+    "-i": "curl's output (the response headers are in the response record)",
+    "--include": "curl's output (the response headers are in the response record)",
+    "-#": "curl's progress bar", "--progress-bar": "curl's progress bar",
+    "--no-progress-meter": "curl's progress output",
+    "-f": "curl's exit status on HTTP errors (the status is in the response record)",
+    "--fail": "curl's exit status on HTTP errors (the status is in the response record)",
+    "--fail-with-body": "curl's exit status on HTTP errors (the status is in the response"
+                        " record)",
+    "--no-keepalive": "a socket option", "--tcp-nodelay": "a socket option",
+    "--raw": "the body is shown as it arrives already",
+    "-w": "curl's output format", "--write-out": "curl's output format",
+    "--stderr": "where curl writes its messages",
+    "--trace": "curl's trace output", "--trace-ascii": "curl's trace output",
+    "-D": "curl's output (the response headers are in the response record)",
+    "--dump-header": "curl's output (the response headers are in the response record)",
+    "-o": "curl's output file (capture writes records; use capture -o FILE to save the body)",
+    "--output": "curl's output file (capture writes records; use capture -o FILE to save the"
+                " body)",
+    "-O": "curl's output file (use capture -o FILE to save the body)",
+    "--remote-name": "curl's output file (use capture -o FILE to save the body)",
+    "--create-dirs": "curl's output file",
+    "--retry": "curl would retry a failed transfer that many times; here the request is sent"
+               " once (use --reconnect for a stream that drops)",
+    "--retry-delay": "curl's retries (the request is sent once)",
+    "--retry-max-time": "curl's retries (the request is sent once)",
+    "--retry-all-errors": "curl's retries (the request is sent once)",
+    "--retry-connrefused": "curl's retries (the request is sent once)",
+}
+#: Flags this tool does anyway (streaming without a buffer, no URL globbing).
+_DONE_ANYWAY = {"-N", "--no-buffer", "-g", "--globoff"}
 _WITH_VALUE = {"-X", "--request", "-H", "--header", "-d", "--data", "--data-ascii",
                "--data-raw", "--data-binary", "--data-urlencode", "--json", "-F", "--form",
                "--form-string", "-u", "--user", "-A", "--user-agent", "-e", "--referer",
                "-b", "--cookie", "--url", "--cacert", "--connect-timeout", "-m", "--max-time",
-               "--oauth2-bearer", "-o", "--output"} | _OUTPUT_WITH_VALUE
+               "--oauth2-bearer", "-o", "--output", "-w", "--write-out", "--stderr", "--trace",
+               "--trace-ascii", "-D", "--dump-header", "--retry", "--retry-delay",
+               "--retry-max-time", "-x", "--proxy", "-K", "--config", "--unix-socket", "-T",
+               "--upload-file", "-E", "--cert", "--key", "--max-redirs", "-c", "--cookie-jar",
+               "--resolve", "--connect-to", "--interface", "--limit-rate", "-r", "--range",
+               "-z", "--time-cond", "--proto", "--local-port"}
 _ANSI = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a",
          "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "v": "\v", "?": "?"}
+#: curl's own table of file extensions for -F (lib/mime.c); anything else is octet-stream
+_FORM_TYPES = {"gif": "image/gif", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+               "png": "image/png", "svg": "image/svg+xml", "txt": "text/plain",
+               "htm": "text/html", "html": "text/html", "pdf": "application/pdf",
+               "xml": "application/xml"}
 
 
-#: ``$NAME`` / ``${NAME}`` outside single quotes: the API references' ``$OPENAI_API_KEY``
+#: ``$NAME`` / ``${NAME}``: the API references' ``$OPENAI_API_KEY``
 _SHELL_VAR = re.compile(r"\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})")
+#: ``$1``, ``${2}``, ``$@``, ``$*``, ``$#``: a script's parameters, empty in a pasted command
+_SHELL_PARAM = re.compile(r"\$(?:([0-9@*#?!$-])|\{([0-9]+|[@*#])\})")
+_PLAIN = re.compile(r"[^\s\\'\"$|;&<>`()]+")
+_IN_DOUBLE = re.compile(r"[^\"\\$`]+")
+_HEX2, _HEX4, _HEX8, _OCT = (re.compile(p) for p in (
+    r"[0-9a-fA-F]{1,2}", r"[0-9a-fA-F]{1,4}", r"[0-9a-fA-F]{1,8}", r"[0-7]{0,2}"))
 
 
 def looks_like_curl(text: str) -> bool:
@@ -72,29 +124,29 @@ def _ansi_c(text: str, i: int) -> tuple[bytes, int]:
         if c == "'":
             return bytes(out), i + 1
         if c != "\\" or i + 1 >= len(text):
-            out += c.encode("utf-8")
+            out += c.encode("utf-8", "surrogatepass")
             i += 1
             continue
         e = text[i + 1]
         i += 2
         if e in _ANSI:
             out += _ANSI[e].encode()
-        elif e == "x":
-            m = re.match(r"[0-9a-fA-F]{1,2}", text[i:])
-            if m:
-                out.append(int(m.group(), 16))
-                i += m.end()
-            else:
-                out += b"\\x"
-        elif e in "uU":
-            m = re.match(r"[0-9a-fA-F]{1,4}" if e == "u" else r"[0-9a-fA-F]{1,8}", text[i:])
-            if m:
-                out += chr(int(m.group(), 16)).encode("utf-8", "surrogatepass")
-                i += m.end()
-            else:
+        elif e in "xuU":
+            m = (_HEX2 if e == "x" else _HEX4 if e == "u" else _HEX8).match(text, i)
+            if m is None:
                 out += b"\\" + e.encode()
+                continue
+            code = int(m.group(), 16)
+            i = m.end()
+            if e == "x":
+                out.append(code)
+            elif code > 0x10FFFF:
+                raise CurlError(f"\\{e}{m.group()} in a $'...' string is not a character"
+                                " (beyond U+10FFFF)")
+            else:
+                out += chr(code).encode("utf-8", "surrogatepass")
         elif e in "01234567":
-            m = re.match(r"[0-7]{0,2}", text[i:])
+            m = _OCT.match(text, i)
             digits = e + (m.group() if m else "")
             out.append(int(digits, 8) & 0xFF)
             i += len(digits) - 1
@@ -103,47 +155,133 @@ def _ansi_c(text: str, i: int) -> tuple[bytes, int]:
             i += 1
         else:
             out += ("\\" + e).encode("utf-8")
-    raise CurlError("unterminated $'...' string")
+    raise CurlError("no closing quotation: unterminated $'...' string")
 
 
-def _rewrite(command: str) -> str:
-    """The command with line continuations joined and every ``$'...'`` made plain quoting."""
-    command = re.sub(r"\\\r?\n", " ", command)  # bash line continuations
-    out: list[str] = []
-    i, quote = 0, ""
-    while i < len(command):
-        c = command[i]
-        if quote == '"' and c == "$" and (var := _SHELL_VAR.match(command, i)) is not None:
-            out.append(f"{{{{$env.{var.group(1) or var.group(2)}}}}}")
-            i = var.end()
-        elif quote:
-            out.append(c)
-            if c == "\\" and quote == '"' and i + 1 < len(command):
-                out.append(command[i + 1])
+class _Splitter:
+    """Bash's word splitting for one command, in one pass (linear in the input, unlike
+    ``shlex``, whose token grows by concatenation: a 1 MB word took 31 s).
+
+    Quotes, backslashes, line continuations and ``$'...'`` as bash reads them; ``$NAME``
+    becomes ``{{$env.NAME}}`` (resolved at send time); a script parameter (``$1``) is empty,
+    as in a shell without arguments, and said in ``notes``. An unquoted line end ends the
+    command (what follows is reported, not read); pipes, redirections, ``;`` and ``&`` are
+    refused: one command, never run.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.notes: list[str] = []
+        self.words: list[str] = []
+        self._word: list[str] = []
+        self._open = False  # inside a word (an empty '' is a word too)
+
+    def _add(self, piece: str) -> None:
+        self._word.append(piece)
+        self._open = True
+
+    def _end(self) -> None:
+        if self._open:
+            self.words.append("".join(self._word))
+        self._word, self._open = [], False
+
+    def _dollar(self, i: int) -> int:
+        text = self.text
+        param = _SHELL_PARAM.match(text, i)
+        if param is not None:
+            self.notes.append(f"the shell parameter {param.group()} is empty here, as in a"
+                              " shell run without arguments")
+            self._open = True
+            return param.end()
+        var = _SHELL_VAR.match(text, i)
+        if var is not None:
+            self._add(f"{{{{$env.{var.group(1) or var.group(2)}}}}}")
+            return var.end()
+        self._add("$")
+        return i + 1
+
+    def _double(self, i: int) -> int:
+        """After the opening ``"`` at ``i - 1``; returns the index after the closing one."""
+        text = self.text
+        self._open = True
+        while i < len(text):
+            c = text[i]
+            if c == '"':
+                return i + 1
+            if c == "\\" and i + 1 < len(text):
+                nxt = text[i + 1]
+                if nxt == "\n":
+                    pass
+                elif nxt in '"\\$`':
+                    self._add(nxt)
+                else:
+                    self._add(c + nxt)
+                i += 2
+            elif c == "$":
+                i = self._dollar(i)
+            elif c == "`":
+                raise CurlError("command substitution (`...`) is not run: paste the command"
+                                " with its values")
+            else:
+                m = _IN_DOUBLE.match(text, i)
+                assert m is not None
+                self._add(m.group())
+                i = m.end()
+        raise CurlError('no closing quotation (")')
+
+    def split(self) -> list[str]:
+        text, i = self.text, 0
+        while i < len(text):
+            c = text[i]
+            if c == "\\":
+                if text.startswith("\r\n", i + 1):
+                    i += 3
+                elif text[i + 1:i + 2] == "\n":
+                    i += 2
+                else:
+                    self._add(text[i + 1:i + 2])
+                    i += 2
+            elif c in " \t":
+                self._end()
                 i += 1
-            elif c == quote:
-                quote = ""
-            i += 1
-        elif c == "\\" and i + 1 < len(command):
-            out.append(command[i:i + 2])
-            i += 2
-        elif c == "$" and command[i + 1:i + 2] == "'":
-            raw, i = _ansi_c(command, i + 2)
-            out.append(shlex.quote(raw.decode("utf-8", "replace")))
-        elif c == "$" and (var := _SHELL_VAR.match(command, i)) is not None:
-            out.append(f"{{{{$env.{var.group(1) or var.group(2)}}}}}")
-            i = var.end()
-        else:
-            if c in "'\"":
-                quote = c
-            out.append(c)
-            i += 1
-    return "".join(out)
+            elif c in "\r\n":
+                rest = text[i:].strip()
+                if rest:
+                    line = text.count("\n", 0, i) + 1
+                    self.notes.append(f"the command ends at line {line}, which has no"
+                                      " trailing \\; the lines after it were not read")
+                break
+            elif c == "'":
+                j = text.find("'", i + 1)
+                if j < 0:
+                    raise CurlError("no closing quotation (')")
+                self._add(text[i + 1:j])
+                i = j + 1
+            elif c == '"':
+                i = self._double(i + 1)
+            elif c == "$" and text[i + 1:i + 2] == "'":
+                raw, i = _ansi_c(text, i + 2)
+                self._add(raw.decode("utf-8", "replace"))
+            elif c == "$":
+                i = self._dollar(i)
+            elif c == "#" and not self._open:  # a comment, to the end of the line
+                j = text.find("\n", i)
+                i = len(text) if j < 0 else j
+            elif c in "|;&<>`()":
+                raise CurlError("only one curl command can be imported (no pipes,"
+                                " redirections, ; or &)")
+            else:
+                m = _PLAIN.match(text, i)
+                assert m is not None
+                self._add(m.group())
+                i = m.end()
+        self._end()
+        return self.words
 
 
-def _split(command: str) -> tuple[list[str], bytes | None]:
-    """The words of the command, and stdin from a ``printf '...' |`` prefix (Copy as curl's
-    way of giving a binary body)."""
+def _split(command: str) -> tuple[list[str], bytes | None, list[str]]:
+    """The words of the command, stdin from a ``printf '...' |`` prefix (Copy as curl's
+    way of giving a binary body), and notes on what was read differently."""
     stdin: bytes | None = None
     command = command.strip()
     m = re.match(r"^printf\s+'((?:[^'\\]|\\[0-7]{3}|\\\\)*)'\s*\|\s*", command)
@@ -151,17 +289,13 @@ def _split(command: str) -> tuple[list[str], bytes | None]:
         stdin = re.sub(rb"\\([0-7]{3})", lambda o: bytes([int(o.group(1), 8)]),
                        m.group(1).encode("latin-1", "replace"))
         command = command[m.end():]
-    try:
-        words = shlex.split(_rewrite(command), comments=False, posix=True)
-    except ValueError as exc:  # no closing quotation
-        raise CurlError(f"cannot split the command: {exc}") from None
+    splitter = _Splitter(command)
+    words = splitter.split()
     if words and words[0] == "$":
         words = words[1:]
     if not words or words[0] not in ("curl", "curl.exe"):
         raise CurlError("not a curl command (it should start with 'curl')")
-    if any(w in ("|", ";", "&&", "||", ">", "<") for w in words):
-        raise CurlError("only one curl command can be imported (no pipes, redirections or ;)")
-    return words[1:], stdin
+    return words[1:], stdin, splitter.notes
 
 
 def _expand(words: list[str]) -> list[tuple[str, str | None]]:
@@ -204,12 +338,13 @@ def _expand(words: list[str]) -> list[tuple[str, str | None]]:
 
 
 def _read(path: str, what: str) -> bytes:
+    """A file the command names (regular files only, bounded: ``userfiles``)."""
     if path == "-":
         raise CurlError(f"{what} @- reads standard input, which a pasted command does not have")
     try:
-        return Path(path).expanduser().read_bytes()
-    except OSError as exc:
-        raise CurlError(f"cannot read {what} file {path!r}: {exc.strerror}") from None
+        return read_user_bytes(Path(path).expanduser(), f"{what} file")
+    except UserFileError as exc:
+        raise CurlError(str(exc)) from None
 
 
 def _multipart(forms: list[tuple[str, str]], url: str) -> tuple[bytes, str]:
@@ -225,6 +360,8 @@ def _multipart(forms: list[tuple[str, str]], url: str) -> tuple[bytes, str]:
             path, *params = val[1:].split(";")
             content = _read(path, opt)
             ctype = next((p.split("=", 1)[1] for p in params if p.startswith("type=")), None)
+            if ctype is None and val[0] == "@":  # curl's table, not the system's
+                ctype = _FORM_TYPES.get(Path(path).suffix[1:].lower(), "application/octet-stream")
             filename = next((p.split("=", 1)[1] for p in params if p.startswith("filename=")),
                             Path(path).name)
             files.append((name, (filename if val[0] == "@" else None, content, ctype)))
@@ -236,7 +373,8 @@ def _multipart(forms: list[tuple[str, str]], url: str) -> tuple[bytes, str]:
 
 def parse_curl(command: str) -> CurlRequest:
     """The request ``command`` sends; CurlError naming what cannot be carried over."""
-    words, stdin = _split(command)
+    words, stdin, result_notes = _split(command)
+    follow = False
     method: str | None = None
     urls: list[str] = []
     headers: list[tuple[str, str]] = []
@@ -244,7 +382,7 @@ def parse_curl(command: str) -> CurlRequest:
     raw_body: bytes | None = None
     forms: list[tuple[str, str]] = []
     json_body = get = head = False
-    result = CurlRequest(RequestSpec(url=""))
+    result = CurlRequest(RequestSpec(url=""), notes=result_notes)
     spec = result.spec
     unsupported: list[str] = []
     for opt, val in _expand(words):
@@ -263,10 +401,12 @@ def parse_curl(command: str) -> CurlRequest:
                 get = True
             elif opt in ("-I", "--head"):
                 head = True
-            elif opt in ("-L", "--location", "-N", "--no-buffer"):
-                pass  # the window streams and follows redirects already
-            elif opt in _OUTPUT_FLAGS:
-                result.ignored.append(opt)
+            elif opt in ("-L", "--location"):
+                follow = True
+            elif opt in _DONE_ANYWAY:
+                pass  # streamed as it arrives, no URL globbing: as asked
+            elif opt in _IGNORED:
+                result.ignore(opt, opt)
             else:
                 unsupported.append(opt)
         elif opt in ("-X", "--request"):
@@ -328,10 +468,8 @@ def parse_curl(command: str) -> CurlRequest:
             spec.timeouts.connect = _seconds(opt, val)
         elif opt in ("-m", "--max-time"):
             spec.timeouts.total = _seconds(opt, val)
-        elif opt in ("-o", "--output"):
-            unsupported.append(f"{opt} (save with the Download mode instead)")
-        elif opt in _OUTPUT_WITH_VALUE:
-            result.ignored.append(f"{opt} {val}")
+        elif opt in _IGNORED:
+            result.ignore(opt, f"{opt} {val}")
         else:
             unsupported.append(opt)
     if unsupported:
@@ -366,10 +504,23 @@ def parse_curl(command: str) -> CurlRequest:
         elif "content-type" not in names:
             headers.append(("Content-Type", "application/x-www-form-urlencoded"))
     spec.url = url
-    spec.headers = headers
+    spec.headers = _content_length(headers, body, result.notes)
     spec.body = body
+    spec.follow_redirects = follow  # curl follows redirects only with -L
     spec.method = method or ("HEAD" if head else "GET" if get or body is None else "POST")
     return result
+
+
+def _content_length(headers: list[tuple[str, str]], body: bytes | None,
+                    notes: list[str]) -> list[tuple[str, str]]:
+    """Without a copied ``Content-Length``: the client computes it from the body (a stale one,
+    from a request edited after copying, would make the request fail), said when it differed."""
+    size = len(body or b"")
+    for k, v in headers:
+        if k.lower() == "content-length" and v.strip() != str(size):
+            notes.append(f"-H '{k}: {v}': the body has {size} bytes; the Content-Length sent"
+                         " is computed from it")
+    return [(k, v) for k, v in headers if k.lower() != "content-length"]
 
 
 def _seconds(opt: str, val: str) -> float:
@@ -377,6 +528,8 @@ def _seconds(opt: str, val: str) -> float:
         seconds = float(val)
     except ValueError:
         raise CurlError(f"{opt} needs a number of seconds, not {val!r}") from None
+    if not math.isfinite(seconds):
+        raise CurlError(f"{opt} needs a finite number of seconds, not {val!r}")
     if seconds <= 0:
         raise CurlError(f"{opt} needs a positive number of seconds")
     return seconds

@@ -11,107 +11,55 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from stream_core.records import loads_bounded
 from stream_core.requests.auth import Auth, apply_auth
-from stream_core.requests.httpfile import HttpRequest, parse, write
+from stream_core.requests.collection import CollectionImportError, Imported, Names
+from stream_core.requests.har_import import import_har
+from stream_core.requests.httpfile import HttpRequest
+from stream_core.userfiles import UserFileError, read_user_text
 
 __all__ = ["CollectionImportError", "Imported", "import_file", "import_har", "import_postman"]
 
 log = logging.getLogger(__name__)
 
-#: Headers a client computes itself, and HTTP/2 pseudo-headers: not worth saving.
-_SKIP_HEADERS = {"content-length", "host", "connection", "accept-encoding", "transfer-encoding"}
 MAX_DEPTH = 32  # Postman folders nested deeper than this are reported, not followed
 
 
-class CollectionImportError(ValueError):
-    """A file that is neither a Postman collection nor a HAR, or is not JSON."""
-
-
-@dataclass(slots=True)
-class Imported:
-    name: str
-    requests: list[HttpRequest] = field(default_factory=list)
-    variables: dict[str, str] = field(default_factory=dict)
-    report: list[str] = field(default_factory=list)  # what could not be carried over
-
-    def text(self) -> str:
-        """The ``.http`` file; a request the format cannot hold as it is (a body line that
-        reads as a separator or a handler) is reported."""
-        text = write(self.variables, self.requests)
-        back = {r.name: r for r in parse(text).requests}
-        for request in self.requests:
-            if back.get(request.name) != request:
-                self.report.append(f"{request.name}: does not read back the same from a .http"
-                                   " file (a body line starting with ###, > or <?)")
-        return text
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    name = " ".join(name.replace("#", "").split()) or "request"
-    candidate, n = name, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{name} ({n})"
-    taken.add(candidate)
-    return candidate
+MAX_FILE = 256 * 1024 * 1024
+#: What newman leaves as it is in a query value, a path segment, a form field (the rest is
+#: percent-encoded; ``{}`` stay so that ``{{variables}}`` resolve at send time)
+_QUERY_SAFE = "!$'()*+,;=:@/?{}%[]|^`~-._"
+_PATH_SAFE = "!$&'()*+,;=:@{}%-._~"
+_FORM_SAFE = "!'()*-._~{}"
+BOUNDARY = "StreamInspectorFormBoundary7MA4YWxkTrZu0gW"
 
 
 def import_file(path: str | Path) -> Imported:
-    """Read ``path``, a Postman v2.0/2.1 collection or a HAR 1.2 file."""
+    """Read ``path``, a Postman v2.0/2.1 collection or a HAR 1.2 file (a BOM is fine; only a
+    regular file is read)."""
     path = Path(path)
     try:
-        doc = loads_bounded(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CollectionImportError(f"cannot read {path.name}: {exc}") from None
+        doc = loads_bounded(read_user_text(path, "collection", MAX_FILE))
+    except UserFileError as exc:
+        raise CollectionImportError(str(exc)) from None
     except json.JSONDecodeError as exc:
-        raise CollectionImportError(f"{path.name} is not JSON: {exc.msg} (line {exc.lineno})") from None
+        raise CollectionImportError(f"{path.name} is not JSON: {exc.msg} (line {exc.lineno},"
+                                    f" column {exc.colno})") from None
     except ValueError as exc:  # nested deeper than any collection is
         raise CollectionImportError(f"{path.name} is not a collection: {exc}") from None
-    if isinstance(doc, dict) and isinstance(doc.get("log"), dict):
-        return import_har(doc, path.stem)
-    if isinstance(doc, dict) and isinstance(doc.get("info"), dict) and "item" in doc:
-        return import_postman(doc)
-    raise CollectionImportError(f"{path.name} is neither a Postman collection (info + item) nor a HAR"
-                       " file (log.entries)")
-
-
-# -- HAR ---------------------------------------------------------------------------------------
-def import_har(doc: dict[str, Any], name: str = "har") -> Imported:
-    result = Imported(name)
-    taken: set[str] = set()
-    entries = doc["log"].get("entries", [])
-    if not isinstance(entries, list):
-        raise CollectionImportError("log.entries is not a list")
-    for i, entry in enumerate(entries):
-        req = entry.get("request") if isinstance(entry, dict) else None
-        if not isinstance(req, dict) or not isinstance(req.get("url"), str):
-            result.report.append(f"entry {i}: no request URL, skipped")
-            continue
-        method = str(req.get("method", "GET")).upper()
-        url = req["url"]
-        headers = [(str(h.get("name", "")), str(h.get("value", "")))
-                   for h in req.get("headers", []) if isinstance(h, dict)]
-        headers = [(k, v) for k, v in headers
-                   if k and not k.startswith(":") and k.lower() not in _SKIP_HEADERS]
-        label = f"{method} {url.split('?')[0].split('://', 1)[-1]}"
-        body = None
-        post = req.get("postData")
-        if isinstance(post, dict):
-            if isinstance(post.get("text"), str):
-                body = post["text"]
-            elif post.get("params"):
-                result.report.append(f"{label}: form fields (postData.params) not carried over")
-            if post.get("encoding") == "base64":
-                result.report.append(f"{label}: a base64 (binary) body not carried over")
-                body = None
-        result.requests.append(HttpRequest(name=_unique(label, taken), method=method, url=url,
-                                           headers=headers, body=body or None))
-    return result
+    try:
+        if isinstance(doc, dict) and isinstance(doc.get("log"), dict):
+            return import_har(doc, path.stem)
+        if isinstance(doc, dict) and isinstance(doc.get("info"), dict) and "item" in doc:
+            return import_postman(doc)
+    except CollectionImportError as exc:
+        raise CollectionImportError(f"{path.name}: {exc}") from None
+    raise CollectionImportError(f"{path.name} is neither a Postman collection (info + item)"
+                                " nor a HAR file (log.entries)")
 
 
 # -- Postman -----------------------------------------------------------------------------------
@@ -119,12 +67,26 @@ def _kv(items: Any) -> list[dict[str, Any]]:
     return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
 
+def _text(value: Any) -> str:
+    """A Postman value as text (numbers and booleans as JSON writes them; null as empty)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return json.dumps(value)
+
+
 def _auth(auth: Any, where: str, report: list[str]) -> Auth | None:
     """The Postman auth object as an ``Auth``; None for none/inherit-nothing."""
     if not isinstance(auth, dict):
         return None
     kind = auth.get("type")
-    values = {str(p.get("key")): str(p.get("value", "")) for p in _kv(auth.get(kind))}
+    if not isinstance(kind, str):
+        report.append(f"{where}: auth type {kind!r} is not a name, auth not carried over")
+        return None
+    values = {_text(p.get("key")): _text(p.get("value", "")) for p in _kv(auth.get(kind))}
     if kind == "noauth":
         return Auth()
     if kind == "bearer":
@@ -138,21 +100,71 @@ def _auth(auth: Any, where: str, report: list[str]) -> Auth | None:
     return None
 
 
+def _query(items: list[dict[str, Any]]) -> str:
+    pairs = []
+    for q in items:
+        if q.get("disabled"):
+            continue
+        key = quote(_text(q.get("key")), safe=_QUERY_SAFE.replace("=", ""))
+        pairs.append(key if q.get("value") is None else
+                     f"{key}={quote(_text(q.get('value')), safe=_QUERY_SAFE)}")
+    return "&".join(pairs)
+
+
 def _url(url: Any) -> str:
+    """The URL newman sends: from the parts when there are parts (``url.raw`` can miss the
+    query entries), path variables (``/:action``) filled from ``url.variable``."""
     if isinstance(url, str):
         return url
-    if isinstance(url, dict):
-        if isinstance(url.get("raw"), str):
-            return str(url["raw"])
-        host = url.get("host", "")
-        host = ".".join(host) if isinstance(host, list) else str(host)
-        path = url.get("path", "")
-        path = "/".join(str(p) for p in path) if isinstance(path, list) else str(path)
-        query = "&".join(f"{q.get('key')}={q.get('value', '')}" for q in _kv(url.get("query"))
-                         if not q.get("disabled"))
-        base = f"{url.get('protocol', 'https')}://{host}/{path}"
-        return f"{base}?{query}" if query else base
-    return ""
+    if not isinstance(url, dict):
+        return ""
+    host = url.get("host")
+    if host is None:
+        return _text(url.get("raw"))
+    host = ".".join(_text(h) for h in host) if isinstance(host, list) else _text(host)
+    values = {_text(v.get("key")): _text(v.get("value")) for v in _kv(url.get("variable"))}
+    path = url.get("path", [])
+    segments = path if isinstance(path, list) else _text(path).strip("/").split("/")
+    filled = []
+    for segment in (_text(p) for p in segments):
+        if segment.startswith(":") and segment[1:] in values:
+            segment = quote(values[segment[1:]], safe=_PATH_SAFE)
+        filled.append(segment)
+    protocol = _text(url.get("protocol")) or ("" if "://" in host or host.startswith("{{")
+                                              else "https")
+    base = f"{protocol}://{host}" if protocol else host
+    if url.get("port"):
+        base += f":{_text(url['port'])}"
+    if filled:
+        base += "/" + "/".join(filled)
+    query = _query(_kv(url.get("query")))
+    if query:
+        base += f"?{query}"
+    if url.get("hash"):
+        base += f"#{_text(url['hash'])}"
+    return base
+
+
+def _form(items: list[dict[str, Any]], label: str, report: list[str]) -> str | None:
+    """A ``formdata`` body as a multipart body of the ``.http`` format (``< file`` parts)."""
+    lines: list[str] = []
+    for item in items:
+        if item.get("disabled"):
+            continue
+        name = _text(item.get("key")).replace('"', "%22")
+        lines.append(f"--{BOUNDARY}")
+        if item.get("type") == "file":
+            src = item.get("src")
+            if not isinstance(src, str) or not src:
+                report.append(f"{label}: form file {name!r} has no file (src), left out")
+                lines.pop()
+                continue
+            lines += [f'Content-Disposition: form-data; name="{name}"; filename='
+                      f'"{Path(src).name}"', "", f"< {src}"]
+        else:
+            lines += [f'Content-Disposition: form-data; name="{name}"', "",
+                      _text(item.get("value"))]
+    return "\n".join([*lines, f"--{BOUNDARY}--"]) if lines else None
 
 
 def _body(body: Any, label: str, headers: list[tuple[str, str]],
@@ -167,15 +179,26 @@ def _body(body: Any, label: str, headers: list[tuple[str, str]],
             headers.append(("Content-Type", value))
 
     if mode == "raw":
-        language = body.get("options", {}).get("raw", {}).get("language") if isinstance(
-            body.get("options"), dict) else None
-        if language == "json":
+        raw = _text(body.get("raw"))
+        options = body.get("options")
+        raw_options = options.get("raw") if isinstance(options, dict) else None
+        language = raw_options.get("language") if isinstance(raw_options, dict) else None
+        if language == "json" and raw:  # newman adds it only to a body that is there
             content_type("application/json")
-        return str(body.get("raw", "")) or None
+        return raw or None
     if mode == "urlencoded":
-        content_type("application/x-www-form-urlencoded")
-        return "&".join(f"{p.get('key')}={p.get('value', '')}" for p in _kv(body.get(mode))
-                        if not p.get("disabled")) or None
+        fields = [f"{quote(_text(p.get('key')), safe=_FORM_SAFE)}="
+                  f"{quote(_text(p.get('value')), safe=_FORM_SAFE)}"
+                  for p in _kv(body.get(mode)) if not p.get("disabled")]
+        if fields:
+            content_type("application/x-www-form-urlencoded")
+        return "&".join(fields) or None
+    if mode == "formdata":
+        form = _form(_kv(body.get(mode)), label, report)
+        if form is not None:
+            headers[:] = [(k, v) for k, v in headers if k.lower() != "content-type"]
+            headers.append(("Content-Type", f"multipart/form-data; boundary={BOUNDARY}"))
+        return form
     if mode == "graphql":
         gql = body.get("graphql", {}) if isinstance(body.get("graphql"), dict) else {}
         content_type("application/json")
@@ -185,29 +208,29 @@ def _body(body: Any, label: str, headers: list[tuple[str, str]],
         except ValueError:
             parsed = {}
             report.append(f"{label}: GraphQL variables are not JSON, left out")
-        return json.dumps({"query": gql.get("query", ""), "variables": parsed})
-    report.append(f"{label}: a {mode!r} body (form data / file upload) not carried over")
+        return json.dumps({"query": _text(gql.get("query", "")), "variables": parsed})
+    report.append(f"{label}: a {mode!r} body (a file upload?) not carried over")
     return None
 
 
 def import_postman(doc: dict[str, Any]) -> Imported:
     info = doc["info"]
-    result = Imported(str(info.get("name", "postman")))
-    schema = str(info.get("schema", ""))
+    result = Imported(_text(info.get("name", "postman")) or "postman")
+    schema = _text(info.get("schema", ""))
     if schema and "v2." not in schema:
         result.report.append(f"schema {schema} is not v2.x: read as v2.1")
     for var in _kv(doc.get("variable")):
         if var.get("disabled"):
             continue
-        result.variables[str(var.get("key"))] = str(var.get("value", ""))
-    taken: set[str] = set()
+        result.variables[_text(var.get("key"))] = _text(var.get("value", ""))
+    names = Names()
     if doc.get("event"):
         result.report.append("collection: pre-request/test scripts not carried over (not run)")
     root_auth = _auth(doc.get("auth"), "collection", result.report)
 
     def walk(items: Any, prefix: str, auth: Auth | None, depth: int) -> None:
         for item in _kv(items):
-            name = str(item.get("name", "request"))
+            name = _text(item.get("name", "request"))
             label = f"{prefix}{name}"
             own = _auth(item.get("auth"), label, result.report) if "auth" in item else None
             effective = own if own is not None else auth
@@ -230,7 +253,7 @@ def import_postman(doc: dict[str, Any]) -> Imported:
                 if h.get("disabled"):
                     result.report.append(f"{label}: disabled header {h.get('key')!r} left out")
                     continue
-                headers.append((str(h.get("key", "")), str(h.get("value", ""))))
+                headers.append((_text(h.get("key", "")), _text(h.get("value", ""))))
             url = _url(request.get("url"))
             body = _body(request.get("body"), label, headers, result.report)
             req_auth = _auth(request.get("auth"), label, result.report) if request.get(
@@ -240,9 +263,9 @@ def import_postman(doc: dict[str, Any]) -> Imported:
                     url, headers = apply_auth(req_auth, url, headers)
                 except ValueError as exc:
                     result.report.append(f"{label}: auth not carried over: {exc}")
+            method = _text(request.get("method", "GET")).upper() or "GET"
             result.requests.append(HttpRequest(
-                name=_unique(label, taken), method=str(request.get("method", "GET")).upper(),
-                url=url, headers=headers, body=body))
+                name=names.unique(label), method=method, url=url, headers=headers, body=body))
 
     walk(doc.get("item"), "", root_auth, 0)
     return result

@@ -8,14 +8,12 @@ A safety timeout turns a hang into a non-zero exit instead of a stuck process.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gui.app.demo_steps import TIMEOUT, Demo, save_screenshot, show_subtab, wait_for
 from stream_core.net.spec import Mode
 
 logger = logging.getLogger(__name__)
@@ -25,22 +23,8 @@ if TYPE_CHECKING:  # the window imports these; `--list-demos` and argument check
     from gui.views.stream_tab import StreamTab
     from gui.window.main_window import MainWindow
 
-TIMEOUT = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class Demo:
-    method: str
-    path: str  # endpoint path as listed by the picker
-    query: str  # query to send (quick parameters)
-    mode: Mode | None = None
-    until: str = "finished"  # "finished" | "events:N" | "progress:F"
-    subtab: str = "Events"
-    select: int | str | None = None  # row to select (negative: from the end; "error": first bad)
-    stop_after: bool = False
-    collection: str | None = None  # a request of the sample collection instead of an endpoint
-    body: str | None = None  # request body instead of the endpoint's example
-
+__all__ = ["DEMOS", "NAMES", "TIMEOUT", "VIEW_DEMOS", "Demo", "choose_endpoint", "condition",
+           "run", "save_screenshot", "select_demo_row", "show_view", "wait_for"]
 
 LLM_TOOL_BODY = json.dumps({
     "model": "demo", "stream": True, "reasoning_effort": "low",
@@ -103,28 +87,6 @@ def show_view(window: MainWindow, view: str | None) -> None:
     tab.refresh()
 
 
-async def wait_for(controller: StreamController, done: Callable[[], bool],
-                   timeout: float = TIMEOUT) -> None:
-    """Wait until ``done()`` holds, re-checking on the controller's signals (no polling)."""
-    if done():
-        return
-    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def check(*_args: object) -> None:
-        if not future.done() and done():
-            future.set_result(None)
-
-    controller.updated.connect(check)
-    controller.stateChanged.connect(check)
-    controller.finished.connect(check)
-    try:
-        await asyncio.wait_for(future, timeout)
-    finally:
-        controller.updated.disconnect(check)
-        controller.stateChanged.disconnect(check)
-        controller.finished.disconnect(check)
-
-
 def condition(demo: Demo, controller: StreamController) -> Callable[[], bool]:
     kind, _, arg = demo.until.partition(":")
     if kind == "events":
@@ -160,21 +122,6 @@ def select_demo_row(demo: Demo, tab: StreamTab) -> None:
     else:
         row = int(demo.select) % n if int(demo.select) < 0 else min(int(demo.select), n - 1)
     tab.events.select_row(row)
-
-
-async def save_screenshot(window: MainWindow, path: str) -> int:
-    """Render the window into ``path`` (PNG); 0 on success, 1 when it could not be written."""
-    from gui.stream.tables import PaintThrottle
-
-    for _ in range(5):  # yield to Qt so pending layout events land (never processEvents here)
-        await asyncio.sleep(0)
-    for throttle in window.findChildren(PaintThrottle):
-        throttle.flush()  # rows that came in the last few ms are painted too
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    ok = window.grab().save(path, "PNG")
-    if not ok:
-        logger.error("could not write %s", path)
-    return 0 if ok else 1
 
 
 def choose_endpoint(name: str, demo: Demo, window: MainWindow) -> bool:
@@ -224,9 +171,7 @@ async def run(name: str, window: MainWindow, screenshot: str | None,
         return 1
     controller.drain()
     tab.refresh()
-    for i in range(tab.tabs.count()):
-        if tab.tabs.tabText(i) == demo.subtab:
-            tab.tabs.setCurrentIndex(i)
+    show_subtab(tab, demo.subtab)
     select_demo_row(demo, tab)
     tab.refresh()
     show_view(window, view)

@@ -12,8 +12,9 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
+from gui.app.demo_steps import TIMEOUT, Demo, save_screenshot, show_subtab, wait_for
+
 if TYPE_CHECKING:
-    from gui.app.demos import Demo
     from gui.window.main_window import MainWindow
 
 QUESTIONS = ("What is the weather in Oslo?", "How do streaming responses work?")
@@ -37,8 +38,6 @@ def _app(base_url: str, query: str, errors: list[str]) -> None:
 
 
 async def run_proxy_demo(demo: Demo, window: MainWindow, screenshot: str | None) -> int:
-    from gui.app.demos import TIMEOUT, save_screenshot, wait_for
-
     if window.server_url is None:
         print("stream-inspector: demo 'proxy' needs the demo server", file=sys.stderr)
         return 1
@@ -61,9 +60,7 @@ async def run_proxy_demo(demo: Demo, window: MainWindow, screenshot: str | None)
         tab = window.current_tab()
         assert tab is not None
         tab.refresh()
-        for i in range(tab.tabs.count()):
-            if tab.tabs.tabText(i) == demo.subtab:
-                tab.tabs.setCurrentIndex(i)
+        show_subtab(tab, demo.subtab)
         window.proxy.table.selectRow(len(rows) - 1)
         tab.refresh()
         status = await save_screenshot(window, screenshot) if screenshot else 0

@@ -60,7 +60,7 @@ class TabStrip(QObject):
         self.next_action = self._shortcut(window, "&Next tab", ["Ctrl+Tab", "Ctrl+PgDown"],
                                           lambda: self.step(1))
         self.previous_action = self._shortcut(window, "&Previous tab",
-                                              ["Ctrl+Shift+Tab", "Ctrl+Backtab", "Ctrl+PgUp"],
+                                              ["Ctrl+Shift+Tab", "Ctrl+PgUp"],
                                               lambda: self.step(-1))
 
     def _shortcut(self, window: QWidget, text: str, keys: list[str],

@@ -82,7 +82,8 @@ class CaptureHost(Protocol):
 class CaptureActions(QObject):
     """Adds the capture menus to the window and carries them out.
 
-    Attributes for tests: ``last_message`` (the last status-bar message), ``compare_views``.
+    ``last_message`` is what the status bar was last told (a screenshot run that cannot open
+    its capture reports it).
     """
 
     def __init__(self, window: QMainWindow, host: CaptureHost) -> None:
@@ -99,7 +100,6 @@ class CaptureActions(QObject):
             self.spool_error = f"cannot record tabs: {exc.strerror or exc} ({exc.filename})"
             log.warning("%s", self.spool_error)
         self.recorders: dict[StreamController, Recorder] = {}
-        self.compare_views: list[CompareView] = []
         self.last_message = ""
         self._replays = 0
         self._tasks: set[asyncio.Task[Any]] = set()  # background saves and opens, referenced
@@ -508,12 +508,6 @@ class CaptureActions(QObject):
                 b_name: str) -> CompareView:
         from gui.views.compare_view import CompareView
 
-        view = CompareView(a, b, a_name, b_name, self.window)
-        self.compare_views.append(view)
-        view.destroyed.connect(lambda _obj=None, v=view: self._drop_view(v))
+        view = CompareView(a, b, a_name, b_name, self.window)  # the window keeps it
         view.show()
         return view
-
-    def _drop_view(self, view: CompareView) -> None:
-        if view in self.compare_views:
-            self.compare_views.remove(view)

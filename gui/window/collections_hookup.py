@@ -1,8 +1,10 @@
-"""Collections in the window: the panel's tab and environment tool bar, ``{{variables}}`` at
-send time and on hover, a pasted curl command, and History that records what was sent.
+"""Collections in the window: the panel's tab and environment tool bar, ``{{variables}}`` on
+hover (the editor resolves them at send time through the window), a pasted curl command,
+and the File menu's collection actions.
 
-Kept apart from ``MainWindow`` and ``RequestEditor`` (others change those): ``install`` hooks
-everything in with signals, event filters and the editor's ``resolve`` callable.
+Why a feature of its own: it plugs into the window through ``CollectionsHost`` (what it needs
+of the window, nothing more) and never imports the window; the request editor owns its Auth
+and Network tabs itself.
 """
 
 from __future__ import annotations
@@ -14,33 +16,34 @@ import shutil
 import tempfile
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QHelpEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
-    QFrame,
     QInputDialog,
-    QScrollArea,
+    QMenu,
+    QMenuBar,
+    QStatusBar,
     QToolTip,
     QWidget,
 )
 
-from gui.services.settings import HistoryEntry, RequestOptions
-from gui.window.auth_panel import AuthPanel
+from gui.services.settings import RequestOptions
 from gui.window.collections_panel import CollectionsPanel, atomic_write
-from gui.window.network_panel import NetworkOptions, NetworkPanel
 from gui.window.request_editor import EndpointFill, RequestEditor
-from stream_core.capture.masking import mask_headers, mask_url
-from stream_core.net.spec import Mode, RequestSpec
-from stream_core.requests.auth import Auth, apply_auth, encode_basic
+from stream_core.net.spec import Mode
+from stream_core.requests.auth import Auth, apply_auth
 from stream_core.requests.curl_import import CurlError, looks_like_curl, parse_curl
 from stream_core.requests.environments import PATTERN, Variables
 from stream_core.requests.postman import CollectionImportError, import_file
 
 if TYPE_CHECKING:
-    from gui.window.main_window import MainWindow
+    from PySide6.QtCore import SignalInstance
+
+    from gui.services.settings import Settings
+    from gui.window.endpoint_picker import EndpointPicker
 
 log = logging.getLogger(__name__)
 
@@ -92,18 +95,6 @@ def hover_text(text: str, position: int | None, variables: Variables) -> str | N
     return "\n".join(variables.describe(n) for n in names)
 
 
-def history_as_sent(entry: HistoryEntry, spec: RequestSpec) -> HistoryEntry:
-    """What History keeps of a request that used ``{{variables}}``: the request as sent, its
-    secrets (headers, query, user info) masked, so no environment secret lands in the
-    settings file in clear. A request without variables is kept as typed."""
-    typed = [entry.url, entry.body, *(v for h in entry.headers for v in h)]
-    if not any("{{" in t for t in typed):
-        return entry
-    body = spec.body.decode("utf-8", "replace") if spec.body else ""
-    return HistoryEntry(spec.method, mask_url(spec.url), mask_headers(spec.headers), body,
-                        entry.mode)
-
-
 def import_curl(editor: RequestEditor, command: str) -> str:
     """Fill the editor from a curl command; returns a line for the status bar. Raises
     CurlError (naming the option) when the command cannot be carried over."""
@@ -111,8 +102,7 @@ def import_curl(editor: RequestEditor, command: str) -> str:
     spec = imported.spec
     body = spec.body.decode("utf-8", "replace") if spec.body else ""
     editor.fill(EndpointFill(spec.method, spec.url, body, Mode.AUTO, list(spec.headers)))
-    for auth in editor.findChildren(AuthPanel):  # the command carries its own credentials
-        auth.set_auth(Auth())
+    editor.auth.set_auth(Auth())  # the command carries its own credentials
     opts: RequestOptions = editor.options()
     opts.verify_tls = spec.verify is not False
     if spec.timeouts.connect is not None:
@@ -158,11 +148,35 @@ class _Hover(QObject):
         return False
 
 
+class CollectionsHost(Protocol):
+    """What the collections need of the window (the main window has all of it); this module
+    never imports the window."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def server_url(self) -> str | None: ...
+    @property
+    def picker(self) -> EndpointPicker: ...
+    @property
+    def editor(self) -> RequestEditor: ...
+    @property
+    def file_menu(self) -> QMenu: ...
+    @property
+    def closed(self) -> SignalInstance: ...
+
+    def window(self) -> QWidget: ...  # parents the panel, the actions and the dialogs
+
+    def menuBar(self) -> QMenuBar: ...
+
+    def statusBar(self) -> QStatusBar: ...
+
+
 class _CurlPaste(QObject):
     """A curl command pasted (or typed) into the URL field fills the whole editor."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: CollectionsHost) -> None:
+        super().__init__(window.window())
         self.window = window
         window.editor.url.installEventFilter(self)
         window.editor.url.textChanged.connect(self._text_changed)
@@ -191,63 +205,50 @@ class _CurlPaste(QObject):
 
 
 class Collections:
-    """The pieces ``install`` adds to a window, kept for tests and later wiring."""
+    """The Collections tab, the environment selector, ``{{variable}}`` tooltips, curl paste
+    and the File menu's collection actions, in the window ``CollectionsHost`` describes.
 
-    def __init__(self, window: MainWindow) -> None:
+    ``resolve`` is what the window's editor resolves ``{{variables}}`` with at send time.
+    """
+
+    def __init__(self, window: CollectionsHost) -> None:
         self.window = window
-        self.panel = CollectionsPanel(window.server_url, window)
+        parent = window.window()
+        self.panel = CollectionsPanel(window.server_url, parent)
         window.picker.tabs.addTab(self.panel, "Collections")
         # In the menu bar's corner, not a tool bar row: the window must fit 640 px in height.
         window.menuBar().setCornerWidget(self.panel.env_toolbar, Qt.Corner.TopRightCorner)
         self.panel.env_toolbar.show()  # (built once the window shows: a new child is hidden)
-        window.editor.resolve = self.panel.resolve
         self.panel.requestChosen.connect(window.editor.fill)
         self.panel.message.connect(lambda text: window.statusBar().showMessage(text, 8000))
         self.panel.save_action.triggered.connect(lambda: self.save())
-        self.auth = AuthPanel(window.editor)
-        self.network = NetworkPanel(window.editor)
-        self.network.set_values(NetworkOptions.from_json(window.settings.network()))
-        for page, title in ((self.auth, "Auth"), (self.network, "Network")):
-            scroll = QScrollArea(window.editor)  # so the tabs do not make the editor taller
-            scroll.setWidget(page)
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QFrame.Shape.NoFrame)
-            window.editor.tabs.addTab(scroll, title)
+        self.auth = window.editor.auth  # Save writes its credentials as the headers they are
         self.panel.requestChosen.connect(lambda _fill: self.auth.set_auth(Auth()))
         self.hover = _Hover(self.panel, window.editor)
         self.paste = _CurlPaste(window)
         menu = window.file_menu
         first = menu.actions()[0] if menu.actions() else menu.addSeparator()
-        self.open_action = QAction("Open &collection…", window)
+        self.open_action = QAction("Open &collection…", parent)
         self.open_action.triggered.connect(self.panel._open_folder_dialog)
-        self.import_action = QAction("Import c&url…", window)
+        self.import_action = QAction("Import c&url…", parent)
         self.import_action.triggered.connect(self._import_dialog)
-        self.save_action = QAction("Save request to co&llection", window)
+        self.save_action = QAction("Save request to co&llection", parent)
         self.save_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.save_action.triggered.connect(lambda: self.save())
-        self.sample_action = QAction("Open sa&mple collection", window)
+        self.sample_action = QAction("Open sa&mple collection", parent)
         self.sample_action.triggered.connect(lambda: self.open_sample())
         self._sample: tuple[Path, weakref.finalize[..., object]] | None = None  # folder, removal
         window.closed.connect(self.cleanup)
-        self.import_collection_action = QAction("Import &HAR or Postman collection…", window)
+        self.import_collection_action = QAction("Import &HAR or Postman collection…", parent)
         self.import_collection_action.triggered.connect(self._import_collection_dialog)
         menu.insertActions(first, [self.open_action, self.sample_action, self.import_action,
                                    self.import_collection_action, self.save_action])
         menu.insertSeparator(first)
 
-    def with_auth(self, spec: RequestSpec) -> bool:
-        """Add the Auth tab's credentials (variables resolved; a ``Basic user password``
-        header encoded) and the Network tab's options to ``spec``; False after showing why it
-        cannot be sent."""
-        try:
-            url, headers = apply_auth(self.auth.auth(), spec.url, spec.headers,
-                                      self.panel.resolve)
-            self.network.values().apply(spec)
-        except ValueError as exc:
-            self.window.editor.show_error(str(exc))
-            return False
-        spec.url, spec.headers = url, encode_basic(headers)
-        return True
+    def resolve(self, text: str, where: str) -> str:
+        """``{{variables}}`` in ``text`` (``where`` it is, for the message) -> their values
+        in the loaded file and the chosen environment; ValueError naming an undefined one."""
+        return self.panel.resolve(text, where)
 
     def save(self, name: str | None = None) -> bool:
         """Save the editor's request: over the loaded one, or (asking) under a new name."""
@@ -287,10 +288,7 @@ class Collections:
         return request is None or self.panel.choose(request)
 
     def cleanup(self) -> None:
-        """Remember the Network tab's values; remove the sample's temporary folder (the
-        window closed)."""
-        self.window.settings.set_network(self.network.to_json())
-        self.window.settings.sync()
+        """Remove the sample's temporary folder (the window closed)."""
         if self._sample is not None:
             self._sample[1]()
             self._sample = None
@@ -315,26 +313,22 @@ class Collections:
 
     def _import_collection_dialog(self) -> None:
         source, _ = QFileDialog.getOpenFileName(
-            self.window, "Import a HAR file or a Postman collection", str(Path.home()),
+            self.window.window(), "Import a HAR file or a Postman collection", str(Path.home()),
             "HAR or Postman (*.har *.json);;All files (*)")
         if not source:
             return
         suggestion = Path(source).with_suffix(".http")
-        target, _ = QFileDialog.getSaveFileName(self.window, "Save the requests as",
+        target, _ = QFileDialog.getSaveFileName(self.window.window(), "Save the requests as",
                                                 str(suggestion), "HTTP requests (*.http)")
         if target:
             self.import_collection(Path(source), Path(target))
 
     def _import_dialog(self) -> None:
-        text, ok = QInputDialog.getMultiLineText(self.window, "Import curl",
+        text, ok = QInputDialog.getMultiLineText(self.window.window(), "Import curl",
                                                  "Paste a curl command:")
         if ok and text.strip():
             if not self.paste.take(text):
                 self.window.editor.show_error("not a curl command (it should start with curl)")
 
 
-def install(window: MainWindow) -> Collections:
-    return Collections(window)
-
-
-__all__ = ["Collections", "history_as_sent", "hover_text", "import_curl", "install"]
+__all__ = ["Collections", "CollectionsHost", "hover_text", "import_curl"]

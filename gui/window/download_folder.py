@@ -11,18 +11,19 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QStatusBar, QWidget
 
 from stream_core.net.filenames import download_name, free_path, name_max
 from stream_core.net.spec import Mode, RequestSpec
 
 if TYPE_CHECKING:
+    from gui.services.settings import HistoryEntry, Settings
     from gui.stream.controller import StreamController
-    from gui.window.main_window import MainWindow
+    from gui.window.request_editor import RequestEditor
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +45,32 @@ def ensure_folder(folder: str) -> str | None:
     return None
 
 
+class DownloadHost(Protocol):
+    """What the download folder needs of the window (the main window has all of it); this
+    module never imports the window."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def editor(self) -> RequestEditor: ...
+
+    def statusBar(self) -> QStatusBar: ...
+
+    def remember(self, entry: HistoryEntry) -> HistoryEntry: ...
+
+    def start(self, spec: RequestSpec) -> StreamController: ...
+
+
 class DownloadFolder(QObject):
-    """The window's download folder, its menu actions and the output of each download.
+    """The window's download folder, its menu actions and the output of each download."""
 
-    Attributes for tests: ``last_dialog`` (the file dialog opened last).
-    """
-
-    def __init__(self, window: MainWindow, folder: str | None = None) -> None:
+    def __init__(self, window: QWidget, host: DownloadHost, folder: str | None = None) -> None:
+        """``window`` parents the actions and dialogs; ``host`` (the same window) gives the
+        settings, the editor and the way to start a request."""
         super().__init__(window)
         self.window = window
+        self.host = host
         self._fixed = folder  # given by the caller (tests, demos): not the user's setting
-        self.last_dialog: QFileDialog | None = None
         self.choose_action = QAction("Download &folder…", window)
         self.choose_action.triggered.connect(self.choose_dialog)
         self.save_as_action = QAction("Send and save &as…", window)
@@ -65,13 +81,13 @@ class DownloadFolder(QObject):
 
     @property
     def folder(self) -> str:
-        return self._fixed or self.window.settings.download_dir() or platform_folder()
+        return self._fixed or self.host.settings.download_dir() or platform_folder()
 
     def set_folder(self, folder: str) -> None:
         self._fixed = None
-        self.window.settings.set_download_dir(folder)
+        self.host.settings.set_download_dir(folder)
         self._update_tip()
-        self.window.statusBar().showMessage(f"Downloads now go to {folder}", 6000)
+        self.host.statusBar().showMessage(f"Downloads now go to {folder}", 6000)
 
     def _update_tip(self) -> None:
         self.choose_action.setStatusTip(f"Downloads go to {self.folder}")
@@ -84,32 +100,37 @@ class DownloadFolder(QObject):
         else:
             dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.last_dialog = dialog
         return dialog
 
-    def choose_dialog(self) -> None:
+    def choose_dialog(self) -> QFileDialog:
+        """Ask for the download folder (non-modal); the dialog, open."""
         dialog = self._dialog("Download folder", QFileDialog.FileMode.Directory, self.folder)
         dialog.fileSelected.connect(self.set_folder)
         dialog.open()
+        return dialog
 
-    def save_as_dialog(self) -> None:
-        """Ask where to save, then send the edited request as a download to that file."""
-        spec = self.window.editor.build_spec()
+    def save_as_dialog(self) -> QFileDialog | None:
+        """Ask where to save, then send the edited request as a download to that file; the
+        dialog, open (None when the request cannot be sent)."""
+        spec = self.host.editor.build_spec()
         if spec is None:
-            return
+            return None
         start = os.path.join(self.folder, download_name(spec.url, limit=name_max(self.folder)))
         dialog = self._dialog("Save the download as", QFileDialog.FileMode.AnyFile, start)
         dialog.fileSelected.connect(lambda path: self.send_to(path))
         dialog.open()
+        return dialog
 
     def send_to(self, path: str) -> StreamController | None:
-        """Send the edited request as a download saved exactly to ``path``."""
-        spec = self.window.editor.build_spec()
-        if spec is None:
+        """Send the edited request (Auth and Network tabs applied, as a Send) as a download
+        saved exactly to ``path``."""
+        outgoing = self.host.editor.outgoing()
+        if outgoing is None:
             return None
-        self.window.remember(self.window.editor.history_entry())
+        self.host.remember(outgoing.history)
+        spec = outgoing.spec
         spec.mode, spec.output = Mode.DOWNLOAD, path
-        return self.window.start(spec)
+        return self.host.start(spec)
 
     def prepare(self, spec: RequestSpec) -> str | None:
         """Give a download with no output a file in the folder (renamed by the response:

@@ -26,18 +26,19 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShowEvent,
 )
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QSplitter, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 from qasync import asyncSlot
 
 from gui.services import resources
 from gui.services.settings import HistoryEntry, Settings
 from gui.services.tooltips import plain_tip
 from gui.views.tab_strip import TabStrip
-from gui.window import shortcuts
 from gui.window.download_folder import DownloadFolder
 from gui.window.endpoint_picker import EndpointPicker
+from gui.window.network_panel import NetworkOptions
 from gui.window.proxy_actions import ProxyActions
 from gui.window.request_editor import EndpointFill, RequestEditor
+from gui.window.shortcuts import Shortcuts
 from stream_core.net.spec import RequestSpec
 
 if TYPE_CHECKING:
@@ -57,6 +58,10 @@ COMFORTABLE_RIGHT = 900  # below this, the request and stream side takes from th
 class MainWindow(QMainWindow):
     """Picker | (editor / tabs).
 
+    The window composes; its features (collections, download folder, proxy, shortcuts,
+    warm-up, capture actions) each take the window as a narrow host ``Protocol`` declared in
+    their own module and never import this one.
+
     Signals:
         closed(): the window was closed (the app then stops streams and quits).
         streamStarted(object): a ``StreamController`` was created and started.
@@ -65,19 +70,13 @@ class MainWindow(QMainWindow):
     closed = Signal()
     streamStarted = Signal(object)
 
-    # Added by gui.window.shortcuts.install (Ctrl+L, Ctrl+F and the Help menu).
-    focus_url_action: QAction
-    find_action: QAction
-    help_menu: QMenu
-    shortcuts_menu: QMenu
-
     def __init__(self, settings: Settings, clients: ClientSource, server_url: str | None,
                  download_dir: str | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.clients = clients
         self.server_url = server_url
-        self.downloads = DownloadFolder(self, download_dir)
+        self.downloads = DownloadFolder(self, self, download_dir)
         self.controllers: list[StreamController] = []
         self._tab_splitters: dict[str, QByteArray] = {}  # last sizes the user gave a tab's panes
         self._stopping: set[asyncio.Task[None]] = set()
@@ -87,11 +86,12 @@ class MainWindow(QMainWindow):
         self._closed_future: asyncio.Future[None] | None = None
         self._server_ready: asyncio.Future[None] | None = None  # see server_starting()
         self.was_closed = False
+        self._collections: Collections | None = None  # see the property
         self.setWindowTitle("Stream Inspector")
         self.setWindowIcon(resources.icon(resources.APP_ICON))
 
         self.picker = EndpointPicker(clients, self)
-        self.editor = RequestEditor(self)
+        self.editor = RequestEditor(self, resolve=self._resolve)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("streamTabs")
         self.tabs.setTabsClosable(True)
@@ -129,8 +129,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.server_label)
 
         self._build_actions()
-        self.proxy = ProxyActions(self)  # Proxy menu and panel; the proxy itself on demand
-        shortcuts.install(self)
+        self.proxy = ProxyActions(self, self)  # Proxy menu and panel; the proxy on demand
+        self.shortcuts = Shortcuts(self, self)  # Ctrl+L, Ctrl+F, the Help menu
         self._captures: CaptureActions | None = None
         self.setAcceptDrops(True)  # drop capture files to open them
         self.picker.endpointChosen.connect(self._endpoint_chosen)
@@ -140,7 +140,6 @@ class MainWindow(QMainWindow):
         self.editor.validationFailed.connect(
             lambda msg: self.statusBar().showMessage(f"Not sent: {msg}", 8000))
         self._restore()
-        self._collections: Collections | None = None  # see the property
         self.tabs.currentChanged.connect(lambda _i: self._update_stop())
         self._update_stop()
         if server_url is None:
@@ -177,14 +176,19 @@ class MainWindow(QMainWindow):
 
     @property
     def collections(self) -> Collections:
-        """The Collections tab, the request's Auth and Network tabs, the environment selector
-        and their menu items, built on first use: ``finish_startup`` builds them right after
-        the window first shows (a Send before that builds them then)."""
+        """The Collections tab, the environment selector and their menu items, built on
+        first use: ``finish_startup`` builds them right after the window first shows (a Send
+        before that builds them then)."""
         if self._collections is None:
-            from gui.window.collections_hookup import install
+            from gui.window.collections_hookup import Collections
 
-            self._collections = install(self)
+            self._collections = Collections(self)
         return self._collections
+
+    def _resolve(self, text: str, where: str) -> str:
+        """The editor's ``{{variables}}`` at send time: the collections' loaded file and
+        environment (built if a Send comes first)."""
+        return self.collections.resolve(text, where)
 
     async def finish_startup(self) -> None:
         """What the first frame need not wait for, once the window shows (see
@@ -294,6 +298,7 @@ class MainWindow(QMainWindow):
                 splitter.restoreState(state)
         self._auto_pane = s.splitter("main") is None  # sized with the window until moved
         self.editor.set_options(s.options())
+        self.editor.network.set_values(NetworkOptions.from_json(s.network()))
         last = s.last_request()
         if last is not None:
             self.editor.load_history(last.rebased(self.server_url))
@@ -315,6 +320,7 @@ class MainWindow(QMainWindow):
                     self.server_url)):
             s.set_openapi_url(self.picker.source.text())
         s.set_options(self.editor.options())
+        s.set_network(self.editor.network.to_json())
         s.set_last_mode(self.editor.mode_value().value)
         s.set_last_request(self.editor.history_entry().relative_to(self.server_url))
         s.sync()
@@ -331,16 +337,11 @@ class MainWindow(QMainWindow):
     # -- streams -----------------------------------------------------------------------------
     def send(self) -> StreamController | None:
         """Build the edited request and start it in a new tab (None when invalid)."""
-        spec = self.editor.build_spec()
-        if spec is None:
+        outgoing = self.editor.outgoing()
+        if outgoing is None:
             return None
-        from gui.window.collections_hookup import history_as_sent
-
-        entry = history_as_sent(self.editor.history_entry(), spec)  # before the Auth tab's
-        if not self.collections.with_auth(spec):  # credentials: History never holds them
-            return None
-        entry = self.remember(entry)
-        controller = self.start(spec)
+        entry = self.remember(outgoing.history)
+        controller = self.start(outgoing.spec)
         controller.responseReceived.connect(
             lambda: self._response_status(entry, controller))
         return controller

@@ -17,7 +17,7 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QAction
@@ -28,15 +28,21 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHeaderView,
     QLineEdit,
+    QMainWindow,
     QSpinBox,
     QTableView,
+    QTabWidget,
+    QWidget,
 )
 
 from gui.stream.models import RowListModel
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+
     from gui.stream.controller import StreamController
-    from gui.window.main_window import MainWindow
+    from gui.views.stream_tab import StreamTab
+    from stream_core.net.clients import ClientSource
     from stream_core.net.proxy import Exchange, ProxyThread
     from stream_core.records import AnyRecord, End, Observer
 
@@ -142,7 +148,7 @@ class ProxyFeed:
 class StartDialog(QDialog):
     """Target URL and port (0: a free one); non-modal, ``accepted`` starts the proxy."""
 
-    def __init__(self, parent: MainWindow, target: str) -> None:
+    def __init__(self, parent: QWidget, target: str) -> None:
         super().__init__(parent)
         self.setWindowTitle("Start recording proxy")
         self.target = QLineEdit(target, self)
@@ -160,16 +166,33 @@ class StartDialog(QDialog):
         form.addRow(buttons)
 
 
+class ProxyHost(Protocol):
+    """What the proxy actions need of the window (the main window has all of it); this
+    module never imports the window."""
+
+    @property
+    def clients(self) -> ClientSource: ...
+    @property
+    def tabs(self) -> QTabWidget: ...
+    @property
+    def closed(self) -> SignalInstance: ...
+
+    def add_stream_tab(self, controller: StreamController) -> StreamTab: ...
+
+
 class ProxyActions(QObject):
     """The Proxy menu, the proxy panel, and the proxy's life (stops with the window).
 
-    Attributes for tests: ``proxy`` (the running ``ProxyThread`` or None), ``model``,
-    ``last_message``.
+    ``proxy`` is the running ``ProxyThread`` (or None), ``model`` the panel's exchanges,
+    ``last_message`` what the status bar was last told (the ``proxy`` demo reports it).
     """
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, host: ProxyHost) -> None:
+        """``window`` holds the menu, the dock and the messages; ``host`` (the same window)
+        gives the clients and the stream tabs."""
         super().__init__(window)
         self.window = window
+        self.host = host
         self.proxy: ProxyThread | None = None
         self.feed: ProxyFeed | None = None
         self.rows: dict[int, _Row] = {}
@@ -203,7 +226,7 @@ class ProxyActions(QObject):
         self.stop_action.triggered.connect(lambda _c=False: self.stop())
         for action in (self.start_action, self.stop_action, self.dock.toggleViewAction()):
             menu.addAction(action)
-        window.closed.connect(self.stop)
+        host.closed.connect(self.stop)
 
     def notify(self, message: str, ms: int = 15000) -> None:
         self.last_message = message
@@ -294,11 +317,11 @@ class ProxyActions(QObject):
         self.rows[exchange.id] = row
         self.model.add(row)
         spec = RequestSpec(exchange.url, method=exchange.method)
-        controller = StreamController(self.window.clients, spec, self.window,
+        controller = StreamController(self.host.clients, spec, self.window,
                                       source=self._source(row))
         controller.proxied = True
         row.controller = controller
-        self.window.add_stream_tab(controller)
+        self.host.add_stream_tab(controller)
         return row
 
     def _source(self, row: _Row) -> Any:
@@ -324,7 +347,7 @@ class ProxyActions(QObject):
         if not index.isValid() or index.row() >= len(rows):
             return
         controller = rows[index.row()].controller
-        tabs = self.window.tabs
+        tabs = self.host.tabs
         for i in range(tabs.count()):
             if getattr(tabs.widget(i), "controller", None) is controller:
                 tabs.setCurrentIndex(i)

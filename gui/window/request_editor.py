@@ -1,7 +1,11 @@
-"""The request editor: method, URL, mode, headers, body and options, turned into a RequestSpec.
+"""The request editor: method, URL, mode, headers, body, options, auth and network settings,
+turned into the RequestSpec that is sent.
 
 Validation happens here, before anything is sent: a bad URL or header is reported in the
-editor's message line (``validationFailed``) and no request leaves the app.
+editor's message line (``validationFailed``) and no request leaves the app. The editor owns
+every tab of the request (Body, Headers, Options, Auth, Network) and applies them all in
+``outgoing``; ``{{variables}}`` are resolved by the ``resolve`` it is built with (the window's
+collections), so nothing is grafted onto it from outside.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
@@ -35,9 +40,16 @@ from PySide6.QtWidgets import (
 from gui.services import resources
 from gui.services.settings import HistoryEntry, RequestOptions
 from gui.views.headers_table import HeadersTable
+from gui.window.auth_panel import AuthPanel
+from gui.window.network_panel import NetworkPanel
 from stream_core.capture.cliargs import ArgumentError, check_url, parse_header
+from stream_core.capture.masking import mask_headers, mask_url
 from stream_core.net.spec import DecodeGuard, Mode, RequestSpec, Timeouts
 from stream_core.records import loads_bounded
+from stream_core.requests.auth import apply_auth, encode_basic
+
+#: ``{{variables}}`` -> values: (text, where) -> text; raises ValueError naming an undefined one.
+Resolve = Callable[[str, str], str]
 
 #: Bytes in a MiB (the Options tab gives the longest line in MiB).
 MIB = 1024 * 1024
@@ -73,6 +85,27 @@ def json_status(text: str) -> tuple[bool | None, str]:
     return True, "valid JSON"
 
 
+def history_as_sent(entry: HistoryEntry, spec: RequestSpec) -> HistoryEntry:
+    """What History keeps of a request that used ``{{variables}}``: the request as sent, its
+    secrets (headers, query, user info) masked, so no environment secret lands in the
+    settings file in clear. A request without variables is kept as typed."""
+    typed = [entry.url, entry.body, *(v for h in entry.headers for v in h)]
+    if not any("{{" in t for t in typed):
+        return entry
+    body = spec.body.decode("utf-8", "replace") if spec.body else ""
+    return HistoryEntry(spec.method, mask_url(spec.url), mask_headers(spec.headers), body,
+                        entry.mode)
+
+
+class Outgoing(NamedTuple):
+    """A request ready to go: ``spec`` as sent (variables resolved, the Auth and Network
+    tabs applied) and ``history``, what History keeps of it (never the Auth tab's
+    credentials, never an environment's secret in clear)."""
+
+    spec: RequestSpec
+    history: HistoryEntry
+
+
 class RequestEditor(QWidget):
     """Edits one request.
 
@@ -86,11 +119,11 @@ class RequestEditor(QWidget):
     stopRequested = Signal()
     validationFailed = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, resolve: Resolve | None = None) -> None:
+        """``resolve``: what ``{{variables}}`` mean at send time (the window's collections;
+        left as typed without it)."""
         super().__init__(parent)
-        #: ``{{variables}}`` -> values at send time, (text, where) -> text; raises ValueError
-        #: naming an undefined one (set by the Collections panel; identity without it).
-        self.resolve: Callable[[str, str], str] = lambda text, _where: text
+        self.resolve: Resolve = resolve or (lambda text, _where: text)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.method = QComboBox(self)
         self.method.setEditable(True)
@@ -178,11 +211,15 @@ class RequestEditor(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(body_page, "Body")
         self.tabs.addTab(self.headers, "Headers")
-        options_scroll = QScrollArea(self)  # scrolls rather than make the editor taller
-        options_scroll.setWidget(options_page)
-        options_scroll.setWidgetResizable(True)
-        options_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.tabs.addTab(options_scroll, "Options")
+        self.auth = AuthPanel(self)  # applied at send time, so History never holds it
+        self.network = NetworkPanel(self)  # remembered by the window (Settings.network)
+        for page, title in ((options_page, "Options"), (self.auth, "Auth"),
+                            (self.network, "Network")):
+            scroll = QScrollArea(self)  # scrolls rather than make the editor taller
+            scroll.setWidget(page)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            self.tabs.addTab(scroll, title)
         self.headers.automatic.toggled.connect(lambda _on: self._update_automatic())
         self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
@@ -303,14 +340,24 @@ class RequestEditor(QWidget):
         self.validationFailed.emit(message)
 
     def build_spec(self) -> RequestSpec | None:
-        """The request as edited, or None after showing why it cannot be sent."""
+        """The request as it would be sent, or None after showing why it cannot be."""
+        outgoing = self.outgoing()
+        return outgoing.spec if outgoing is not None else None
+
+    def outgoing(self) -> Outgoing | None:
+        """The request as sent and what History keeps of it, or None after showing why it
+        cannot be sent."""
         try:
             spec = self._build()
+            history = history_as_sent(self.history_entry(), spec)  # before the credentials
+            url, headers = apply_auth(self.auth.auth(), spec.url, spec.headers, self.resolve)
+            self.network.values().apply(spec)
         except (ArgumentError, ValueError) as exc:
             self.show_error(str(exc))
             return None
+        spec.url, spec.headers = url, encode_basic(headers)
         self.message.hide()
-        return spec
+        return Outgoing(spec, history)
 
     def _build(self) -> RequestSpec:
         url = self.url.text().strip()

@@ -6,7 +6,8 @@ editor, menus); then ``finish`` builds what is left step by step, returning to t
 loop between steps so that a click or a key is handled within one step (each step is one
 module's import or one piece of the window, a few to ~60 ms). Whatever a user reaches
 before it is ready is built on demand instead (``MainWindow.collections``, ``captures``,
-the first tab's imports), so the order here only makes a first Send faster.
+the first tab's imports), so the order here only makes a first Send faster. It reaches the
+window through ``WarmupHost`` and never imports it.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import importlib
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from gui.window.main_window import MainWindow
+    from gui.window.shortcuts import Shortcuts
+    from stream_core.net.clients import ClientSource
 
-__all__ = ["HTTP", "SEND_PATH", "finish"]
+__all__ = ["HTTP", "SEND_PATH", "WarmupHost", "finish"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +40,23 @@ SEND_PATH = (
 )
 
 
-async def finish(window: MainWindow) -> None:
+class WarmupHost(Protocol):
+    """What the warm-up builds or touches in the window (the main window has all of it)."""
+
+    @property
+    def was_closed(self) -> bool: ...
+    @property
+    def clients(self) -> ClientSource: ...
+    @property
+    def collections(self) -> object: ...  # built on first use
+    @property
+    def captures(self) -> object: ...  # built on first use
+    @property
+    def shortcuts(self) -> Shortcuts: ...
+
+
+async def finish(window: WarmupHost) -> None:
     """Build the rest of ``window`` in short steps (see the module's docstring)."""
-    from gui.window import shortcuts
     from stream_core.net.spec import RequestSpec
 
     modules = [(name, lambda name=name: importlib.import_module(name)) for name in SEND_PATH]
@@ -51,7 +67,7 @@ async def finish(window: MainWindow) -> None:
         ("http client", lambda: window.clients.for_spec(RequestSpec(url="http://localhost/"))),
         *modules[len(HTTP):],
         ("capture menus", lambda: window.captures),
-        ("shortcut list", lambda: shortcuts.fill_shortcuts(window)),
+        ("shortcut list", window.shortcuts.fill),
     ]
     longest, longest_step, start = 0.0, "", time.perf_counter()
     for name, step in steps:

@@ -184,5 +184,5 @@ def test_finish_startup_builds_the_rest_and_lets_the_loop_run(
     assert window.picker.tabs.tabText(window.picker.tabs.count() - 1) == "Collections"
     assert window.collections.panel.env_toolbar.isVisible()  # built after show, yet shown
     assert all(name in sys.modules for name in warmup.SEND_PATH)
-    assert window.shortcuts_menu.actions()  # the Help menu's list is filled
+    assert window.shortcuts.menu.actions()  # the Help menu's list is filled
     assert len(ticks) >= len(warmup.SEND_PATH) // 2  # the loop ran between the steps

@@ -216,7 +216,7 @@ def test_auth_tab_masked_applied_at_send_never_in_history(
     panel = window.collections.panel
     panel.open_path(folder)
     panel.set_environment("local")
-    auth = window.collections.auth
+    auth = window.editor.auth
     editor = window.editor
     assert "Auth" in [editor.tabs.tabText(i) for i in range(editor.tabs.count())]
     auth.set_auth(Auth("apikey", key_name="api_key", key_value="{{token}}", in_query=True))
@@ -269,7 +269,7 @@ def test_network_tab_applies_and_is_remembered(window: MainWindow, qtbot: QtBot,
     from tests.core.rawserver import RawServer, reply
     from tests.core.test_network_options import UNREACHABLE, WIRE
 
-    network = window.collections.network
+    network = window.editor.network
     editor = window.editor
     assert [editor.tabs.tabText(i) for i in range(editor.tabs.count())][-2:] == ["Auth",
                                                                                    "Network"]

@@ -45,8 +45,7 @@ def test_save_as_puts_the_file_exactly_where_asked(
         window: MainWindow, qtbot: QtBot, demo_server: str, tmp_path: Path) -> None:
     window.editor.url.setText(f"{demo_server}/download?size=3000")
     window.editor.set_mode(Mode.AUTO)
-    window.downloads.save_as_dialog()
-    dialog = window.downloads.last_dialog
+    dialog = window.downloads.save_as_dialog()
     assert dialog is not None and dialog.isVisible()
     assert dialog.selectedFiles()[0].endswith("download")  # suggested from the URL
     dialog.reject()

@@ -1,0 +1,88 @@
+"""What every demo scenario does: wait on a stream's signals, grab the window, and the
+``Demo`` that describes a scenario.
+
+Why a module of its own: the demo list (``gui.app.demos``) and the recording proxy's demo
+(``gui.app.proxy_demo``) both use these, and neither imports the other's module for them
+(no circle between the two).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the window imports these; `--list-demos` and argument checks need none
+    from PySide6.QtWidgets import QWidget
+
+    from gui.stream.controller import StreamController
+    from gui.views.stream_tab import StreamTab
+    from stream_core.net.spec import Mode
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Demo:
+    method: str
+    path: str  # endpoint path as listed by the picker
+    query: str  # query to send (quick parameters)
+    mode: Mode | None = None
+    until: str = "finished"  # "finished" | "events:N" | "progress:F"
+    subtab: str = "Events"
+    select: int | str | None = None  # row to select (negative: from the end; "error": first bad)
+    stop_after: bool = False
+    collection: str | None = None  # a request of the sample collection instead of an endpoint
+    body: str | None = None  # request body instead of the endpoint's example
+
+
+async def wait_for(controller: StreamController, done: Callable[[], bool],
+                   timeout: float = TIMEOUT) -> None:
+    """Wait until ``done()`` holds, re-checking on the controller's signals (no polling)."""
+    if done():
+        return
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def check(*_args: object) -> None:
+        if not future.done() and done():
+            future.set_result(None)
+
+    controller.updated.connect(check)
+    controller.stateChanged.connect(check)
+    controller.finished.connect(check)
+    try:
+        await asyncio.wait_for(future, timeout)
+    finally:
+        controller.updated.disconnect(check)
+        controller.stateChanged.disconnect(check)
+        controller.finished.disconnect(check)
+
+
+def show_subtab(tab: StreamTab, title: str) -> None:
+    """Bring ``tab``'s sub-tab called ``title`` to the front (when it has one)."""
+    for i in range(tab.tabs.count()):
+        if tab.tabs.tabText(i) == title:
+            tab.tabs.setCurrentIndex(i)
+
+
+async def save_screenshot(window: QWidget, path: str) -> int:
+    """Render the window into ``path`` (PNG); 0 on success, 1 when it could not be written."""
+    from gui.stream.tables import PaintThrottle
+
+    for _ in range(5):  # yield to Qt so pending layout events land (never processEvents here)
+        await asyncio.sleep(0)
+    for throttle in window.findChildren(PaintThrottle):
+        throttle.flush()  # rows that came in the last few ms are painted too
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    ok = window.grab().save(path, "PNG")
+    if not ok:
+        logger.error("could not write %s", path)
+    return 0 if ok else 1
+
+
+__all__ = ["TIMEOUT", "Demo", "save_screenshot", "show_subtab", "wait_for"]

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:  # the window imports these; `--list-demos` and argument checks need none
     from PySide6.QtWidgets import QWidget
@@ -34,7 +34,7 @@ class Demo:
     query: str  # query to send (quick parameters)
     mode: Mode | None = None
     until: str = "finished"  # "finished" | "events:N" | "progress:F"
-    subtab: str = "Events"
+    subtab: str = "events"  # the sub-view shown (a ``--view`` name)
     select: int | str | None = None  # row to select (negative: from the end; "error": first bad)
     stop_after: bool = False
     collection: str | None = None  # a request of the sample collection instead of an endpoint
@@ -63,11 +63,11 @@ async def wait_for(controller: StreamController, done: Callable[[], bool],
         controller.finished.disconnect(check)
 
 
-def show_subtab(tab: StreamTab, title: str) -> None:
-    """Bring ``tab``'s sub-tab called ``title`` to the front (when it has one)."""
-    for i in range(tab.tabs.count()):
-        if tab.tabs.tabText(i) == title:
-            tab.tabs.setCurrentIndex(i)
+def show_subtab(tab: StreamTab, name: str) -> None:
+    """Bring ``tab``'s sub-view ``name`` (a ``--view`` name) to the front."""
+    view = cast("QWidget | None", tab.views.get(name))
+    if view is not None and tab.tabs.isTabVisible(tab.tabs.indexOf(view)):
+        tab.tabs.setCurrentWidget(view)
 
 
 async def save_screenshot(window: QWidget, path: str) -> int:

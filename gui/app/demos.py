@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from gui.app.demo_steps import TIMEOUT, Demo, save_screenshot, show_subtab, wait_for
+from gui.views.subviews import SUBVIEWS
 from stream_core.net.spec import Mode
 
 logger = logging.getLogger(__name__)
@@ -47,44 +48,32 @@ DEMOS: dict[str, Demo] = {
     "logs": Demo("GET", "/logs_stream", "interval=0.05&count=40", Mode.LINES, select=-1),
     "events": Demo("GET", "/events", "interval=0.05", Mode.SSE, until="events:30", select=-3,
                    stop_after=True),
-    "tour": Demo("GET", "/sse/tour", "interval=0", Mode.SSE, subtab="Raw"),
-    "llm": Demo("POST", "/v1/chat/completions", "delay=0.03", Mode.SSE, subtab="LLM",
+    "tour": Demo("GET", "/sse/tour", "interval=0", Mode.SSE, subtab="raw"),
+    "llm": Demo("POST", "/v1/chat/completions", "delay=0.03", Mode.SSE, subtab="llm",
                 body=LLM_TOOL_BODY),
-    "reasoning": Demo("POST", "/v1/messages", "delay=0.02", Mode.SSE, subtab="LLM",
+    "reasoning": Demo("POST", "/v1/messages", "delay=0.02", Mode.SSE, subtab="llm",
                       body=REASONING_BODY),
     "ndjson": Demo("GET", "/ndjson", "interval=0.03&count=30&bad=true", Mode.NDJSON, select="error"),
     "download": Demo("GET", "/download", f"size={200 * 1024 * 1024}&rate={20 * 1024 * 1024}",
-                     Mode.DOWNLOAD, until="progress:0.3", subtab="Download", stop_after=True),
+                     Mode.DOWNLOAD, until="progress:0.3", subtab="download", stop_after=True),
     "collections": Demo("POST", "", "", Mode.SSE, collection="chat", select=-1),
     "fault": Demo("GET", "/faults/disconnect", "after=8&interval=0.05", Mode.SSE, select=-2),
     # An app's two chat completions through the recording proxy (gui.app.proxy_demo).
-    "proxy": Demo("POST", "/v1/chat/completions", "delay=0.02", Mode.SSE, subtab="LLM"),
+    "proxy": Demo("POST", "/v1/chat/completions", "delay=0.02", Mode.SSE, subtab="llm"),
 }
 NAMES = tuple(DEMOS)
-#: ``--view`` names (``VIEWS``, from the launcher): the stream tab's sub-tabs, as their titles
-#: start. The demo whose stream shows each view best (``make screenshots`` renders one per view).
-VIEW_DEMOS = {"events": "events", "chunks": "ndjson", "raw": "tour", "headers": "llm",
-              "download": "download", "timeline": "logs", "diagnostics": "fault", "llm": "llm"}
+#: ``--view`` name -> the demo whose stream shows that sub-view best (``make screenshots``
+#: renders one per view), from the sub-views' registry.
+VIEW_DEMOS = {entry.name: entry.demo for entry in SUBVIEWS}
 
 
 def show_view(window: MainWindow, view: str | None) -> None:
-    """Bring the current tab's sub-tab ``view`` to the front (shown even if it was hidden,
-    such as LLM for a stream that is not a chat), its content brought up to date."""
+    """Bring the current tab's sub-view ``view`` (a ``--view`` name) to the front, shown
+    even if it was hidden (such as LLM for a stream that is not a chat), up to date."""
     tab = window.current_tab()
     if tab is None or view is None:
         return
-    for i in range(tab.tabs.count()):
-        if tab.tabs.tabText(i).lower().startswith(view):
-            tab.tabs.setTabVisible(i, True)
-            tab.tabs.setCurrentIndex(i)
-    c = tab.controller
-    tab.headers.update_from(c.requests, c.responses)
-    tab.llm.refresh()
-    tab.download.refresh()
-    if view == "timeline":
-        tab.timeline.build_charts()
-        tab.timeline.redraw()
-    tab.refresh()
+    tab.show_view(view)
 
 
 def condition(demo: Demo, controller: StreamController) -> Callable[[], bool]:
@@ -107,7 +96,7 @@ def select_demo_row(demo: Demo, tab: StreamTab) -> None:
     """Select the row the demo wants in view (events, or chunks for downloads)."""
     if demo.select is None:
         return
-    if demo.subtab == "Chunks":
+    if demo.subtab == "chunks":
         n = len(tab.controller.chunks)
         if n and isinstance(demo.select, int):
             tab.chunks.select_row(demo.select % n)

@@ -12,15 +12,13 @@ import contextlib
 import io
 from typing import Protocol
 
+from gui.views.subviews import NAMES as VIEWS
 from stream_core.capture.cliargs import add_request_arguments
 
 __all__ = ["VIEWS", "EmbeddedServer", "build_parser", "early_server", "run_without_window",
            "start_server", "wants_server"]
 
 LEVELS = ("debug", "info", "warning", "error")  # --log-level
-#: The sub-tabs ``--view`` shows (``gui.app.demos`` shows them; defined here, where the parser
-#: is, because the entry point parses its arguments before it imports asyncio or Qt).
-VIEWS = ("events", "chunks", "raw", "headers", "download", "timeline", "diagnostics", "llm")
 _NO_WINDOW = {"--version", "--install-desktop", "--uninstall-desktop"}
 
 

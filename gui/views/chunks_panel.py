@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -18,6 +20,10 @@ from gui.stream.models import ChunksModel, StoredChunk
 from gui.stream.tables import PaintThrottle, ResponsiveSplitter, apply_widths, make_table
 from gui.views.detail_views import hex_dump
 from gui.views.tail_follow import TailFollower
+
+if TYPE_CHECKING:
+    from gui.stream.controller import StreamController
+    from gui.views.subviews import TabContext
 
 
 class ChunksPanel(QWidget):
@@ -72,6 +78,20 @@ class ChunksPanel(QWidget):
     def selected_row(self) -> int:
         rows = self.table.selectionModel().selectedRows()
         return rows[0].row() if rows else -1
+
+    @classmethod
+    def for_tab(cls, controller: StreamController, _context: TabContext,
+                parent: QWidget) -> ChunksPanel:
+        return cls(controller.chunks, parent)
+
+    def title(self) -> str:
+        return "Chunks"
+
+    def applies(self) -> bool:
+        return True
+
+    def refresh(self, final: bool = False) -> None:
+        """Nothing to do: the table follows its model, the dump its selection."""
 
     def select_row(self, row: int) -> None:
         self.table.selectRow(row)

@@ -13,6 +13,7 @@ Signals:
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -33,6 +34,9 @@ from gui.services.throttle import Throttle
 from gui.services.tooltips import plain_tip
 from gui.stream.controller import StreamController
 from stream_core.analysis.diagnostics import Finding
+
+if TYPE_CHECKING:
+    from gui.views.subviews import TabContext
 
 REFRESH_S = 0.5
 SEVERITY_COLORS = {"error": QColor("#c53030"), "warning": QColor("#b7791f"),
@@ -92,11 +96,25 @@ class DiagnosticsView(QWidget):
         self.table.itemSelectionChanged.connect(self._selected)
         self.table.cellClicked.connect(lambda r, _c: self._activate(r))
         self.fix.clicked.connect(self._fix_clicked)
-        controller.finished.connect(lambda: self.refresh(force=True))
+        controller.finished.connect(lambda: self.refresh(final=True))
 
-    def refresh(self, force: bool = False) -> None:
-        """Recompute the findings (at most every 0.5 s unless forced); rebuild if changed."""
-        if force:
+    @classmethod
+    def for_tab(cls, controller: StreamController, _context: TabContext,
+                parent: QWidget) -> DiagnosticsView:
+        return cls(controller, parent)
+
+    def title(self) -> str:
+        """"Diagnostics", with the count of warnings and errors when there are any."""
+        serious = sum(f.severity != "info" for f in self.findings)
+        return f"Diagnostics ({serious})" if serious else "Diagnostics"
+
+    def applies(self) -> bool:
+        return True
+
+    def refresh(self, final: bool = False) -> None:
+        """Recompute the findings (at most every 0.5 s while the stream runs; at once when
+        ``final``); rebuild the list if they changed."""
+        if final:
             self._throttle.call_now()
         else:
             self._throttle()

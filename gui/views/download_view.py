@@ -15,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import os
 from email.message import Message
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QPalette
@@ -35,6 +36,9 @@ from stream_core.analysis.formatting import fmt_eta, fmt_size
 from stream_core.net.download import discard_partial, part_path, partial_size
 from stream_core.net.spec import Mode
 from stream_core.records import Headers, header_text
+
+if TYPE_CHECKING:
+    from gui.views.subviews import TabContext
 
 
 def server_file_name(headers: Headers) -> str | None:
@@ -175,8 +179,21 @@ class DownloadView(QWidget):
             self.note = f"Cancelled; {part_path(self.path)} is kept."
         self.refresh()
 
+    # -- a sub-view (gui.views.subviews) ---------------------------------------------------------
+    @classmethod
+    def for_tab(cls, controller: StreamController, _context: TabContext,
+                parent: QWidget) -> DownloadView:
+        return cls(controller, parent)
+
+    def title(self) -> str:
+        return "Download"
+
+    def applies(self) -> bool:
+        return self.wanted(self.controller)
+
     # -- refresh -------------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, final: bool = False) -> None:
+        """The bar, figures and buttons (cheap labels: refreshed whichever sub-tab shows)."""
         c = self.controller
         p = c.progress
         running = c.state.running and not c.ended  # ``running`` is still True in ``finished``

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -25,6 +26,10 @@ from gui.views.detail_views import PayloadView
 from gui.views.tail_follow import TailFollower
 from stream_core.analysis.llm import llm_delta
 from stream_core.records import Event, Record
+
+if TYPE_CHECKING:
+    from gui.stream.controller import StreamController
+    from gui.views.subviews import TabContext
 
 
 class EventsPanel(QWidget):
@@ -112,6 +117,22 @@ class EventsPanel(QWidget):
         copy_json.triggered.connect(self.copy_record)
         self.table.addAction(copy_data)
         self.table.addAction(copy_json)
+
+    @classmethod
+    def for_tab(cls, controller: StreamController, _context: TabContext,
+                parent: QWidget) -> EventsPanel:
+        return cls(controller.events, parent)
+
+    def title(self) -> str:
+        return "Events"
+
+    def applies(self) -> bool:
+        return True
+
+    def refresh(self, final: bool = False) -> None:
+        """The type filter's choices and the "paused: N new" control (cheap)."""
+        self.refresh_kinds()
+        self.update_jump()
 
     def copy_data(self) -> None:
         """Put the selected row's full payload on the clipboard (the table shows a preview)."""

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from gui.views.headers_table import mask
 from stream_core.records import Request, Response, header_text
+
+if TYPE_CHECKING:
+    from gui.stream.controller import StreamController
+    from gui.views.subviews import TabContext
 
 
 def _headers_html(headers: list[tuple[str, str]]) -> str:
@@ -46,8 +51,9 @@ def render(requests: list[Request], responses: list[Response]) -> str:
 class HeadersView(QWidget):
     """Read-only rendering; secrets in request headers stay masked here too."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StreamController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.controller = controller
         self.browser = QTextBrowser(self)
         self.browser.setObjectName("headersBrowser")
         self.browser.setOpenLinks(False)
@@ -55,6 +61,20 @@ class HeadersView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.browser)
         self._shown = (-1, -1)
+
+    @classmethod
+    def for_tab(cls, controller: StreamController, _context: TabContext,
+                parent: QWidget) -> HeadersView:
+        return cls(controller, parent)
+
+    def title(self) -> str:
+        return "Headers"
+
+    def applies(self) -> bool:
+        return True
+
+    def refresh(self, final: bool = False) -> None:
+        self.update_from(self.controller.requests, self.controller.responses)
 
     def update_from(self, requests: list[Request], responses: list[Response]) -> None:
         key = (len(requests), len(responses))

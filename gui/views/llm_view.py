@@ -7,7 +7,7 @@ since the last refresh; the Markdown rendering is redone at most every ``RENDER_
 seconds while the stream runs (a whole-document parse), and once at the end.
 
 A format picker overrides detection (or reads another provider's text with a dotted JSON
-path); the choice can be remembered for the host, in the settings.
+path); the choice can be remembered for the host, in the settings the view is given.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import json
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QUrl
@@ -39,6 +40,9 @@ from gui.stream.controller import StreamController
 from gui.views.llm_parts import Collapsible, TimingPanel
 from stream_core.analysis.llm import FORMATS, LLMAssembler, format_title
 
+if TYPE_CHECKING:
+    from gui.views.subviews import TabContext
+
 __all__ = ["RENDER_EVERY", "LLMView"]
 
 RENDER_EVERY = 0.25
@@ -62,9 +66,12 @@ class AnswerBrowser(QTextBrowser):
 class LLMView(QWidget):
     """Format row, problems, timing panel, reasoning (collapsible), answer, tool calls."""
 
-    def __init__(self, controller: StreamController, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StreamController, parent: QWidget | None = None, *,
+                 settings: Settings | None = None) -> None:
+        """``settings``: where a format chosen for a host is remembered (none: not at all)."""
         super().__init__(parent)
         self.controller = controller
+        self.settings = settings
         self._shown = 0  # characters of the merged text already in the raw editor
         self._rendered_at = 0.0
         self._rendered = ""
@@ -161,11 +168,23 @@ class LLMView(QWidget):
         self.raw.toggled.connect(self._raw_toggled)
         self._sync_path_box()
 
-    # -- the format choice -------------------------------------------------------------------
-    def _settings(self) -> Settings | None:
-        settings = getattr(self.window(), "settings", None)
-        return settings if isinstance(settings, Settings) else None
+    # -- a sub-view (gui.views.subviews) -----------------------------------------------------
+    @classmethod
+    def for_tab(cls, controller: StreamController, context: TabContext,
+                parent: QWidget) -> LLMView:
+        return cls(controller, parent, settings=context.settings)
 
+    def title(self) -> str:
+        return "LLM"
+
+    def applies(self) -> bool:
+        """Every SSE and NDJSON stream (a format can be forced), and any stream an LLM
+        format was detected in."""
+        c = self.controller
+        mode = c.response.mode if c.response is not None else c.spec.mode.value
+        return c.llm.detected or mode in ("sse", "ndjson")
+
+    # -- the format choice -------------------------------------------------------------------
     def host(self) -> str:
         return urlsplit(self.controller.spec.url).netloc
 
@@ -210,14 +229,14 @@ class LLMView(QWidget):
                              "with it instead of a format")
 
     def _remember(self, on: bool) -> None:
-        settings = self._settings()
+        settings = self.settings
         if settings is not None and self.host():
             settings.set_llm_choice(self.host(), self.choice() if on else None)
 
     def _load_choice(self) -> None:
         """Apply the choice saved for this host, once (the window is known by then)."""
         self._choice_loaded = True
-        settings = self._settings()
+        settings = self.settings
         saved = settings.llm_choice(self.host()) if settings is not None else None
         if saved is not None:
             self.remember.blockSignals(True)
@@ -253,8 +272,9 @@ class LLMView(QWidget):
         if at_end:
             bar.setValue(bar.maximum())
 
-    def refresh(self) -> None:
-        if not self._choice_loaded and self.window() is not self:
+    def refresh(self, final: bool = False) -> None:
+        """The reply as it stands (``final`` or not: the figures follow the controller)."""
+        if not self._choice_loaded:
             self._load_choice()
         c = self.controller
         a = c.llm

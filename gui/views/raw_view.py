@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRegularExpression
 from PySide6.QtGui import (
@@ -35,6 +36,10 @@ from gui.stream.raw_buffer import RawBuffer
 from gui.views.detail_views import hex_dump
 from gui.views.find_bar import FindBar
 from stream_core.analysis.formatting import fmt_size
+
+if TYPE_CHECKING:
+    from gui.stream.controller import StreamController
+    from gui.views.subviews import TabContext
 
 DISPATCH = "⏎ dispatch"
 NO_DISPATCH = "⏎ blank line: no data, nothing to dispatch"
@@ -138,10 +143,10 @@ class RawView(QWidget):
         self._framer = Framer(False)
         self._mode = ""  # what the text widget holds: "text" | "hex" | "tail"
         self.hex = QCheckBox("Hex", self)
-        self.hex.toggled.connect(lambda _on: self.refresh(force=True))
+        self.hex.toggled.connect(lambda _on: self.redraw(force=True))
         self.show_tail = QPushButton(f"Show the last {fmt_size(raw.tail_limit)}", self)
         self.show_tail.setCheckable(True)
-        self.show_tail.toggled.connect(lambda _on: self.refresh(force=True))
+        self.show_tail.toggled.connect(lambda _on: self.redraw(force=True))
         self.show_tail.hide()
         self.info = QLabel(self)
         self.text = QPlainTextEdit(self)
@@ -166,10 +171,26 @@ class RawView(QWidget):
     def set_sse(self, sse: bool) -> None:
         if sse != self.sse:
             self.sse = sse
-            self.refresh(force=True)
+            self.redraw(force=True)
 
-    def refresh(self, force: bool = False, final: bool = False) -> None:
-        """Bring the view up to date with the buffer (cheap when nothing changed)."""
+    @classmethod
+    def for_tab(cls, controller: StreamController, _context: TabContext,
+                parent: QWidget) -> RawView:
+        return cls(controller.raw, parent)
+
+    def title(self) -> str:
+        return "Raw"
+
+    def applies(self) -> bool:
+        return True
+
+    def refresh(self, final: bool = False) -> None:
+        """A sub-view's refresh (``gui.views.subviews``): ``redraw``."""
+        self.redraw(final=final)
+
+    def redraw(self, force: bool = False, final: bool = False) -> None:
+        """Bring the view up to date with the buffer (cheap when nothing changed; ``force``:
+        from the start, the way of showing changed; ``final``: the whole tail or hex dump)."""
         raw = self.raw
         beyond = raw.total > len(raw.head)
         self.show_tail.setVisible(beyond)

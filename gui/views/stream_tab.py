@@ -1,164 +1,80 @@
 """One request's tab: summary strip, error banner and the sub-tabs.
 
-Sub-tabs: Download (downloads only), Events, Chunks, Raw, Headers, Timeline, Diagnostics and
-LLM (shown for every SSE and NDJSON stream, and any stream an LLM format was detected in). The tab is a view of its
-``StreamController``: it refreshes the visible sub-tab on the controller's throttled
-``updated`` signal and never touches records one by one.
+The sub-tabs are the sub-views of ``gui.views.subviews.SUBVIEWS``, in its order (Download
+and LLM show once they apply to the stream). The tab is a view of its ``StreamController``:
+on the controller's throttled ``updated`` signal it refreshes the summary, the sub-view
+shown and the ``background`` ones, and never touches records one by one. Views talk upward
+through signals; the tab wires those between its views and up to the window
+(``resendRequested``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import html
 import time
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import (
-    QFrame,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QProgressBar,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtWidgets import QLabel, QProgressBar, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from gui.stream.controller import State, StreamController
-from gui.views.chunks_panel import ChunksPanel
-from gui.views.diagnostics_view import DiagnosticsView
-from gui.views.download_view import DownloadView
-from gui.views.events_panel import EventsPanel
-from gui.views.headers_view import HeadersView
 from gui.views.indicators import ShownState, shown_state
-from gui.views.llm_view import LLMView
-from gui.views.raw_view import RawView
+from gui.views.subviews import SUBVIEWS, SubView, TabContext
+from gui.views.summary_strip import ErrorBanner, SummaryStrip
 from gui.views.tab_strip import tab_title
-from gui.views.timeline_view import TimelineView
 from stream_core.analysis.diagnostics import Fix
 from stream_core.analysis.formatting import fmt_ms, fmt_size
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import Event, Record
 
-SUMMARY_FIELDS = (
-    ("status", "Status"), ("version", "HTTP"), ("mode", "Mode"), ("state", "State"),
-    ("ttfb", "First byte"), ("first_event", "First event"), ("elapsed", "Elapsed"),
-    ("bytes", "Bytes"), ("chunks", "Chunks"), ("events", "Events"), ("rate", "Rate"),
-)
-
-
-
-
-class SummaryStrip(QFrame):
-    """Name/value pairs in one row: the numbers a user glances at while a stream runs."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("summaryStrip")
-        self.values: dict[str, QLabel] = {}
-        self._pairs: list[tuple[QLabel, QLabel]] = []
-        self.grid = QGridLayout(self)
-        self.grid.setContentsMargins(8, 4, 8, 4)
-        self.grid.setHorizontalSpacing(18)
-        self.grid.setVerticalSpacing(0)
-        for key, title in SUMMARY_FIELDS:
-            name = QLabel(title, self)
-            name.setProperty("class", "summaryName")
-            value = QLabel("—", self)
-            value.setProperty("class", "summaryValue")
-            value.setObjectName(f"summary_{key}")
-            value.setTextFormat(Qt.TextFormat.PlainText)  # the reason phrase is the server's
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.values[key] = value
-            self._pairs.append((name, value))
-        self.rows = 0
-        self._place(1)
-
-    def _place(self, rows: int) -> None:
-        """Lay the pairs out on ``rows`` lines (two when one does not fit the width)."""
-        if rows == self.rows:
-            return
-        self.rows = rows
-        per_row = -(-len(self._pairs) // rows)
-        for i, (name, value) in enumerate(self._pairs):
-            line, col = divmod(i, per_row)
-            self.grid.addWidget(name, 2 * line, col)
-            self.grid.addWidget(value, 2 * line + 1, col)
-        for col in range(len(self._pairs) + 1):
-            self.grid.setColumnStretch(col, 1 if col == per_row else 0)
-
-    def one_row_width(self) -> int:
-        m = self.grid.contentsMargins()
-        widths = [max(n.sizeHint().width(), v.sizeHint().width()) for n, v in self._pairs]
-        return sum(widths) + self.grid.horizontalSpacing() * (len(widths) - 1) + m.left() \
-            + m.right()
-
-    def fit(self, width: int | None = None) -> None:
-        self._place(1 if self.one_row_width() <= (width or self.width()) else 2)
-
-    def minimumSizeHint(self) -> QSize:
-        """As narrow as two lines allow: the strip wraps rather than widen the window."""
-        hint = super().minimumSizeHint()
-        m = self.grid.contentsMargins()
-        half = -(-len(self._pairs) // 2)
-        widths = [max(n.sizeHint().width(), v.sizeHint().width()) for n, v in self._pairs]
-        two = max(sum(widths[:half]), sum(widths[half:])) + self.grid.horizontalSpacing() * (
-            half - 1) + m.left() + m.right()
-        return QSize(min(hint.width(), two), hint.height())
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        self.fit(event.size().width())
-        super().resizeEvent(event)
-
-    def set(self, key: str, text: str, color: str | None = None) -> None:
-        label = self.values[key]
-        style = f"color: {color};" if color else ""
-        if label.text() != text:
-            label.setText(text)
-            if self.rows == 1 and self.isVisible():
-                self.fit()
-        if label.styleSheet() != style:  # a set re-polishes the label, even if the same
-            label.setStyleSheet(style)
-
-
-class ErrorBanner(QFrame):
-    """The in-tab error message: no modal box, the rows above it stay."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("errorBanner")
-        self.label = QLabel(self)
-        self.label.setObjectName("errorText")
-        self.label.setTextFormat(Qt.TextFormat.RichText)  # show_error escapes the message
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.addWidget(self.label, 1)
-        self.hide()
-
-    def show_error(self, kind: str, message: str) -> None:
-        self.label.setText(f"<b>Failed ({html.escape(kind)}):</b> {html.escape(message)}")
-        self.show()
-
+if TYPE_CHECKING:
+    from gui.services.settings import Settings
+    from gui.views.chunks_panel import ChunksPanel
+    from gui.views.diagnostics_view import DiagnosticsView
+    from gui.views.download_view import DownloadView
+    from gui.views.events_panel import EventsPanel
+    from gui.views.headers_view import HeadersView
+    from gui.views.llm_view import LLMView
+    from gui.views.raw_view import RawView
+    from gui.views.timeline_view import TimelineView
 
 #: Shortest gap between two updates of a running stream's tab title (see ``title_due``).
 TITLE_GAP_S = 0.25
 TITLE_GAP_HIDDEN_S = 1.0
 
 
-class StreamTab(QWidget):
-    """Everything about one stream."""
+V = TypeVar("V")
 
-    def __init__(self, controller: StreamController, parent: QWidget | None = None) -> None:
+
+class _View(Generic[V]):
+    """``tab.events`` and the like: the sub-view of that name, typed."""
+
+    def __set_name__(self, _owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, tab: StreamTab, _owner: type | None = None) -> V:
+        return cast(V, tab.views[self.name])
+
+
+class StreamTab(QWidget):
+    """Everything about one stream.
+
+    Signals:
+        resendRequested(object): a ``RequestSpec`` to send again in a new tab (a
+            diagnostic's fix applied).
+    """
+
+    resendRequested = Signal(object)
+
+    def __init__(self, controller: StreamController, parent: QWidget | None = None, *,
+                 settings: Settings | None = None) -> None:
+        """``settings``: what the sub-views remember per host (none: nothing remembered)."""
         super().__init__(parent)
         self._stale = False  # a refresh was skipped while hidden
         self._title_at = 0.0  # when the window last took this tab's title (title_due)
         self.controller = controller
         self._raw_hex_chosen = False
-        self._download_shown = False
         self.summary = SummaryStrip(self)
         self.banner = ErrorBanner(self)
         self.notice = QLabel(self)  # what the recording will hold, when it is capped
@@ -167,24 +83,18 @@ class StreamTab(QWidget):
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("color: #975a16; padding: 2px 8px;")
         self.notice.hide()
-        self.download = DownloadView(controller, self)
-        self.events = EventsPanel(controller.events, self)
-        self.chunks = ChunksPanel(controller.chunks, self)
-        self.raw = RawView(controller.raw, self)
-        self.headers = HeadersView(self)
-        self.timeline = TimelineView(controller, self)
-        self.diagnostics = DiagnosticsView(controller, self)
-        self.llm = LLMView(controller, self)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        for widget, name in ((self.download, "Download"), (self.events, "Events"),
-                             (self.chunks, "Chunks"), (self.raw, "Raw"),
-                             (self.headers, "Headers"), (self.timeline, "Timeline"),
-                             (self.diagnostics, "Diagnostics"), (self.llm, "LLM")):
-            self.tabs.addTab(widget, name)
-        self.tabs.setTabVisible(self.tabs.indexOf(self.llm), False)
-        self.tabs.setTabVisible(self.tabs.indexOf(self.download), False)
-        self._show_download()
+        context = TabContext(settings=settings)
+        #: The sub-views by ``--view`` name, in ``SUBVIEWS`` order (their sub-tabs' order).
+        self.views: dict[str, SubView] = {}
+        for entry in SUBVIEWS:
+            view = self.views[entry.name] = entry.build(controller, context, self)
+            self.tabs.addTab(cast(QWidget, view), view.title())
+        for index, (entry, view) in enumerate(zip(SUBVIEWS, self.views.values(), strict=True)):
+            if entry.front or not view.applies():  # shown (and fronted) once it applies
+                self.tabs.setTabVisible(index, False)
+        self._show_applicable()
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
@@ -203,6 +113,16 @@ class StreamTab(QWidget):
         controller.finished.connect(self._finished)
         self.refresh()
 
+    # -- the sub-views by name, typed (every one is in ``views``) ------------------------------
+    download: _View[DownloadView] = _View()
+    events: _View[EventsPanel] = _View()
+    chunks: _View[ChunksPanel] = _View()
+    raw: _View[RawView] = _View()
+    headers: _View[HeadersView] = _View()
+    timeline: _View[TimelineView] = _View()
+    diagnostics: _View[DiagnosticsView] = _View()
+    llm: _View[LLMView] = _View()
+
     def show_notice(self, text: str) -> None:
         """A line under the summary that stays (unlike the status bar's messages)."""
         self.notice.setText(text)
@@ -213,15 +133,35 @@ class StreamTab(QWidget):
         """The download's progress bar (in the Download sub-tab)."""
         return self.download.bar
 
-    def _show_download(self) -> None:
-        """Show and select the Download sub-tab once the stream turns out to be a download."""
-        if not self._download_shown and DownloadView.wanted(self.controller):
-            self._download_shown = True
-            self.tabs.setTabVisible(self.tabs.indexOf(self.download), True)
-            self.tabs.setCurrentWidget(self.download)
+    def _show_applicable(self) -> None:
+        """Show each hidden sub-tab whose view now applies; a ``front`` one is selected."""
+        for entry, view in zip(SUBVIEWS, self.views.values(), strict=True):
+            index = self.tabs.indexOf(cast(QWidget, view))
+            if not self.tabs.isTabVisible(index) and view.applies():
+                self.tabs.setTabVisible(index, True)
+                if entry.front:
+                    self.tabs.setCurrentIndex(index)
+
+    def show_view(self, name: str) -> None:
+        """Bring sub-view ``name`` to the front, shown even where it does not apply (such as
+        LLM for a stream that is not a chat), and fully up to date."""
+        view = self.views[name]
+        index = self.tabs.indexOf(cast(QWidget, view))
+        self.tabs.setTabVisible(index, True)
+        self.tabs.setCurrentIndex(index)
+        view.refresh(final=True)
+        self.refresh()
 
     # -- refresh -----------------------------------------------------------------------------
     def refresh(self) -> None:
+        """The summary, the sub-view shown and the ``background`` ones (on the controller's
+        throttled updates; a tab behind another is refreshed when it shows)."""
+        self._refresh(final=not self.controller.running)
+
+    def _finished(self) -> None:
+        self._refresh(final=True)  # ``running`` may still be True in ``finished``
+
+    def _refresh(self, final: bool) -> None:
         if self.isHidden():  # a tab behind another: refreshed when it shows (showEvent)
             self._stale = True
             return
@@ -238,9 +178,9 @@ class StreamTab(QWidget):
             if resp.mode == "download" and not self._raw_hex_chosen:
                 self._raw_hex_chosen = True  # a binary file reads better as hex; the user may untick
                 self.raw.hex.setChecked(True)
-            self._show_download()
         else:
             self.summary.set("mode", c.spec.mode.value)
+        self._show_applicable()
         shown = self.shown_state()
         state, color = shown.word, shown.color
         stalled = self.timeline.stalled_for() if c.state == State.STREAMING else 0.0
@@ -257,44 +197,19 @@ class StreamTab(QWidget):
         if s.event_rate and c.state.running:
             rate += f", {s.event_rate:,.0f} ev/s"
         self.summary.set("rate", rate if c.state.running else "—")
-        if not self.tabs.isTabVisible(self.tabs.indexOf(self.llm)) and (
-                c.llm.detected or (resp.mode if resp is not None else c.spec.mode.value) in (
-                    "sse", "ndjson")):
-            self.tabs.setTabVisible(self.tabs.indexOf(self.llm), True)
-        self.events.refresh_kinds()
-        self.events.update_jump()
         current = self.tabs.currentWidget()
-        if self._download_shown:
-            self.download.refresh()  # cheap labels; keeps the bar right whichever tab is shown
-        if current is self.raw:
-            self.raw.refresh(final=not c.running)
-        elif current is self.headers:
-            self.headers.update_from(c.requests, c.responses)
-        elif current is self.llm:
-            self.llm.refresh()
-        elif current is self.timeline and not c.running:
-            self.timeline.redraw()
-        self.diagnostics.refresh()  # throttled to 2/s; its count goes in the tab's title
-        serious = sum(f.severity != "info" for f in self.diagnostics.findings)
-        title = f"Diagnostics ({serious})" if serious else "Diagnostics"
-        index = self.tabs.indexOf(self.diagnostics)
-        if self.tabs.tabText(index) != title:  # a set repaints the tab bar, even if the same
-            self.tabs.setTabText(index, title)
+        for entry, view in zip(SUBVIEWS, self.views.values(), strict=True):
+            widget = cast(QWidget, view)
+            index = self.tabs.indexOf(widget)
+            if widget is current or (entry.background and self.tabs.isTabVisible(index)):
+                view.refresh(final)
+                title = view.title()
+                if self.tabs.tabText(index) != title:  # a set repaints the tab bar
+                    self.tabs.setTabText(index, title)
         if c.error is not None and c.error.kind != "cancelled":
             self.banner.show_error(c.error.kind, c.error.message)
         elif c.running:
             self.banner.hide()  # a resumed download clears the previous failure
-
-    def _finished(self) -> None:
-        c = self.controller
-        self.refresh()
-        if self.tabs.currentWidget() is self.raw:  # else when shown (``currentChanged``)
-            self.raw.refresh(final=True)
-        self.headers.update_from(c.requests, c.responses)
-        self.download.refresh()
-        self.diagnostics.refresh(force=True)
-        self.refresh()  # the Diagnostics count
-        self.llm.refresh()
 
     # -- diagnostics -------------------------------------------------------------------------
     def show_pointer(self, kind: str, seq: int) -> None:
@@ -331,10 +246,8 @@ class StreamTab(QWidget):
                                        "accept-encoding"}))
 
     def apply_fix(self, fix: Fix) -> None:
-        """Resend with ``fix`` in a new tab of the window (its ``start``)."""
-        start = getattr(self.window(), "start", None)
-        if callable(start):
-            start(self.fixed_spec(fix))
+        """Ask for the request again with ``fix`` applied (``resendRequested``)."""
+        self.resendRequested.emit(self.fixed_spec(fix))
 
     # -- correlation -------------------------------------------------------------------------
     def _event_selected(self, row: int) -> None:

@@ -29,6 +29,7 @@ from stream_core.analysis.formatting import fmt_s, fmt_size
 from stream_core.analysis.stats import Figures
 
 if TYPE_CHECKING:
+    from gui.views.subviews import TabContext
     from gui.views.timeline_charts import TimelineCharts
 
 REDRAW_MS = 250
@@ -90,6 +91,24 @@ class TimelineView(QWidget):
         self._redraws = Throttle(self.redraw, REDRAW_MS / 1000, self)
         controller.updated.connect(self._updated)
         controller.finished.connect(self._redraws.call_now)
+
+    @classmethod
+    def for_tab(cls, controller: StreamController, _context: TabContext,
+                parent: QWidget) -> TimelineView:
+        return cls(controller, parent)
+
+    def title(self) -> str:
+        return "Timeline"
+
+    def applies(self) -> bool:
+        return True
+
+    def refresh(self, final: bool = False) -> None:
+        """Once the stream has ended: the charts (built now if need be) and figures. While
+        it runs they redraw themselves, at most every ``REDRAW_MS``, while shown."""
+        if final:
+            self.build_charts()
+            self.redraw()
 
     def build_charts(self) -> TimelineCharts:
         """The charts, built (and pyqtgraph imported) on the first call."""

@@ -376,7 +376,8 @@ class MainWindow(QMainWindow):
         """Show ``controller`` in a new current tab, record it, and start it."""
         from gui.views.stream_tab import StreamTab  # the views and their plots: at the first tab
 
-        tab = StreamTab(controller, self.tabs)
+        tab = StreamTab(controller, self.tabs, settings=self.settings)
+        tab.resendRequested.connect(self.start)  # a diagnostic's fix, applied
         for name, splitter in tab.splitters().items():
             state = self._tab_splitters.get(name) or self.settings.splitter(name)
             if state is not None:

@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
+from gui.views.subviews import SUBVIEWS
+
 if TYPE_CHECKING:
     from gui.window.shortcuts import Shortcuts
     from stream_core.net.clients import ClientSource
@@ -29,13 +31,13 @@ logger = logging.getLogger(__name__)
 
 #: What a request needs first: httpx (anyio's backend is imported at the first connect).
 HTTP = ("h11", "httpcore", "httpx", "anyio._backends._asyncio")
-#: What a Send and its tab import, leaves first, so that each step stays short.
+#: What a Send and its tab import, leaves first, so that each step stays short: the engine,
+#: the controller, each sub-view's module (``SUBVIEWS``), the tab, the capture machinery.
 SEND_PATH = (
     *HTTP, "stream_core.decode.sse", "stream_core.net.netstream", "stream_core.net.session",
     "stream_core.analysis.diagnostics", "stream_core.analysis.aggregate",
     "gui.stream.models", "gui.stream.controller",
-    "gui.views.events_panel", "gui.views.raw_view", "gui.views.llm_view",
-    "gui.views.download_view", "gui.views.stream_tab",
+    *(entry.module for entry in SUBVIEWS), "gui.views.stream_tab",
     "gui.stream.capture_spool", "gui.window.capture_actions",
 )
 

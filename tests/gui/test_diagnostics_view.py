@@ -19,7 +19,7 @@ def run(window: MainWindow, qtbot: QtBot, url: str, mode: Mode = Mode.SSE,
     assert isinstance(tab, StreamTab)
     qtbot.waitUntil(lambda: controller.ended, timeout=20000)
     tab.tabs.setCurrentWidget(tab.diagnostics)
-    tab.diagnostics.refresh(force=True)
+    tab.diagnostics.refresh(final=True)
     return tab
 
 

@@ -106,7 +106,7 @@ def test_event_names_ids_llm_and_headers_are_text(window: MainWindow, qtbot: QtB
     tab.refresh()
     assert BOLD in tab.headers.browser.toPlainText()
     tab.tabs.setCurrentWidget(tab.diagnostics)
-    tab.diagnostics.refresh(force=True)
+    tab.diagnostics.refresh(final=True)
     row = [f.code for f in tab.diagnostics.findings].index("cache-control")
     tab.diagnostics.table.selectRow(row)  # the finding quotes the header's value
     assert_shown_as_text(tab.diagnostics, f"(it is '{BOLD}')")

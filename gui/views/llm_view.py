@@ -304,8 +304,10 @@ class LLMView(QWidget):
         reasoning = a.reasoning
         if reasoning != self.reasoning_text.toPlainText():
             self.reasoning_text.setPlainText(reasoning)
-            self.reasoning.set_title(f"Reasoning ({len(reasoning):,} characters"
-                                     + (", signed)" if a.signature else ")"))
+        title = f"Reasoning ({len(reasoning):,} characters" + (", signed)" if a.signature
+                                                                 else ")")
+        if title != self.reasoning.title:  # the signature comes after the text
+            self.reasoning.set_title(title)
         self.reasoning.setVisible(bool(reasoning))
         self._show_tools(a)
 

@@ -4,15 +4,18 @@ format picker saved per host, Markdown with a raw toggle, reasoning apart, probl
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from embedded_server.endpoints.llm import ChatMessage, expected_reply
+from gui.stream.controller import Source, StreamController
 from gui.views.stream_tab import StreamTab
 from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode, RequestSpec
+from stream_core.records import AnyRecord, End, Event, Observer
 
 
 def chat(window: MainWindow, qtbot: QtBot, url: str, said: str) -> StreamTab:
@@ -246,3 +249,45 @@ def test_every_demo_format_in_the_window(window: MainWindow, qtbot: QtBot, demo_
     assert tab.llm.merged_text() == reply.text
     assert tab.llm.reasoning_text.toPlainText() == reply.reasoning
     assert tab.llm.values["finish"].text() != "none"
+
+
+def test_a_signature_after_the_reasoning_is_shown(window: MainWindow, qtbot: QtBot,
+                                                  demo_server: str) -> None:
+    """The reasoning's signature arrives after its text: the title says "signed" even when
+    the text was shown before (it flickered with the drain's batching)."""
+    body = json.dumps({"model": "demo", "stream": True, "max_tokens": 64,
+                       "thinking": {"type": "enabled", "budget_tokens": 512},
+                       "messages": [{"role": "user", "content": "Sights in Lima"}]}).encode()
+    release = asyncio.Event()
+    session_done: list[bool] = []
+
+    def hold_the_signature(source: Source) -> Source:
+        async def gated(observer: Observer) -> End:
+            held: list[AnyRecord] = []
+
+            def relay(record: AnyRecord) -> None:
+                if held or (isinstance(record, Event) and "signature_delta" in record.data):
+                    held.append(record)
+                else:
+                    observer(record)
+            end = await source(relay)
+            session_done.append(True)
+            await release.wait()
+            for record in held:
+                observer(record)
+            return end
+        return gated
+
+    controller = StreamController(window.clients, RequestSpec(
+        f"{demo_server}/v1/messages?delay=0", "POST", [("Content-Type", "application/json")],
+        body, Mode.SSE), window)
+    controller.wrap_source(hold_the_signature)
+    tab = window.add_stream_tab(controller)
+    tab.tabs.setCurrentWidget(tab.llm)
+    view = tab.llm
+    qtbot.waitUntil(lambda: bool(session_done) and view.reasoning_text.toPlainText() != "",
+                    timeout=20000)
+    assert "signed" not in view.reasoning.toggle.text()
+    release.set()
+    qtbot.waitUntil(lambda: controller.ended, timeout=20000)
+    assert "signed" in view.reasoning.toggle.text()

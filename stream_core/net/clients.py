@@ -6,6 +6,8 @@ Kept apart from ``session`` so that the stream logic there reads without the htt
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import ssl
 import urllib.request
 import zlib
@@ -16,12 +18,13 @@ from urllib.parse import urlsplit
 import httpx
 from httpx._decoders import ContentDecoder
 
-from stream_core.net.errors import StreamError
+from stream_core.net.errors import StreamError, ViaProxy
 from stream_core.net.netstream import buffered_transport
 from stream_core.net.spec import DecodeGuard, RequestSpec
 
-__all__ = ["BodyDecoder", "ClientCertificateError", "ClientSource", "Clients", "content_decoder",
-           "environment_proxy", "raw_body", "raw_headers", "request_timeout", "tls_context"]
+__all__ = ["BodyDecoder", "ClientCertificateError", "ClientSource", "Clients", "ProxyURLError",
+           "content_decoder", "environment_proxy", "proxy_for", "raw_body", "raw_headers",
+           "request_timeout", "tls_context"]
 
 
 class ClientSource(Protocol):
@@ -48,7 +51,8 @@ class Clients:
                             httpx.AsyncClient] = {}
 
     def for_spec(self, spec: RequestSpec) -> httpx.AsyncClient:
-        proxy = spec.proxy or (environment_proxy(spec.url) if spec.trust_env else None)
+        via = proxy_for(spec)  # ProxyURLError for a proxy URL that is not one
+        proxy = via.url if via is not None else None
         key = (spec.verify, spec.http2, spec.cert, spec.cert_key, proxy)
         client = self._clients.get(key)
         if client is None:
@@ -90,18 +94,88 @@ def tls_context(spec: RequestSpec) -> ssl.SSLContext:
     return ctx
 
 
+class ProxyURLError(ValueError):
+    """A proxy URL that cannot be used; the message names it, and the variable it came from."""
+
+
+_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+_HOST = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def proxy_for(spec: RequestSpec) -> ViaProxy | None:
+    """The proxy ``spec`` goes through (its own, else the environment's when it trusts it),
+    checked; ProxyURLError, naming where it was set, when it is not a proxy URL."""
+    if spec.proxy:
+        return ViaProxy(check_proxy_url(spec.proxy, "the proxy"))
+    if not spec.trust_env:
+        return None
+    found = _environment_proxy(spec.url)
+    if found is None:
+        return None
+    name, value = found
+    return ViaProxy(check_proxy_url(value, name), name)
+
+
+def check_proxy_url(text: str, where: str) -> str:
+    """``text`` as a proxy URL (``http://`` added when it has no scheme, as curl does), or
+    ProxyURLError saying what is wrong: httpx would raise InvalidURL when the client is made,
+    or fail at connect time with a message about the request's host instead."""
+    value = text.strip()
+    url = value if "://" in value else f"http://{value}"
+    shown = repr(re.sub(r"^([^/]*//)[^/]*@", r"\1***@", value))  # user info may be a password
+    expected = "use http://HOST:PORT, https://HOST:PORT or socks5://HOST:PORT"
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ProxyURLError(f"{where} {shown} is not a proxy URL: {exc}; {expected}") from None
+    if parsed.scheme not in _PROXY_SCHEMES:
+        raise ProxyURLError(f"{where} {shown} is not a proxy URL: scheme {parsed.scheme!r} is"
+                            f" not supported; {expected}")
+    host = parsed.host
+    if not host or not (":" in host or _HOST.fullmatch(parsed.raw_host.decode("ascii"))):
+        raise ProxyURLError(f"{where} {shown} is not a proxy URL: no valid host name; {expected}")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise ProxyURLError(f"{where} {shown} is not a proxy URL: port {parsed.port} is out of"
+                            " range (1-65535)")
+    try:
+        httpx.Proxy(url)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise ProxyURLError(f"{where} {shown} is not a proxy URL: {exc}") from None
+    return url
+
+
 def environment_proxy(url: str) -> str | None:
     """The proxy the environment names for ``url`` (``http_proxy``, ``https_proxy``,
     ``all_proxy``, upper case too), or None when there is none or ``no_proxy`` excludes the
     host: the rules curl and httpx follow, read through the standard library."""
+    found = _environment_proxy(url)
+    if found is None:
+        return None
+    proxy = found[1]
+    return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def _environment_proxy(url: str) -> tuple[str, str] | None:
+    """``(variable name, value)`` of the environment's proxy for ``url``, or None."""
     parts = urlsplit(url)
     proxies = urllib.request.getproxies_environment()
-    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    key = parts.scheme if proxies.get(parts.scheme) else "all"
+    proxy = proxies.get(key)
     if not proxy or not parts.hostname:
         return None
     if _bypassed(parts.hostname, proxies.get("no", "")):
         return None
-    return proxy if "://" in proxy else f"http://{proxy}"
+    return _variable(key, proxy), proxy
+
+
+def _variable(key: str, value: str) -> str:
+    """The environment variable ``getproxies_environment`` took ``value`` from for ``key``
+    (its lower-case name wins over the upper-case one, any other case comes last)."""
+    for name in (f"{key}_proxy", f"{key.upper()}_PROXY"):
+        if os.environ.get(name) == value:
+            return name
+    return next((name for name, v in os.environ.items()
+                 if name.lower() == f"{key}_proxy" and v == value), f"{key.upper()}_PROXY")
 
 
 def _bypassed(host: str, no_proxy: str) -> bool:

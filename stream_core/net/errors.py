@@ -26,6 +26,35 @@ class Failure:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class ViaProxy:
+    """The proxy a request goes through, and who named it: ``source`` is the environment
+    variable (``HTTP_PROXY``...) or "" for the request's own proxy setting.
+
+    Why: a request through a proxy connects to the proxy, not to the URL's host; a refusal
+    or a bad host name there is the proxy's, and saying "could not connect to <the URL's
+    host>" sends the user to check a server that is up.
+    """
+
+    url: str
+    source: str = ""
+
+    @property
+    def host_port(self) -> str:
+        """``host:port`` of the proxy (never its user info: it may hold a password)."""
+        u = httpx.URL(self.url)
+        port = u.port or _PROXY_PORTS.get(u.scheme, 80)
+        host = f"[{u.host}]" if ":" in u.host else u.host
+        return f"{host}:{port}"
+
+    def describe(self) -> str:
+        where = f" (from {self.source})" if self.source else ""
+        return f"the proxy {self.host_port}{where}"
+
+
+_PROXY_PORTS = {"http": 80, "https": 443, "socks5": 1080, "socks5h": 1080}
+
+
 class StreamError(Exception):
     """A failure the engine found itself (a status the mode cannot accept, a full disk...).
 
@@ -91,6 +120,8 @@ def file_failure(exc: OSError, path: str) -> Failure:
 
 
 _LENGTH = re.compile(r"received (\d+) bytes, expected (\d+)")
+#: What h11 says when the peer sent no response, or no HTTP (``_protocol_failure``).
+_NO_RESPONSE = re.compile(r"without sending a response|illegal status line|h11", re.I)
 
 
 def _tls_failure(err: ssl.SSLError, hp: str) -> Failure:
@@ -139,10 +170,65 @@ def _protocol_failure(exc: BaseException, hp: str) -> Failure:
     return Failure("protocol", f"malformed HTTP from {hp}: {text or type(exc).__name__}")
 
 
+def _proxy_failure(exc: BaseException, url: httpx.URL, proxy: ViaProxy,
+                   connect_timeout: float | None) -> Failure | None:
+    """The failure when it is the proxy's: it could not be reached (every connection of a
+    proxied request is to the proxy), or it refused to reach ``url`` for us (an HTTP
+    CONNECT answered with an error status, a SOCKS reply); None when the proxy is not to
+    blame (a TLS failure through the tunnel is the target's, what comes after is either's)."""
+    who = proxy.describe()
+    if isinstance(exc, httpx.ProxyError):
+        text = str(exc)
+        reason = text.removeprefix("Proxy Server could not connect: ").rstrip(".")
+        if reason != text:  # SOCKS: the proxy could not reach the target
+            return Failure("connect", f"{who} could not connect to {host_port(url)}: "
+                                      f"{reason.lower()}")
+        if re.match(r"\d{3} ", text):  # HTTP CONNECT: "502 Bad Gateway"
+            return Failure("connect", f"{who} refused to open a tunnel to {host_port(url)}: "
+                                      f"it answered {text}")
+        return Failure("connect", f"{who} failed to reach {host_port(url)}: "
+                                  f"{text or type(exc).__name__}")
+    if isinstance(exc, httpx.ConnectTimeout):
+        return Failure("timeout", f"could not connect to {who} within "
+                                  f"{_seconds(connect_timeout)}")
+    if isinstance(exc, httpx.RemoteProtocolError) and _NO_RESPONSE.search(str(exc)) \
+            and httpx.URL(proxy.url).scheme in ("http", "https") and url.scheme == "http":
+        # No tunnel: the request went to the proxy, and it is the proxy that did not answer.
+        return Failure("protocol", f"{_protocol_failure(exc, who).message}"
+                                   f" (asked for {host_port(url)})")
+    if not isinstance(exc, httpx.ConnectError):
+        return None
+    tls = _find(exc, ssl.SSLError)
+    if tls is not None:
+        if httpx.URL(proxy.url).scheme == "https" and url.scheme == "http":
+            assert isinstance(tls, ssl.SSLError)
+            failure = _tls_failure(tls, proxy.host_port)  # no tunnel: the proxy's own TLS
+            return Failure("tls", f"{failure.message} ({who})")
+        return None
+    if _find(exc, socket.gaierror) is not None:
+        return Failure("connect", f"could not resolve the host name of {who}")
+    return _connect_failure(exc, url, who)  # (its TLS and host name cases are handled above)
+
+
 def classify(exc: BaseException, url: httpx.URL | str, *, read_timeout: float | None = None,
-             connect_timeout: float | None = None) -> Failure:
-    """Map any exception raised while streaming ``url`` to a kind and a message."""
+             connect_timeout: float | None = None, proxy: ViaProxy | None = None) -> Failure:
+    """Map any exception raised while streaming ``url`` to a kind and a message.
+
+    ``proxy``: the proxy the request went through. A failure that is the proxy's names it
+    (and where it was set); any other network failure says that the proxy was on the way.
+    """
     u = url if isinstance(url, httpx.URL) else httpx.URL(url)
+    failure = _classify(exc, u, read_timeout=read_timeout, connect_timeout=connect_timeout)
+    if proxy is None or isinstance(exc, StreamError):
+        return failure
+    blamed = _proxy_failure(exc, u, proxy, connect_timeout)
+    if blamed is not None:
+        return blamed
+    return Failure(failure.kind, f"{failure.message} (through {proxy.describe()})")
+
+
+def _classify(exc: BaseException, u: httpx.URL, *, read_timeout: float | None,
+              connect_timeout: float | None) -> Failure:
     hp = host_port(u)
     if isinstance(exc, StreamError):
         return Failure(exc.kind, exc.message)

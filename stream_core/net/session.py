@@ -37,13 +37,15 @@ from stream_core.net.clients import (
     ClientCertificateError,
     Clients,
     ClientSource,
+    ProxyURLError,
     content_decoder,
+    proxy_for,
     raw_body,
     raw_headers,
     request_timeout,
 )
 from stream_core.net.download import Download, ResumeMismatch
-from stream_core.net.errors import Failure, StreamError, classify, host_port
+from stream_core.net.errors import Failure, StreamError, ViaProxy, classify, host_port
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import (
     AnyRecord,
@@ -102,6 +104,7 @@ class _Stream:
 
     def __init__(self, clients: ClientSource, spec: RequestSpec, observer: Observer) -> None:
         self.clients, self.spec, self.emit = clients, spec, observer
+        self.via: ViaProxy | None = None  # the proxy on the way, named in failures
         self.t0 = time.monotonic()
         self.chunks = self.offset = self.events = self.next_seq = self.errors = 0
         self.inflated = 0  # decoded minus wire bytes of the reads that were decoded
@@ -148,13 +151,17 @@ class _Stream:
 
     def classify(self, exc: BaseException, url: httpx.URL | str) -> Failure:
         t = self.spec.timeouts
-        return classify(exc, url, read_timeout=t.read, connect_timeout=t.connect)
+        return classify(exc, url, read_timeout=t.read, connect_timeout=t.connect,
+                        proxy=self.via)
 
     # --- the whole stream ---------------------------------------------------------------
 
     async def run(self) -> End:
         try:
+            self.via = proxy_for(self.spec)
             self.clients.for_spec(self.spec)  # TLS setup of a new client is not request time
+        except ProxyURLError as exc:  # (nothing was sent)
+            self.fail(Failure("connect", str(exc)))
         except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
             self.fail(Failure("tls", str(exc) if isinstance(exc, ClientCertificateError)
                               else f"cannot use the CA bundle {self.spec.verify}: {exc}"))

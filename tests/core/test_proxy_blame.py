@@ -138,3 +138,26 @@ def test_a_proxy_host_name_that_does_not_resolve_is_the_proxys() -> None:
                    " HTTPS_PROXY)")
     assert classify(exc, "https://api.example/v1").message == (
         "could not resolve host name 'api.example'")  # no proxy: the host's, as before
+
+
+def test_a_socks_proxy_that_cannot_reach_the_target_says_so(env: pytest.MonkeyPatch) -> None:
+    def refuse(conn: Conn) -> None:  # SOCKS5, no auth; the CONNECT answered "refused" (5)
+        conn.sock.recv(3)
+        conn.send(b"\x05\x00")
+        conn.sock.recv(10)  # 05 01 00 01, IPv4 address, port
+        conn.send(b"\x05\x05\x00\x01" + bytes(6))
+
+    with RawServer(refuse, read_request=False) as proxy:
+        env.setenv("ALL_PROXY", f"socks5://127.0.0.1:{proxy.port}")
+        cap = collect(RequestSpec("http://127.0.0.1:1/events", trust_env=True))
+    assert only_error(cap) == (
+        "connect", f"the proxy 127.0.0.1:{proxy.port} (from ALL_PROXY) could not connect to"
+                   " 127.0.0.1:1: connection refused")
+
+
+def test_a_proxy_that_does_not_accept_in_time_is_the_proxys() -> None:
+    # Built: a connect timeout needs a host that drops packets, which loopback never does.
+    via = ViaProxy("socks5://127.0.0.1", "")
+    assert classify(httpx.ConnectTimeout(""), "http://127.0.0.1:8000/", connect_timeout=10,
+                    proxy=via) == Failure("timeout", "could not connect to the proxy"
+                                                     " 127.0.0.1:1080 within 10 s")

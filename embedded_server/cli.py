@@ -136,8 +136,7 @@ def main(argv: list[str] | None = None, prog: str = "stream-inspector serve") ->
     captures: list[tuple[str, bytes]] = []
     for name, path in replay_names(args.replay):
         try:  # checked before the server starts: a bad file is a bad argument
-            with open(path, "rb") as f:
-                data = f.read()
+            data = replay.read_file(path)  # (a regular file, bounded: never /dev/zero, a FIFO)
             replay.parse_capture(os.path.basename(path), data)
         except (OSError, replay.ReplayError) as exc:
             print(f"error: --replay {path}: {getattr(exc, 'strerror', None) or exc}",

@@ -33,11 +33,11 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.types import Receive, Scope, Send
 
-from stream_core.capture.reader import CaptureError, open_lines, parse_line
+from stream_core.capture.reader import CaptureError, open_lines, parse_line, read_capture_bytes
 
 from ._shared import DeliberateDisconnect, Stop, wait_or_stop
 
-__all__ = ["Replay", "ReplayError", "add_replay", "install", "parse_capture"]
+__all__ = ["Replay", "ReplayError", "add_replay", "install", "parse_capture", "read_file"]
 
 MAX_UPLOAD = 512 * 1024 * 1024
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -86,6 +86,17 @@ class Replay:
             return "<binary>" if encoded else head.decode("utf-8")
         except UnicodeDecodeError:
             return "<binary>"
+
+
+def read_file(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of the capture file at ``path``, read by the engine's capture reader: a
+    regular file of at most ``MAX_UPLOAD`` bytes (what ``PUT /replay/{name}`` takes), so that
+    a capture linked to ``/dev/zero`` or a FIFO is refused at once instead of read without
+    end or waited on forever. ReplayError naming the file otherwise."""
+    try:
+        return read_capture_bytes(path, MAX_UPLOAD)
+    except CaptureError as exc:
+        raise ReplayError(str(exc)) from None
 
 
 def parse_capture(name: str, data: bytes) -> Replay:
@@ -267,15 +278,11 @@ def _endpoint(name: str) -> Any:
 def add_replay(app: FastAPI, name: str, source: str | os.PathLike[str] | bytes) -> Replay:
     """Serve a capture (a path or the file's bytes) at ``/replay/{name}``; replaces a same name.
 
-    Raises ReplayError for a bad name or file, OSError when the path cannot be read.
+    Raises ReplayError for a bad name or file (one that cannot be read too: ``read_file``).
     """
     if not NAME.fullmatch(name):
         raise ReplayError(f"bad replay name {name!r}: letters, digits, '.', '_', '-' (max 64)")
-    if isinstance(source, bytes):
-        data = source
-    else:
-        with open(source, "rb") as f:
-            data = f.read()
+    data = source if isinstance(source, bytes) else read_file(source)
     replay = parse_capture(name, data)
     replays: dict[str, Replay] = app.state.replays
     path = f"/replay/{name}"

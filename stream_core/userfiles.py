@@ -16,8 +16,10 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from typing import BinaryIO
 
-__all__ = ["MAX_USER_FILE", "MissingFile", "UserFileError", "read_user_bytes", "read_user_text"]
+__all__ = ["MAX_USER_FILE", "MissingFile", "UserFileError", "open_user_file", "read_user_bytes",
+           "read_user_text"]
 
 #: A body, an environment or a capture read whole: 256 MiB at most unless the caller says less.
 MAX_USER_FILE = 256 * 1024 * 1024
@@ -49,9 +51,8 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:g} MiB" if n >= 1024 * 1024 else f"{n} bytes"
 
 
-def read_user_bytes(path: str | os.PathLike[str], what: str = "file",
-                    limit: int = MAX_USER_FILE) -> bytes:
-    """The bytes of ``path``, a regular file (links followed) of at most ``limit`` bytes."""
+def _open_regular(path: str | os.PathLike[str], what: str) -> int:
+    """A read-only descriptor of ``path`` once its open descriptor is a regular file."""
     shown = os.fspath(path)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -63,6 +64,34 @@ def read_user_bytes(path: str | os.PathLike[str], what: str = "file",
         if not stat.S_ISREG(mode):
             raise UserFileError(f"cannot read {what} {shown!r}: it is {_kind(mode)}; only"
                                 " regular files are read")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def open_user_file(path: str | os.PathLike[str], what: str = "file") -> BinaryIO:
+    """``path`` opened for reading in binary, a regular file (links followed), for a reader
+    that takes it in pieces (a capture, line by line: it may be larger than the memory).
+
+    Only the kind of file is checked here: its length is the reader's to bound, per line.
+    """
+    fd = _open_regular(path, what)
+    try:
+        os.set_blocking(fd, True)  # (no effect on a regular file; a plain file object after)
+        return os.fdopen(fd, "rb")
+    except OSError as exc:
+        os.close(fd)
+        raise UserFileError(f"cannot read {what} {os.fspath(path)!r}: "
+                            f"{exc.strerror or exc}") from None
+
+
+def read_user_bytes(path: str | os.PathLike[str], what: str = "file",
+                    limit: int = MAX_USER_FILE) -> bytes:
+    """The bytes of ``path``, a regular file (links followed) of at most ``limit`` bytes."""
+    shown = os.fspath(path)
+    fd = _open_regular(path, what)
+    try:
         chunks: list[bytes] = []
         total = 0
         while True:

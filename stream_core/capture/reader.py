@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from stream_core.records import (
     AnyRecord,
@@ -33,9 +33,11 @@ from stream_core.records import (
     Retry,
     loads_bounded,
 )
+from stream_core.userfiles import MAX_USER_FILE, UserFileError, open_user_file, read_user_bytes
 
 __all__ = ["FORMAT", "SUFFIX", "VERSION", "Capture", "CaptureError", "CaptureLines",
-           "check_capture", "open_lines", "parse_line", "parse_record", "read_capture"]
+           "check_capture", "open_lines", "parse_line", "parse_record", "read_capture",
+           "read_capture_bytes"]
 
 FORMAT = "stream-inspector-capture"
 VERSION = (1, 0)
@@ -261,26 +263,46 @@ def parse_line(raw: bytes) -> dict[str, Any]:
     return obj
 
 
+def _open(path: str | os.PathLike[str]) -> BinaryIO:
+    """The capture file opened for reading: a regular file, never a FIFO (it would wait for a
+    writer forever) nor a device (``/dev/zero`` never ends); CaptureError naming it else."""
+    try:
+        return open_user_file(path, "capture")
+    except UserFileError as exc:
+        raise CaptureError(str(exc)) from None
+
+
+def read_capture_bytes(path: str | os.PathLike[str], limit: int = MAX_USER_FILE) -> bytes:
+    """The whole capture file at ``path`` (a regular file of at most ``limit`` bytes), for a
+    reader that needs it in memory (replay); CaptureError naming it when it cannot be read."""
+    try:
+        return read_user_bytes(path, "capture", limit)
+    except UserFileError as exc:
+        raise CaptureError(str(exc)) from None
+
+
 def check_capture(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The header of the capture file at ``path``, read without its records.
 
-    Raises ``CaptureError`` for a file that ``read_capture`` would refuse (empty, foreign,
-    plain ``capture`` output, a newer major version) and ``OSError`` when it cannot be read:
-    the command line checks a file with it before the window starts.
+    Raises ``CaptureError`` for a file that ``read_capture`` would refuse (missing, not a
+    regular file, empty, foreign, plain ``capture`` output, a newer major version) and
+    ``OSError`` when reading it fails: the command line checks a file with it before the
+    window starts.
     """
-    with open(path, "rb") as f:
+    with _open(path) as f:
         return open_lines(Path(path).name, f).header
 
 
 def read_capture(path: str | os.PathLike[str]) -> Capture:
     """Read a capture file: whatever is intact, with a warning for each problem.
 
-    Raises ``CaptureError`` for a file that is not a capture (or one of a newer major
-    version) and ``OSError`` when it cannot be read. A truncated last line, corrupted lines
-    and unknown record types become ``warnings``; the records around them are kept.
+    Raises ``CaptureError`` for a file that cannot be opened as a capture (missing, not a
+    regular file, not a capture, a newer major version) and ``OSError`` when reading it
+    fails. A truncated last line, corrupted lines and unknown record types become
+    ``warnings``; the records around them are kept.
     """
     name = Path(path).name
-    with open(path, "rb") as f:  # line by line: a capture can be larger than the memory
+    with _open(path) as f:  # line by line: a capture can be larger than the memory
         capture = open_lines(name, f)
         major, minor = capture.version
         warnings: list[str] = []

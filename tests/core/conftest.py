@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,3 +108,19 @@ def fast_spec() -> Callable[..., RequestSpec]:
         return RequestSpec(url=url, **kw)
 
     return make
+
+
+#: The files that are not regular files a reader must refuse (issue 25.8), and how
+#: ``stream_core.userfiles`` names them.
+SPECIAL_FILES = [("zero", "a character device"), ("fifo", "a FIFO (named pipe)")]
+
+
+def special_file(folder: Path, kind: str, suffix: str = ".sicap") -> Path:
+    """``folder/KIND.SUFFIX``: a link to ``/dev/zero`` (never ends) or a FIFO nobody writes
+    to (opening it to read waits for a writer)."""
+    path = folder / f"{kind}{suffix}"
+    if kind == "zero":
+        path.symlink_to("/dev/zero")
+    else:
+        os.mkfifo(path)
+    return path

@@ -192,10 +192,13 @@ def _proxy_failure(exc: BaseException, url: httpx.URL, proxy: ViaProxy,
         return Failure("timeout", f"could not connect to {who} within "
                                   f"{_seconds(connect_timeout)}")
     if isinstance(exc, httpx.RemoteProtocolError) and _NO_RESPONSE.search(str(exc)) \
-            and httpx.URL(proxy.url).scheme in ("http", "https") and url.scheme == "http":
-        # No tunnel: the request went to the proxy, and it is the proxy that did not answer.
-        return Failure("protocol", f"{_protocol_failure(exc, who).message}"
-                                   f" (asked for {host_port(url)})")
+            and httpx.URL(proxy.url).scheme in ("http", "https"):
+        if url.scheme == "http":  # no tunnel: the request went to the proxy, which did not answer
+            return Failure("protocol", f"{_protocol_failure(exc, who).message}"
+                                       f" (asked for {host_port(url)})")
+        # A tunnel: the proxy answering CONNECT, or the server behind it; the error says not
+        # which (httpcore raises the same for both), so neither is blamed alone.
+        return _protocol_failure(exc, f"{who}, or {host_port(url)} behind it,")
     if not isinstance(exc, httpx.ConnectError):
         return None
     tls = _find(exc, ssl.SSLError)

@@ -106,16 +106,21 @@ def test_a_proxy_refusing_the_tunnel_is_named(env: pytest.MonkeyPatch) -> None:
                                           " 502 Bad Gateway")
 
 
-def test_a_forwarding_proxy_that_does_not_answer_is_named(env: pytest.MonkeyPatch) -> None:
+def test_a_proxy_that_does_not_answer_is_named(env: pytest.MonkeyPatch) -> None:
     def close(conn: Conn) -> None:  # reads the request, says nothing, closes
         pass
 
     with RawServer(close) as proxy:
         env.setenv("HTTP_PROXY", proxy.url)
-        cap = collect(RequestSpec("http://127.0.0.1:1/events", trust_env=True))
-    assert only_error(cap) == (
+        env.setenv("HTTPS_PROXY", proxy.url)
+        forwarded = collect(RequestSpec("http://127.0.0.1:1/events", trust_env=True))
+        tunnelled = collect(RequestSpec("https://127.0.0.1:1/events", trust_env=True))
+    assert only_error(forwarded) == (  # the request went to the proxy: its silence
         "protocol", f"the proxy 127.0.0.1:{proxy.port} (from HTTP_PROXY) closed the connection"
                     " without sending a complete HTTP response (asked for 127.0.0.1:1)")
+    assert only_error(tunnelled) == (  # CONNECT or the server behind: the error says not which
+        "protocol", f"the proxy 127.0.0.1:{proxy.port} (from HTTPS_PROXY), or 127.0.0.1:1"
+                    " behind it, closed the connection without sending a complete HTTP response")
 
 
 def test_a_failure_past_the_proxy_says_the_proxy_was_on_the_way(env: pytest.MonkeyPatch) -> None:

@@ -7,9 +7,9 @@ everything in with signals, event filters and the editor's ``resolve`` callable.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-import re
 import shutil
 import tempfile
 import weakref
@@ -29,7 +29,9 @@ from PySide6.QtWidgets import (
 
 from gui.services.settings import HistoryEntry, RequestOptions
 from gui.window.auth_panel import AuthPanel
+from gui.window.collections_edits import CollectionEdits
 from gui.window.collections_panel import CollectionsPanel, atomic_write
+from gui.window.collections_state import BodyFileGate, EnvironmentRecheck, remember, restore
 from gui.window.network_panel import NetworkOptions, NetworkPanel
 from gui.window.request_editor import EndpointFill, RequestEditor
 from stream_core.capture.masking import mask_headers, mask_url
@@ -204,6 +206,9 @@ class Collections:
         self.panel.requestChosen.connect(window.editor.fill)
         self.panel.message.connect(lambda text: window.statusBar().showMessage(text, 8000))
         self.panel.save_action.triggered.connect(lambda: self.save())
+        self.panel.save_as_action.triggered.connect(lambda: self.save(as_new=True))
+        self.edits = CollectionEdits(self.panel, window)
+        window.editor.filled.connect(self.panel.editor_filled)
         self.auth = AuthPanel(window.editor)
         self.network = NetworkPanel(window.editor)
         self.network.set_values(NetworkOptions.from_json(window.settings.network()))
@@ -234,11 +239,21 @@ class Collections:
         menu.insertActions(first, [self.open_action, self.sample_action, self.import_action,
                                    self.import_collection_action, self.save_action])
         menu.insertSeparator(first)
+        self.recheck = EnvironmentRecheck(self.panel, window.editor, lambda url, headers: (
+            apply_auth(self.auth.auth(), url, headers, self.panel.resolve)))
+        self.body_files = BodyFileGate(self.panel, window.editor, self.edits, window.send)
+        remember(self.panel, window.settings, self._is_sample)
+        restore(self.panel, window.settings)
+
+    def _is_sample(self, path: Path) -> bool:
+        return self._sample is not None and path.is_relative_to(self._sample[0])
 
     def with_auth(self, spec: RequestSpec) -> bool:
         """Add the Auth tab's credentials (variables resolved; a ``Basic user password``
         header encoded) and the Network tab's options to ``spec``; False after showing why it
-        cannot be sent."""
+        cannot be sent (or, for a body read from a file, asks first)."""
+        if not self.body_files.allow():
+            return False
         try:
             url, headers = apply_auth(self.auth.auth(), spec.url, spec.headers,
                                       self.panel.resolve)
@@ -249,25 +264,22 @@ class Collections:
         spec.url, spec.headers = url, encode_basic(headers)
         return True
 
-    def save(self, name: str | None = None) -> bool:
-        """Save the editor's request: over the loaded one, or (asking) under a new name."""
+    def save(self, name: str | None = None, *, as_new: bool = False) -> asyncio.Task[bool]:
+        """Save the editor's request (``collections_edits``): over the request it was loaded
+        from while it shows it, else as a new request (asking a name when not given)."""
+        return self.edits.spawn(self._save(name, as_new))
+
+    async def _save(self, name: str | None, as_new: bool) -> bool:
         entry = self.window.editor.history_entry()
         try:  # the Auth tab's credentials go in as the header / query parameter they are
             entry.url, entry.headers = apply_auth(self.auth.auth(), entry.url, entry.headers)
         except ValueError as exc:
             self.window.editor.show_error(str(exc))
             return False
-        if name is None and self.panel.loaded is not None:
-            return self.panel.save(entry)
-        path = self.panel.loaded.path if self.panel.loaded else None
-        if name is None:
-            last = entry.url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
-            suggestion = re.sub(r"\W+", "-", last).strip("-") or "request"
-            name, path = self.panel.ask_name(suggestion)
-            if name is None:
-                return False
-        return self.panel.save(entry, name, path or (next(iter(self.panel.files))
-                                                     if self.panel.files else None))
+        path = self.panel.loaded.path if self.panel.loaded else (
+            next(iter(self.panel.files)) if self.panel.files else None)
+        return await self.edits.save(entry, name=name, as_new=as_new,
+                                     path=path if name is not None else None)
 
     def open_sample(self, request: str | None = None, environment: str = "local") -> bool:
         """Open ``SAMPLE`` (written to a temporary folder), select ``environment`` and load
@@ -291,6 +303,8 @@ class Collections:
         window closed)."""
         self.window.settings.set_network(self.network.to_json())
         self.window.settings.sync()
+        self.edits.cancel()
+        self.panel.watch.stop()
         if self._sample is not None:
             self._sample[1]()
             self._sample = None

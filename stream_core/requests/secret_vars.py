@@ -71,12 +71,12 @@ def _params(text: str, kind: str, name_as: str, namer: Namer) -> str:
 
 def _url(url: str, namer: Namer) -> str:
     scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
+    if not sep:  # ``{{host}}/path?query``: no user info to look at
+        scheme, rest = "", url
     end = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0),
               default=len(rest))
     netloc, tail = rest[:end], rest[end:]
-    if "@" in netloc:
+    if sep and "@" in netloc:
         userinfo, host = netloc.rsplit("@", 1)
         user, colon, password = userinfo.partition(":")
         secret = (Secret("the URL's password", ("url", "password"), password, "password")
@@ -89,7 +89,7 @@ def _url(url: str, namer: Namer) -> str:
     if qmark:
         query, hash_, fragment = query.partition("#")
         tail = path + "?" + _params(query, "query", "query parameter", namer) + hash_ + fragment
-    return f"{scheme}://{netloc}{tail}"
+    return f"{scheme}{sep}{netloc}{tail}"
 
 
 def _header(name: str, value: str, namer: Namer) -> str:

@@ -115,3 +115,9 @@ def test_save_variables_creates_0600_and_keeps_an_existing_mode(tmp_path: Path) 
     with pytest.raises(EnvFileError, match="not valid JSON"):
         save_variables(tmp_path, "local", {"x": "y"})
     assert path.read_text() == "{broken"
+
+
+def test_urls_that_start_with_a_variable() -> None:
+    request = HttpRequest("x", url="{{host}}/v1?api_key=k-1&n=1")
+    names = secret_vars.choose_names(secret_vars.find(request), {}.get)
+    assert secret_vars.rewrite(request, names).url == "{{host}}/v1?api_key={{api_key}}&n=1"

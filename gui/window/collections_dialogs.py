@@ -135,6 +135,7 @@ class SecretsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("secretsDialog")
         self.setWindowTitle("Keep secrets out of the .http file")
+        self.setMinimumWidth(520)
         self.secrets = secrets
         self.names_for = names_for
         self.environment = QComboBox(self)
@@ -144,10 +145,11 @@ class SecretsDialog(QDialog):
         self.environment.setCurrentText(current or (environments[0] if environments
                                                     else "local"))
         self.environment.currentTextChanged.connect(lambda _t: self._explain())
-        intro = QLabel(f"The request holds {len(secrets)} secret value(s). A .http file is"
-                       " shared and kept in git: each is kept in"
-                       f" {folder / 'http-client.private.env.json'} (only you can read it)"
-                       " and the request refers to it by name.", self)
+        intro = QLabel(f"The request holds {len(secrets)} secret value(s). So that none lands"
+                       " in a .http file (shared, kept in git), each is kept in"
+                       f" http-client.private.env.json in {folder} (created readable by you"
+                       " only; keep it out of git) and the request refers to it by name:",
+                       self)
         intro.setWordWrap(True)
         self.list = QLabel(self)
         self.list.setObjectName("secretsList")

@@ -32,13 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.window.collections_watch import FolderWatch
+from gui.window.collections_watch import FolderWatch, env_signature, request_files, watched
 from gui.window.request_editor import EndpointFill
 from stream_core.net.spec import Mode
 from stream_core.requests import httpfile
 from stream_core.requests.environments import (
-    ENV_FILE,
-    PRIVATE_ENV_FILE,
     Environments,
     UndefinedVariable,
     Variables,
@@ -50,7 +48,6 @@ from stream_core.requests.httpfile import HttpFile
 log = logging.getLogger(__name__)
 
 ROLE = Qt.ItemDataRole.UserRole
-SUFFIXES = (".http", ".rest")
 NO_ENVIRONMENT = "No environment"
 
 
@@ -100,21 +97,27 @@ class CollectionsPanel(QWidget):
         self.snapshots: dict[Path, Snapshot] = {}  # each file as read (what a write checks)
         self.extra: set[Path] = set()  # files saved to outside what was opened
         self.environments = Environments()
+        self._env_seen: list[tuple[int, int, int] | None] = []  # the files as last loaded
         self.loaded: Loaded | None = None
         self.watch = FolderWatch(self)
         self.watch.changed.connect(self.reload)
 
+        # Two rows: one would hide the last actions behind its chevron in a 1024 px window.
         self.toolbar = QToolBar("Collections", self)
         self.toolbar.setObjectName("collectionsToolbar")
-        self.open_folder_action = self._action("Open folder…", self._open_folder_dialog)
-        self.open_file_action = self._action("Open file…", self._open_file_dialog)
-        self.save_action = self._action("Save", None)  # these the window connects
+        self.edit_toolbar = QToolBar("Collection edits", self)
+        self.edit_toolbar.setObjectName("collectionEditsToolbar")
+        self.open_folder_action = self._action(self.toolbar, "Open folder…",
+                                               self._open_folder_dialog)
+        self.open_file_action = self._action(self.toolbar, "Open file…", self._open_file_dialog)
+        bar = self.edit_toolbar
+        self.save_action = self._action(bar, "Save", None)  # these the window connects
         self.save_action.setToolTip("Save the editor's request over the request it was"
-                                    " loaded from (otherwise: Save as new)")
-        self.save_as_action = self._action("Save as new…", None)
+                                    " loaded from, while it shows it (otherwise: Save as)")
+        self.save_as_action = self._action(bar, "Save as…", None)
         self.save_as_action.setToolTip("Add the editor's request to a file under a new name")
-        self.rename_action = self._action("Rename…", None)
-        self.delete_action = self._action("Delete", None)
+        self.rename_action = self._action(bar, "Rename…", None)
+        self.delete_action = self._action(bar, "Delete", None)
 
         self.env_toolbar = QToolBar("Environment", self)
         self.env_toolbar.setObjectName("environmentToolbar")
@@ -137,6 +140,8 @@ class CollectionsPanel(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.itemClicked.connect(self._item_clicked)
         self.tree.itemActivated.connect(self._item_clicked)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.tree.addActions([self.rename_action, self.delete_action])
         self.status = QLabel("Open a folder of .http files (JetBrains HTTP Client / VS Code"
                              " REST Client format), or save a request to start one.", self)
         self.status.setObjectName("collectionsStatus")
@@ -144,14 +149,15 @@ class CollectionsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.toolbar)
+        layout.addWidget(self.edit_toolbar)
         layout.addWidget(self.status)
         layout.addWidget(self.tree, 1)
 
-    def _action(self, text: str, slot: object) -> QAction:
+    def _action(self, bar: QToolBar, text: str, slot: object) -> QAction:
         action = QAction(text, self)
         if slot is not None:
             action.triggered.connect(slot)
-        self.toolbar.addAction(action)
+        bar.addAction(action)
         return action
 
     # -- opening -----------------------------------------------------------------------------
@@ -167,37 +173,15 @@ class CollectionsPanel(QWidget):
             return False
         self.opened_path = path
         self.files, self.snapshots, self.extra = {}, {}, set()
-        for file in self._found():
+        for file in request_files(self.opened_path, self.extra):
             self._read(file)
         self._load_environments()
         self._rebuild()
-        self._watch()
+        self.watch.watch(watched(self.root, self.opened_path, self.files, self.extra))
         count = sum(len(doc.requests) for doc in self.files.values())
         self.status.setText(f"{path.name}: {len(self.files)} file(s), {count} request(s)")
         self.opened.emit(path)
         return True
-
-    def _found(self) -> list[Path]:
-        """The request files of what was opened, as they are on disk now."""
-        path = self.opened_path
-        found = [p for p in self.extra if p.exists()]
-        if path is not None and not path.is_dir():
-            found += [path] if path.exists() else []
-        elif path is not None:
-            found += [p for p in path.rglob("*") if p.suffix in SUFFIXES
-                      and not p.name.startswith(".") and len(p.relative_to(path).parts) <= 2]
-        return sorted(set(found))
-
-    def _watch(self) -> None:
-        if self.root is None:
-            return
-        folders = {self.root}
-        if self.opened_path is not None and self.opened_path.is_dir():
-            folders |= {p for p in self.root.iterdir() if p.is_dir()
-                        and not p.name.startswith(".")}
-        folders |= {p.parent for p in self.extra}
-        envs = [self.root / ENV_FILE, self.root / PRIVATE_ENV_FILE]
-        self.watch.watch(sorted(folders) + list(self.files) + envs)
 
     def _read(self, path: Path) -> HttpFile | None:
         try:
@@ -221,10 +205,10 @@ class CollectionsPanel(QWidget):
         environment files. The editor is left alone: a Save then checks against the file."""
         if self.root is None:
             return
-        if changed & {self.root / ENV_FILE, self.root / PRIVATE_ENV_FILE}:
+        if env_signature(self.root) != self._env_seen:  # (not after this app's own write)
             self._load_environments()
             self._say("Environment files changed on disk: reloaded")
-        found = self._found()
+        found = request_files(self.opened_path, self.extra)
         notes = []
         for path in list(self.files):
             if path not in found:
@@ -244,10 +228,11 @@ class CollectionsPanel(QWidget):
             self._rebuild()
             self._say("On disk: " + ", ".join(notes) + " (reloaded)")
             self.variablesChanged.emit()
-        self._watch()
+        self.watch.watch(watched(self.root, self.opened_path, self.files, self.extra))
 
     def _load_environments(self) -> None:
         current = self.environment
+        self._env_seen = env_signature(self.root)
         self.environments = load_environments(self.root) if self.root else Environments()
         for error in self.environments.errors:
             self._say(error)
@@ -405,11 +390,11 @@ class CollectionsPanel(QWidget):
         if self.opened_path is None:
             self.opened_path = snapshot.path
             self.opened.emit(snapshot.path)
-        elif snapshot.path not in self._found():
+        elif snapshot.path not in request_files(self.opened_path, self.extra):
             self.extra.add(snapshot.path)
         self.take(snapshot)
         self._rebuild()
-        self._watch()
+        self.watch.watch(watched(self.root, self.opened_path, self.files, self.extra))
 
     def forget(self, path: Path) -> None:
         """``path`` is gone (seen while writing it)."""

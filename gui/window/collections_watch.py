@@ -16,12 +16,53 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-__all__ = ["DELAY_MS", "FolderWatch"]
+from stream_core.requests.environments import ENV_FILE, PRIVATE_ENV_FILE
+from stream_core.requests.httpfile import HttpFile
+
+__all__ = ["DELAY_MS", "SUFFIXES", "FolderWatch", "env_signature", "request_files", "watched"]
 
 log = logging.getLogger(__name__)
 
 #: How long reports are gathered before they are handed on.
 DELAY_MS = 150
+#: Request files.
+SUFFIXES = (".http", ".rest")
+
+
+def request_files(opened: Path | None, extra: set[Path]) -> list[Path]:
+    """The request files of what was opened (a folder: two levels deep, hidden files aside;
+    or one file) and of ``extra`` (saved to elsewhere), as they are on disk now."""
+    found = [p for p in extra if p.exists()]
+    if opened is not None and not opened.is_dir():
+        found += [opened] if opened.exists() else []
+    elif opened is not None:
+        found += [p for p in opened.rglob("*") if p.suffix in SUFFIXES
+                  and not p.name.startswith(".") and len(p.relative_to(opened).parts) <= 2]
+    return sorted(set(found))
+
+
+def watched(root: Path | None, opened: Path | None, files: dict[Path, HttpFile],
+            extra: set[Path]) -> list[Path]:
+    """What to watch: the folders (a new file shows there), the files, the environments."""
+    if root is None:
+        return []
+    folders = {root} | {p.parent for p in extra}
+    if opened is not None and opened.is_dir():
+        folders |= {p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    return sorted(folders) + list(files) + [root / ENV_FILE, root / PRIVATE_ENV_FILE]
+
+
+def env_signature(root: Path | None) -> list[tuple[int, int, int] | None]:
+    """What tells a version of each environment file from the next (None: absent), so that
+    the app's own write is not reported back as a change made elsewhere."""
+    out: list[tuple[int, int, int] | None] = []
+    for name in (ENV_FILE, PRIVATE_ENV_FILE):
+        try:
+            info = (root / name).stat() if root else None
+        except OSError:
+            info = None
+        out.append((info.st_ino, info.st_size, info.st_mtime_ns) if info else None)
+    return out
 
 
 class FolderWatch(QObject):

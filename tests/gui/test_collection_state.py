@@ -5,6 +5,7 @@ the environment, and a body read from a file is named and confirmed before it is
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +135,25 @@ def test_a_body_file_is_named_and_confirmed_before_it_is_sent(
     window.send()
     answer(qtbot, window, "Cancel")
     not_sent(qtbot, window)
+
+
+def test_a_body_file_that_is_not_a_regular_file_is_not_read(
+        window: MainWindow, qtbot: QtBot, folder: Path) -> None:
+    """A cloned repository can carry a FIFO or a link to /dev/zero (25.8): said, never
+    waited for or read without bound."""
+    os.mkfifo(folder / "body.json.fifo")
+    (folder / "zero.json").symlink_to("/dev/zero")
+    (folder / "api.http").write_text(API.replace("./body.json", "./body.json.fifo")
+                                     .replace("../outside.json", "./zero.json"))
+    panel = window.collections.panel
+    panel.open_path(folder)
+    messages: list[str] = []
+    panel.message.connect(messages.append)
+    assert panel.choose("upload")
+    assert panel.choose("outside")
+    assert [m for m in messages if m.startswith("cannot read")] == [
+        f"cannot read the body file ./body.json.fifo: {folder}/body.json.fifo: not a regular"
+        " file (only regular files are read)",
+        "cannot read the body file ./zero.json: /dev/zero: not a regular file"
+        " (only regular files are read)"]  # (the file a link leads to is named)
+    assert window.editor.body.toPlainText() == ""

@@ -35,10 +35,21 @@ def request_files(opened: Path | None, extra: set[Path]) -> list[Path]:
     found = [p for p in extra if p.exists()]
     if opened is not None and not opened.is_dir():
         found += [opened] if opened.exists() else []
-    elif opened is not None:
-        found += [p for p in opened.rglob("*") if p.suffix in SUFFIXES
-                  and not p.name.startswith(".") and len(p.relative_to(opened).parts) <= 2]
+    elif opened is not None:  # two levels only (never a walk of a whole home folder)
+        for entry in _entries(opened):
+            if entry.is_dir():
+                found += [p for p in _entries(entry) if p.suffix in SUFFIXES and p.is_file()]
+            elif entry.suffix in SUFFIXES:
+                found.append(entry)
     return sorted(set(found))
+
+
+def _entries(folder: Path) -> list[Path]:
+    """The entries of ``folder`` that are not hidden ([] when it cannot be listed)."""
+    try:
+        return [p for p in folder.iterdir() if not p.name.startswith(".")]
+    except OSError:
+        return []
 
 
 def watched(root: Path | None, opened: Path | None, files: dict[Path, HttpFile],
@@ -48,7 +59,7 @@ def watched(root: Path | None, opened: Path | None, files: dict[Path, HttpFile],
         return []
     folders = {root} | {p.parent for p in extra}
     if opened is not None and opened.is_dir():
-        folders |= {p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
+        folders |= {p for p in _entries(root) if p.is_dir()}
     return sorted(folders) + list(files) + [root / ENV_FILE, root / PRIVATE_ENV_FILE]
 
 

@@ -11,7 +11,7 @@ D = TypeVar("D", bound=QDialog)
 
 
 def shown(qtbot: QtBot, parent: QWidget, name: str, kind: type[D] = QDialog,  # type: ignore[assignment]
-          timeout: int = 5000) -> D:
+          timeout: int = 15000) -> D:
     """The visible dialog called ``name`` under ``parent``, once it shows."""
     found: list[D] = []
 

@@ -94,7 +94,7 @@ def test_save_after_a_pasted_curl_is_save_as_new_and_keeps_the_secret_out(
     save_as(qtbot, window, "from-curl")
     listed = keep_secrets(qtbot, window)
     assert listed == "header 'Authorization'  →  {{token}}"
-    qtbot.waitUntil(task.done)
+    qtbot.waitUntil(task.done, timeout=15000)
     assert task.result()
     text = path.read_text()
     assert text.startswith(API) and "sk-test" not in text
@@ -120,7 +120,7 @@ def test_a_demo_endpoint_or_history_entry_is_never_saved_over_the_loaded_request
     task = window.collections.save()
     dialog = shown(qtbot, window, "saveRequestDialog")
     dialog.reject()  # the user gives up: nothing written
-    qtbot.waitUntil(task.done)
+    qtbot.waitUntil(task.done, timeout=15000)
     assert not task.result() and path.read_text() == API
 
 
@@ -135,7 +135,7 @@ def test_a_secret_goes_into_an_existing_private_file_in_place(
     window.editor.url.setText("{{host}}/v1/chat/completions?api_key=k-42")
     task = window.collections.save()  # over the loaded request: it still shows it
     assert keep_secrets(qtbot, window) == "query parameter 'api_key'  →  {{api_key}}"
-    qtbot.waitUntil(task.done)
+    qtbot.waitUntil(task.done, timeout=15000)
     assert task.result()
     assert parse(path.read_text()).find("chat").url == (
         "{{host}}/v1/chat/completions?api_key={{api_key}}")
@@ -146,7 +146,7 @@ def test_a_secret_goes_into_an_existing_private_file_in_place(
     before = path.read_text(), private.read_text()
     task = window.collections.save()
     shown(qtbot, window, "secretsDialog").reject()
-    qtbot.waitUntil(task.done)
+    qtbot.waitUntil(task.done, timeout=15000)
     assert not task.result() and (path.read_text(), private.read_text()) == before
 
 
@@ -157,11 +157,11 @@ def test_watch_reloads_edits_made_elsewhere_even_after_atomic_replaces(
     for n in range(1, 3):  # twice: an atomic replace takes the file out of the watch
         replace_on_disk(path, "### records" if n == 1 else "### records-1",
                         f"### records-{n}")
-        qtbot.waitUntil(lambda n=n: panel.find_item(f"records-{n}") is not None, timeout=5000)
+        qtbot.waitUntil(lambda n=n: panel.find_item(f"records-{n}") is not None, timeout=15000)
     (folder / "more.http").write_text("### more\nGET {{demo}}/health\n")
-    qtbot.waitUntil(lambda: panel.find_item("more") is not None, timeout=5000)
+    qtbot.waitUntil(lambda: panel.find_item("more") is not None, timeout=15000)
     (folder / "more.http").unlink()
-    qtbot.waitUntil(lambda: panel.find_item("more") is None, timeout=5000)
+    qtbot.waitUntil(lambda: panel.find_item("more") is None, timeout=15000)
 
 
 def test_rename_after_an_edit_elsewhere_keeps_that_edit(window: MainWindow, folder: Path,
@@ -188,16 +188,17 @@ def test_save_in_place_keeps_an_edit_elsewhere_and_asks_about_the_same_request(
     assert parse(path.read_text()).find("chat").url.endswith("?delay=0")
 
     replace_on_disk(path, '"content": "hi"', '"content": "theirs"')  # the same request
-    qtbot.waitUntil(lambda: '"theirs"' in (panel.files[path].find("chat").body or ""))
+    qtbot.waitUntil(lambda: '"theirs"' in (panel.files[path].find("chat").body or ""),
+                    timeout=15000)
     window.editor.url.setText("{{host}}/v1/chat/completions?delay=1")
     task = window.collections.save()
     question = answer(qtbot, window, "Cancel")
     assert "'chat' was changed in api.http since it was read" in question
-    qtbot.waitUntil(task.done)
+    qtbot.waitUntil(task.done, timeout=15000)
     assert not task.result() and '"theirs"' in path.read_text()
     task = window.collections.save()
     answer(qtbot, window, "Overwrite their change")
-    qtbot.waitUntil(task.done)
+    qtbot.waitUntil(task.done, timeout=15000)
     assert task.result() and '"theirs"' not in path.read_text()
     assert parse(path.read_text()).find("chat").url.endswith("?delay=1")
 
@@ -209,7 +210,7 @@ def test_save_as_new_and_delete_with_edits_elsewhere(window: MainWindow, qtbot: 
     window.editor.fill(EndpointFill("GET", "{{host}}/health"))
     task = window.collections.save()
     save_as(qtbot, window, "health")
-    qtbot.waitUntil(task.done)
+    qtbot.waitUntil(task.done, timeout=15000)
     assert task.result()
     assert path.read_text().startswith(API.replace("# Our API", "# Theirs"))
     assert parse(path.read_text()).find("health").url == "{{host}}/health"
@@ -217,7 +218,7 @@ def test_save_as_new_and_delete_with_edits_elsewhere(window: MainWindow, qtbot: 
     replace_on_disk(path, "count=3", "count=4")  # the request to delete changed there
     task = window.collections.edits.spawn(window.collections.edits.delete(path, "records"))
     assert "deleting it would lose that change" in answer(qtbot, window, "Cancel")
-    qtbot.waitUntil(task.done)
+    qtbot.waitUntil(task.done, timeout=15000)
     assert "count=4" in path.read_text()
     replace_on_disk(path, "# Theirs", "# Theirs again")
     assert arun(window.collections.edits.delete(path, "health"))
@@ -239,7 +240,7 @@ def test_a_new_file_never_replaces_one_created_meanwhile(window: MainWindow, qtb
     chooser.findChild(QLineEdit).setText(target.name)  # the user types a name that is free...
     target.write_text("### theirs\nGET {{demo}}/events\n")  # ...the IDE creates that file
     chooser.accept()
-    qtbot.waitUntil(task.done)
+    qtbot.waitUntil(task.done, timeout=15000)
     assert task.result()
     assert [r.name for r in parse(target.read_text()).requests] == ["theirs", "health"]
     assert target.read_text().startswith("### theirs\nGET {{demo}}/events\n")

@@ -52,7 +52,8 @@ def folder(tmp_path: Path) -> Path:
 
 
 def not_sent(qtbot: QtBot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Not sent"))
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Not sent"),
+                    timeout=15000)
     window.statusBar().clearMessage()
 
 
@@ -94,7 +95,7 @@ def test_undefined_variable_message_follows_the_environment(
     assert editor.message.isVisible()
     (folder / "http-client.env.json").write_text(json.dumps({  # defined there, elsewhere
         "local": {"token": "t-local"}, "broken": {"token": "now"}}))
-    qtbot.waitUntil(editor.message.isHidden, timeout=5000)
+    qtbot.waitUntil(editor.message.isHidden, timeout=15000)
     assert window.controllers == []
 
 
@@ -111,12 +112,12 @@ def test_a_body_file_is_named_and_confirmed_before_it_is_sent(
     assert f"{outside} ({len(BODY)} bytes)  — outside the collection's folder" in text
     not_sent(qtbot, window)
     assert window.controllers == []
-    with qtbot.waitSignal(window.streamStarted, timeout=5000) as started:
+    with qtbot.waitSignal(window.streamStarted, timeout=15000) as started:
         window.send()
         answer(qtbot, window, "Send")
     wait_ended(qtbot, started.args[0])
     assert started.args[0].spec.body == BODY.encode()
-    with qtbot.waitSignal(window.streamStarted, timeout=5000) as again:
+    with qtbot.waitSignal(window.streamStarted, timeout=15000) as again:
         window.send()  # confirmed once for this folder
     wait_ended(qtbot, again.args[0])
     assert none_shown(window)
@@ -126,7 +127,7 @@ def test_a_body_file_is_named_and_confirmed_before_it_is_sent(
     assert str(folder / "body.json") in answer(qtbot, window, "Cancel")
     not_sent(qtbot, window)
     window.editor.body.setPlainText('{"typed": true}')  # no longer the file's content
-    with qtbot.waitSignal(window.streamStarted, timeout=5000) as typed:
+    with qtbot.waitSignal(window.streamStarted, timeout=15000) as typed:
         window.send()
     wait_ended(qtbot, typed.args[0])
 

@@ -65,6 +65,7 @@ class CollectionEdits(QObject):
         self.panel = panel
         self.parent_widget = parent
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._saving: asyncio.Task[bool] | None = None
         panel.rename_action.triggered.connect(lambda: self.spawn(self.rename()))
         panel.delete_action.triggered.connect(lambda: self.spawn(self.delete()))
 
@@ -87,6 +88,15 @@ class CollectionEdits(QObject):
             task.cancel()
 
     # -- save --------------------------------------------------------------------------------
+    def start_save(self, work: Coroutine[Any, Any, bool]) -> asyncio.Task[bool]:
+        """Run a save from a click or a key, one at a time: while one is asking, another
+        press of Ctrl+Shift+S brings no second dialog."""
+        if self._saving is not None and not self._saving.done():
+            work.close()
+            return self._saving
+        self._saving = self.spawn(work)
+        return self._saving
+
     async def save(self, entry: HistoryEntry, *, name: str | None = None,
                    path: Path | None = None, as_new: bool = False) -> bool:
         """Save the editor's request (``entry``): over the request it was loaded from while it
@@ -153,26 +163,33 @@ class CollectionEdits(QObject):
         kept = await self._keep_secrets(new, old, path)
         if kept is None:
             return False
-        edit: Edit = Update(name, kept) if old is not None else Append(kept)
+        request, env = kept
+        edit: Edit = Update(name, request) if old is not None else Append(request)
         outcome = await self._commit(path, base, edit, entry)
         if outcome is None:
             return False
         panel.loaded = Loaded(path, name, base=outcome.snapshot) if loaded is None else replace(
             loaded, name=name, base=outcome.snapshot, fill=None, showing=True)
         panel.written(outcome.snapshot)
-        merged = f" (kept the changes made to {path.name} on disk)" if outcome.merged else ""
-        panel.say(f"Saved {name} to {path.name}{merged}")
+        notes = [f"kept the changes made to {path.name} on disk"] if outcome.merged else []
+        if env is not None:
+            if panel.root == path.parent:  # the request is sent with that environment
+                panel.reload_environments()
+                panel.set_environment(env)
+            notes.append(f"its secrets in http-client.private.env.json, environment {env!r}")
+        panel.say(f"Saved {name} to {path.name}" + (f" ({'; '.join(notes)})" if notes else ""))
         return True
 
     async def _keep_secrets(self, request: HttpRequest, old: HttpRequest | None,
-                            path: Path) -> HttpRequest | None:
+                            path: Path) -> tuple[HttpRequest, str | None] | None:
         """``request`` with its new literal secrets as ``{{variables}}`` kept in the private
-        environment file, once the user agrees; None when they do not (nothing saved)."""
+        environment file, once the user agrees, and that environment (None: there were no
+        secrets); None when the user does not agree (nothing saved)."""
         panel = self.panel
         known = {(s.key, s.value) for s in secret_vars.find(old)} if old is not None else set()
         found = [s for s in secret_vars.find(request) if (s.key, s.value) not in known]
         if not found:
-            return request
+            return request, None
         folder = path.parent
         ours = panel.root is not None and folder == panel.root
         envs = panel.environments if ours else load_environments(folder)
@@ -199,12 +216,7 @@ class CollectionEdits(QObject):
             except (OSError, ValueError) as exc:
                 panel.say(f"Not saved: {exc}")
                 return None
-        if ours:
-            panel.reload_environments()
-            panel.set_environment(env)
-        panel.say(f"Kept {', '.join(sorted(values)) or 'the secrets'} in"
-                  f" http-client.private.env.json (environment {env!r})")
-        return secret_vars.rewrite(request, names)
+        return secret_vars.rewrite(request, names), env
 
     async def _commit(self, path: Path, base: Snapshot, edit: Edit,
                       entry: HistoryEntry | None) -> Outcome | None:
@@ -262,8 +274,11 @@ class CollectionEdits(QObject):
             new_name = dialog.textValue().strip()
             if not new_name or new_name == name:
                 return False
-        outcome = await self._commit(path, self.panel.snapshots[path], Rename(name, new_name),
-                                     None)
+        base = self.panel.snapshots.get(path)
+        if base is None:
+            self.panel.say(f"{path.name} is no longer in the collection")
+            return False
+        outcome = await self._commit(path, base, Rename(name, new_name), None)
         if outcome is None:
             return False
         loaded = self.panel.loaded
@@ -280,7 +295,11 @@ class CollectionEdits(QObject):
             if selected is None:
                 return False
             path, name = selected
-        outcome = await self._commit(path, self.panel.snapshots[path], Delete(name), None)
+        base = self.panel.snapshots.get(path)
+        if base is None:
+            self.panel.say(f"{path.name} is no longer in the collection")
+            return False
+        outcome = await self._commit(path, base, Delete(name), None)
         if outcome is None:
             return False
         loaded = self.panel.loaded

@@ -267,7 +267,7 @@ class Collections:
     def save(self, name: str | None = None, *, as_new: bool = False) -> asyncio.Task[bool]:
         """Save the editor's request (``collections_edits``): over the request it was loaded
         from while it shows it, else as a new request (asking a name when not given)."""
-        return self.edits.spawn(self._save(name, as_new))
+        return self.edits.start_save(self._save(name, as_new))
 
     async def _save(self, name: str | None, as_new: bool) -> bool:
         entry = self.window.editor.history_entry()

@@ -169,7 +169,7 @@ class CollectionsPanel(QWidget):
         elif path.is_file():
             self.root = path.parent
         else:
-            self._say(f"{path} does not exist")
+            self.say(f"{path} does not exist")
             return False
         self.opened_path = path
         self.files, self.snapshots, self.extra = {}, {}, set()
@@ -187,7 +187,7 @@ class CollectionsPanel(QWidget):
         try:
             snapshot = read_text(path)
         except (OSError, ValueError) as exc:
-            self._say(f"cannot read {path.name}: {exc}")
+            self.say(f"cannot read {path.name}: {exc}")
             return None
         if not snapshot.exists:
             return None
@@ -207,7 +207,7 @@ class CollectionsPanel(QWidget):
             return
         if env_signature(self.root) != self._env_seen:  # (not after this app's own write)
             self._load_environments()
-            self._say("Environment files changed on disk: reloaded")
+            self.say("Environment files changed on disk: reloaded")
         found = request_files(self.opened_path, self.extra)
         notes = []
         for path in list(self.files):
@@ -219,14 +219,14 @@ class CollectionsPanel(QWidget):
             try:
                 now = read_text(path)
             except (OSError, ValueError) as exc:
-                self._say(f"cannot read {path.name}: {exc}")
+                self.say(f"cannot read {path.name}: {exc}")
                 continue
             if old is None or not now.same_file(old):
                 self.take(now)
                 notes.append(f"{path.name} {'added' if old is None else 'changed'}")
         if notes:
             self._rebuild()
-            self._say("On disk: " + ", ".join(notes) + " (reloaded)")
+            self.say("On disk: " + ", ".join(notes) + " (reloaded)")
             self.variablesChanged.emit()
         self.watch.watch(watched(self.root, self.opened_path, self.files, self.extra))
 
@@ -235,7 +235,7 @@ class CollectionsPanel(QWidget):
         self._env_seen = env_signature(self.root)
         self.environments = load_environments(self.root) if self.root else Environments()
         for error in self.environments.errors:
-            self._say(error)
+            self.say(error)
         self.env_combo.blockSignals(True)
         self.env_combo.clear()
         self.env_combo.addItem(NO_ENVIRONMENT, "")
@@ -318,13 +318,13 @@ class CollectionsPanel(QWidget):
                 body = loaded.body_file_text = snapshot.text
                 note = f"{name} from {path.name}: its body is read from {loaded.body_path}"
             except (OSError, ValueError, UndefinedVariable) as exc:
-                self._say(f"cannot read the body file {request.body_file}: {exc}")
+                self.say(f"cannot read the body file {request.body_file}: {exc}")
         loaded.fill = EndpointFill(request.method, request.url, body, Mode.AUTO,
                                    list(request.headers))
         self.loaded = loaded
         self.requestChosen.emit(loaded.fill)
         self.status.setText(note)
-        self._say(note)
+        self.say(note)
 
     def editor_filled(self, fill: EndpointFill) -> None:
         """The editor was filled: is it still the loaded request (or something else now)?"""
@@ -375,18 +375,16 @@ class CollectionsPanel(QWidget):
         return self.variables().resolve(text, where)
 
     # -- for the edits -----------------------------------------------------------------------
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
+        """A line for the status bar (and the log)."""
         log.info("%s", text)
         self.message.emit(text)
 
-    def say(self, text: str) -> None:
-        """A line for the status bar (and the log)."""
-        self._say(text)
-
     def written(self, snapshot: Snapshot) -> None:
         """``snapshot`` was just written by this app: keep it, show it, watch it."""
-        if self.root is None:
+        if self.root is None:  # the first file of a collection
             self.root = snapshot.path.parent
+            self._load_environments()
         if self.opened_path is None:
             self.opened_path = snapshot.path
             self.opened.emit(snapshot.path)

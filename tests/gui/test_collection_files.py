@@ -245,3 +245,36 @@ def test_a_new_file_never_replaces_one_created_meanwhile(window: MainWindow, qtb
     assert [r.name for r in parse(target.read_text()).requests] == ["theirs", "health"]
     assert target.read_text().startswith("### theirs\nGET {{demo}}/events\n")
     assert none_shown(window)
+
+
+def test_nothing_open_save_makes_a_file_and_its_private_environment(
+        window: MainWindow, qtbot: QtBot, tmp_path: Path, demo_server: str) -> None:
+    """Save with no collection open: a new file (the dialog offers nothing else), the secret in
+    that folder's private file, the folder opened with that environment: Send works."""
+    window.editor.url.setText(
+        f"curl '{demo_server}/v1/chat/completions?delay=0' -H 'Authorization: Bearer sk-9'"
+        " -H 'Content-Type: application/json' --data-raw '{\"stream\": true, \"messages\":"
+        " [{\"role\": \"user\", \"content\": \"hi\"}]}'")
+    task = window.collections.save()
+    assert window.collections.save() is task  # a second Ctrl+Shift+S: the same dialog
+    dialog = shown(qtbot, window, "saveRequestDialog")
+    assert dialog.findChild(QComboBox, "requestFile").currentText() == "New file…"
+    save_as(qtbot, window, "chat")
+    chooser = shown(qtbot, window, "newHttpFile", QFileDialog)
+    target = tmp_path / "mine" / "llm.http"
+    target.parent.mkdir()
+    chooser.setDirectory(str(target.parent))
+    chooser.findChild(QLineEdit).setText(target.name)
+    chooser.accept()
+    assert keep_secrets(qtbot, window, "dev") == "header 'Authorization'  →  {{token}}"
+    qtbot.waitUntil(task.done, timeout=15000)
+    assert task.result() and "sk-9" not in target.read_text()
+    private = target.parent / PRIVATE_ENV_FILE
+    assert json.loads(private.read_text()) == {"dev": {"token": "sk-9"}}
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    panel = window.collections.panel
+    assert panel.root == target.parent.resolve() and panel.environment == "dev"
+    with qtbot.waitSignal(window.streamStarted, timeout=15000) as started:
+        window.send()
+    assert started.args[0].spec.header("Authorization") == "Bearer sk-9"
+    qtbot.waitUntil(lambda: started.args[0].ended, timeout=15000)

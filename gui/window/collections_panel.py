@@ -38,12 +38,12 @@ from stream_core.net.spec import Mode
 from stream_core.requests import httpfile
 from stream_core.requests.environments import (
     Environments,
-    UndefinedVariable,
     Variables,
     load_environments,
 )
-from stream_core.requests.files import Snapshot, read_text, write_text
+from stream_core.requests.files import MAX_FILE, Snapshot, read_text, write_text
 from stream_core.requests.httpfile import HttpFile
+from stream_core.userfiles import read_user_text
 
 log = logging.getLogger(__name__)
 
@@ -312,13 +312,11 @@ class CollectionsPanel(QWidget):
             try:
                 where = self.variables_for(path).resolve(request.body_file, "the body file name")
                 loaded.body_path = (path.parent / where).resolve()
-                snapshot = read_text(loaded.body_path)
-                if not snapshot.exists:
-                    raise FileNotFoundError(f"{loaded.body_path}: no such file")
-                body = loaded.body_file_text = snapshot.text
+                body = loaded.body_file_text = read_user_text(loaded.body_path, "body file",
+                                                              MAX_FILE)
                 note = f"{name} from {path.name}: its body is read from {loaded.body_path}"
-            except (OSError, ValueError, UndefinedVariable) as exc:
-                self.say(f"cannot read the body file {request.body_file}: {exc}")
+            except (OSError, ValueError) as exc:  # UndefinedVariable, UserFileError too
+                self.say(f"{name}: {exc}")
         loaded.fill = EndpointFill(request.method, request.url, body, Mode.AUTO,
                                    list(request.headers))
         self.loaded = loaded

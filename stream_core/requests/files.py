@@ -13,8 +13,8 @@ the same time. A write here
 - never replaces a file that appeared meanwhile when it creates one (``link(2)`` refuses a
   name that exists).
 
-A read takes regular files only, up to a size limit, and never blocks: a cloned repository can
-carry a link to ``/dev/zero`` or a FIFO where a ``.http`` file is expected.
+A read takes regular files only, up to a size limit, and never blocks (``userfiles``): a cloned
+repository can carry a link to ``/dev/zero`` or a FIFO where a ``.http`` file is expected.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from stream_core.userfiles import MissingFile, UserFileError, read_user_bytes
+
 __all__ = ["MAX_FILE", "FileError", "Snapshot", "StaleFile", "read_text", "write_text"]
 
 log = logging.getLogger(__name__)
@@ -37,8 +39,8 @@ log = logging.getLogger(__name__)
 MAX_FILE = 16 * 1024 * 1024
 
 
-class FileError(ValueError):
-    """A file that cannot be read as a text file (the message names it and says why)."""
+class FileError(UserFileError):
+    """A file that is not UTF-8 text (the message names it and where)."""
 
 
 class StaleFile(OSError):
@@ -65,35 +67,29 @@ class Snapshot:
         return (self.exists, self.size, self.digest) == (other.exists, other.size, other.digest)
 
 
-def read_text(path: str | os.PathLike[str], limit: int = MAX_FILE) -> Snapshot:
-    """The UTF-8 text of the regular file ``path`` (a missing file: ``exists`` False).
+def read_text(path: str | os.PathLike[str], limit: int = MAX_FILE,
+              what: str = "file") -> Snapshot:
+    """The UTF-8 text of the regular file ``path`` (a missing file: ``exists`` False), read
+    through ``userfiles`` (regular files only, never blocking, at most ``limit`` bytes).
 
-    Raises FileError for anything else (a FIFO, a device, a folder, more than ``limit``
-    bytes, not UTF-8) and OSError for what the system refuses (permissions).
+    Raises UserFileError (FileError for text that is not UTF-8) naming ``what`` and the file.
     """
     path = Path(path)
-    try:  # O_NONBLOCK: opening a FIFO must not wait for a writer
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return Snapshot(path)
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        what = "a folder, not a file" if stat.S_ISDIR(info.st_mode) else (
-            "not a regular file (only regular files are read)")
-        raise FileError(f"{path}: {what}")
-    with os.fdopen(fd, "rb") as f:
-        if info.st_size > limit:
-            raise FileError(f"{path}: {info.st_size:,} bytes, over the limit of {limit:,}")
-        data = f.read(limit + 1)
-    if len(data) > limit:
-        raise FileError(f"{path}: over the limit of {limit:,} bytes")
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FileError(f"{path}: not UTF-8 text (byte {exc.start:,})") from None
-    return Snapshot(path, text, True, len(data), info.st_mtime_ns,
-                    hashlib.sha256(data).hexdigest())
+        data = read_user_bytes(path, what, limit)
+    except MissingFile:
+        return Snapshot(path)
+    try:
+        text = data.decode("utf-8")  # a byte-order mark stays: the parser skips it, and a
+    except UnicodeDecodeError as exc:  # write keeps it
+        line = data[:exc.start].count(b"\n") + 1
+        raise FileError(f"{what} {str(path)!r} is not UTF-8 text (line {line}, byte"
+                        f" {exc.start})") from None
+    try:
+        mtime = os.stat(path).st_mtime_ns  # for a quick look only: the hash decides
+    except OSError:
+        mtime = 0
+    return Snapshot(path, text, True, len(data), mtime, hashlib.sha256(data).hexdigest())
 
 
 def write_text(path: str | os.PathLike[str], text: str, expected: Snapshot, *,

@@ -150,3 +150,13 @@ def test_a_body_that_would_not_read_back_is_refused(api: Path, body: str) -> Non
     with pytest.raises(HttpFileError, match="not saved: a body line that starts with ###"):
         commit(api, read_text(api), Update("chat", new))
     assert api.read_text() == API
+
+
+def test_a_byte_order_mark_and_crlf_line_ends_stay(tmp_path: Path) -> None:
+    path = tmp_path / "win.http"
+    path.write_bytes(("\ufeff" + API.replace("\n", "\r\n")).encode())
+    commit(path, read_text(path), Update("chat", chat()))
+    commit(path, read_text(path), Append(HttpRequest("h", "GET", "{{host}}/health")))
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf# My API\r\n") and b"\n" not in data.replace(b"\r\n", b"")
+    assert parse(data.decode()).find("chat").url.endswith("?n=2")

@@ -12,6 +12,7 @@ import pytest
 
 from stream_core.requests import files
 from stream_core.requests.files import FileError, Snapshot, StaleFile, read_text, write_text
+from stream_core.userfiles import UserFileError
 
 
 def mode(path: Path) -> int:
@@ -26,19 +27,19 @@ def test_read_regular_files_only_and_bounded(tmp_path: Path) -> None:
     assert read_text(tmp_path / "missing.http") == Snapshot(tmp_path / "missing.http")
     fifo = tmp_path / "fifo.http"
     os.mkfifo(fifo)
-    with pytest.raises(FileError, match="not a regular file"):  # and it does not hang
+    with pytest.raises(UserFileError, match="it is a FIFO"):  # and it does not hang
         read_text(fifo)
     (tmp_path / "zero.http").symlink_to("/dev/zero")
-    with pytest.raises(FileError, match="zero.http: not a regular file"):
+    with pytest.raises(UserFileError, match="zero.http': it is a character device"):
         read_text(tmp_path / "zero.http")
-    with pytest.raises(FileError, match="a folder"):
+    with pytest.raises(UserFileError, match="it is a folder"):
         read_text(tmp_path)
     (tmp_path / "latin1.http").write_bytes(b"GET http://x/\xe9\n")
-    with pytest.raises(FileError, match=r"not UTF-8 text \(byte 13\)"):
+    with pytest.raises(FileError, match=r"not UTF-8 text \(line 1, byte 13\)"):
         read_text(tmp_path / "latin1.http")
     big = tmp_path / "big.http"
     big.write_text("x" * 101)
-    with pytest.raises(FileError, match="101 bytes, over the limit of 100"):
+    with pytest.raises(UserFileError, match="larger than 100 bytes"):
         read_text(big, limit=100)
     snap = read_text(big)
     assert snap.exists and snap.size == 101 and snap.text == "x" * 101

@@ -209,6 +209,22 @@ class Settings:
     def set_openapi_url(self, url: str) -> None:
         self._s.setValue("picker/openapi_url", url)
 
+    # -- collections -------------------------------------------------------------------------
+    def collection_paths(self) -> list[str]:
+        """The collection folders (or files) open at the last run, opened again at start."""
+        value = self._json("collections/paths", [])
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+    def set_collection_paths(self, paths: list[str]) -> None:
+        self._s.setValue("collections/paths", json.dumps(paths))
+
+    def collection_environment(self) -> str:
+        value = self._s.value("collections/environment", "")
+        return value if isinstance(value, str) else ""
+
+    def set_collection_environment(self, name: str) -> None:
+        self._s.setValue("collections/environment", name)
+
     # -- history -----------------------------------------------------------------------------
     def history(self) -> list[HistoryEntry]:
         items = self._json("history/requests", [])

@@ -9,9 +9,9 @@ and Network tabs itself.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-import re
 import shutil
 import tempfile
 import weakref
@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from gui.services.settings import RequestOptions
+from gui.window.collections_edits import CollectionEdits
 from gui.window.collections_panel import CollectionsPanel, atomic_write
+from gui.window.collections_state import BodyFileGate, EnvironmentRecheck, remember, restore
 from gui.window.request_editor import EndpointFill, RequestEditor
 from stream_core.net.spec import Mode
 from stream_core.requests.auth import Auth, apply_auth
@@ -171,6 +173,8 @@ class CollectionsHost(Protocol):
 
     def statusBar(self) -> QStatusBar: ...
 
+    def send(self) -> object: ...  # sends the editor's request (after a body file is confirmed)
+
 
 class _CurlPaste(QObject):
     """A curl command pasted (or typed) into the URL field fills the whole editor."""
@@ -222,6 +226,9 @@ class Collections:
         self.panel.requestChosen.connect(window.editor.fill)
         self.panel.message.connect(lambda text: window.statusBar().showMessage(text, 8000))
         self.panel.save_action.triggered.connect(lambda: self.save())
+        self.panel.save_as_action.triggered.connect(lambda: self.save(as_new=True))
+        self.edits = CollectionEdits(self.panel, parent)
+        window.editor.filled.connect(self.panel.editor_filled)
         self.auth = window.editor.auth  # Save writes its credentials as the headers they are
         self.panel.requestChosen.connect(lambda _fill: self.auth.set_auth(Auth()))
         self.hover = _Hover(self.panel, window.editor)
@@ -244,31 +251,41 @@ class Collections:
         menu.insertActions(first, [self.open_action, self.sample_action, self.import_action,
                                    self.import_collection_action, self.save_action])
         menu.insertSeparator(first)
+        self.recheck = EnvironmentRecheck(self.panel, window.editor, lambda url, headers: (
+            apply_auth(self.auth.auth(), url, headers, self.panel.resolve)))
+        self.body_files = BodyFileGate(self.panel, window.editor, self.edits, window.send)
+        remember(self.panel, window.settings, self._is_sample)
+        restore(self.panel, window.settings)
+
+    def _is_sample(self, path: Path) -> bool:
+        return self._sample is not None and path.is_relative_to(self._sample[0])
 
     def resolve(self, text: str, where: str) -> str:
         """``{{variables}}`` in ``text`` (``where`` it is, for the message) -> their values
         in the loaded file and the chosen environment; ValueError naming an undefined one."""
         return self.panel.resolve(text, where)
 
-    def save(self, name: str | None = None) -> bool:
-        """Save the editor's request: over the loaded one, or (asking) under a new name."""
+    def allow_send(self) -> bool:
+        """Whether the editor's request may be sent now: a body read from a file of a folder
+        opened in this session is confirmed first (asked once per file; sent on agreement)."""
+        return self.body_files.allow()
+
+    def save(self, name: str | None = None, *, as_new: bool = False) -> asyncio.Task[bool]:
+        """Save the editor's request (``collections_edits``): over the request it was loaded
+        from while it shows it, else as a new request (asking a name when not given)."""
+        return self.edits.start_save(self._save(name, as_new))
+
+    async def _save(self, name: str | None, as_new: bool) -> bool:
         entry = self.window.editor.history_entry()
         try:  # the Auth tab's credentials go in as the header / query parameter they are
             entry.url, entry.headers = apply_auth(self.auth.auth(), entry.url, entry.headers)
         except ValueError as exc:
             self.window.editor.show_error(str(exc))
             return False
-        if name is None and self.panel.loaded is not None:
-            return self.panel.save(entry)
-        path = self.panel.loaded.path if self.panel.loaded else None
-        if name is None:
-            last = entry.url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
-            suggestion = re.sub(r"\W+", "-", last).strip("-") or "request"
-            name, path = self.panel.ask_name(suggestion)
-            if name is None:
-                return False
-        return self.panel.save(entry, name, path or (next(iter(self.panel.files))
-                                                     if self.panel.files else None))
+        path = self.panel.loaded.path if self.panel.loaded else (
+            next(iter(self.panel.files)) if self.panel.files else None)
+        return await self.edits.save(entry, name=name, as_new=as_new,
+                                     path=path if name is not None else None)
 
     def open_sample(self, request: str | None = None, environment: str = "local") -> bool:
         """Open ``SAMPLE`` (written to a temporary folder), select ``environment`` and load
@@ -288,7 +305,10 @@ class Collections:
         return request is None or self.panel.choose(request)
 
     def cleanup(self) -> None:
-        """Remove the sample's temporary folder (the window closed)."""
+        """Stop the pending edits and the folder watch; remove the sample's temporary folder
+        (the window closed)."""
+        self.edits.cancel()
+        self.panel.watch.stop()
         if self._sample is not None:
             self._sample[1]()
             self._sample = None

@@ -337,6 +337,8 @@ class MainWindow(QMainWindow):
     # -- streams -----------------------------------------------------------------------------
     def send(self) -> StreamController | None:
         """Build the edited request and start it in a new tab (None when invalid)."""
+        if self._collections is not None and not self._collections.allow_send():
+            return None  # a body file to confirm first: it asks, and sends on agreement
         outgoing = self.editor.outgoing()
         if outgoing is None:
             return None

@@ -113,11 +113,15 @@ class RequestEditor(QWidget):
         sendRequested(): Send clicked (or Ctrl+Enter via the window's action).
         stopRequested(): Stop clicked.
         validationFailed(str): the message shown when ``build_spec`` refused the input.
+        filled(object): a whole request was put in the editor (the ``EndpointFill``): the
+            Collections panel tells its own requests from the rest (an endpoint, History, a
+            pasted curl command), which Save must never write over a loaded request.
     """
 
     sendRequested = Signal()
     stopRequested = Signal()
     validationFailed = Signal(str)
+    filled = Signal(object)
 
     def __init__(self, parent: QWidget | None = None, *, resolve: Resolve | None = None) -> None:
         """``resolve``: what ``{{variables}}`` mean at send time (the window's collections;
@@ -308,6 +312,7 @@ class RequestEditor(QWidget):
         self._update_automatic()
         self.tabs.setCurrentIndex(0)
         self.message.hide()
+        self.filled.emit(fill)
 
     def load_history(self, entry: HistoryEntry) -> None:
         self.fill(EndpointFill(entry.method, entry.url, entry.body, Mode(entry.mode),

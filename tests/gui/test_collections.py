@@ -88,14 +88,16 @@ def test_open_choose_send_with_environment(window: MainWindow, qtbot: QtBot, fol
     assert "sk-private-15" not in Path(settings._s.fileName()).read_text()
 
 
-def test_save_in_place_rename_delete_keep_the_rest(window: MainWindow, folder: Path) -> None:
+def test_save_in_place_rename_delete_keep_the_rest(window: MainWindow, folder: Path,
+                                                   arun: Any) -> None:
     panel = window.collections.panel
+    edits = window.collections.edits
     panel.open_path(folder)
     path = (folder / "api.http").resolve()
     assert panel.choose("chat")
     old = parse(API).find("chat")
     window.editor.url.setText("{{demo}}/v1/chat/completions?delay=0.01")
-    assert window.collections.save()
+    assert arun(window.collections.save())
     text = path.read_text()
     assert text[:old.span[0]] == API[:old.span[0]]
     assert text.endswith('"content": "hi"}]}\n\n> {% client.global.set("done", "yes"); %}\n')
@@ -105,20 +107,15 @@ def test_save_in_place_rename_delete_keep_the_rest(window: MainWindow, folder: P
     window.editor.url.setText("{{demo}}/health")
     window.editor.body.setPlainText("")
     window.editor.headers.set_headers([])
-    assert window.collections.save("health")  # a new request, appended
+    assert arun(window.collections.save("health"))  # a new request, appended
     assert path.read_text().startswith(text)
     assert panel.find_item("health", path) is not None
 
-    assert panel.rename(path, "events", "stream")
+    assert arun(edits.rename(path, "events", "stream"))
     assert "### stream\n" in path.read_text() and panel.find_item("stream") is not None
-    assert panel.delete(path, "health")
+    assert arun(edits.delete(path, "health"))
     assert path.read_text() == text.replace("### events\n", "### stream\n")
     assert not list(folder.glob(".*.tmp"))  # written through a temporary file, replaced
-
-
-def test_save_without_a_file_asks_and_refuses(window: MainWindow) -> None:
-    window.editor.url.setText("{{demo}}/health")
-    assert not window.collections.panel.save(window.editor.history_entry(), "x")
 
 
 def test_hover_shows_values_masked(window: MainWindow, folder: Path, demo_server: str,
@@ -208,7 +205,8 @@ def test_collections_demo(window: MainWindow, arun: Any, tmp_path: Path) -> None
 
 
 def test_auth_tab_masked_applied_at_send_never_in_history(
-        window: MainWindow, qtbot: QtBot, folder: Path, demo_server: str, settings: Any) -> None:
+        window: MainWindow, qtbot: QtBot, folder: Path, demo_server: str, settings: Any,
+        arun: Any) -> None:
     from PySide6.QtWidgets import QLineEdit
 
     from stream_core.requests.auth import Auth
@@ -238,7 +236,7 @@ def test_auth_tab_masked_applied_at_send_never_in_history(
     assert "Bearer token is empty" in blocker.args[0]
 
     auth.set_auth(Auth("bearer", token="{{token}}"))  # saved as the header, variable kept
-    assert window.collections.save("with-auth")
+    assert arun(window.collections.save("with-auth"))
     saved = parse((folder / "api.http").read_text()).find("with-auth")
     assert ("Authorization", "Bearer {{token}}") in saved.headers
     panel.choose("events")

@@ -253,6 +253,15 @@ class Error:
 
 @dataclass(slots=True)
 class End:
+    """The last record of a stream.
+
+    ``dropped`` counts what the stream carried but no record shows (``unfinished_events``:
+    an SSE event the stream ended inside of, which the standard never dispatches), and
+    ``problems`` says in words what a script would otherwise miss (that, or an LLM reply
+    that ended before any finish reason): nothing is dropped silently. Both are left out of
+    the JSON when empty.
+    """
+
     t: float
     bytes: int
     chunks: int
@@ -262,6 +271,8 @@ class End:
     path: str | None = None
     sha256: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
     type: Literal["end"] = "end"
 
     def to_json(self) -> dict[str, Any]:
@@ -272,6 +283,10 @@ class End:
             out["path"] = self.path
             out["sha256"] = self.sha256
         out.update(self.extra)
+        if self.dropped:
+            out["dropped"] = dict(self.dropped)
+        if self.problems:
+            out["problems"] = list(self.problems)
         return out
 
 

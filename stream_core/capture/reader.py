@@ -180,13 +180,18 @@ def parse_record(obj: dict[str, Any]) -> AnyRecord | None:
         return Error(t, _str(obj, "kind"), _str(obj, "message"))  # type: ignore[arg-type]  # a kind from a file: any str
     if kind == "end":
         known = {"type", "t", "bytes", "chunks", "events", "duration", "complete", "path",
-                 "sha256"}
+                 "sha256", "dropped", "problems"}
         path, sha = obj.get("path"), obj.get("sha256")
+        dropped, problems = obj.get("dropped"), obj.get("problems")
         return End(t, _int(obj, "bytes"), _int(obj, "chunks"), _int(obj, "events"),
                    _num(obj, "duration"), bool(obj.get("complete")),
                    path if isinstance(path, str) else None,
                    sha if isinstance(sha, str) else None,
-                   {k: v for k, v in obj.items() if k not in known})
+                   {k: v for k, v in obj.items() if k not in known},
+                   {k: v for k, v in dropped.items() if isinstance(v, int)}
+                   if isinstance(dropped, dict) else {},
+                   [p for p in problems if isinstance(p, str)]
+                   if isinstance(problems, list) else [])
     return None
 
 

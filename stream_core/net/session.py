@@ -127,6 +127,7 @@ class _Stream:
         self.end_sha: str | None = None
         self.drop_reason = ""
         self.restart_reason = ""
+        self.unfinished = 0  # connections that ended inside an SSE event (never dispatched)
 
     def now(self) -> float:
         return time.monotonic() - self.t0
@@ -174,9 +175,11 @@ class _Stream:
         except asyncio.CancelledError:
             self.error("cancelled", "stopped")
             self.complete = False
+            self.stopped = "interrupted"  # Ctrl-C, SIGTERM, the window's Stop
             self.emit(self.end())
             raise
         except TimeoutError:
+            self.stopped = "max-time"
             self.fail(Failure("timeout", f"total time limit of {self.spec.timeouts.total:g} s "
                                          "reached"))
         except Exception as exc:  # a bug or an unforeseen library error: still no traceback
@@ -191,8 +194,15 @@ class _Stream:
         extra: dict[str, object] = {"decoded_bytes": self.offset + self.inflated}
         if self.stopped:
             extra["stopped"] = self.stopped
-        return End(t, self.offset, self.chunks, self.events, t, self.complete,
-                   path=self.end_path, sha256=self.end_sha, extra=extra)
+        end = End(t, self.offset, self.chunks, self.events, t, self.complete,
+                  path=self.end_path, sha256=self.end_sha, extra=extra)
+        if self.unfinished:
+            end.dropped["unfinished_events"] = self.unfinished
+            end.problems.append(
+                "the stream ended inside an event (no blank line after its last field), "
+                "which is never dispatched" + (f" ({self.unfinished} connections)"
+                                               if self.unfinished > 1 else ""))
+        return end
 
     def reconnecting(self) -> bool:
         return (self.spec.reconnect and self.spec.mode in (Mode.SSE, Mode.AUTO)
@@ -463,6 +473,8 @@ class _Stream:
         t = self.now()
         out: list[AnyRecord] = list(decoder.feed(tail, t, self.chunks - 1)) if tail else []
         out.extend(decoder.close(t))
+        if isinstance(decoder, SSEDecoder) and decoder.dropped_unfinished:
+            self.unfinished += 1
         return self.decoded(out)
 
     def chunk(self, raw: bytes) -> int:

@@ -1,19 +1,14 @@
-"""Compare two streams: headers and framing side by side, events aligned, timings overlaid.
+"""Compare two streams in a window: headers and framing side by side, events aligned,
+timings overlaid.
 
-Why: the same payload through two servers (FastAPI's ``StreamingResponse`` and sse-starlette's
-``EventSourceResponse``, a proxy and no proxy, yesterday and today) differs in ways that are
-hard to see one tab at a time: a header, the line endings, pings, how events are split into
-writes, and when they arrive. The comparison is computed from records (plain functions, no
-Qt) and shown in a window of its own.
+The comparison itself is ``stream_core.analysis.compare`` (no Qt), the same that
+``stream-inspector compare`` prints; this module only shows it.
 """
 
 from __future__ import annotations
 
 import html
-import json
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pyqtgraph as pg
@@ -33,125 +28,24 @@ from PySide6.QtWidgets import (
 
 from gui.services.tooltips import plain_tip
 from gui.stream.models import RowListModel
-from stream_core.records import AnyRecord, Chunk, End, Event, Record, Response, header_text
+from stream_core.analysis.compare import (
+    DIFFERS,
+    ONLY_A,
+    ONLY_B,
+    SAME,
+    Aligned,
+    align,
+    arrivals,
+    describe,
+    first_response,
+    framing_diff,
+    header_diff,
+)
+from stream_core.records import AnyRecord
 
 Index = QModelIndex | QPersistentModelIndex
-SAME, DIFFERS, ONLY_A, ONLY_B = "same", "differs", "only A", "only B"
 DIFF_COLORS = {DIFFERS: "#fefcbf", ONLY_A: "#fed7d7", ONLY_B: "#c6f6d5"}
 PENS = ("#2b6cb0", "#dd6b20")
-#: Headers whose values differ between any two responses: not a difference worth marking.
-VOLATILE = {"date", "expires", "last-modified", "x-request-id", "request-id"}
-
-
-# -- the comparison, without Qt ------------------------------------------------------------
-
-def _joined(headers: Sequence[tuple[str, str]]) -> dict[str, tuple[str, str]]:
-    """lower name -> (name as sent, values joined by ', ' and decoded for people), in order."""
-    out: dict[str, tuple[str, str]] = {}
-    for name, raw in headers:
-        low, value = name.lower(), header_text(raw)
-        out[low] = (out[low][0], f"{out[low][1]}, {value}") if low in out else (name, value)
-    return out
-
-
-def header_diff(a: Response | None, b: Response | None) -> list[tuple[str, str, str, str]]:
-    """``(name, value A, value B, status)`` rows: status line first, then every header."""
-    def line(r: Response | None) -> dict[str, tuple[str, str]]:
-        if r is None:
-            return {}
-        return {":status": (":status", f"{r.status} {r.reason}".strip()),
-                ":version": (":version", r.http_version), ":mode": (":mode", r.mode),
-                **_joined(r.headers)}
-    ha, hb = line(a), line(b)
-    rows = []
-    for low in [*ha, *(k for k in hb if k not in ha)]:
-        name = (ha.get(low) or hb[low])[0]
-        va, vb = ha.get(low, ("", None))[1], hb.get(low, ("", None))[1]
-        status = (ONLY_B if va is None else ONLY_A if vb is None
-                  else SAME if va == vb or low in VOLATILE else DIFFERS)
-        rows.append((name, va or "", vb or "", status))
-    return rows
-
-
-def framing(records: Sequence[AnyRecord]) -> dict[str, str]:
-    """How the body was framed and paced: what a reader of two streams compares first."""
-    chunks = [r for r in records if isinstance(r, Chunk)]
-    items = [r for r in records if isinstance(r, Event | Record)]
-    body = b"".join(c.data for c in chunks)
-    response = next((r for r in records if isinstance(r, Response)), None)
-    end = next((r for r in records if isinstance(r, End)), None)
-    headers = {k.lower(): header_text(v) for k, v in response.headers} if response else {}
-    crlf, lf, cr = body.count(b"\r\n"), body.count(b"\n"), body.count(b"\r")
-    endings = [name for name, n in (("CRLF", crlf), ("LF", lf - crlf), ("CR", cr - crlf)) if n]
-    gaps = [b.t - a.t for a, b in zip(items, items[1:], strict=False)]
-    per_chunk = f"{len(items) / len(chunks):.2f}" if chunks else "—"
-    return {
-        "Transfer": ("chunked" if "chunked" in headers.get("transfer-encoding", "") else
-                     f"Content-Length {headers['content-length']}"
-                     if "content-length" in headers else "until close") if response else "—",
-        "Content-Type": headers.get("content-type", "—"),
-        "Chunks (reads)": f"{len(chunks):,}",
-        "Bytes": f"{len(body):,}",
-        "Events / records": f"{len(items):,}",
-        "Events per read": per_chunk,
-        "Comment lines (pings)": f"{len(re.findall(rb'(?m)^:', body)):,}",
-        "Line endings": " + ".join(endings) or "—",
-        "retry: fields": f"{len(re.findall(rb'(?m)^retry:', body)):,}",
-        "id: fields": f"{len(re.findall(rb'(?m)^id', body)):,}",
-        "First byte": _ms(chunks[0].t if chunks else None),
-        "First event": _ms(items[0].t if items else None),
-        "Mean gap between events": _ms(sum(gaps) / len(gaps) if gaps else None),
-        "Duration": _ms(end.duration if end else None),
-    }
-
-
-def _ms(seconds: float | None) -> str:
-    return "—" if seconds is None else f"{seconds * 1000:.1f} ms"
-
-
-def framing_diff(a: Sequence[AnyRecord],
-                 b: Sequence[AnyRecord]) -> list[tuple[str, str, str, str]]:
-    fa, fb = framing(a), framing(b)
-    timing = {"First byte", "First event", "Mean gap between events", "Duration"}
-    return [(k, fa[k], fb[k], SAME if fa[k] == fb[k] or k in timing else DIFFERS) for k in fa]
-
-
-@dataclass(slots=True)
-class Aligned:
-    """One row of the event alignment: the n-th event of each side."""
-
-    seq: int
-    a: Event | Record | None
-    b: Event | Record | None
-
-    @property
-    def differs(self) -> bool:
-        return describe(self.a)[:2] != describe(self.b)[:2]
-
-
-def describe(item: Event | Record | None) -> tuple[str, str, float | None]:
-    """(kind, text, t) of an event or record, as the comparison sees it."""
-    if item is None:
-        return ("", "", None)
-    if isinstance(item, Event):
-        return (item.event, item.data, item.t)
-    text = json.dumps(item.value, sort_keys=True) if item.parsed else item.text
-    return ("record", text, item.t)
-
-
-def align(a: Sequence[AnyRecord], b: Sequence[AnyRecord]) -> list[Aligned]:
-    ea = [r for r in a if isinstance(r, Event | Record)]
-    eb = [r for r in b if isinstance(r, Event | Record)]
-    return [Aligned(i, ea[i] if i < len(ea) else None, eb[i] if i < len(eb) else None)
-            for i in range(max(len(ea), len(eb)))]
-
-
-def arrivals(records: Sequence[AnyRecord]) -> tuple[list[float], list[int]]:
-    """x = arrival time, y = events so far (chunks when the stream has no events)."""
-    items: Sequence[AnyRecord] = [r for r in records if isinstance(r, Event | Record)]
-    if not items:
-        items = [r for r in records if isinstance(r, Chunk)]
-    return [r.t for r in items], list(range(1, len(items) + 1))
 
 
 # -- the window ------------------------------------------------------------------------------
@@ -209,9 +103,7 @@ class CompareView(QWidget):
         self.tabs = QTabWidget(self)
         layout.addWidget(self.tabs)
 
-        fa = next((r for r in a if isinstance(r, Response)), None)
-        fb = next((r for r in b if isinstance(r, Response)), None)
-        self.header_rows = header_diff(fa, fb)
+        self.header_rows = header_diff(first_response(a), first_response(b))
         self.framing_rows = framing_diff(a, b)
         split = QSplitter(Qt.Orientation.Vertical, self)
         self.headers_table = self._table(self.header_rows, ("Header", "A", "B", ""))

@@ -33,6 +33,11 @@ TLS = 35
 DECODE = 61
 #: Interrupted by Ctrl-C / SIGINT (128 + 2), as a shell reports it.
 INTERRUPTED = 130
+#: Stdout was closed early (``| head -3``): the status a writer killed by SIGPIPE has
+#: (128 + 13), without the traceback Python would print.
+CLOSED_STDOUT = 141
+#: Stopped by SIGTERM (128 + 15), as a shell reports it.
+TERMINATED = 143
 
 #: For `--help` and README, in order.
 TABLE: tuple[tuple[int, str], ...] = (
@@ -49,4 +54,12 @@ TABLE: tuple[tuple[int, str], ...] = (
     (TLS, "TLS failed"),
     (DECODE, "the body could not be decoded"),
     (INTERRUPTED, "interrupted (Ctrl-C)"),
+    (CLOSED_STDOUT, "stdout was closed early (| head)"),
+    (TERMINATED, "stopped by SIGTERM"),
 )
+
+
+def epilog(codes: tuple[int, ...] | None = None) -> str:
+    """The exit-status table as a ``--help`` epilog (``codes``: only these, in order)."""
+    rows = [(code, text) for code, text in TABLE if codes is None or code in codes]
+    return "exit status:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in rows)

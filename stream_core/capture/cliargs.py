@@ -7,6 +7,8 @@ before any request is sent.
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from stream_core.decode.sse import MAX_LINE
@@ -17,6 +19,15 @@ class ArgumentError(ValueError):
     """A bad command-line value; its message is one line meant for a person."""
 
 
+class LocalFileError(ArgumentError):
+    """A local file named on the command line cannot be read or written (exit status 3,
+    not 2: the arguments were right, the file system said no)."""
+
+
+#: The largest request body read from a file or stdin (``-d @FILE``, ``-d @-``, ``--json``).
+MAX_BODY = 256 * 1024 * 1024
+
+
 def add_request_arguments(parser: argparse.ArgumentParser, *, url_required: bool) -> None:
     parser.add_argument("url", nargs=None if url_required else "?", help="the URL to request")
     parser.add_argument("-X", "--request", dest="method", default=None, metavar="METHOD",
@@ -24,12 +35,19 @@ def add_request_arguments(parser: argparse.ArgumentParser, *, url_required: bool
     parser.add_argument("-H", "--header", dest="headers", action="append", default=[],
                         metavar="'Name: value'", help="request header (repeatable)")
     parser.add_argument("-d", "--data", dest="data", default=None, metavar="BODY",
-                        help="request body, or @FILE to read it from a file")
+                        help="request body, @FILE to read it from a file, @- from stdin")
+    parser.add_argument("--json", dest="json", default=None, metavar="BODY",
+                        help="a JSON request body (or @FILE, @-), as curl's --json: also sends"
+                             " Content-Type: application/json and Accept: application/json"
+                             " unless given (no Accept with --mode sse)")
     parser.add_argument("--mode", choices=[m.value for m in Mode], default="auto",
                         help="how to read the body (default: auto-detect)")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                         help="longest wait for each read, first byte included")
     parser.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS")
+    parser.add_argument("--max-time", type=float, default=None, metavar="SECONDS",
+                        help="longest the whole exchange may take (connecting, reconnects and"
+                             " the body included); then a timeout error, as curl's -m")
     parser.add_argument("--insecure", "-k", action="store_true",
                         help="do not verify TLS certificates")
     parser.add_argument("--cacert", default=None, metavar="FILE", help="CA bundle to trust")
@@ -95,27 +113,60 @@ def check_url(url: str) -> str:
 
 
 def read_body(data: str | None) -> bytes | None:
+    """``-d`` / ``--json``: the text itself, ``@FILE``'s bytes or, for ``@-``, stdin's (at most
+    ``MAX_BODY``; a larger one is refused rather than read whole)."""
     if data is None:
         return None
-    if data.startswith("@"):
+    if data == "@-":
+        try:
+            body = sys.stdin.buffer.read(MAX_BODY + 1)
+        except (OSError, AttributeError, ValueError) as exc:
+            raise LocalFileError(f"cannot read the body from stdin: {exc}") from None
+        where = "the body on stdin"
+    elif data.startswith("@"):
         path = Path(data[1:])
         try:
-            return path.read_bytes()
+            with path.open("rb") as f:
+                body = f.read(MAX_BODY + 1)
         except OSError as exc:
-            raise ArgumentError(f"cannot read body file {str(path)!r}: {exc.strerror}") from None
-    return data.encode("utf-8")
+            raise LocalFileError(f"cannot read body file {str(path)!r}: {exc.strerror or exc}"
+                                 ) from None
+        where = f"body file {str(path)!r}"
+    else:
+        return data.encode("utf-8")
+    if len(body) > MAX_BODY:
+        raise LocalFileError(f"{where} is larger than {MAX_BODY >> 20} MiB")
+    return body
 
 
-def spec_from_args(ns: argparse.Namespace) -> RequestSpec:
+def json_headers(mode: str, have: Iterable[str]) -> list[tuple[str, str]]:
+    """The headers ``--json`` adds, as curl's does, unless a header of that name is ``have``
+    (given with ``-H`` or by a saved request). No ``Accept`` for an event stream
+    (``--mode sse``), where the engine asks for ``text/event-stream``."""
+    names = {h.lower() for h in have}
+    add = [("Content-Type", "application/json")]
+    if mode != Mode.SSE.value:
+        add.append(("Accept", "application/json"))
+    return [(k, v) for k, v in add if k.lower() not in names]
+
+
+def spec_from_args(ns: argparse.Namespace,
+                   inherited: Iterable[tuple[str, str]] = ()) -> RequestSpec:
+    """The request the options describe; ``inherited``: the headers of a saved request these
+    options apply on top of (``--json`` adds none of theirs)."""
     if ns.url is None:
         raise ArgumentError("no URL given")
     url = check_url(ns.url)
     headers = [parse_header(h) for h in ns.headers]
-    body = read_body(ns.data)
+    if ns.json is not None and ns.data is not None:
+        raise ArgumentError("-d and --json cannot be used together")
+    body = read_body(ns.json if ns.json is not None else ns.data)
+    if ns.json is not None:
+        headers += json_headers(ns.mode, [k for k, _ in [*headers, *inherited]])
     method = (ns.method or ("POST" if body is not None else "GET")).upper()
     if not method.isalpha():
         raise ArgumentError(f"bad method {method!r}")
-    for name in ("timeout", "connect_timeout"):
+    for name in ("timeout", "connect_timeout", "max_time"):
         value = getattr(ns, name)
         if value is not None and value <= 0:
             raise ArgumentError(f"--{name.replace('_', '-')} must be a positive number of seconds")
@@ -151,7 +202,8 @@ def spec_from_args(ns: argparse.Namespace) -> RequestSpec:
         body=body,
         mode=Mode(ns.mode),
         timeouts=Timeouts(connect=ns.connect_timeout,
-                          read=ns.timeout if ns.timeout is not None else 300.0),
+                          read=ns.timeout if ns.timeout is not None else 300.0,
+                          total=ns.max_time),
         follow_redirects=not ns.no_redirects,
         verify=verify,
         http2=ns.http2,

@@ -1,16 +1,22 @@
 """``stream-inspector capture``: stream one request headlessly, NDJSON records on stdout.
 
 For scripts, CI jobs and terminals. Plain asyncio, no Qt. Every record is one JSON line,
-flushed at once so that a pipe (``| jq``, ``| head -3``) sees the stream live.
+flushed at once so that a pipe (``| jq``, ``| head -3``) sees the stream live. Secrets are
+masked on stdout as in saved files (``--show-secrets`` keeps them): stdout ends up in CI logs.
 
 ``--save FILE`` also writes a capture file (``capture_file``), streamed to disk as it goes.
 ``--llm`` reassembles an LLM reply (any known provider format) and prints one ``llm`` record
 just before ``end``.
 
-Exit status: 0 clean end (also after ``--max-events``), 1 when any error record was printed,
-2 bad arguments (one line on stderr, no request sent), 130 Ctrl-C (143 SIGTERM), and 141 when
-stdout is closed early (``| head -1``): the status a writer killed by SIGPIPE has, without the
-traceback Python would otherwise print.
+Exit status (``exitcodes``, README *Exit status*): 0 clean end (also after ``--max-events``),
+a status per kind of failure modelled on curl's (7 could not connect, 18 cut short, 22 HTTP
+error status, 28 timeout, ...; ``outcome``), 2 bad arguments (one line on stderr, no request
+sent), 3 a local file, 130 Ctrl-C (143 SIGTERM), and 141 when stdout is closed early
+(``| head -1``): the status a writer killed by SIGPIPE has, without Python's traceback.
+
+Start-up is part of the contract (a CI job runs this often): what a plain ``capture URL``
+does not need (the LLM assembler, the capture file writer, .http files) is imported where it
+is used, and ``skip_unused_imports`` keeps HTTP/2's modules out of a run that cannot use them.
 """
 
 from __future__ import annotations
@@ -21,22 +27,34 @@ import dataclasses
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO, NoReturn
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
-from stream_core.analysis.aggregate import to_llm
-from stream_core.analysis.llm import LLMAssembler
-from stream_core.capture.cliargs import ArgumentError, add_request_arguments, spec_from_args
-from stream_core.capture.records_file import CaptureWriter
+from stream_core.capture import exitcodes
+from stream_core.capture.cliargs import (
+    ArgumentError,
+    LocalFileError,
+    add_request_arguments,
+    spec_from_args,
+)
+from stream_core.capture.outcome import ExitStatus
 from stream_core.capture.saved import add_saved_arguments, spec_from_saved
-from stream_core.net.errors import file_failure
-from stream_core.net.session import Clients, run
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import AnyRecord, Chunk, End, Error, Event, Observer, Record, json_line
 
+if TYPE_CHECKING:  # imported where used: what a plain capture does not need, it does not load
+    from stream_core.capture.masking import Masker
+    from stream_core.capture.records_file import CaptureWriter
+
 PROG = "stream-inspector capture"
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_PIPE = 0, 1, 2, 130, 143, 141
+EXIT_OK, EXIT_USAGE, EXIT_SIGINT = exitcodes.OK, exitcodes.USAGE, exitcodes.INTERRUPTED
+EXIT_SIGTERM, EXIT_PIPE = exitcodes.TERMINATED, exitcodes.CLOSED_STDOUT
+EXAMPLES = """examples:
+  stream-inspector capture http://127.0.0.1:8000/events?count=3
+  stream-inspector capture URL --json '{"model": "m", "stream": true}' --llm --max-time 60
+  stream-inspector capture --from api.http#chat --env local | jq -c 'select(.type=="event")'
+"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +65,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Stream URL and print one JSON record per line.")
+    """Every option of ``capture``, in one place (``--help``, shell completion, parsing)."""
+    parser = _Parser(prog=PROG, description="Stream URL and print one JSON record per line.",
+                     epilog=EXAMPLES + "\n" + exitcodes.epilog(),
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     add_request_arguments(parser, url_required=False)
     add_saved_arguments(parser)  # --from FILE.http#NAME [--env NAME], --curl 'curl ...'
     parser.add_argument("-o", "--output", default=None, metavar="FILE",
@@ -65,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--save-secrets", action="store_true",
                         help="keep Authorization, Cookie, API keys and tokens in the saved"
                              " capture (masked by default)")
+    parser.add_argument("--show-secrets", action="store_true",
+                        help="print Authorization, Cookie, API keys and tokens on stdout"
+                             " (masked by default, as in saved files: stdout ends up in logs)")
     parser.add_argument("--llm", action="store_true",
                         help='reassemble the LLM reply and print one "llm" record before "end"'
                              " (text, reasoning, tool calls, usage, timing)")
@@ -79,6 +103,7 @@ class Options:
     save: str | None = None
     save_secrets: bool = False
     llm: bool = False
+    show_secrets: bool = False
 
 
 def parse_args(argv: list[str]) -> tuple[RequestSpec, bool]:
@@ -111,25 +136,34 @@ def parse_options(argv: list[str]) -> tuple[RequestSpec, Options]:
     if spec.reconnect and spec.mode not in (Mode.AUTO, Mode.SSE):
         raise ArgumentError(f"--reconnect is for event streams; it cannot be used with "
                             f"--mode {spec.mode.value}")
-    return spec, Options(bool(ns.chunks_data), ns.save, bool(ns.save_secrets), bool(ns.llm))
+    return spec, Options(bool(ns.chunks_data), ns.save, bool(ns.save_secrets), bool(ns.llm),
+                         bool(ns.show_secrets))
 
 
 class Printer:
-    """The observer: one flushed JSON line per record; notices a closed stdout."""
+    """The observer that prints: one flushed JSON line per record, secrets masked unless
+    ``show_secrets``; notices a closed stdout, and keeps the exit status (``status``) of what
+    it printed."""
 
     def __init__(self, out: BinaryIO, *, chunks_data: bool,
-                 on_closed: Callable[[], None]) -> None:
+                 on_closed: Callable[[], None], show_secrets: bool = True) -> None:
         self.out = out
         self.chunks_data = chunks_data
         self.on_closed = on_closed
         self.closed = False
-        self.errors = 0
+        self.status = ExitStatus()
+        self.masker: Masker | None = None
+        if not show_secrets:
+            from stream_core.capture.masking import Masker
+
+            self.masker = Masker()
 
     def __call__(self, record: AnyRecord) -> None:
-        if isinstance(record, Error) and record.kind != "cancelled":
-            self.errors += 1
+        self.status(record)
         if self.closed:
             return
+        if self.masker is not None:
+            record = self.masker.record(record)
         self.write(record.to_json(self.chunks_data) if isinstance(record, Chunk)
                    else record.to_json())
 
@@ -145,10 +179,19 @@ class Printer:
             self.on_closed()
 
 
+#: Said in ``end.problems`` when an LLM reply ended without saying it was finished.
+NO_FINISH = "llm: the reply ended before any finish reason (cut off, or not finished)"
+
+
 def with_llm(observer: Observer, emit: Callable[[dict[str, Any]], None],
              body: bytes | None) -> Observer:
     """``observer``, with every event or record also fed to an LLM assembler whose ``llm``
-    record is emitted just before ``end`` (printed only: a capture file keeps the stream)."""
+    record is emitted just before ``end`` (printed only: a capture file keeps the stream).
+    A reply in a known format that ended before any finish reason is also said in the
+    ``end`` record's ``problems``: a script reading ``end`` must not miss it."""
+    from stream_core.analysis.aggregate import to_llm  # ~0.1 s of imports: only for --llm
+    from stream_core.analysis.llm import LLMAssembler
+
     llm = LLMAssembler.for_request(body)
 
     def observe(record: AnyRecord) -> None:
@@ -156,14 +199,25 @@ def with_llm(observer: Observer, emit: Callable[[dict[str, Any]], None],
             to_llm(llm, record)
         elif isinstance(record, End):
             llm.close()
-            emit(llm.to_record(record.t))
+            reply = llm.to_record(record.t)
+            emit(reply)
+            if reply["format"] is not None and reply["finish_reason"] is None:
+                record = dataclasses.replace(record, problems=[*record.problems, NO_FINISH])
         observer(record)
     return observe
 
 
 async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False,
-                  save: CaptureWriter | None = None, llm: bool = False) -> int:
-    """Run one capture to ``out`` (and to ``save``, a capture file); returns the exit status."""
+                  save: CaptureWriter | None = None, llm: bool = False,
+                  show_secrets: bool = True, observers: Sequence[Observer] = ()) -> int:
+    """Run one capture to ``out`` (and to ``save``, a capture file); returns the exit status.
+
+    ``observers`` see every record the engine reports, before it is printed (in order).
+    ``show_secrets`` is True here (a library caller's records are its own); the command
+    line's default is to mask them.
+    """
+    from stream_core.net.session import Clients, run
+
     loop = asyncio.get_running_loop()
     why: list[int] = []
     task: asyncio.Task[Any] | None = None
@@ -174,12 +228,15 @@ async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False
         if task is not None:
             task.cancel()
 
-    printer = Printer(out, chunks_data=chunks_data, on_closed=lambda: stop(EXIT_PIPE))
+    printer = Printer(out, chunks_data=chunks_data, on_closed=lambda: stop(EXIT_PIPE),
+                      show_secrets=show_secrets)
     observer: Observer = printer
     if save is not None:
         observer = _saving(save, printer)
     if llm:
         observer = with_llm(observer, printer.write, spec.body)
+    if observers:
+        observer = _seen_by(observers, observer)
     clients = Clients()
     handled: list[signal.Signals] = []
     for sig, status in ((signal.SIGINT, EXIT_SIGINT), (signal.SIGTERM, EXIT_SIGTERM)):
@@ -195,15 +252,22 @@ async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False
         for sig in handled:
             loop.remove_signal_handler(sig)
         await clients.aclose()
-    if why:
-        return why[0]
-    return EXIT_ERROR if printer.errors else EXIT_OK
+    return why[0] if why else printer.status.status
+
+
+def _seen_by(observers: Sequence[Observer], then: Observer) -> Observer:
+    def observe(record: AnyRecord) -> None:
+        for o in observers:
+            o(record)
+        then(record)
+    return observe
 
 
 def _saving(writer: CaptureWriter, printer: Printer) -> Observer:
     """Each record to the capture file, then to stdout. When saving fails (a full disk) the
     stream goes on on stdout, but with an ``io`` error record when it happens, and an ``end``
     that is not complete: the saved capture is not."""
+    from stream_core.net.errors import file_failure
 
     def observer(record: AnyRecord) -> None:
         failed = writer.error is not None
@@ -229,6 +293,20 @@ def _quiet_stdout() -> None:
         pass
 
 
+def skip_unused_imports(argv: Sequence[str]) -> None:
+    """For a process that runs this one command: keep HTTP/2's modules (h2, hpack,
+    hyperframe: ~20 ms of every start) out when the request cannot use HTTP/2, that is
+    without ``--http2`` and without a saved request or curl command that may ask for it.
+
+    Relies on httpcore importing its HTTP/2 connection classes inside ``try/except
+    ImportError`` and on httpx importing ``h2`` only for ``http2=True`` (both bounded in
+    pyproject.toml; tests/core/test_cli_startup.py checks both ways). Does nothing once h2
+    is imported."""
+    words = {a.split("=", 1)[0] for a in argv}
+    if not words & {"--http2", "--from", "--curl"}:
+        sys.modules.setdefault("h2", None)  # type: ignore[arg-type]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -236,20 +314,23 @@ def main(argv: list[str] | None = None) -> int:
     except ArgumentError as exc:
         message = " ".join(str(exc).split())
         print(f"{PROG}: {message}", file=sys.stderr)
-        return EXIT_USAGE
+        return exitcodes.LOCAL_IO if isinstance(exc, LocalFileError) else EXIT_USAGE
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     writer: CaptureWriter | None = None
     if options.save is not None:
+        from stream_core.capture.records_file import CaptureWriter
+
         try:  # before any request: a capture that cannot be saved is not worth sending
             writer = CaptureWriter(options.save, save_secrets=options.save_secrets,
                                    request_body=spec.body, mode=spec.mode.value)
         except OSError as exc:
             print(f"{PROG}: cannot write {options.save}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return exitcodes.LOCAL_IO
     try:
         status = asyncio.run(capture(spec, sys.stdout.buffer, chunks_data=options.chunks_data,
-                                     save=writer, llm=options.llm))
+                                     save=writer, llm=options.llm,
+                                     show_secrets=options.show_secrets))
     except KeyboardInterrupt:  # Ctrl-C before the handler was installed
         status = EXIT_SIGINT
     finally:
@@ -258,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     if writer is not None and writer.error is not None and status == EXIT_OK:
         # failed only when closing, after the end record: no record can say it any more
         print(f"{PROG}: saving {options.save} failed: {writer.error}", file=sys.stderr)
-        status = EXIT_ERROR
+        status = exitcodes.LOCAL_IO
     if status == EXIT_PIPE:
         _quiet_stdout()
     return status

@@ -176,13 +176,13 @@ def spec_from_saved(ns: argparse.Namespace) -> RequestSpec:
     for note in notes:  # one line each, before any record; stdout stays records only
         sys.stderr.write(f"stream-inspector capture: --curl: {note}\n")
     ns.url = base.url
-    spec = spec_from_args(ns)  # the command line's options, checked as for a URL
+    spec = spec_from_args(ns, base.headers)  # the command line's options, checked as for a URL
     ns.url = None
     if ns.method is None:
         spec.method = base.method
     names = {k.lower() for k, _ in spec.headers}
     spec.headers = [(k, v) for k, v in base.headers if k.lower() not in names] + spec.headers
-    if ns.data is None:
+    if ns.data is None and ns.json is None:
         spec.body = base.body
     if ns.mode == "auto":
         spec.mode = base.mode
@@ -192,7 +192,8 @@ def spec_from_saved(ns: argparse.Namespace) -> RequestSpec:
         spec.timeouts.read = base.timeouts.read
     if ns.connect_timeout == 10.0:
         spec.timeouts.connect = base.timeouts.connect
-    spec.timeouts.total = base.timeouts.total
+    if ns.max_time is None:
+        spec.timeouts.total = base.timeouts.total
     spec.http2 = spec.http2 or base.http2
     spec.follow_redirects = spec.follow_redirects and base.follow_redirects
     return spec

@@ -117,13 +117,13 @@ def test_reconnect_recovers_with_exit_zero(demo_server: str) -> None:
     assert records[-1]["type"] == "end" and records[-1]["complete"] is True
 
 
-def test_refused_is_exit_one(demo_server: str) -> None:
+def test_refused_is_exit_seven(demo_server: str) -> None:
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
     code, records, err = capture(f"http://127.0.0.1:{port}/")
-    assert code == 1 and err == ""
+    assert code == 7 and err == ""
     assert [r["type"] for r in records][-2:] == ["error", "end"]
     assert records[-2]["kind"] == "connect" and "refused" in records[-2]["message"]
 
@@ -131,7 +131,7 @@ def test_refused_is_exit_one(demo_server: str) -> None:
 def test_timeout_option(demo_server: str) -> None:
     code, records, _ = capture(f"{demo_server}/faults/slow-first-byte?delay=5",
                                "--timeout", "0.2")
-    assert code == 1 and records[-2]["kind"] == "timeout"
+    assert code == 28 and records[-2]["kind"] == "timeout"
 
 
 def test_download(demo_server: str, tmp_path: Path) -> None:
@@ -154,25 +154,29 @@ def test_post_body_from_file(tmp_path: Path) -> None:
     assert code == 0 and records[0]["method"] == "POST"
 
 
-@pytest.mark.parametrize("args, needle", [
-    ([], "no URL"),
-    (["--mode", "download"], "needs -o"),
-    (["--resume"], "needs -o"),
-    (["--save-secrets"], "needs --save"),
-    (["--save", "/nonexistent/dir/x.sicap"], "cannot write"),
-    (["-H", "no colon"], "bad header"),
-    (["--max-events", "0"], "--max-events"),
-    (["--max-reconnects", "2"], "needs --reconnect"),
-    (["--reconnect", "--max-reconnects", "-1"], "--max-reconnects"),
-    (["--mode", "bogus"], "invalid choice"),
-    (["--timeout", "-1"], "--timeout"),
-    (["-d", "@/nonexistent/body"], "cannot read body file"),
+@pytest.mark.parametrize("args, needle, status", [
+    ([], "no URL", 2),
+    (["--mode", "download"], "needs -o", 2),
+    (["--resume"], "needs -o", 2),
+    (["--save-secrets"], "needs --save", 2),
+    (["--save", "/nonexistent/dir/x.sicap"], "cannot write", 3),
+    (["-H", "no colon"], "bad header", 2),
+    (["--max-events", "0"], "--max-events", 2),
+    (["--max-reconnects", "2"], "needs --reconnect", 2),
+    (["--reconnect", "--max-reconnects", "-1"], "--max-reconnects", 2),
+    (["--mode", "bogus"], "invalid choice", 2),
+    (["--timeout", "-1"], "--timeout", 2),
+    (["--max-time", "0"], "--max-time", 2),
+    (["-d", "@/nonexistent/body"], "cannot read body file", 3),
+    (["--json", "@/nonexistent/body"], "cannot read body file", 3),
+    (["-d", "x", "--json", "{}"], "cannot be used together", 2),
 ])
-def test_bad_arguments(args: list[str], needle: str) -> None:
+def test_bad_arguments(args: list[str], needle: str, status: int) -> None:
+    """Nothing is sent; one line; 2 for bad arguments, 3 for a local file (exitcodes)."""
     with RawServer(reply(b"")) as srv:
         url = [srv.url] if args or needle != "no URL" else []
         code, records, err = capture(*url, *args)
-    assert code == 2 and records == []
+    assert code == status and records == []
     assert err.count("\n") == 1 and err.startswith("stream-inspector capture: ")
     assert needle in err
     assert srv.connections == 0, "no request for bad arguments"
@@ -205,6 +209,7 @@ def test_sigint_exit_130(demo_server: str) -> None:
     assert proc.returncode == 130 and err.decode() == ""
     assert records[-2] == {**records[-2], "type": "error", "kind": "cancelled"}
     assert records[-1]["type"] == "end" and records[-1]["complete"] is False
+    assert records[-1]["stopped"] == "interrupted"
 
 
 def test_no_qt_import(demo_server: str) -> None:
@@ -218,7 +223,7 @@ def test_no_qt_import(demo_server: str) -> None:
 
 def test_full_disk_while_saving_is_an_io_error_record(demo_server: str, tmp_path: Path) -> None:
     """The capture file cannot grow past 1500 bytes (RLIMIT_FSIZE: a real EFBIG from the
-    kernel, as a full disk gives ENOSPC): an error record, an incomplete end, exit 1."""
+    kernel, as a full disk gives ENOSPC): an error record, an incomplete end, exit 3."""
     saved = tmp_path / "s.sicap"
     limited = ("import os, resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN);"
                " resource.setrlimit(resource.RLIMIT_FSIZE, (1500, 1500));"
@@ -227,7 +232,7 @@ def test_full_disk_while_saving_is_an_io_error_record(demo_server: str, tmp_path
                                                     "--save", str(saved))]
     proc = subprocess.run(args, capture_output=True, cwd=ROOT, env=env(), timeout=30)
     records = [json.loads(line) for line in proc.stdout.decode().splitlines()]
-    assert proc.returncode == 1, proc.stderr
+    assert proc.returncode == 3, proc.stderr
     assert proc.stderr == b""
     errors = [r for r in records if r["type"] == "error"]
     assert [e["kind"] for e in errors] == ["io"]

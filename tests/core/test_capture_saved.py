@@ -88,7 +88,8 @@ def test_capture_from_runs_the_saved_request(demo_server: str, folder: Path) -> 
     (folder / "http-client.env.json").write_text(json.dumps({"ci": {"host": demo_server,
                                                                     "count": 2}}))
     (folder / "http-client.private.env.json").write_text(json.dumps({"ci": {"token": "t-ci"}}))
-    code, records, err = capture("--from", f"{folder}/api.http#events", "--env", "ci")
+    code, records, err = capture("--from", f"{folder}/api.http#events", "--env", "ci",
+                                 "--show-secrets")
     assert code == 0 and err == ""
     request = records[0]
     assert request["url"] == f"{demo_server}/events?count=2&interval=0.01"

@@ -41,3 +41,10 @@ def test_proxy_does_not_import_qt() -> None:
     assert proc.returncode == 2, proc.stderr
     assert "http:// or https://" in proc.stderr
     assert "QT:\n" in proc.stdout, proc.stdout
+
+
+def test_compare_and_completion_do_not_import_qt() -> None:
+    for argv in (["compare", "--help"], ["completion", "bash"]):
+        proc = _run(argv)
+        assert proc.returncode == 0, proc.stderr
+        assert "QT:\n" in proc.stdout, (argv, proc.stdout)

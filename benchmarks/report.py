@@ -89,6 +89,12 @@ def render_table(result: dict[str, Any]) -> str:
     if "error" not in sc.get("startup", {"error": 1}):
         lines += _rows("Startup (app: endpoint list + input; app_first_send: a first Send "
                        "succeeded)", sc["startup"], "bare_pyside6")
+    if "error" not in sc.get("capture", {"error": 1}):
+        cs = sc["capture"]["contenders"]
+        lines += _rows("capture start-up (process start -> request on the wire)",
+                       sc["capture"], "python_floor",
+                       {name: f"exit after {c['exit_median'] * 1e3:,.0f} ms"
+                        for name, c in cs.items()})
     if "error" not in sc.get("many", {"error": 1}):
         m = sc["many"]["sse"]
         dist = " (disturbed)" if m.get("disturbed") else ""

@@ -439,6 +439,13 @@ def startup(ctx: Context) -> dict[str, Any]:
                         "<=", 3.0)]}
 
 
+def capture(ctx: Context) -> dict[str, Any]:
+    """``capture`` start-up: process start -> request on the wire (benchmarks/cli_startup.py)."""
+    from benchmarks.cli_startup import capture_startup
+
+    return capture_startup(ctx)
+
+
 # --- 7. Many streams at once -------------------------------------------------------------------
 
 def _llm_body(words: int) -> str:

@@ -83,6 +83,16 @@ def test_parse_and_startup_run(ctx: scenarios.Context) -> None:
                                           / start["contenders"]["bare_pyside6"]["median"])
 
 
+def test_capture_startup_reaches_the_wire(ctx: scenarios.Context) -> None:
+    """Every contender's request reached the listening socket, before the process ended."""
+    res = scenarios.capture(ctx)
+    assert set(res["contenders"]) >= {"capture", "python_floor"}
+    for name, c in res["contenders"].items():
+        assert len(c["values"]) == len(c["runs"]) >= SIZES.startup_repeats, name
+        assert 0 < c["median"] <= c["exit_median"] < 60, name
+    assert res["targets"][0]["target"].startswith("capture:")
+
+
 def test_proxy_forwards_every_event_and_byte(ctx: scenarios.Context) -> None:
     res = scenarios.proxy(ctx)
     lt, dl = res["latency"], res["download"]

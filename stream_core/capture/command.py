@@ -39,7 +39,6 @@ from stream_core.capture.cliargs import (
     spec_from_args,
 )
 from stream_core.capture.outcome import ExitStatus
-from stream_core.capture.saved import add_saved_arguments, spec_from_saved
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import AnyRecord, Chunk, End, Error, Event, Observer, Record, json_line
 
@@ -64,13 +63,18 @@ class _Parser(argparse.ArgumentParser):
         raise ArgumentError(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Every option of ``capture``, in one place (``--help``, shell completion, parsing)."""
+def build_parser(saved: bool = True) -> argparse.ArgumentParser:
+    """Every option of ``capture``, in one place (``--help``, shell completion, parsing);
+    ``saved``: with ``--from``, ``--env`` and ``--curl`` (their module imports the .http,
+    environment and curl machinery: tens of ms that a plain ``capture URL`` does not pay)."""
     parser = _Parser(prog=PROG, description="Stream URL and print one JSON record per line.",
                      epilog=EXAMPLES + "\n" + exitcodes.epilog(),
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     add_request_arguments(parser, url_required=False)
-    add_saved_arguments(parser)  # --from FILE.http#NAME [--env NAME], --curl 'curl ...'
+    if saved:
+        from stream_core.capture.saved import add_saved_arguments
+
+        add_saved_arguments(parser)  # --from FILE.http#NAME [--env NAME], --curl 'curl ...'
     parser.add_argument("-o", "--output", default=None, metavar="FILE",
                         help="download the body to FILE (via FILE.part; implies --mode download)")
     parser.add_argument("--resume", action="store_true",
@@ -112,15 +116,33 @@ def parse_args(argv: list[str]) -> tuple[RequestSpec, bool]:
     return spec, options.chunks_data
 
 
+_SAVED = ("--from", "--env", "--curl")
+
+
+def _may_name_saved(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` may use ``--from``, ``--env`` or ``--curl`` (argparse also takes an
+    unambiguous prefix such as ``--cur``) or asks for ``--help``, which lists them."""
+    for arg in argv:
+        word = arg.split("=", 1)[0]
+        if word in ("-h", "--help") or (len(word) > 2 and word.startswith("--") and any(
+                option.startswith(word) for option in _SAVED)):
+            return True
+    return False
+
+
 def parse_options(argv: list[str]) -> tuple[RequestSpec, Options]:
     """The request spec and the other options; ArgumentError for bad arguments."""
-    ns = build_parser().parse_args(argv)
+    ns = build_parser(saved=_may_name_saved(argv)).parse_args(argv)
     if ns.save is not None and not ns.save:
         raise ArgumentError("--save needs a file name")
     if ns.save_secrets and ns.save is None:
         raise ArgumentError("--save-secrets needs --save CAPTURE_FILE")
-    saved = ns.from_file is not None or ns.curl is not None or ns.env is not None
-    spec = spec_from_saved(ns) if saved else spec_from_args(ns)
+    if any(getattr(ns, name, None) is not None for name in ("from_file", "curl", "env")):
+        from stream_core.capture.saved import spec_from_saved
+
+        spec = spec_from_saved(ns)
+    else:
+        spec = spec_from_args(ns)
     if ns.output is not None:
         if not ns.output:
             raise ArgumentError("-o needs a file name")

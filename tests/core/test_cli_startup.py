@@ -62,3 +62,12 @@ def test_a_pasted_curl_may_ask_for_http2() -> None:
         code, loaded, _ = run("--curl", f"curl --http2 {srv.url}")
     assert code == 0
     assert "h2" in loaded and "stream_core.requests" in loaded
+
+
+def test_saved_request_options_still_parse_when_abbreviated() -> None:
+    """``--from``/``--curl``/``--env`` are defined only when the command line may use them;
+    argparse's prefixes (``--cur``) count as using them."""
+    with RawServer(reply(WIRE)) as srv:
+        code, loaded, records = run("--cur", f"curl {srv.url}")
+    assert code == 0 and records[-1]["events"] == 1
+    assert "stream_core.requests" in loaded

@@ -50,7 +50,7 @@ PROG = "stream-inspector capture"
 EXIT_OK, EXIT_USAGE, EXIT_SIGINT = exitcodes.OK, exitcodes.USAGE, exitcodes.INTERRUPTED
 EXIT_SIGTERM, EXIT_PIPE = exitcodes.TERMINATED, exitcodes.CLOSED_STDOUT
 EXAMPLES = """examples:
-  stream-inspector capture http://127.0.0.1:8000/events?count=3
+  stream-inspector capture 'http://127.0.0.1:8000/events?count=3'
   stream-inspector capture URL --json '{"model": "m", "stream": true}' --llm --max-time 60
   stream-inspector capture --from api.http#chat --env local | jq -c 'select(.type=="event")'
 """

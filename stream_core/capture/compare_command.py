@@ -11,6 +11,7 @@ of them, headers and events count (what the window marks), and everything is sho
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -209,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         ns = build_parser().parse_args(args)
         if ns.timing is not None:
             parse_tolerance(ns.timing)  # a bad argument before any file is read
+        for path in (ns.a, ns.b):
+            os.stat(path)  # a missing file is a local file error (3), not a bad argument
         captures = [read_capture(ns.a), read_capture(ns.b)]
         result = compare(captures[0].records, captures[1].records, events=ns.events,
                          headers=ns.headers, timing=ns.timing)

@@ -14,8 +14,9 @@ from stream_core.records import AnyRecord, Error, Request, Response
 
 __all__ = ["ExitStatus", "status_of"]
 
-#: How ``stream_core.net.errors`` words a host name that did not resolve (kind ``connect``).
-_DNS = "could not resolve host name"
+#: How ``stream_core.net.errors`` words a host name that did not resolve (kind ``connect``):
+#: the server's, or a proxy's ("could not resolve the host name of the proxy ...").
+_DNS = "could not resolve "
 #: How it words a body that ended early (kind ``protocol``): chunked or Content-Length.
 _ENDED_EARLY = ("closed after", "closed in the middle of")
 

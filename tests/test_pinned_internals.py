@@ -83,10 +83,10 @@ def test_uvicorn_server_internals() -> None:
 def test_uvicorn_h11_protocol_internals_the_proxy_uses() -> None:
     from uvicorn.protocols.http import h11_impl
 
-    from stream_core.net import proxy
+    from stream_core.net import proxy_server as proxy
 
     why = _pin("uvicorn", "protocols.http.h11_impl.H11Protocol.connection_made(transport) and"
-               " its cut-response log line", "stream_core/net/proxy.py")
+               " its cut-response log line", "stream_core/net/proxy_server.py")
     params = list(inspect.signature(h11_impl.H11Protocol.connection_made).parameters)
     assert params == ["self", "transport"], why
     source = inspect.getsource(h11_impl)

@@ -1,6 +1,6 @@
 """The window's recording proxy: *Proxy > Start recording proxy…*, live tabs, the proxy panel.
 
-The proxy (``stream_core.net.proxy.ProxyThread``) runs in a thread with its own asyncio loop:
+The proxy (``stream_core.net.proxy_server.ProxyThread``) runs in a thread with its own asyncio loop:
 forwarding never waits for the window. Its observers, called on the proxy's thread, only
 append ``(exchange, record)`` to a deque and, when the window has not been told yet, schedule
 one wake-up on the window's loop (``call_soon_threadsafe``): nothing blocks, nothing is
@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from gui.stream.controller import StreamController
     from gui.views.stream_tab import StreamTab
     from stream_core.net.clients import ClientSource
-    from stream_core.net.proxy import Exchange, ProxyThread
+    from stream_core.net.proxy import Exchange
+    from stream_core.net.proxy_server import ProxyThread
     from stream_core.records import AnyRecord, End, Observer
 
 log = logging.getLogger(__name__)
@@ -243,7 +244,8 @@ class ProxyActions(QObject):
     def start(self, target: str, port: int = 0) -> str | None:
         """Start the proxy in front of ``target`` on 127.0.0.1:``port``; its URL, or None (and
         a status message) when it cannot."""
-        from stream_core.net.proxy import ProxyThread, base_url_hint, check_target
+        from stream_core.net.proxy import base_url_hint, check_target
+        from stream_core.net.proxy_server import ProxyThread
 
         self.stop()
         try:

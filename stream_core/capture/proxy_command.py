@@ -24,7 +24,8 @@ from typing import BinaryIO, NoReturn
 from stream_core.capture.masking import masked
 from stream_core.capture.reader import SUFFIX
 from stream_core.capture.records_file import CaptureWriter
-from stream_core.net.proxy import Exchange, ProxyApp, base_url_hint, bind, check_target, serve
+from stream_core.net.proxy import Exchange, ProxyApp, base_url_hint, check_target
+from stream_core.net.proxy_server import bind, serve
 from stream_core.records import AnyRecord, Chunk, End, Observer, json_line
 
 PROG = "stream-inspector proxy"

@@ -2,21 +2,34 @@
 
 Headers, query and fragment parameters with secret-looking names (``records.is_secret_name``)
 and URL user info are masked; ``Masker`` also learns each request's secret values and masks
-them wherever else they appear in a saved string (error messages, reconnect reasons, URLs
-inside texts). Used by capture files, HAR, exports and copied code "without secrets".
+them wherever else they appear: in texts (error messages, reconnect reasons, URLs inside
+texts) as ``***``, and in what the server sent back (bodies, events, NDJSON records,
+comments) as one ``*`` per character, so that sizes, offsets and framing stay exact
+(``body_masking`` for the bytes of a body, compressed ones included). Used by capture files,
+the proxy's records, HAR, exports and copied code "without secrets".
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from collections.abc import Iterable
-from urllib.parse import unquote_plus, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
+from stream_core.capture.body_masking import BodyMasker
 from stream_core.records import (
     AnyRecord,
+    Chunk,
+    Comment,
+    End,
     Error,
+    Event,
     Headers,
     Reconnect,
+    Record,
     Request,
     Response,
     is_secret_name,
@@ -84,10 +97,13 @@ def _url_secrets(url: str) -> set[str]:
 
 
 def _header_secrets(value: str) -> set[str]:
-    """A secret header's value and its parts: ``Bearer X`` -> X, ``a=X; b=Y`` -> X, Y."""
+    """A secret header's value and its parts: ``Bearer X`` -> X, ``a=X; b=Y`` -> X, Y;
+    ``Basic X`` -> X and what it encodes (``user:password``, the password)."""
     found = {value}
     words = [w for w in _VALUE_PARTS.split(value) if w]
     if len(words) > 1 and words[0].isalpha():
+        if words[0].lower() == "basic":
+            found |= _basic_secrets(words[1])
         words = words[1:]  # the scheme of ``Bearer X`` / ``Basic X`` is not a secret
     for word in words:
         name, sep, rest = word.partition("=")
@@ -95,17 +111,41 @@ def _header_secrets(value: str) -> set[str]:
     return found
 
 
+def _basic_secrets(token: str) -> set[str]:
+    try:
+        pair = base64.b64decode(token, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return set()
+    _user, sep, password = pair.partition(":")
+    return {pair, password} if sep else {pair}
+
+
+def _forms(secret: str) -> set[str]:
+    """How a secret may be written in what a server sends back: as it is, JSON-escaped,
+    percent-encoded."""
+    return {secret, json.dumps(secret)[1:-1], quote(secret, safe="")}
+
+
 class Masker:
     """Masks a stream's secrets in every string of its records (for saved files and exports).
 
     Secret-looking header names, query and fragment parameters and URL user info are masked
     where they stand (``mask_url``, ``mask_headers``); their values, learnt from each
-    ``Request``, are also masked wherever else they appear (error messages, reconnect
-    reasons, response headers, any URL inside a text). Bodies and events are left as they came.
+    ``Request``, are also masked wherever else they appear: in texts (error messages,
+    reconnect reasons, response headers, any URL inside a text) as ``***``, and in what the
+    server sent (chunks, events, records, comments) one ``*`` per character or byte.
+
+    ``record`` masks one record on its own; ``feed`` (then ``flush``) masks a stream exactly,
+    a secret split across reads included, holding a read back until the next one settles it
+    (records after a held read wait with it, so their order is kept).
     """
 
     def __init__(self) -> None:
         self._values: list[str] = []  # longest first: a secret containing another goes whole
+        self._forms: list[str] = []  # every way each value may be written, longest first
+        self._needles: list[bytes] = []
+        self._body: BodyMasker | None = None
+        self._queue: list[AnyRecord] = []  # from the first held read on, in order
 
     def learn(self, request: Request) -> None:
         found = _url_secrets(request.url)
@@ -115,6 +155,10 @@ class Masker:
         new = {v for v in found if len(v) >= MIN_SECRET} - set(self._values)
         if new:
             self._values = sorted({*self._values, *new}, key=len, reverse=True)
+            forms = {f for v in self._values for f in _forms(v)}
+            self._forms = sorted(forms, key=len, reverse=True)
+            self._needles = sorted({f.encode("utf-8", "surrogateescape") for f in forms},
+                                   key=len, reverse=True)
 
     def text(self, text: str) -> str:
         if "://" in text:
@@ -124,11 +168,28 @@ class Masker:
                 text = text.replace(value, MASK)
         return text
 
+    def blank(self, text: str) -> str:
+        """``text`` with each secret value (in any of its forms) turned to as many ``*``."""
+        for form in self._forms:
+            if form in text:
+                text = text.replace(form, "*" * len(form))
+        return text
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.blank(value)
+        if isinstance(value, list):
+            return [self._value(v) for v in value]
+        if isinstance(value, dict):
+            return {self.blank(k): self._value(v) for k, v in value.items()}
+        return value
+
     def headers(self, headers: Iterable[tuple[str, str]]) -> Headers:
         return [(k, MASK if is_secret_name(k) else self.text(v)) for k, v in headers]
 
     def record(self, r: AnyRecord) -> AnyRecord:
-        """``r`` with its secrets masked (a copy; ``r`` itself when it holds none)."""
+        """``r`` with its secrets masked (a copy; ``r`` itself when it holds none). A chunk is
+        blanked on its own here: ``feed`` also finds a secret split across chunks."""
         if isinstance(r, Request):
             self.learn(r)
             return Request(r.t, r.method, self.text(mask_url(r.url)), self.headers(r.headers))
@@ -138,8 +199,64 @@ class Masker:
         if isinstance(r, Error):
             return Error(r.t, r.kind, self.text(r.message))
         if isinstance(r, Reconnect) and r.reason:
-            return Reconnect(r.t, r.attempt, r.delay_ms, r.last_event_id, self.text(r.reason))
+            return Reconnect(r.t, r.attempt, r.delay_ms, self.blank(r.last_event_id),
+                             self.text(r.reason))
+        if not self._needles:
+            return r
+        if isinstance(r, Chunk):
+            alone = BodyMasker(self._needles)
+            return [*alone.feed(r), *alone.flush()][0]
+        if isinstance(r, Event):
+            return Event(r.seq, r.t, self.blank(r.event), self.blank(r.data), self.blank(r.id),
+                         r.first_chunk, r.last_chunk)
+        if isinstance(r, Record):
+            return Record(r.seq, r.t, self.blank(r.text), self._value(r.value),
+                          r.error and self.text(r.error), r.parsed, r.first_chunk,
+                          r.last_chunk)
+        if isinstance(r, Comment):
+            return Comment(r.t, self.blank(r.text), r.chunk)
         return r
+
+    def feed(self, r: AnyRecord) -> list[AnyRecord]:
+        """The records now settled, masked, in order (none while a read is held back)."""
+        if isinstance(r, Chunk):
+            if self._body is None:
+                self._body = BodyMasker(self._needles)
+            self._queue.append(r)  # its place; the masked copy comes from the body masker
+            return self._drain(self._body.feed(r))
+        if isinstance(r, Request | Response | Reconnect | End):  # a body ends before these
+            out = self.flush()
+            if isinstance(r, Response):
+                self._body = BodyMasker(self._needles, r.headers)
+            out.append(self.record(r))
+            return out
+        masked = self.record(r)
+        if not self._queue:
+            return [masked]
+        self._queue.append(masked)
+        return []
+
+    def _drain(self, chunks: list[Chunk]) -> list[AnyRecord]:
+        """The queue up to the first chunk still held; ``chunks`` are the oldest held ones,
+        masked, in order."""
+        out: list[AnyRecord] = []
+        released = iter(chunks)
+        while self._queue:
+            if isinstance(self._queue[0], Chunk):
+                chunk = next(released, None)
+                if chunk is None:
+                    break
+                out.append(chunk)
+            else:
+                out.append(self._queue[0])
+            del self._queue[0]
+        return out
+
+    def flush(self) -> list[AnyRecord]:
+        """Everything still held (the end of a body, or of the stream)."""
+        chunks = self._body.flush() if self._body is not None else []
+        self._body = None
+        return self._drain(chunks)
 
 
 def mask_request(method: str, url: str,
@@ -152,10 +269,15 @@ def mask_request(method: str, url: str,
 
 
 def masked(records: Iterable[AnyRecord]) -> list[AnyRecord]:
-    """The records with every secret of the stream masked in every string (for exports)."""
+    """The records with every secret of the stream masked in every string and body (for
+    exports)."""
     records = list(records)
     masker = Masker()
     for r in records:
         if isinstance(r, Request):
             masker.learn(r)  # a secret of a later request is masked in earlier texts too
-    return [masker.record(r) for r in records]
+    out: list[AnyRecord] = []
+    for r in records:
+        out.extend(masker.feed(r))
+    out.extend(masker.flush())
+    return out

@@ -175,6 +175,9 @@ class CaptureWriter:
             self.path = os.fspath(path)  # type: ignore[arg-type]  # no write(): a path
             self._atomic = AtomicFile(self.path)
             self._out: IO[bytes] = self._atomic.file
+            if save_secrets:  # readable by its owner only, whatever the umask or old file
+                with contextlib.suppress(OSError):
+                    os.fchmod(self._out.fileno(), 0o600)
         else:
             self._out = path  # type: ignore[assignment]  # has write(): a binary file
         self._pending = 0
@@ -206,15 +209,11 @@ class CaptureWriter:
     def write(self, record: AnyRecord) -> None:
         if self.closed or self.error is not None:
             return
-        line = json_line(record_line(record, save_secrets=self.save_secrets,
-                                     masker=self._masker))
-        try:
-            self._out.write(line)
-        except OSError as exc:
-            self._fail(exc)
+        # The masker may hold a chunk back until the next one (a secret split across them).
+        for r in [record] if self._masker is None else self._masker.feed(record):
+            self._write_line(json_line(record_line(r, save_secrets=True)))
+        if self.error is not None:
             return
-        self.count += 1
-        self._pending += len(line)
         if isinstance(record, End) or self._pending >= FLUSH_BYTES or (
                 time.monotonic() - self._last_flush >= FLUSH_SECONDS):
             self.flush()
@@ -225,6 +224,17 @@ class CaptureWriter:
                 self.flush()
             else:
                 self._timer = loop.call_later(FLUSH_SECONDS, self._timed_flush)
+
+    def _write_line(self, line: bytes) -> None:
+        if self.error is not None:
+            return
+        try:
+            self._out.write(line)
+        except OSError as exc:
+            self._fail(exc)
+            return
+        self.count += 1
+        self._pending += len(line)
 
     def extend(self, records: Iterable[AnyRecord]) -> None:
         for record in records:
@@ -269,6 +279,9 @@ class CaptureWriter:
         the previous file of that name is left as it was (unless ``publish`` replaced it)."""
         if self.closed:
             return
+        if self._masker is not None:  # what it held back (a stream without its End)
+            for r in self._masker.flush():
+                self._write_line(json_line(record_line(r, save_secrets=True)))
         self.publish()
         self._cancel_timer()
         self.closed = True

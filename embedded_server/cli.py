@@ -2,6 +2,11 @@
 
 Why a CLI of its own: the server is useful without the window (curl, other clients, CI), and
 ``serve`` must start fast and run where Qt cannot, so this module imports nothing of Qt.
+
+stdout holds one line, a JSON ``listening`` record printed once the server accepts
+connections (``{"type":"listening","url":...,"replays":[{"name":..,"url":..}]}``), so that a
+script reads the URL from the first line as it does from ``proxy``; the human lines
+(``listening on URL``, ``replaying NAME at URL``, warnings, errors) go to stderr.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ipaddress
+import json
 import os
 import re
 import signal
@@ -20,7 +26,7 @@ from types import FrameType
 from . import replay
 from .runner import ServerThread
 
-__all__ = ["build_parser", "is_loopback", "main"]
+__all__ = ["build_parser", "is_loopback", "listening_line", "main"]
 
 
 def build_parser(prog: str = "stream-inspector serve") -> argparse.ArgumentParser:
@@ -123,33 +129,48 @@ def _watch_parent(pdeathsig: bool) -> None:
     threading.Thread(target=read_to_eof, name="parent-watch", daemon=True).start()
 
 
+def listening_line(url: str, replays: list[str]) -> str:
+    """The first (and only) line of stdout: where the server listens, and each replay."""
+    return json.dumps({"type": "listening", "url": url,
+                       "replays": [{"name": name, "url": f"{url}/replay/{name}"}
+                                   for name in replays]}, separators=(",", ":"))
+
+
 def main(argv: list[str] | None = None, prog: str = "stream-inspector serve") -> int:
-    """Run the server until Ctrl-C or SIGTERM; 0 on a clean stop, 1 if it cannot bind, 2 for bad args.
+    """Run the server until Ctrl-C or SIGTERM; 0 on a clean stop, 2 for bad args or an
+    address that cannot be bound (as ``proxy`` says it), 1 if it does not start.
 
     ``--fd N`` (hidden) serves on an inherited listening socket, ``--stop-on-eof`` also stops
-    when stdin reaches EOF and sends nothing to stdout after the ``listening on`` line: the
-    window runs the server so (``embedded_server.process``)."""
+    when stdin reaches EOF, prints no human lines and sends nothing to stdout after the
+    ``listening`` line: the window runs the server so (``embedded_server.process``)."""
     try:
         args = build_parser(prog).parse_args(argv)
     except SystemExit as exc:  # argparse: 2 for bad arguments, 0 for --help
         return exc.code if isinstance(exc.code, int) else 2
+
+    def say(line: str) -> None:
+        print(f"{prog}: {line}", file=sys.stderr, flush=True)
+
     captures: list[tuple[str, bytes]] = []
     for name, path in replay_names(args.replay):
         try:  # checked before the server starts: a bad file is a bad argument
             data = replay.read_file(path)  # (a regular file, bounded: never /dev/zero, a FIFO)
             replay.parse_capture(os.path.basename(path), data)
         except (OSError, replay.ReplayError) as exc:
-            print(f"error: --replay {path}: {getattr(exc, 'strerror', None) or exc}",
-                  file=sys.stderr, flush=True)
+            say(f"error: --replay {path}: {getattr(exc, 'strerror', None) or exc}")
             return 2
         captures.append((name, data))
     if not is_loopback(args.host):
-        print(f"warning: binding {args.host}: the demo endpoints (floods, large downloads) are "
-              "reachable from the network", file=sys.stderr, flush=True)
-    if args.fd is not None:
-        server = ServerThread(sock=socket.socket(fileno=args.fd))
-    else:
-        server = ServerThread(host=args.host, port=args.port)
+        say(f"warning: binding {args.host}: the demo endpoints (floods, large downloads) are "
+            "reachable from the network")
+    try:
+        if args.fd is not None:
+            server = ServerThread(sock=socket.socket(fileno=args.fd))
+        else:
+            server = ServerThread(host=args.host, port=args.port)
+    except OSError as exc:
+        say(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        return 2
     # A shell starts background jobs with SIGINT ignored; Ctrl-C / kill -INT must still stop us.
     previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt),
                 signal.SIGINT: signal.signal(signal.SIGINT, _raise_interrupt)}
@@ -158,18 +179,24 @@ def main(argv: list[str] | None = None, prog: str = "stream-inspector serve") ->
     try:
         try:
             url = server.start()
-        except (OSError, RuntimeError) as exc:
-            print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr, flush=True)
+        except OSError as exc:  # the address: busy, not ours, not allowed
+            say(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+            return 2
+        except RuntimeError as exc:
+            say(f"error: the server did not start: {exc}")
             return 1
         local = url
         if args.host in ("0.0.0.0", "::"):
             local = f"http://{'[::1]' if ':' in args.host else '127.0.0.1'}:{server.port}"
         for name, data in captures:
             _upload(local, name, data)
-            print(f"replaying {name} at {url}/replay/{name}", flush=True)
-        print(f"listening on {url}", flush=True)
+        print(listening_line(url, [name for name, _ in captures]), flush=True)
         if args.stop_on_eof:
             os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nobody reads the pipe any more
+        else:
+            for name, _ in captures:
+                print(f"replaying {name} at {url}/replay/{name}", file=sys.stderr, flush=True)
+            print(f"listening on {url}", file=sys.stderr, flush=True)
         while not server.wait(0.5):  # a timed wait lets signal handlers run promptly
             pass
     except KeyboardInterrupt:

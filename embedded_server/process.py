@@ -4,7 +4,7 @@ Why a process: fastapi, pydantic and uvicorn take a few hundred ms to import. In
 they would hold the GIL while the window imports its own modules and shows itself; in a
 child they load on another core. The parent binds the socket itself and hands it down, so
 the URL is known at once (connections queue in the backlog until uvicorn accepts them);
-the child says ``listening on URL`` on its stdout when it serves.
+the child prints its ``listening`` record (one JSON line) on its stdout when it serves.
 
 The child never outlives its parent: it stops when its stdin reaches EOF, which happens on
 ``stop()`` and also when the parent dies, however it dies (on Linux the parent-death signal
@@ -40,7 +40,7 @@ class ServerProcess(Listening):
 
     Same use as ``ServerThread``: ``url = server.start()`` ... ``server.stop()``, or
     ``with ServerProcess() as s:``; ``start(wait=False)`` returns once the socket is bound
-    and ``wait_ready()`` waits for the child's ``listening on`` line.
+    and ``wait_ready()`` waits for the child's ``listening`` record.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -98,7 +98,7 @@ class ServerProcess(Listening):
                 return
             assert proc.stdout is not None
             line = b"" if proc.stdout.closed else _readline(proc.stdout, timeout)
-            self._ready = line.startswith(b"listening on ")
+            self._ready = line.startswith(b'{"type":"listening"')
         if not self._ready:
             self.stop()  # (after the lock: stop() takes it too)
             raise RuntimeError(f"demo server failed to start (exit {proc.returncode}, "

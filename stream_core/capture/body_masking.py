@@ -27,7 +27,7 @@ from stream_core.net.errors import StreamError
 from stream_core.net.spec import DecodeGuard
 from stream_core.records import Chunk, Headers
 
-__all__ = ["BodyMasker", "find_all"]
+__all__ = ["BodyMasker", "blank", "find_all"]
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _open_start(data: bytes, needles: Iterable[bytes]) -> int:
     return earliest
 
 
-def _blank(data: bytes, spans: Iterable[tuple[int, int]], offset: int) -> bytes:
+def blank(data: bytes, spans: Iterable[tuple[int, int]], offset: int = 0) -> bytes:
     """``data`` (at ``offset`` in the stream) with the bytes of ``spans`` turned to ``*``."""
     out: bytearray | None = None
     end = offset + len(data)
@@ -133,7 +133,7 @@ class BodyMasker:
                 hit = any(max(a, pos) < min(b, pos + size) for a, b in spans)
                 data = b"*" * len(chunk.data) if hit else chunk.data
             else:
-                data = _blank(chunk.data, spans, pos)
+                data = blank(chunk.data, spans, pos)
             out.append(chunk if data is chunk.data else Chunk(chunk.seq, chunk.t, chunk.offset,
                                                               data))
             pos += size

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
-from stream_core.capture.body_masking import BodyMasker
+from stream_core.capture.body_masking import BodyMasker, blank, find_all
 from stream_core.records import (
     AnyRecord,
     Chunk,
@@ -174,6 +174,10 @@ class Masker:
             if form in text:
                 text = text.replace(form, "*" * len(form))
         return text
+
+    def blank_bytes(self, data: bytes) -> bytes:
+        """``data`` (a whole body) with each secret value turned to as many ``*``."""
+        return blank(data, find_all(data, self._needles)) if self._needles else data
 
     def _value(self, value: Any) -> Any:
         if isinstance(value, str):

@@ -76,8 +76,16 @@ def _server(app: ProxyApp, ready: Callable[[], None]) -> Any:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    sock = socket.create_server((host, port), reuse_port=False)
-    sock.listen(1024)
+    """A listening socket on ``host:port`` (SO_REUSEADDR, as the demo server's: a failure
+    says the bare reason, "Address already in use", as ``serve`` does)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(1024)
+    except OSError:
+        sock.close()
+        raise
     return sock
 
 

@@ -62,8 +62,8 @@ def test_serve_and_capture_one_of_its_streams(installed: Installed) -> None:
     try:
         assert server.stdout is not None
         line = server.stdout.readline()
-        assert line.startswith("listening on http://127.0.0.1:"), line
-        url = line.split()[-1]
+        assert line.startswith('{"type":"listening","url":"http://127.0.0.1:'), line
+        url = json.loads(line)["url"]
         done = installed.run("capture", f"{url}/events?count=3&interval=0.01", "--save",
                              "events.sicap")
         assert done.returncode == 0, done.stderr

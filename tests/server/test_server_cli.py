@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
@@ -19,15 +20,17 @@ def test_module_prints_listening_serves_and_stops_on_sigint() -> None:
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()  # printed (and flushed) once it accepts connections
-        match = re.fullmatch(r"listening on (http://127\.0\.0\.1:(\d+))\n", line)
-        assert match, line
-        assert int(match.group(2)) > 0
-        with httpx.stream("GET", f"{match.group(1)}/events?interval=0.05&count=2") as response:
+        record = json.loads(line)  # stdout: one JSON line, for scripts (as from ``proxy``)
+        assert record == {"type": "listening", "url": record["url"], "replays": []}, line
+        match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)", record["url"])
+        assert match and int(match.group(1)) > 0, line
+        with httpx.stream("GET", f"{record['url']}/events?interval=0.05&count=2") as response:
             assert b"Hello, world!" in response.read()
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) in (0, 130)
-        assert proc.stderr is not None
-        assert "Traceback" not in proc.stderr.read()
+        assert proc.stderr is not None and proc.stdout.read() == ""
+        err = proc.stderr.read()
+        assert err == f"listening on {record['url']}\n", err  # the human line
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -45,10 +48,10 @@ def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str
 
 def test_non_loopback_host_warns(capsys: pytest.CaptureFixture[str]) -> None:
     # 192.0.2.1 (TEST-NET-1) is not an address of this machine: binding fails, no traffic.
-    assert main(["--host", "192.0.2.1", "--port", "0"]) == 1
+    assert main(["--host", "192.0.2.1", "--port", "0"]) == 2
     err = capsys.readouterr().err
     assert "reachable from the network" in err
-    assert "cannot serve" in err
+    assert "stream-inspector serve: cannot listen on 192.0.2.1:0: " in err
 
 
 @pytest.mark.parametrize(("host", "loopback"), [

@@ -150,16 +150,20 @@ def test_serve_replay_cli(demo_server: str, tmp_path: Path) -> None:
                             stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
-        first = proc.stdout.readline()
-        assert first.startswith("replaying my-capture at "), first
-        url = proc.stdout.readline().split()[-1]
+        first = json.loads(proc.stdout.readline())  # the listening record, first and only
+        assert first["type"] == "listening", first
+        url = first["url"]
+        assert first["replays"] == [{"name": "my-capture", "url": f"{url}/replay/my-capture"}]
         paths = httpx.get(f"{url}/openapi.json").json()["paths"]
         assert "/replay/my-capture" in paths
         again = record(f"{url}/replay/my-capture?speed=0")
         assert b"".join(chunks(again)) == b"".join(chunks(live))
     finally:
         proc.terminate()
-        proc.communicate(timeout=10)
+        rest, err = proc.communicate(timeout=10)
+    assert rest == ""  # nothing on stdout after the listening record
+    assert err.startswith(f"replaying my-capture at {url}/replay/my-capture\n"
+                          f"listening on {url}\n"), err
 
 
 def test_serve_replay_bad_file(tmp_path: Path) -> None:

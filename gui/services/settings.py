@@ -2,17 +2,30 @@
 
 Every persisted value goes through here so that keys and types live in one place and tests
 (and demos) can point the app at a temporary ini file instead of the user's real settings.
+
+The file holds no secret typed in the editor, and is readable by its owner only (0600, set
+before Qt first writes it; Qt keeps the mode of the file it replaces): History and the last
+request are stored with their secrets masked as captures mask them (secret-looking header
+values, query values and URL user info as ``***``, the same values wherever else they appear
+in the entry), except a value that is only ``{{variable}}`` references (its secret lives in
+an environment file). While the app runs, the entries it stored keep their real values in
+memory, so a click on one of this run's History entries resends it exactly; an entry from an
+earlier run comes back with ``***`` where a secret was (``HistoryEntry.masked``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from stream_core.records import loads_bounded
+from stream_core.capture.masking import MASK, Masker, mask_url
+from stream_core.records import Request, is_secret_name, loads_bounded
 
 HISTORY_LIMIT = 100
 #: The default bound on one tab's recording, MiB (see ``spool_cap_mib``).
@@ -51,6 +64,11 @@ class HistoryEntry:
         """What identifies the request (two sends of it are one history entry)."""
         return (self.method, self.url, self.headers, self.body, self.mode, self.demo)
 
+    @property
+    def masked(self) -> bool:
+        """Whether a secret of this entry was not kept (stored by an earlier run)."""
+        return MASK in self.url or any(v == MASK for _k, v in self.headers)
+
     def relative_to(self, server_url: str | None) -> HistoryEntry:
         """The entry to store: a demo-server URL without the server's (random) address."""
         if server_url and not self.demo and (self.url == server_url
@@ -64,6 +82,55 @@ class HistoryEntry:
             return self
         return replace(self, url=(server_url or "http://demo-server.invalid") + self.url,
                        demo=False)
+
+
+_VARIABLE = re.compile(r"\{\{[^{}]*\}\}")
+
+
+def _only_variables(value: str) -> bool:
+    """``{{token}}``, ``Bearer {{token}}``: no secret in the text itself."""
+    if "{{" not in value:
+        return False
+    rest = _VARIABLE.sub("", value).split()
+    return not rest or (len(rest) == 1 and rest[0].isalpha() and value.split()[0] == rest[0])
+
+
+def without_secrets(entry: HistoryEntry) -> HistoryEntry:
+    """``entry`` as the settings file keeps it: its secrets masked, its variables kept."""
+    masker = Masker()
+    masker.learn(Request(0.0, entry.method, entry.url,
+                         [(k, v) for k, v in entry.headers if not _only_variables(v)]))
+    query_vars = all(_only_variables(v) or not v for v in _secret_query_values(entry.url))
+    url = entry.url if query_vars and "@" not in entry.url.split("?")[0] else \
+        masker.text(mask_url(entry.url))
+    headers = [(k, v if _only_variables(v) else MASK if is_secret_name(k) else masker.text(v))
+               for k, v in entry.headers]
+    return replace(entry, url=url, headers=headers, body=masker.text(entry.body))
+
+
+def _secret_query_values(url: str) -> list[str]:
+    query = url.partition("?")[2].partition("#")[0]
+    return [part.partition("=")[2] for part in query.split("&")
+            if "=" in part and is_secret_name(part.partition("=")[0])]
+
+
+def _key(entry: HistoryEntry) -> str:
+    return json.dumps([*entry.request(), entry.when])
+
+
+def _owner_only(path: str) -> None:
+    """Make ``path`` 0600 (created empty when missing) before Qt writes it."""
+    if not path:
+        return
+    with contextlib.suppress(OSError):
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
 
 
 @dataclass(slots=True)
@@ -97,6 +164,24 @@ class Settings:
 
     def __init__(self, qsettings: QSettings) -> None:
         self._s = qsettings
+        if qsettings.format() == QSettings.Format.IniFormat:
+            _owner_only(qsettings.fileName())
+        # The entries this run stored, with their secrets, by what the file holds of them.
+        self._real: dict[str, HistoryEntry] = {}
+
+    def _store(self, entry: HistoryEntry) -> dict[str, Any]:
+        """The entry as the file keeps it; this run remembers the real one."""
+        kept = without_secrets(entry)
+        if kept != entry:
+            self._real[_key(kept)] = entry
+        return asdict(kept)
+
+    def _load(self, entry: HistoryEntry) -> HistoryEntry:
+        """An entry read from the file, with its secrets when this run stored it."""
+        real = self._real.get(_key(entry))
+        if real is None:
+            return entry
+        return replace(real, status=entry.status) if real.status != entry.status else real
 
     @classmethod
     def from_path(cls, path: str) -> Settings:
@@ -195,12 +280,12 @@ class Settings:
         if not isinstance(obj, dict):
             return None
         try:
-            return HistoryEntry.from_json(obj)
+            return self._load(HistoryEntry.from_json(obj))
         except (TypeError, ValueError):
             return None
 
     def set_last_request(self, entry: HistoryEntry) -> None:
-        self._s.setValue("request/last", json.dumps(asdict(entry)))
+        self._s.setValue("request/last", json.dumps(self._store(entry)))
 
     def openapi_url(self) -> str:
         value = self._s.value("picker/openapi_url", "")
@@ -234,18 +319,20 @@ class Settings:
         for obj in items:
             if isinstance(obj, dict):
                 try:
-                    out.append(HistoryEntry.from_json(obj))
+                    out.append(self._load(HistoryEntry.from_json(obj)))
                 except (TypeError, ValueError):
                     continue
         return out
 
     def set_history(self, entries: list[HistoryEntry]) -> None:
-        data = [asdict(e) for e in entries[:HISTORY_LIMIT]]
+        data = [self._store(e) for e in entries[:HISTORY_LIMIT]]
         self._s.setValue("history/requests", json.dumps(data))
 
     def add_history(self, entry: HistoryEntry) -> list[HistoryEntry]:
-        """Put ``entry`` first (dropping an older send of the same request); the new list."""
-        entries = [e for e in self.history() if e.request() != entry.request()]
+        """Put ``entry`` first (dropping an older send of the same request, also one an
+        earlier run stored without its secrets); the new list."""
+        same = without_secrets(entry).request()
+        entries = [e for e in self.history() if without_secrets(e).request() != same]
         entries.insert(0, entry)
         self.set_history(entries)
         return entries[:HISTORY_LIMIT]

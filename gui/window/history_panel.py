@@ -1,7 +1,9 @@
 """The History list: every sent request with its status and time, searchable.
 
 Entries of the demo server are stored relative to it (``HistoryEntry.demo``) and shown and
-refilled on the current demo server, whose port changes from one run to the next.
+refilled on the current demo server, whose port changes from one run to the next. The
+settings file keeps no secret (``gui.services.settings``): an entry of an earlier run says
+that its secrets (``***``) must be typed again before it is resent.
 """
 
 from __future__ import annotations
@@ -27,11 +29,14 @@ def when_text(when: float, now: float | None = None) -> str:
 
 
 def label(entry: HistoryEntry) -> str:
-    """Two lines: the request, then what came of it (status, when, mode)."""
+    """Two lines: the request, then what came of it (status, when, mode), and whether its
+    secrets were kept (an earlier run's entry has ``***`` in their place, to type again)."""
     facts = [str(entry.status) if entry.status is not None else "no response",
              when_text(entry.when)]
     if entry.mode != "auto":
         facts.append(entry.mode)
+    if entry.masked:
+        facts.append("secrets not kept")
     return f"{entry.method}  {entry.url}\n    " + " · ".join(f for f in facts if f)
 
 
@@ -68,6 +73,9 @@ class HistoryPanel(QWidget):
             item = QListWidgetItem(label(entry), self.list)
             item.setData(ROLE, entry)
             tip = entry.body[:500] if entry.body else ""
+            if entry.masked:
+                tip = ("Its secrets were not kept (***): type them again before sending, or use"
+                       " {{variables}} from an environment.\n" + tip)
             item.setToolTip(f"{entry.method} {entry.url}\n{tip}".strip())
         self.apply_search()
 

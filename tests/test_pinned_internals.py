@@ -37,6 +37,12 @@ def test_httpx_decoders() -> None:
         _pin("httpx", "_decoders.TextDecoder", "benchmarks/parse.py")
 
 
+def test_httpcore_sends_the_target_extension_as_the_request_target() -> None:
+    why = _pin("httpcore", 'the "target" request extension', "stream_core/net/proxy.py")
+    request = httpcore.Request("OPTIONS", "http://127.0.0.1:1/", extensions={"target": b"*"})
+    assert request.url.target == b"*", why
+
+
 def test_httpx_transport_pool_takes_our_network_backend(demo_server: str) -> None:
     why = _pin("httpx/httpcore", "AsyncHTTPTransport._pool._network_backend",
                "stream_core/netstream.py buffered_transport")

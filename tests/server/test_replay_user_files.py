@@ -39,7 +39,8 @@ def test_serve_replay_refuses_what_is_not_a_regular_file(tmp_path: Path, kind: s
     path = special_file(tmp_path, kind)
     proc = serve_replay(path)
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr == (f"error: --replay {path}: cannot read capture {str(path)!r}: it is"
+    assert proc.stderr == (f"python -m embedded_server: error: --replay {path}: cannot read"
+                           f" capture {str(path)!r}: it is"
                            f" {what}; only regular files are read\n")
 
 

@@ -22,6 +22,7 @@ import socket
 import sys
 import threading
 from types import FrameType
+from typing import Any
 
 from . import replay
 from .runner import ServerThread
@@ -171,12 +172,15 @@ def main(argv: list[str] | None = None, prog: str = "stream-inspector serve") ->
     except OSError as exc:
         say(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
         return 2
-    # A shell starts background jobs with SIGINT ignored; Ctrl-C / kill -INT must still stop us.
-    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt),
-                signal.SIGINT: signal.signal(signal.SIGINT, _raise_interrupt)}
-    if args.stop_on_eof:
-        _watch_parent(args.pdeathsig)
-    try:
+    previous: dict[signal.Signals, Any] = {}
+    try:  # from the first handler on, a signal is a KeyboardInterrupt caught below
+        # A shell starts background jobs with SIGINT ignored; Ctrl-C / kill -INT must still
+        # stop us.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.getsignal(sig)
+            signal.signal(sig, _raise_interrupt)
+        if args.stop_on_eof:
+            _watch_parent(args.pdeathsig)
         try:
             url = server.start()
         except OSError as exc:  # the address: busy, not ours, not allowed
@@ -203,6 +207,6 @@ def main(argv: list[str] | None = None, prog: str = "stream-inspector serve") ->
         pass
     finally:
         server.stop()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0

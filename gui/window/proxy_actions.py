@@ -302,6 +302,8 @@ class ProxyActions(QObject):
                 row.size += record.size
             elif isinstance(record, End):
                 row.ended, row.duration = True, record.duration
+                if row.status is None:  # the proxy's own answer: 502, 400, 414, 431
+                    row.status = exchange.status
             if exchange.body_done and row.controller is not None:
                 row.controller.spec.body = exchange.request_body or None
             if not row.gone:

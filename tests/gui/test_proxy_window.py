@@ -140,3 +140,27 @@ def test_proxy_demo_renders(window: MainWindow, arun, tmp_path: Path) -> None:  
     assert arun(demos.run("proxy", window, str(out)), timeout=60000) == 0
     assert QImage(str(out)).width() > 0
     assert window.proxy.model.rowCount() == 2 and not window.proxy.running
+
+
+def test_a_refused_request_is_an_exchange_that_ends(window: MainWindow, qtbot: QtBot,
+                                                    demo_server: str) -> None:
+    """A request target that is not a path is answered 400 by the proxy itself: its row and
+    tab say so and end (no request record: it went nowhere)."""
+    import socket
+
+    url = window.proxy.start(demo_server)
+    assert url is not None, window.proxy.last_message
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"GET @127.0.0.1:1/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        reply = b""
+        while more := s.recv(65536):
+            reply += more
+    assert reply.startswith(b"HTTP/1.1 400 ")
+    qtbot.waitUntil(lambda: len(proxied(window)) == 1 and proxied(window)[0].ended,
+                    timeout=15000)
+    controller = proxied(window)[0]
+    assert controller.state == State.FAILED
+    model = window.proxy.model
+    assert [model.index(0, c).data() for c in (model.COL_PATH, model.COL_STATUS)] == [
+        "@127.0.0.1:1/x", "400"]

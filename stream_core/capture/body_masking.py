@@ -16,16 +16,14 @@ are blanked like any text; a replay of such a capture stops decoding at the firs
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import httpx
-
-from stream_core.net.clients import BodyDecoder, content_decoder
-from stream_core.net.errors import StreamError
-from stream_core.net.spec import DecodeGuard
 from stream_core.records import Chunk, Headers
+
+if TYPE_CHECKING:
+    from stream_core.net.clients import BodyDecoder
 
 __all__ = ["BodyMasker", "blank", "find_all"]
 
@@ -83,8 +81,17 @@ class BodyMasker:
         self._start = 0  # where ``_buf`` starts in the (decoded) body
         self._held_from = 0  # where the first held chunk starts
         self._decoder: BodyDecoder | None = None
+        self._errors: tuple[type[Exception], ...] = ()
         self.compressed = False
-        if headers:
+        if headers and any(k.lower() == "content-encoding" for k, _v in headers):
+            # Only a compressed body needs httpx (the window imports this module at start).
+            import httpx
+
+            from stream_core.net.clients import content_decoder
+            from stream_core.net.errors import StreamError
+            from stream_core.net.spec import DecodeGuard
+
+            self._errors = (httpx.DecodingError, StreamError)
             try:
                 self._decoder = content_decoder(httpx.Headers(headers), DecodeGuard())
             except StreamError:  # an encoding nobody here can read: nor can anyone search it
@@ -100,7 +107,7 @@ class BodyMasker:
             if self._decoder is not None:
                 try:
                     data = self._decoder.decode(chunk.data)
-                except (httpx.DecodingError, StreamError) as exc:  # undecodable: unsearchable
+                except self._errors as exc:  # undecodable: unsearchable
                     log.info("masking stops decoding a body: %s", exc)
                     self._decoder = None
             self._decoded.append(data)
@@ -110,11 +117,13 @@ class BodyMasker:
 
     def flush(self) -> list[Chunk]:
         if self._decoder is not None:
-            with contextlib.suppress(httpx.DecodingError, StreamError):
+            try:
                 tail = self._decoder.flush()
-                if tail and self._held:
-                    self._decoded[-1] += tail
-                    self._buf += tail
+            except self._errors:
+                tail = b""
+            if tail and self._held:
+                self._decoded[-1] += tail
+                self._buf += tail
         return self._release(final=True)
 
     def _release(self, final: bool) -> list[Chunk]:

@@ -92,8 +92,11 @@ class BodyMasker:
             from stream_core.net.spec import DecodeGuard
 
             self._errors = (httpx.DecodingError, StreamError)
+            # Values hold one character per byte (records.py): back to those bytes.
+            raw = [(k.encode("latin-1", "replace"), v.encode("latin-1", "replace"))
+                   for k, v in headers]
             try:
-                self._decoder = content_decoder(httpx.Headers(headers), DecodeGuard())
+                self._decoder = content_decoder(httpx.Headers(raw), DecodeGuard())
             except StreamError:  # an encoding nobody here can read: nor can anyone search it
                 self._decoder = None
             self.compressed = self._decoder is not None

@@ -65,6 +65,13 @@ class Exchange:
     duration: float | None = None
 
 
+def _headers(headers: list[tuple[str, str]]) -> httpx.Headers:
+    """httpx's view of headers kept one character per byte (a value with a byte past 127
+    is not ASCII text, which httpx.Headers wants from a str)."""
+    return httpx.Headers([(k.encode("latin-1", "replace"), v.encode("latin-1", "replace"))
+                          for k, v in headers])
+
+
 #: Told of each new exchange; returns the observer of that exchange's records.
 ExchangeObserver = Callable[[Exchange], Observer]
 
@@ -97,7 +104,7 @@ class ExchangeRecorder:
 
     def response(self, status: int, reason: str, http_version: str,
                  headers: list[tuple[str, str]]) -> None:
-        h = httpx.Headers(headers)
+        h = _headers(headers)
         ctype, cdisp = h.get("content-type"), h.get("content-disposition")
         try:
             self.decoding = content_decoder(h)
@@ -143,7 +150,7 @@ class ExchangeRecorder:
         if self.pending is not None:
             data = self._decoded(raw)
             pending = self.pending
-            h = httpx.Headers(pending.headers)
+            h = _headers(pending.headers)
             self._resolve(pending, detect_mode(h.get("content-type"),
                                                h.get("content-disposition"), data))
         elif self.decoding is not None:

@@ -241,3 +241,19 @@ def test_a_client_that_leaves_before_the_rest_of_the_body_is_stopped_by_the_clie
         assert closed.wait(10)
     end = records[-1]
     assert isinstance(end, End) and not end.complete and end.extra["stopped"] == "client"
+
+
+def test_a_response_header_with_bytes_past_ascii_is_forwarded_and_recorded() -> None:
+    """``X-Served-By: café-01`` in raw UTF-8 broke the recorder (httpx.Headers wants ASCII
+    from a str), which then cut the exchange."""
+    def script(conn: Conn) -> None:
+        conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Served-By: caf\xc3\xa9-01"
+                  b"\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    with RawServer(script) as target, proxy(target.url) as (url, rec):
+        r = httpx.get(url + "/x", timeout=10)
+        records = rec.wait_end()
+    assert r.status_code == 200 and r.content == b"ok"
+    assert (b"X-Served-By", b"caf\xc3\xa9-01") in r.headers.raw
+    end = records[-1]
+    assert isinstance(end, End) and end.complete

@@ -9,6 +9,8 @@ What is read (both tools' documented syntax)::
     ### Stream events                       separator; the text after it names the request
     # @name events                          a name (``// @name`` and ``# @name = x`` too)
     # @no-redirect                          other ``@`` directives: kept, written back
+    # @expect first_event < 500ms           expectations (``stream_core.expect``), kept as
+                                            written
     #### Banner ####                         comments: ``#`` or ``//`` lines, four or more ``#``
     GET {{host}}/events?count=3 HTTP/1.1   method optional (GET), HTTP version optional
         &interval=0.1                       indented lines continue the URL (query)
@@ -45,6 +47,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", 
 _SEPARATOR = re.compile(r"^###(?!#)(.*)$")
 _VARIABLE = re.compile(r"^@([A-Za-z_][\w.\-]*)\s*=\s?(.*)$")
 _NAME = re.compile(r"^(?:#|//)\s*@name(?:\s*=\s*|\s+)(\S.*?)\s*$")
+_EXPECT = re.compile(r"^(?:#|//)\s*@expect(?:\s+(.*?))?\s*$")
 _DIRECTIVE = re.compile(r"^(?:#|//)\s*@([A-Za-z][\w\-]*)(?:\s+(.*?))?\s*$")
 _VERSION = re.compile(r"\s+(HTTP/[0-9.]+)\s*$")
 _METHOD = re.compile(r"^([A-Z]+)\s+(\S.*)$")
@@ -71,6 +74,8 @@ class HttpRequest:
     body_file_variables: bool = False  # ``<@ path``: substitute variables in the file's text
     handlers: list[str] = field(default_factory=list)  # ``> {% ... %}`` / ``>> file`` lines
     directives: list[str] = field(default_factory=list)  # ``# @no-redirect`` etc. (without @)
+    expectations: list[str] = field(default_factory=list)  # ``# @expect EXPR``: the EXPRs
+    expect_spans: list[tuple[int, int]] = field(default_factory=list, compare=False)  # EXPRs
     line: int = field(default=0, compare=False)  # 1-based line of the request line (0: none)
     # The file variables in effect at this request (a ``@name`` holds from its line on):
     variables: dict[str, str] = field(default_factory=dict, compare=False)
@@ -204,6 +209,7 @@ def _parse_block(lines: list[_Line], sep: _Line | None,
             offset = sep.start + 3 + (len(label) - len(label.lstrip()))
             name, name_span = label.strip(), (offset, offset + len(label.strip()))
     directives: list[str] = []
+    expectations: list[tuple[str, tuple[int, int]]] = []
     i = 0
     while i < len(lines):  # before the request line: blanks, comments, names, variables
         text = lines[i].text
@@ -216,6 +222,11 @@ def _parse_block(lines: list[_Line], sep: _Line | None,
             name = named.group(1)
             col = lines[i].text.index(name, lines[i].text.index("@name") + 5)
             name_span = (lines[i].start + col, lines[i].start + col + len(name))
+        elif (expect := _EXPECT.match(stripped)) is not None:
+            text = expect.group(1) or ""
+            col = lines[i].text.index("@expect") + 7
+            col += len(lines[i].text[col:]) - len(lines[i].text[col:].lstrip())
+            expectations.append((text, (lines[i].start + col, lines[i].start + col + len(text))))
         elif (directive := _DIRECTIVE.match(stripped)) is not None:
             directives.append(" ".join(p for p in directive.groups() if p))
         elif (variable := _VARIABLE.match(stripped)) is not None:
@@ -225,7 +236,9 @@ def _parse_block(lines: list[_Line], sep: _Line | None,
         i += 1
     if i >= len(lines):
         return None
-    request = HttpRequest(name=name, name_span=name_span, directives=directives)
+    request = HttpRequest(name=name, name_span=name_span, directives=directives,
+                          expectations=[e for e, _ in expectations],
+                          expect_spans=[s for _, s in expectations])
     span_start = lines[i].start
     line = lines[i].text.strip()
     i += 1
@@ -308,6 +321,7 @@ def render_request(request: HttpRequest, newline: str = "\n") -> str:
 def _render_named(request: HttpRequest, newline: str) -> str:
     head = [f"### {request.name}", f"# @name {request.name}"]
     head += [f"# @{d}" for d in request.directives]
+    head += [f"# @expect {e}" for e in request.expectations]
     return newline.join(head) + newline + render_request(request, newline) + newline
 
 

@@ -1,0 +1,110 @@
+"""Where expectations come from: ``--expect EXPR``, ``--expect-file FILE`` and the
+``# @expect`` lines of a request in a ``.http`` file; all parsed before any request is sent.
+
+Errors are ``ExpectationError``: one line naming where (``--expect 'EXPR'``, ``FILE:LINE:COL``)
+and what, for the command to print before it exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+from pathlib import Path
+
+from stream_core.expect.syntax import Expectation, ExpectSyntaxError, parse
+from stream_core.requests import httpfile
+
+__all__ = ["ExpectationError", "add_expect_arguments", "from_arguments", "from_file",
+           "from_request", "from_saved"]
+
+MAX_FILE = 1 << 20
+"""Largest expectation file read (1 MiB: thousands of lines)."""
+
+
+class ExpectationError(ValueError):
+    """Expectations that cannot be used; the message is one line naming where."""
+
+
+def add_expect_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--expect``, ``--expect-file`` and ``--keep-going`` (``capture``)."""
+    group = parser.add_argument_group(
+        "expectations", "checked live as the stream arrives; the first failure stops it"
+        " (exit 1) unless --keep-going; one \"expect\" record per expectation")
+    group.add_argument("--expect", action="append", default=[], metavar="EXPR",
+                       help="an expectation, e.g. 'first_event < 500ms' (repeatable)")
+    group.add_argument("--expect-file", action="append", default=[], metavar="FILE",
+                       help="expectations, one per line (# starts a comment)")
+    group.add_argument("--keep-going", action="store_true",
+                       help="do not stop the stream at the first failed expectation")
+
+
+def from_arguments(exprs: Iterable[str], files: Iterable[str]) -> list[Expectation]:
+    """The expectations of ``--expect`` (relative paths from the working folder) and
+    ``--expect-file`` (relative to the file)."""
+    out: list[Expectation] = []
+    for text in exprs:
+        try:
+            out.append(parse(text))
+        except ExpectSyntaxError as exc:
+            raise ExpectationError(f"--expect {text!r}: {exc}") from None
+    for name in files:
+        out += from_file(Path(name))
+    return out
+
+
+def from_file(path: Path) -> list[Expectation]:
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE + 1)
+    except OSError as exc:
+        raise ExpectationError(f"cannot read expectations {str(path)!r}:"
+                               f" {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE:
+        raise ExpectationError(f"{path}: more than {MAX_FILE} bytes: not an expectation file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ExpectationError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    out: list[Expectation] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        try:
+            out.append(parse(line.strip(), base_dir=path.parent, source=f"{path}:{number}"))
+        except ExpectSyntaxError as exc:
+            raise ExpectationError(f"{path}:{number}:{indent + exc.column}: {exc.message}"
+                                   ) from None
+    return out
+
+
+def from_request(doc: httpfile.HttpFile, request: httpfile.HttpRequest,
+                 path: Path) -> list[Expectation]:
+    """The ``# @expect`` lines of ``request`` (``matches FILE`` relative to the file)."""
+    out: list[Expectation] = []
+    for text, (start, _end) in zip(request.expectations, request.expect_spans, strict=True):
+        line = doc.text.count("\n", 0, start) + 1
+        column = start - (doc.text.rfind("\n", 0, start) + 1)  # 0-based, of the expression
+        try:
+            out.append(parse(text, base_dir=path.parent, source=f"{path}:{line}"))
+        except ExpectSyntaxError as exc:
+            raise ExpectationError(f"{path}:{line}:{column + exc.column}: {exc.message}"
+                                   ) from None
+    return out
+
+
+def from_saved(source: str) -> list[Expectation]:
+    """The expectations of ``--from FILE.http#NAME`` (none if the request cannot be found:
+    the request's own loading says why)."""
+    path_text, _, name = source.partition("#")
+    path = Path(path_text)
+    try:
+        doc = httpfile.parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []
+    try:
+        request = doc.find(name) if name else doc.requests[0] if len(doc.requests) == 1 else None
+    except httpfile.HttpFileError:
+        return []
+    return [] if request is None else from_request(doc, request, path)

@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "stream-inspector capture 'http://127.0.0.1:8000/events?count=3' | jq -c ."),
     "compare": ("compare two captures: headers, framing, events aligned, timing",
                 "stream-inspector compare a.sicap b.sicap --events --headers"),
+    "test": ("run the .http requests that have '# @expect' lines: one line each, JUnit XML",
+             "stream-inspector test api/ --env ci --junit report.xml"),
     "serve": ("run the embedded demo server alone",
               "stream-inspector serve --port 8000"),
     "proxy": ("a recording reverse proxy between your app and its API",

@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 from stream_core.capture.cliargs import ArgumentError
 from stream_core.capture.exitcodes import EXPECTATION_FAILED, INTERRUPTED, OK, USAGE
 from stream_core.capture.records_file import atomic_write
-from stream_core.capture.saved import saved_spec
+from stream_core.capture.saved import MAX_HTTP_FILE, saved_spec
 from stream_core.expect.evaluator import Verdict
 from stream_core.expect.junit import Case, junit_bytes
 from stream_core.expect.runner import LiveExpectations
@@ -38,6 +38,7 @@ from stream_core.net.session import Clients, run
 from stream_core.net.spec import RequestSpec
 from stream_core.records import AnyRecord, Error, Response
 from stream_core.requests import httpfile
+from stream_core.userfiles import UserFileError, read_user_text
 
 __all__ = ["main"]
 
@@ -119,10 +120,9 @@ def collect(paths: list[str], env: str | None) -> list[Item]:
     items: list[Item] = []
     for path in _files(paths):
         try:
-            doc = httpfile.parse(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ArgumentError(f"cannot read {path}: {getattr(exc, 'strerror', exc)}"
-                                ) from None
+            doc = httpfile.parse(read_user_text(path, ".http file", MAX_HTTP_FILE))
+        except UserFileError as exc:
+            raise ArgumentError(str(exc)) from None
         for request in doc.requests:
             if not request.expectations:
                 continue

@@ -13,12 +13,15 @@ from pathlib import Path
 
 from stream_core.expect.syntax import Expectation, ExpectSyntaxError, parse
 from stream_core.requests import httpfile
+from stream_core.userfiles import UserFileError, read_user_text
 
 __all__ = ["ExpectationError", "add_expect_arguments", "from_arguments", "from_file",
            "from_request", "from_saved"]
 
 MAX_FILE = 1 << 20
 """Largest expectation file read (1 MiB: thousands of lines)."""
+MAX_HTTP_FILE = 16 * 1024 * 1024
+"""Largest ``.http`` file read (as ``capture --from``)."""
 
 
 class ExpectationError(ValueError):
@@ -54,17 +57,9 @@ def from_arguments(exprs: Iterable[str], files: Iterable[str]) -> list[Expectati
 
 def from_file(path: Path) -> list[Expectation]:
     try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_FILE + 1)
-    except OSError as exc:
-        raise ExpectationError(f"cannot read expectations {str(path)!r}:"
-                               f" {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE:
-        raise ExpectationError(f"{path}: more than {MAX_FILE} bytes: not an expectation file")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ExpectationError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        text = read_user_text(path, "expectations", MAX_FILE)
+    except UserFileError as exc:
+        raise ExpectationError(str(exc)) from None
     out: list[Expectation] = []
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
@@ -100,11 +95,16 @@ def from_saved(source: str) -> list[Expectation]:
     path_text, _, name = source.partition("#")
     path = Path(path_text)
     try:
-        doc = httpfile.parse(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
+        doc = httpfile.parse(read_user_text(path, ".http file", MAX_HTTP_FILE))
+    except UserFileError:
         return []
-    try:
-        request = doc.find(name) if name else doc.requests[0] if len(doc.requests) == 1 else None
-    except httpfile.HttpFileError:
-        return []
+    request: httpfile.HttpRequest | None = None
+    if not name:
+        request = doc.requests[0] if len(doc.requests) == 1 else None
+    else:
+        try:
+            request = doc.find(name)
+        except httpfile.HttpFileError:  # FILE#3: the third, as ``capture --from`` reads it
+            if name.isdigit() and 0 < int(name) <= len(doc.requests):
+                request = doc.requests[int(name) - 1]
     return [] if request is None else from_request(doc, request, path)

@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Iterable
 from pathlib import Path
 
-from stream_core.expect.syntax import Expectation, ExpectSyntaxError, parse
+from stream_core.expect.syntax import Expectation, ExpectationError, ExpectSyntaxError, parse
 from stream_core.requests import httpfile
 from stream_core.userfiles import UserFileError, read_user_text
 
@@ -22,10 +22,6 @@ MAX_FILE = 1 << 20
 """Largest expectation file read (1 MiB: thousands of lines)."""
 MAX_HTTP_FILE = 16 * 1024 * 1024
 """Largest ``.http`` file read (as ``capture --from``)."""
-
-
-class ExpectationError(ValueError):
-    """Expectations that cannot be used; the message is one line naming where."""
 
 
 def add_expect_arguments(parser: argparse.ArgumentParser) -> None:

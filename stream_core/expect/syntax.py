@@ -30,7 +30,8 @@ from typing import Any
 from stream_core.expect.jsonpath import JSONPathError, Step, compile_path
 from stream_core.records import loads_bounded
 
-__all__ = ["NAMES", "Expectation", "ExpectSyntaxError", "Predicate", "parse"]
+__all__ = ["NAMES", "ExpectSyntaxError", "Expectation", "ExpectationError", "Predicate",
+           "parse"]
 
 #: Kinds of value a name measures; they decide which predicates make sense.
 TIME, COUNT, NUMBER, TEXT, JSON_, DATA, BOOL = ("time", "count", "number", "text", "json",
@@ -76,6 +77,11 @@ _TOKEN = re.compile(r"""
   | (?P<punct>[\[\],])
   | (?P<word>[^\s\[\],"'<>=!~]+)
 """, re.X)
+
+
+class ExpectationError(ValueError):
+    """Expectations that cannot be used; the message is one line naming where
+    (``--expect 'EXPR'``, ``FILE:LINE:COL``, ``expectation line N``)."""
 
 
 class ExpectSyntaxError(ValueError):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from stream_core.expect.httpedit import set_expectations
 from stream_core.expect.sources import ExpectationError, from_request
 from stream_core.requests import httpfile
+from stream_core.requests.httpfile import set_expectations
 
 TEXT = (
     "@host = http://127.0.0.1:8000\r\n"

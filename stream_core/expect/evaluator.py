@@ -21,7 +21,9 @@ from typing import Any
 from stream_core.expect.jsonpath import MISSING, select
 from stream_core.expect.predicates import (
     NOT_JSON,
+    STRICT,
     bound_outcome,
+    quick,
     said,
     shown,
     test,
@@ -34,6 +36,7 @@ from stream_core.records import End, Error, Expect, loads_bounded
 __all__ = ["Evaluator", "Verdict"]
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
+INF = float("inf")
 
 
 @dataclass(slots=True)
@@ -94,9 +97,20 @@ class _Scalar(_Check):
         self.probe = probe
         self.listens = probe.listens
         self.timed = exp.timed
+        #: the values at which a growing bound decides a predicate, smallest first
+        self.marks = sorted(m for p in exp.predicates if (m := threshold(p)) is not None)
+        self.decides = self.marks[0] - STRICT if self.marks else None
 
     def feed(self, rec: Any, item_json: Any) -> Verdict | None:
-        self.probe.feed(rec)
+        probe = self.probe
+        probe.feed(rec)
+        if probe.final is None:  # below every mark, a bound decides nothing: no need to look
+            if not probe.bounded or self.decides is None:
+                return None
+            since = probe.since
+            low = probe.base if since is None or probe.base > rec.t - since else rec.t - since
+            if low < self.decides:
+                return None
         return self.at(rec.t)
 
     def at(self, now: float) -> Verdict | None:
@@ -136,12 +150,13 @@ class _Scalar(_Check):
         return self.decide(PASS if ok else FAIL, t, value, message)
 
     def deadline(self) -> float | None:
-        reading = self.probe.reading()
-        if reading.state != BOUND or reading.since is None:
+        probe = self.probe
+        if probe.final is not None or probe.since is None:
             return None
-        marks = [threshold(p) for p in self.exp.predicates]
-        due = [reading.since + m for m in marks if m is not None and m >= reading.value]
-        return min(due) if due else None
+        for mark in self.marks:
+            if mark >= probe.base:
+                return probe.since + mark
+        return None
 
     def finish(self, end: End) -> Verdict:
         self.probe.finish(end)
@@ -158,6 +173,7 @@ class _Quantified(_Check):
         super().__init__(exp)
         self.seen = 0
         self.last: tuple[int, float, Any, Any] | None = None  # seq, t, value, its JSON
+        self.quick = [quick(p) for p in exp.predicates]
 
     def value_of(self, rec: Any, item_json: Any) -> tuple[Any, Any] | None:
         """(the value tested, the JSON for ``is json``/``matches``), or None to skip."""
@@ -189,8 +205,9 @@ class _Quantified(_Check):
         if q == "last":
             self.last = (rec.seq, rec.t, value, parsed)
             return None
-        ok, why = self.test(value, parsed)
+        ok = any(f(value, parsed) for f in self.quick)
         if q == "first" or (q == "every" and not ok) or (q in ("any", "no") and ok):
+            ok, why = self.test(value, parsed)
             result = PASS if (ok if q != "no" else not ok) else FAIL
             return self.decide(result, rec.t, value, self.about(rec.seq, value, why, result))
         return None
@@ -238,8 +255,15 @@ class Evaluator:
             for e in self.expectations]
         self.verdicts: list[Verdict] = []
         self._by_type: dict[type, list[_Check]] = {}
-        self._json = any(c.exp.subject == "event.data" for c in self.checks)
+        self._json = any(e.subject == "event.data" and (e.path is not None or any(
+            p.op in ("is json", "is not json", "matches") for p in e.predicates))
+            for e in self.expectations)
         self._timed = [c for c in self.checks if c.timed]
+        #: no timed expectation is due before this (maybe later: ``advance`` looks again)
+        self.due = INF
+        #: timed expectations without a deadline yet: once one has one, it only moves later
+        self._undated: set[int] = set()
+        self._rescan()
         self.cancelled = False
 
     @property
@@ -275,10 +299,17 @@ class Evaluator:
             if item and self._json:
                 item_json = _json_of(rec)
             for check in readers:
-                if check.verdict is None and (v := check.feed(rec, item_json)) is not None:
-                    out.append(v)
-        out += self.advance(rec.t)
-        self.verdicts += out
+                if check.verdict is None:
+                    if (v := check.feed(rec, item_json)) is not None:
+                        out.append(v)
+                    elif check.timed and id(check) in self._undated \
+                            and (due := check.deadline()) is not None:
+                        self._undated.discard(id(check))  # the first event's gap, say
+                        self.due = min(self.due, due)
+        if rec.t >= self.due:
+            out += self.advance(rec.t)
+        if out:
+            self.verdicts += out
         return out
 
     def advance(self, now: float) -> list[Verdict]:
@@ -289,7 +320,19 @@ class Evaluator:
                 due = check.deadline()
                 if due is not None and due <= now and (v := check.at(now)) is not None:
                     out.append(v)
+        self._rescan()
         return out
+
+    def _rescan(self) -> None:
+        due, self._undated = INF, set()
+        for check in self._timed:
+            if check.verdict is None:
+                d = check.deadline()
+                if d is None:
+                    self._undated.add(id(check))
+                else:
+                    due = min(due, d)
+        self.due = due
 
     def tick(self, now: float) -> list[Verdict]:
         """``advance`` for the runner's timer (the verdicts are kept)."""
@@ -298,10 +341,9 @@ class Evaluator:
         return out
 
     def deadline(self) -> float | None:
-        """The stream time at which time alone decides an open expectation, if any."""
-        due = [d for c in self._timed if c.verdict is None
-               and (d := c.deadline()) is not None]
-        return min(due) if due else None
+        """The stream time at which time alone may decide an open expectation, if any (never
+        later than the true one; ``tick`` then looks again)."""
+        return None if self.due == INF else self.due
 
     def finish(self, end: End, *, stopped: str = "") -> list[Verdict]:
         """The stream ended: every open expectation is decided (or skipped when the stream

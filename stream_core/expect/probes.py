@@ -77,10 +77,20 @@ class Shared:
 
 
 class Probe:
-    """Base: fed the records of ``listens``, then ``finish(end)`` once."""
+    """Base: fed the records of ``listens``, then ``finish(end)`` once.
+
+    State in plain attributes, read on every record without building anything: ``final``
+    once the value is known; until then, when ``bounded``, the value is at least ``base``
+    (and at least ``now - since`` when ``since`` is set)."""
 
     listens: tuple[type, ...] = ()
     kind = ""
+    bounded = False
+
+    def __init__(self) -> None:
+        self.final: Reading | None = None
+        self.base: Any = 0
+        self.since: float | None = None
 
     def feed(self, rec: Any) -> None:
         """One record of a type in ``listens``."""
@@ -89,27 +99,18 @@ class Probe:
         """The stream ended: every reading becomes final."""
 
     def reading(self) -> Reading:
-        raise NotImplementedError
+        if self.final is not None:
+            return self.final
+        if self.bounded:
+            return Reading(BOUND, self.base, self.since)
+        return Reading(UNKNOWN)
 
     def pending(self, low: Any) -> str:
         """A bound's value in words, for a verdict reached before the value is known."""
         return f"at least {said(low, self.kind)} so far"
 
 
-class _Fixed(Probe):
-    """A value known once (a response field, a first time, a final figure)."""
-
-    def __init__(self) -> None:
-        self.final: Reading | None = None
-
-    def reading(self) -> Reading:
-        return self.final if self.final is not None else self.waiting()
-
-    def waiting(self) -> Reading:
-        return Reading(UNKNOWN)
-
-
-class ResponseField(_Fixed):
+class ResponseField(Probe):
     listens = (Response,)
 
     def __init__(self, field: str, header: str = "") -> None:
@@ -131,21 +132,20 @@ class ResponseField(_Fixed):
             self.final = Reading(FINAL, None, note="no response")
 
 
-class FirstTime(_Fixed):
+class FirstTime(Probe):
     """When the first record of ``listens`` came; waiting, the time so far is a bound."""
 
     kind = TIME
+    bounded = True
 
     def __init__(self, listens: tuple[type, ...], what: str) -> None:
         super().__init__()
         self.listens, self.what = listens, what
+        self.base, self.since = 0.0, 0.0
 
     def feed(self, rec: Any) -> None:
         if self.final is None:
             self.final = Reading(FINAL, rec.t)
-
-    def waiting(self) -> Reading:
-        return Reading(BOUND, 0.0, since=0.0)
 
     def pending(self, low: Any) -> str:
         return f"no {self.what} yet after {said(low, TIME)}"
@@ -155,11 +155,13 @@ class FirstTime(_Fixed):
             self.final = Reading(FINAL, None, note=f"no {self.what}")
 
 
-class Duration(_Fixed):
+class Duration(Probe):
     kind = TIME
+    bounded = True
 
-    def waiting(self) -> Reading:
-        return Reading(BOUND, 0.0, since=0.0)
+    def __init__(self) -> None:
+        super().__init__()
+        self.base, self.since = 0.0, 0.0
 
     def pending(self, low: Any) -> str:
         return f"still running after {said(low, TIME)}"
@@ -169,43 +171,39 @@ class Duration(_Fixed):
 
 
 class GapMax(Probe):
+    """The longest time without an event after the first: ``base`` the longest closed gap,
+    ``since`` the last event (the open gap grows from it)."""
+
     listens: tuple[type, ...] = ITEMS
     kind = TIME
+    bounded = True
 
     def __init__(self) -> None:
-        self.last: float | None = None
-        self.longest = 0.0
+        super().__init__()
+        self.base = 0.0
         self.after = -1  # the event before the longest gap so far
         self.seq = -1
-        self.final: Reading | None = None
 
     def feed(self, rec: Any) -> None:
-        if self.last is not None and rec.t - self.last > self.longest:
-            self.longest, self.after = rec.t - self.last, self.seq
-        self.last, self.seq = rec.t, rec.seq
-
-    def reading(self) -> Reading:
-        if self.final is not None:
-            return self.final
-        if self.last is None:
-            return Reading(BOUND, 0.0)
-        return Reading(BOUND, self.longest, since=self.last)
+        last = self.since
+        if last is not None and rec.t - last > self.base:
+            self.base, self.after = rec.t - last, self.seq
+        self.since, self.seq = rec.t, rec.seq
 
     def pending(self, low: Any) -> str:
         return f"no event for {said(low, TIME)} after event {self.seq}"
 
     def finish(self, end: End) -> None:
-        if self.last is None:
+        if self.since is None:
             self.final = Reading(FINAL, None, note="no events")
-            return
-        if end.t - self.last > self.longest:
-            self.final = Reading(FINAL, end.t - self.last,
+        elif end.t - self.since > self.base:
+            self.final = Reading(FINAL, end.t - self.since,
                                  note=f"from event {self.seq} to the end")
         else:
-            self.final = Reading(FINAL, self.longest, note=f"after event {self.after}")
+            self.final = Reading(FINAL, self.base, note=f"after event {self.after}")
 
 
-class GapPercentile(_Fixed):
+class GapPercentile(Probe):
     listens = ITEMS
     kind = TIME
 
@@ -226,12 +224,14 @@ class GapPercentile(_Fixed):
                              note=f"of {len(gaps)} gaps" if gaps else "fewer than two events")
 
 
-class Count(_Fixed):
+class Count(Probe):
     """How many records of a kind (or bytes): a bound that only grows until the end."""
+
+    bounded = True
 
     def __init__(self, name: str) -> None:
         super().__init__()
-        self.name, self.n = name, 0
+        self.name = name
         self.listens = {"events": ITEMS, "chunks": (Chunk,), "bytes": (Chunk,),
                         "errors": (Error,), "decode_errors": (Error, Record),
                         "reconnects": (Reconnect,), "comments": (Comment,)}[name]
@@ -239,22 +239,20 @@ class Count(_Fixed):
     def feed(self, rec: Any) -> None:
         name = self.name
         if name == "bytes":
-            self.n += len(rec.data)
+            self.base += len(rec.data)
         elif name == "errors":
-            self.n += rec.kind != "cancelled"
+            self.base += rec.kind != "cancelled"
         elif name == "decode_errors":
-            self.n += rec.kind == "decode" if isinstance(rec, Error) else rec.error is not None
+            self.base += (rec.kind == "decode" if isinstance(rec, Error)
+                          else rec.error is not None)
         else:
-            self.n += 1
-
-    def waiting(self) -> Reading:
-        return Reading(BOUND, self.n)
+            self.base += 1
 
     def pending(self, low: Any) -> str:
         return f"{low} so far"
 
     def finish(self, end: End) -> None:
-        self.final = Reading(FINAL, self.n)
+        self.final = Reading(FINAL, self.base)
 
 
 class CommentEvery(GapMax):
@@ -264,26 +262,27 @@ class CommentEvery(GapMax):
 
     def feed(self, rec: Any) -> None:
         if isinstance(rec, Response):
-            if self.last is None and rec.mode != "redirect":
-                self.last = rec.t
+            if self.since is None and rec.mode != "redirect":
+                self.since = rec.t
             return
         self.seq += 1
-        if self.last is not None and rec.t - self.last > self.longest:
-            self.longest, self.after = rec.t - self.last, self.seq
-        self.last = rec.t
+        last = self.since
+        if last is not None and rec.t - last > self.base:
+            self.base, self.after = rec.t - last, self.seq
+        self.since = rec.t
 
     def pending(self, low: Any) -> str:
         return f"no comment for {said(low, TIME)}"
 
     def finish(self, end: End) -> None:
-        if self.last is None:
+        if self.since is None:
             self.final = Reading(FINAL, None, note="no response")
             return
-        self.final = Reading(FINAL, max(self.longest, end.t - self.last),
+        self.final = Reading(FINAL, max(self.base, end.t - self.since),
                              note=f"{self.seq + 1} comments")
 
 
-class Complete(_Fixed):
+class Complete(Probe):
     def finish(self, end: End) -> None:
         stopped = end.extra.get("stopped")
         self.final = Reading(FINAL, end.complete, note=f"stopped: {stopped}" if stopped else "")
@@ -306,7 +305,7 @@ class LLMFirstToken(FirstTime):
 _USAGE_ALIASES = {"input_tokens": ("prompt_tokens", "prompt_eval_count", "promptTokenCount")}
 
 
-class LLMFigure(_Fixed):
+class LLMFigure(Probe):
     """A figure of the assembled reply, known at the end."""
 
     def __init__(self, shared: Shared, name: str, path: tuple[str, ...] = ()) -> None:

@@ -27,6 +27,8 @@ from stream_core.records import AnyRecord, End, Error, Observer, Request
 
 __all__ = ["GRACE", "LiveExpectations"]
 
+INF = float("inf")
+
 GRACE = 0.02
 """Seconds the timer waits past a deadline before judging on it (see the module's text)."""
 
@@ -45,7 +47,7 @@ class LiveExpectations:
         self.stopping = False
         self.origin: float | None = None  # time.monotonic() of the stream's t = 0
         self._timer: asyncio.TimerHandle | None = None
-        self._due = 0.0
+        self._due = INF  # the timer's deadline (INF: no timer)
         self._ended = False
 
     @property
@@ -59,6 +61,9 @@ class LiveExpectations:
     def observer(self, downstream: Observer) -> Observer:
         """``downstream``, with the records also evaluated."""
 
+        evaluator = self.evaluator
+        feed = evaluator.feed
+
         def observe(rec: AnyRecord) -> None:
             if isinstance(rec, End):
                 self._end(rec, downstream)
@@ -71,7 +76,9 @@ class LiveExpectations:
                 return
             downstream(rec)
             if not self._ended:
-                self._after(self.evaluator.feed(rec))
+                verdicts = feed(rec)
+                if verdicts or evaluator.due < self._due:  # else nothing new to wait for
+                    self._after(verdicts)
 
         return observe
 
@@ -105,12 +112,15 @@ class LiveExpectations:
             if self._due <= due:
                 return  # the earlier timer looks again when it fires
             self._timer.cancel()
+            self._timer, self._due = None, INF
         self._due = due
         delay = self.origin + due + GRACE - time.monotonic()
-        self._timer = asyncio.get_running_loop().call_later(max(delay, 0.0), self._tick)
+        # at least 1 ms: a deadline that time does not settle (a bound just at its mark) is
+        # looked at again after a while, not in a loop
+        self._timer = asyncio.get_running_loop().call_later(max(delay, 0.001), self._tick)
 
     def _tick(self) -> None:
-        self._timer = None
+        self._timer, self._due = None, INF
         if self._ended or self.stopping or self.origin is None:
             return
         self._after(self.evaluator.tick(time.monotonic() - self.origin))
@@ -119,7 +129,7 @@ class LiveExpectations:
         """Stop waiting for deadlines (the stream ended, or the caller gives up on it)."""
         if self._timer is not None:
             self._timer.cancel()
-            self._timer = None
+            self._timer, self._due = None, INF
 
 
 def verdict_json(verdict: Verdict) -> dict[str, Any]:

@@ -148,3 +148,11 @@ def test_the_ci_example_of_the_readme(tmp_path: Path) -> None:
     assert proc.stdout.count("PASS  ") == 3
     report = JUnitXml.fromfile(str(tmp_path / "report.xml"))
     assert report.tests >= 10 and (report.failures, report.errors, report.skipped) == (0, 0, 0)
+
+
+def test_test_does_not_import_qt() -> None:
+    from tests.test_layering import _run
+
+    proc = _run(["test", "--help"])
+    assert proc.returncode == 0, proc.stderr
+    assert "QT:\n" in proc.stdout and "--junit" in proc.stdout

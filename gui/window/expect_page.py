@@ -66,11 +66,9 @@ class ExpectationsPage(QWidget):
 
     def _check(self) -> None:
         try:
-            found = self.expectations()
+            self.expectations()
         except ExpectationError as exc:
-            if "cannot read schema" in str(exc):  # the file is looked up when sending
-                found = []
-            else:
+            if "cannot read schema" not in str(exc):  # a schema is looked up when sending
                 self.status.setText(str(exc))
                 self.status.setStyleSheet("color: #c53030;")
                 return
@@ -79,4 +77,3 @@ class ExpectationsPage(QWidget):
         self.status.setText(f"{n} expectation{'s' if n != 1 else ''}, checked live on the"
                             " stream; saved as # @expect lines" if n else
                             "No expectations: the stream is only shown")
-        del found

@@ -7,7 +7,6 @@ and what, for the command to print before it exits 2.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,26 +14,12 @@ from stream_core.expect.syntax import Expectation, ExpectationError, ExpectSynta
 from stream_core.requests import httpfile
 from stream_core.userfiles import UserFileError, read_user_text
 
-__all__ = ["ExpectationError", "add_expect_arguments", "from_arguments", "from_file",
-           "from_request", "from_saved"]
+__all__ = ["ExpectationError", "from_arguments", "from_file", "from_request", "from_saved"]
 
 MAX_FILE = 1 << 20
 """Largest expectation file read (1 MiB: thousands of lines)."""
 MAX_HTTP_FILE = 16 * 1024 * 1024
 """Largest ``.http`` file read (as ``capture --from``)."""
-
-
-def add_expect_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--expect``, ``--expect-file`` and ``--keep-going`` (``capture``)."""
-    group = parser.add_argument_group(
-        "expectations", "checked live as the stream arrives; the first failure stops it"
-        " (exit 1) unless --keep-going; one \"expect\" record per expectation")
-    group.add_argument("--expect", action="append", default=[], metavar="EXPR",
-                       help="an expectation, e.g. 'first_event < 500ms' (repeatable)")
-    group.add_argument("--expect-file", action="append", default=[], metavar="FILE",
-                       help="expectations, one per line (# starts a comment)")
-    group.add_argument("--keep-going", action="store_true",
-                       help="do not stop the stream at the first failed expectation")
 
 
 def from_arguments(exprs: Iterable[str], files: Iterable[str]) -> list[Expectation]:

@@ -227,7 +227,7 @@ class RequestEditor(QWidget):
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             self.tabs.addTab(scroll, title)
         self.expect = ExpectationsPage(self)  # the request's expectations, checked live
-        self.tabs.addTab(self.expect, "Expect")
+        self.tabs.insertTab(3, self.expect, "Expect")  # after Options, before Auth and Network
         self.headers.automatic.toggled.connect(lambda _on: self._update_automatic())
         self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 

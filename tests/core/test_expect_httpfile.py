@@ -83,3 +83,21 @@ def test_new_requests_are_written_with_their_expectations() -> None:
     text = httpfile.append(httpfile.parse(""), request)
     assert text == "### n\n# @name n\n# @expect complete\nGET http://x/\n"
     assert httpfile.parse(text).requests[0].expectations == ["complete"]
+
+
+def test_an_update_edit_carries_the_expectations() -> None:
+    """What the window's Save commits (``stream_core.requests.edit``): the request's own text
+    and its ``# @expect`` lines, the rest as it was."""
+    from dataclasses import replace
+
+    from stream_core.requests.edit import Update, apply
+
+    doc = httpfile.parse(TEXT)
+    chat = doc.find("chat")
+    same = apply(Update("chat", replace(chat)), doc, doc)
+    assert same == TEXT
+    changed = apply(Update("chat", replace(chat, expectations=["complete"])), doc, doc)
+    assert httpfile.parse(changed).find("chat").expectations == ["complete"]
+    assert changed == same.replace("#   @expect first_event < 500ms  \r\n",
+                                   "# @expect complete\r\n").replace(
+        '// @expect  every event.data is json or == "[DONE]"\r\n', "")

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from gui.views.expect_strip import ExpectStrip
 from gui.window.main_window import MainWindow
+from tests.gui.conftest import Runner
 from tests.gui.test_window import wait_ended
 
 API = """\
@@ -86,19 +88,19 @@ def collection(tmp_path: Path) -> Path:
     return root
 
 
-def test_loaded_and_saved_with_the_request(window: MainWindow, qtbot: QtBot,
+def test_loaded_and_saved_with_the_request(window: MainWindow, arun: Runner[Any],
                                            collection: Path) -> None:
     panel = window.collections.panel
     assert panel.open_path(collection)
     assert panel.choose("late")
     assert window.editor.expect.lines() == ["status == 200", "first_event < 300ms"]
     window.editor.expect.text.setPlainText("status == 200\ngap.max < 2s")
-    assert window.collections.save()
+    assert arun(window.collections.save())
     text = (collection / "api.http").read_text()
     assert text == API.replace("# @expect first_event < 300ms\n", "# @expect gap.max < 2s\n")
     assert panel.choose("other")
     assert window.editor.expect.lines() == []  # nothing of the previous request stays
     window.editor.expect.text.setPlainText("status == 200")
-    assert window.collections.save()
+    assert arun(window.collections.save())
     assert "### other\n# @expect status == 200\nGET {{demo}}/health\n" in (
         collection / "api.http").read_text()

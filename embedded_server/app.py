@@ -15,7 +15,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import replay
 from ._shared import install_log_filter
-from .endpoints import downloads, faults, flood, llm, llm_more, ndjson, seed, sse_tour
+from .endpoints import (
+    downloads,
+    expect_faults,
+    faults,
+    flood,
+    llm,
+    llm_more,
+    ndjson,
+    seed,
+    sse_tour,
+)
 
 __all__ = ["LoopbackHost", "create_app"]
 
@@ -27,6 +37,9 @@ TAGS: list[dict[str, Any]] = [
     {"name": "ndjson", "description": "Newline-delimited JSON and plain chunked text."},
     {"name": "downloads", "description": "Downloads of any size: ranges, ETag, throttle."},
     {"name": "faults", "description": "Faults on purpose: slow, cut, invalid, huge, compressed."},
+    {"name": "expect", "description": "Streams that break a stream expectation on purpose "
+     "(late first event, long gap, invalid JSON, keep-alives that stop, LLM faults), for "
+     "`capture --expect` and `stream-inspector test`."},
     {"name": "flood", "description": "As much as the server can send, pre-framed (benchmarks)."},
     {"name": "replay", "description": "Saved captures served again with their timing."},
     {"name": "meta", "description": "Health of the demo server."},
@@ -118,7 +131,8 @@ def create_app(stop: threading.Event | None = None) -> FastAPI:
     )
     app.state.stop = stop if stop is not None else threading.Event()
     app.state.resume_log = []
-    for module in (seed, sse_tour, llm, llm_more, ndjson, downloads, faults, flood):
+    for module in (seed, sse_tour, llm, llm_more, ndjson, downloads, faults, expect_faults,
+                   flood):
         app.include_router(module.router)
     replay.install(app)
     app.add_middleware(LoopbackHost)

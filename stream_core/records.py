@@ -290,6 +290,33 @@ class End:
         return out
 
 
+@dataclass(slots=True)
+class Expect:
+    """The verdict on one expectation (``capture --expect``, ``# @expect``): ``result`` is
+    ``pass``, ``fail`` or ``skip`` (not decided: the stream was stopped first), ``t`` when
+    it was decided, ``value`` what was seen (JSON; times in seconds), ``message`` the same in
+    words, ``source`` where the expectation was written (``FILE:LINE``), if anywhere.
+
+    Not a record of the stream itself (the engine never emits one, a capture file does not
+    keep one): ``capture`` prints it among the stream's records as the verdict comes."""
+
+    t: float
+    expression: str
+    result: Literal["pass", "fail", "skip"] | str
+    value: Any
+    message: str
+    source: str = ""
+    type: Literal["expect"] = "expect"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "expect", "t": round(self.t, 6),
+                               "expression": self.expression, "result": self.result,
+                               "value": self.value, "message": self.message}
+        if self.source:
+            out["source"] = self.source
+        return out
+
+
 AnyRecord = (Request | Response | Chunk | Event | Comment | Record | Retry | Reconnect | Progress
              | Error | End)
 

@@ -1,6 +1,6 @@
 """The ``stream-inspector`` entry point.
 
-Dispatches ``capture``, ``compare`` and ``proxy`` to stream_core, ``serve`` to
+Dispatches ``capture``, ``compare``, ``test`` and ``proxy`` to stream_core, ``serve`` to
 embedded_server and ``completion`` to the shell-completion code without importing Qt, so
 those commands start fast and run where Qt cannot (``--version`` and
 ``--install-desktop``/``--uninstall-desktop`` too); anything else opens the window, with the
@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         from stream_core.capture.compare_command import main as compare_main
 
         return compare_main(args[1:])
+    if command == "test":
+        from stream_core.capture.test_command import main as test_main
+
+        return test_main(args[1:])
     if command == "proxy":
         from stream_core.capture.proxy_command import main as proxy_main
 

@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "stream-inspector compare a.sicap b.sicap --events --headers"),
     "serve": ("run the embedded demo server alone",
               "stream-inspector serve --port 8000"),
+    "test": ("run the .http requests that have '# @expect' lines: one line each, JUnit XML",
+             "stream-inspector test api/ --env ci --junit report.xml"),
     "proxy": ("a recording reverse proxy between your app and its API",
               "stream-inspector proxy --target https://api.openai.com --save captures/"),
     "completion": ("print shell completion code for bash, zsh or fish",

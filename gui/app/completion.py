@@ -37,6 +37,12 @@ def _compare() -> argparse.ArgumentParser:
     return build_parser()
 
 
+def _test() -> argparse.ArgumentParser:
+    from stream_core.capture.test_command import build_parser
+
+    return build_parser()
+
+
 def _serve() -> argparse.ArgumentParser:
     from embedded_server.cli import build_parser
 
@@ -54,7 +60,7 @@ def _completion() -> argparse.ArgumentParser:
 
 
 _PARSERS: dict[str, Callable[[], argparse.ArgumentParser]] = {
-    "capture": _capture, "compare": _compare, "serve": _serve, "proxy": _proxy,
+    "capture": _capture, "compare": _compare, "test": _test, "serve": _serve, "proxy": _proxy,
     "completion": _completion}
 
 

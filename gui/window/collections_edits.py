@@ -98,19 +98,21 @@ class CollectionEdits(QObject):
         return self._saving
 
     async def save(self, entry: HistoryEntry, *, name: str | None = None,
-                   path: Path | None = None, as_new: bool = False) -> bool:
+                   path: Path | None = None, as_new: bool = False,
+                   expectations: list[str] | None = None) -> bool:
         """Save the editor's request (``entry``): over the request it was loaded from while it
         still shows it, else (or ``as_new``) as a new request, asking ``name`` and ``path``
-        when not given."""
+        when not given; ``expectations`` (None: as they were) become its ``# @expect``
+        lines."""
         loaded = self.panel.loaded
         if not as_new and name is None and loaded is not None and loaded.showing:
-            return await self._save(entry, loaded.path, loaded.name, loaded)
+            return await self._save(entry, loaded.path, loaded.name, loaded, expectations)
         if name is None or path is None:
             asked = await self._ask_name(entry, name, path)
             if asked is None:
                 return False
             name, path = asked
-        return await self._save(entry, path, name, None)
+        return await self._save(entry, path, name, None, expectations)
 
     async def _ask_name(self, entry: HistoryEntry, name: str | None,
                         path: Path | None) -> tuple[str, Path] | None:
@@ -132,7 +134,7 @@ class CollectionEdits(QObject):
         return name, path
 
     async def _save(self, entry: HistoryEntry, path: Path, name: str,
-                    loaded: Loaded | None) -> bool:
+                    loaded: Loaded | None, expectations: list[str] | None = None) -> bool:
         """Write ``entry`` as request ``name`` of ``path``: over the loaded request
         (``loaded``) or appended."""
         panel = self.panel
@@ -160,6 +162,8 @@ class CollectionEdits(QObject):
                     loaded.body_file_text == entry.body):
                 new.body, new.body_file = None, old.body_file
                 new.body_file_variables = old.body_file_variables
+        new.expectations = list(expectations if expectations is not None
+                                else old.expectations if old is not None else ())
         kept = await self._keep_secrets(new, old, path)
         if kept is None:
             return False

@@ -285,7 +285,8 @@ class Collections:
         path = self.panel.loaded.path if self.panel.loaded else (
             next(iter(self.panel.files)) if self.panel.files else None)
         return await self.edits.save(entry, name=name, as_new=as_new,
-                                     path=path if name is not None else None)
+                                     path=path if name is not None else None,
+                                     expectations=self.window.editor.expect.lines())
 
     def open_sample(self, request: str | None = None, environment: str = "local") -> bool:
         """Open ``SAMPLE`` (written to a temporary folder), select ``environment`` and load

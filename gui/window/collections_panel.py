@@ -318,7 +318,7 @@ class CollectionsPanel(QWidget):
             except (OSError, ValueError) as exc:  # UndefinedVariable, UserFileError too
                 self.say(f"{name}: {exc}")
         loaded.fill = EndpointFill(request.method, request.url, body, Mode.AUTO,
-                                   list(request.headers))
+                                   list(request.headers), list(request.expectations))
         self.loaded = loaded
         self.requestChosen.emit(loaded.fill)
         self.status.setText(note)

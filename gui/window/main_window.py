@@ -26,7 +26,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShowEvent,
 )
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
 from gui.services import resources
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from gui.views.stream_tab import StreamTab
     from gui.window.capture_actions import CaptureActions
     from gui.window.collections_hookup import Collections
+    from stream_core.expect.syntax import Expectation
     from stream_core.net.clients import ClientSource
     from stream_core.records import End, Observer
 
@@ -342,8 +343,11 @@ class MainWindow(QMainWindow):
         outgoing = self.editor.outgoing()
         if outgoing is None:
             return None
+        expectations = self._expectations()
+        if expectations is None:
+            return None
         entry = self.remember(outgoing.history)
-        controller = self.start(outgoing.spec)
+        controller = self.start(outgoing.spec, expectations)
         controller.responseReceived.connect(
             lambda: self._response_status(entry, controller))
         return controller
@@ -361,8 +365,23 @@ class MainWindow(QMainWindow):
             self.picker.set_history(self.settings.set_history_status(entry, entry.status),
                                     self.server_url)
 
-    def start(self, spec: RequestSpec) -> StreamController:
-        """Start ``spec`` in a new tab (downloads go to the download folder)."""
+    def _expectations(self) -> list[Expectation] | None:
+        """The editor's expectations, parsed (``matches FILE`` beside the loaded collection
+        file); None after showing the first mistake."""
+        from stream_core.expect.syntax import ExpectationError
+
+        loaded = self.collections.panel.loaded
+        try:
+            return self.editor.expect.expectations(loaded.path.parent if loaded else None)
+        except ExpectationError as exc:
+            self.editor.tabs.setCurrentWidget(self.editor.expect)
+            self.editor.show_error(str(exc))
+            return None
+
+    def start(self, spec: RequestSpec,
+              expectations: list[Expectation] | None = None) -> StreamController:
+        """Start ``spec`` in a new tab (downloads go to the download folder), its
+        ``expectations`` checked live in a strip of the tab."""
         from gui.stream.controller import StreamController
 
         problem = self.downloads.prepare(spec)
@@ -370,7 +389,16 @@ class MainWindow(QMainWindow):
         if self._server_ready is not None and not self._server_ready.done() \
                 and self.server_url and spec.url.startswith(self.server_url):
             controller.wrap_source(self._after_server)
-        self.add_stream_tab(controller)
+        if expectations:
+            from gui.views.expect_strip import ExpectStrip, attach
+
+            live = attach(controller, expectations)
+            tab = self.add_stream_tab(controller)
+            layout = tab.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertWidget(1, ExpectStrip(live, controller, tab))  # under the summary
+        else:
+            self.add_stream_tab(controller)
         self.statusBar().showMessage(problem or f"Sent {spec.method} {spec.url}", 5000)
         return controller
 

@@ -41,6 +41,7 @@ from gui.services import resources
 from gui.services.settings import HistoryEntry, RequestOptions
 from gui.views.headers_table import HeadersTable
 from gui.window.auth_panel import AuthPanel
+from gui.window.expect_page import ExpectationsPage
 from gui.window.network_panel import NetworkPanel
 from stream_core.capture.cliargs import ArgumentError, check_url, parse_header
 from stream_core.capture.masking import mask_headers, mask_url
@@ -67,6 +68,7 @@ class EndpointFill:
     body: str = ""
     mode: Mode = Mode.AUTO
     headers: list[tuple[str, str]] | None = None
+    expectations: list[str] | None = None  # ``# @expect`` lines of a saved request
 
 
 def json_status(text: str) -> tuple[bool | None, str]:
@@ -224,6 +226,8 @@ class RequestEditor(QWidget):
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             self.tabs.addTab(scroll, title)
+        self.expect = ExpectationsPage(self)  # the request's expectations, checked live
+        self.tabs.insertTab(3, self.expect, "Expect")  # after Options, before Auth and Network
         self.headers.automatic.toggled.connect(lambda _on: self._update_automatic())
         self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
@@ -308,6 +312,7 @@ class RequestEditor(QWidget):
         self.set_mode(fill.mode)
         self._mode_url = fill.url.split("?", 1)[0] if fill.mode != Mode.AUTO else ""
         self.headers.set_headers(list(fill.headers or []))
+        self.expect.set_lines(fill.expectations)
         self.headers.automatic.setChecked(True)
         self._update_automatic()
         self.tabs.setCurrentIndex(0)

@@ -39,12 +39,15 @@ from stream_core.capture.cliargs import (
     spec_from_args,
 )
 from stream_core.capture.outcome import ExitStatus
+from stream_core.expect.options import add_expect_arguments, wanted
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import AnyRecord, Chunk, End, Error, Event, Observer, Record, json_line
 
 if TYPE_CHECKING:  # imported where used: what a plain capture does not need, it does not load
     from stream_core.capture.masking import Masker
     from stream_core.capture.records_file import CaptureWriter
+    from stream_core.expect.runner import LiveExpectations
+    from stream_core.expect.syntax import Expectation
 
 PROG = "stream-inspector capture"
 EXIT_OK, EXIT_USAGE, EXIT_SIGINT = exitcodes.OK, exitcodes.USAGE, exitcodes.INTERRUPTED
@@ -96,6 +99,7 @@ def build_parser(saved: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--llm", action="store_true",
                         help='reassemble the LLM reply and print one "llm" record before "end"'
                              " (text, reasoning, tool calls, usage, timing)")
+    add_expect_arguments(parser)  # --expect, --expect-file, --keep-going
     return parser
 
 
@@ -108,6 +112,8 @@ class Options:
     save_secrets: bool = False
     llm: bool = False
     show_secrets: bool = False
+    expectations: list[Expectation] = dataclasses.field(default_factory=list)  # parsed
+    keep_going: bool = False
 
 
 def parse_args(argv: list[str]) -> tuple[RequestSpec, bool]:
@@ -159,7 +165,27 @@ def parse_options(argv: list[str]) -> tuple[RequestSpec, Options]:
         raise ArgumentError(f"--reconnect is for event streams; it cannot be used with "
                             f"--mode {spec.mode.value}")
     return spec, Options(bool(ns.chunks_data), ns.save, bool(ns.save_secrets), bool(ns.llm),
-                         bool(ns.show_secrets))
+                         bool(ns.show_secrets), *_expectations(ns))
+
+
+def _expectations(ns: argparse.Namespace) -> tuple[list[Expectation], bool]:
+    """``--expect``, ``--expect-file`` and the ``# @expect`` lines of ``--from``, parsed
+    (the language is imported only then: ``capture`` alone starts without it)."""
+    found: list[Expectation] = []
+    source = getattr(ns, "from_file", None)
+    if wanted(ns):
+        from stream_core.expect import sources
+
+        try:
+            found = sources.from_arguments(ns.expect, ns.expect_file)
+            if source is not None:
+                found = sources.from_saved(source) + found
+        except sources.ExpectationError as exc:
+            raise ArgumentError(str(exc)) from None
+    if ns.keep_going and not found:
+        raise ArgumentError("--keep-going needs expectations (--expect, --expect-file, or"
+                            " # @expect lines in the --from request)")
+    return found, bool(ns.keep_going)
 
 
 class Printer:
@@ -231,12 +257,16 @@ def with_llm(observer: Observer, emit: Callable[[dict[str, Any]], None],
 
 async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False,
                   save: CaptureWriter | None = None, llm: bool = False,
-                  show_secrets: bool = True, observers: Sequence[Observer] = ()) -> int:
+                  show_secrets: bool = True, observers: Sequence[Observer] = (),
+                  expectations: list[Expectation] | None = None,
+                  keep_going: bool = False) -> int:
     """Run one capture to ``out`` (and to ``save``, a capture file); returns the exit status.
 
     ``observers`` see every record the engine reports, before it is printed (in order).
     ``show_secrets`` is True here (a library caller's records are its own); the command
-    line's default is to mask them.
+    line's default is to mask them. ``expectations`` are checked live: one ``expect`` record
+    each when it is decided, the first failure stops the stream unless ``keep_going``, and
+    ``EXPECTATION_FAILED`` is the status when the stream itself did not fail.
     """
     from stream_core.net.session import Clients, run
 
@@ -259,6 +289,14 @@ async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False
         observer = with_llm(observer, printer.write, spec.body)
     if observers:
         observer = _seen_by(observers, observer)
+    live: LiveExpectations | None = None
+    if expectations:
+        from stream_core.expect.runner import LiveExpectations
+
+        live = LiveExpectations(expectations, report=lambda v: printer.write(v.record().to_json()),
+                                stop=lambda: stop(exitcodes.EXPECTATION_FAILED),
+                                keep_going=keep_going, request_body=spec.body)
+        observer = live.observer(observer)
     clients = Clients()
     handled: list[signal.Signals] = []
     for sig, status in ((signal.SIGINT, EXIT_SIGINT), (signal.SIGTERM, EXIT_SIGTERM)):
@@ -273,8 +311,14 @@ async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False
     finally:
         for sig in handled:
             loop.remove_signal_handler(sig)
+        if live is not None:
+            live.close()
         await clients.aclose()
-    return why[0] if why else printer.status.status
+    if why:
+        return why[0]
+    if printer.status.failed or live is None or not live.failed:
+        return printer.status.status  # a failed stream's own status says more
+    return exitcodes.EXPECTATION_FAILED
 
 
 def _seen_by(observers: Sequence[Observer], then: Observer) -> Observer:
@@ -352,7 +396,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         status = asyncio.run(capture(spec, sys.stdout.buffer, chunks_data=options.chunks_data,
                                      save=writer, llm=options.llm,
-                                     show_secrets=options.show_secrets))
+                                     show_secrets=options.show_secrets,
+                                     expectations=options.expectations,
+                                     keep_going=options.keep_going))
     except KeyboardInterrupt:  # Ctrl-C before the handler was installed
         status = EXIT_SIGINT
     finally:

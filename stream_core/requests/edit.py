@@ -131,7 +131,11 @@ def _apply(edit: Edit, base: HttpFile, now: HttpFile, file: str,
     request = edit.request
     if request.name == edit.name:  # not renamed: it keeps its name there (``#3`` if moved)
         request = replace(request, name=current.name)
-    return httpfile.update(now, current.name, request), request
+    text = httpfile.update(now, current.name, request)
+    if request.expectations != current.expectations:  # its ``# @expect`` lines, above it
+        text = httpfile.set_expectations(httpfile.parse(text), request.name,
+                                         request.expectations)
+    return text, request
 
 
 def _lines(body: str | None) -> list[str]:

@@ -9,6 +9,8 @@ What is read (both tools' documented syntax)::
     ### Stream events                       separator; the text after it names the request
     # @name events                          a name (``// @name`` and ``# @name = x`` too)
     # @no-redirect                          other ``@`` directives: kept, written back
+    # @expect first_event < 500ms           expectations (``stream_core.expect``), kept as
+                                            written
     #### Banner ####                         comments: ``#`` or ``//`` lines, four or more ``#``
     GET {{host}}/events?count=3 HTTP/1.1   method optional (GET), HTTP version optional
         &interval=0.1                       indented lines continue the URL (query)
@@ -36,7 +38,7 @@ import re
 from dataclasses import dataclass, field
 
 __all__ = ["FILE_LINE", "HttpFile", "HttpFileError", "HttpRequest", "append", "delete", "parse", "rename",
-           "render_request", "update", "write"]
+           "render_request", "set_expectations", "update", "write"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", 
 _SEPARATOR = re.compile(r"^###(?!#)(.*)$")
 _VARIABLE = re.compile(r"^@([A-Za-z_][\w.\-]*)\s*=\s?(.*)$")
 _NAME = re.compile(r"^(?:#|//)\s*@name(?:\s*=\s*|\s+)(\S.*?)\s*$")
+_EXPECT = re.compile(r"^(?:#|//)\s*@expect(?:\s+(.*?))?\s*$")
 _DIRECTIVE = re.compile(r"^(?:#|//)\s*@([A-Za-z][\w\-]*)(?:\s+(.*?))?\s*$")
 _VERSION = re.compile(r"\s+(HTTP/[0-9.]+)\s*$")
 _METHOD = re.compile(r"^([A-Z]+)\s+(\S.*)$")
@@ -71,6 +74,8 @@ class HttpRequest:
     body_file_variables: bool = False  # ``<@ path``: substitute variables in the file's text
     handlers: list[str] = field(default_factory=list)  # ``> {% ... %}`` / ``>> file`` lines
     directives: list[str] = field(default_factory=list)  # ``# @no-redirect`` etc. (without @)
+    expectations: list[str] = field(default_factory=list)  # ``# @expect EXPR``: the EXPRs
+    expect_spans: list[tuple[int, int]] = field(default_factory=list, compare=False)  # EXPRs
     line: int = field(default=0, compare=False)  # 1-based line of the request line (0: none)
     # The file variables in effect at this request (a ``@name`` holds from its line on):
     variables: dict[str, str] = field(default_factory=dict, compare=False)
@@ -204,6 +209,7 @@ def _parse_block(lines: list[_Line], sep: _Line | None,
             offset = sep.start + 3 + (len(label) - len(label.lstrip()))
             name, name_span = label.strip(), (offset, offset + len(label.strip()))
     directives: list[str] = []
+    expectations: list[tuple[str, tuple[int, int]]] = []
     i = 0
     while i < len(lines):  # before the request line: blanks, comments, names, variables
         text = lines[i].text
@@ -216,6 +222,11 @@ def _parse_block(lines: list[_Line], sep: _Line | None,
             name = named.group(1)
             col = lines[i].text.index(name, lines[i].text.index("@name") + 5)
             name_span = (lines[i].start + col, lines[i].start + col + len(name))
+        elif (expect := _EXPECT.match(stripped)) is not None:
+            text = expect.group(1) or ""
+            col = lines[i].text.index("@expect") + 7
+            col += len(lines[i].text[col:]) - len(lines[i].text[col:].lstrip())
+            expectations.append((text, (lines[i].start + col, lines[i].start + col + len(text))))
         elif (directive := _DIRECTIVE.match(stripped)) is not None:
             directives.append(" ".join(p for p in directive.groups() if p))
         elif (variable := _VARIABLE.match(stripped)) is not None:
@@ -225,7 +236,9 @@ def _parse_block(lines: list[_Line], sep: _Line | None,
         i += 1
     if i >= len(lines):
         return None
-    request = HttpRequest(name=name, name_span=name_span, directives=directives)
+    request = HttpRequest(name=name, name_span=name_span, directives=directives,
+                          expectations=[e for e, _ in expectations],
+                          expect_spans=[s for _, s in expectations])
     span_start = lines[i].start
     line = lines[i].text.strip()
     i += 1
@@ -308,6 +321,7 @@ def render_request(request: HttpRequest, newline: str = "\n") -> str:
 def _render_named(request: HttpRequest, newline: str) -> str:
     head = [f"### {request.name}", f"# @name {request.name}"]
     head += [f"# @{d}" for d in request.directives]
+    head += [f"# @expect {e}" for e in request.expectations]
     return newline.join(head) + newline + render_request(request, newline) + newline
 
 
@@ -384,3 +398,42 @@ def append(doc: HttpFile, new: HttpRequest) -> str:
     if text.strip():
         text += nl
     return text + _render_named(new, nl)
+
+
+def set_expectations(doc: HttpFile, name: str, expectations: list[str]) -> str:
+    """``doc``'s text with request ``name``'s ``# @expect`` lines (between its ``###`` line
+    and its request line) made ``expectations``, and nothing else: unchanged lines keep their
+    exact text (``//`` or ``#``, spacing), removed ones leave with their line end, new ones
+    take the first one's place (or go just above the request line). ``update`` rewrites the
+    request's own text, below them."""
+    request = doc.find(name)
+    if request.span[0] < 0:
+        raise HttpFileError(f"request {name!r} has no place in the file")
+    wanted = [e.strip() for e in expectations if e.strip()]
+    for text in wanted:
+        if "\n" in text or "\r" in text:
+            raise HttpFileError(f"an expectation is one line: {text[:40]!r}")
+    if wanted == request.expectations:
+        return doc.text
+    text, nl = doc.text, doc.newline
+    lines: list[tuple[int, int, str]] = []  # start, end with its line end, the line's text
+    for start, _end in request.expect_spans:
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end < 0 else line_end + 1
+        lines.append((line_start, line_end, text[line_start:line_end]))
+    kept = dict(zip(request.expectations, (raw for _s, _e, raw in lines), strict=True))
+    style = lines[0][2].lstrip()[:2] if lines else "# "
+    prefix = "// " if style.startswith("//") else "# "
+    block = ""
+    for expr in wanted:
+        raw = kept.pop(expr, None)
+        block += raw if raw is not None and raw.endswith("\n") else f"{prefix}@expect {expr}{nl}"
+    at = lines[0][0] if lines else request.span[0]
+    out, pos = [], 0
+    for start, end, _raw in lines:
+        out.append(text[pos:start])
+        pos = end
+    out.append(text[pos:])
+    rest = "".join(out)  # nothing was removed before ``at``: it is the first removed line
+    return rest[:at] + block + rest[at:]

@@ -171,6 +171,15 @@ class Comment(Wired):
     text: str = wire(STR)
     chunk: int = wire(INT, default=-1, file_only=True)
 
+    @property
+    def first_chunk(self) -> int:
+        """The chunk span, as events and records give theirs: one line, in one read."""
+        return self.chunk
+
+    @property
+    def last_chunk(self) -> int:
+        return self.chunk
+
 
 #: What a decoder noticed that is valid (or tolerated) but worth knowing; see ``Notice``.
 NoticeCode = Literal["bom", "line-ends", "invalid-retry", "unknown-field", "invalid-utf8",

@@ -99,6 +99,7 @@ def _serve_endless_line(conn: Conn) -> None:
     conn.send(b"%x\r\n%s\r\n0\r\n\r\n" % (len(tail), tail))
 
 
+@pytest.mark.slow
 def test_endless_line_over_the_wire_keeps_memory_bounded(fast_spec: Spec) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with RawServer(_serve_endless_line) as srv:
@@ -117,6 +118,7 @@ def _gzip_bomb(size: int) -> bytes:
     return b"".join(z.compress(block) for _ in range(size >> 20)) + z.flush()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", [Mode.SSE, Mode.RAW])
 def test_gzip_bomb_is_a_decode_error(fast_spec: Spec, mode: Mode) -> None:
     bomb = _gzip_bomb(1 << 30)  # 1 GiB of zeros in about 1 MiB

@@ -207,6 +207,7 @@ def _time_long_line(cls: Decoder, total: int) -> float:
     return spent
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", [LineDecoder, NDJSONDecoder])
 def test_linear_time_on_one_long_line(cls: Decoder) -> None:
     """10x the input of one single line costs about 10x the time (quadratic would be 100x).

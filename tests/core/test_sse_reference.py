@@ -273,6 +273,7 @@ def _time_one_event(total: int, piece: bytes, end: bytes) -> float:
     (b"\xc3\xa9", b"\r\n\r\n"),  # multi-byte characters
     (b"y\ndata: ", b"\n\n"),  # one event of very many short data lines
 ])
+@pytest.mark.slow
 def test_linear_time_on_one_huge_event(piece: bytes, end: bytes) -> None:
     """10x the input costs about 10x the time (quadratic would be 100x).
 

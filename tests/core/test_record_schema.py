@@ -52,7 +52,8 @@ SAMPLES: list[AnyRecord] = [
     Progress(0.8, 2048, 4096, 0.0),
     Error(0.9, "protocol", "cut mid-body"),
     End(1.0000001, 35, 1, 1, 1.0000001, True),
-    End(1.1, 35, 1, 1, 1.1, False, "/tmp/x.bin", "ab" * 32, 70, "max-events"),
+    End(1.1, 35, 1, 1, 1.1, False, "/tmp/x.bin", "ab" * 32, 70, "max-events",
+        {"unfinished_events": 1}, ["the stream ended inside an event"]),
 ]
 
 
@@ -106,7 +107,8 @@ def test_stdout_form() -> None:
     assert SAMPLES[-1].to_json() == {
         "type": "end", "t": 1.1, "bytes": 35, "chunks": 1, "events": 1, "duration": 1.1,
         "complete": False, "path": "/tmp/x.bin", "sha256": "ab" * 32, "decoded_bytes": 70,
-        "stopped": "max-events"}
+        "stopped": "max-events", "dropped": {"unfinished_events": 1},
+        "problems": ["the stream ended inside an event"]}
     assert SAMPLES[-2].to_json() == {"type": "end", "t": 1.0, "bytes": 35, "chunks": 1,
                                      "events": 1, "duration": 1.0, "complete": True}
 

@@ -171,3 +171,14 @@ def test_the_record_path_leaves_records_as_they_came() -> None:
     to_har(records, started=1.0e9)
     events_ndjson(records)
     assert records == before
+
+
+def test_a_notice_detail_and_a_comment_are_masked_like_the_body() -> None:
+    """Both hold text from the body (a field name, a value, a comment): a secret the request
+    sent is blanked there too."""
+    secret = "sk-planted-notice-0042"
+    request = Request(0.0, "GET", "http://127.0.0.1/x", [("Authorization", f"Bearer {secret}")])
+    out = masked([request, Notice(0.1, "unknown-field", secret, 0),
+                  Comment(0.1, f"key {secret}", 0)])
+    assert secret not in json.dumps([record_line(r, save_secrets=True) for r in out])
+    assert len(out[1].detail) == len(secret)  # type: ignore[union-attr]  # same length

@@ -1,11 +1,12 @@
-# Stream Inspector: `make run`, `make test`, `make bench`, `make screenshots`, `make dist`.
+# Stream Inspector: `make run`, `make check`, `make test`, `make bench`, `make screenshots`,
+# `make dist`.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run test lint bench screenshots dist clean openapi-snapshot
+.PHONY: run check test lint bench screenshots dist clean openapi-snapshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The loop to live with while working (under 2 minutes here): lint, types, layering and the
+# unit tests on two workers; not the install test, the app's windows (offscreen or X), the
+# benchmark scenarios or the tests marked slow (pyproject's markers). `make test` runs
+# everything; CI runs that.
+check: lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n 2 \
+		-m "not (install or e2e or window or bench or slow)" $(PYTEST_ARGS)
 
 # The suite also checks the benchmark scenarios at tiny sizes, peers (HTTPie) included.
 test: lint $(VENV)/.bench-installed

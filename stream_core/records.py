@@ -1,22 +1,40 @@
 """The records a stream produces, in arrival order.
 
 One stream yields: ``Request``, ``Response``, then any mix of ``Chunk``, ``Event``,
-``Record``, ``Retry``, ``Reconnect``, ``Progress``, ``Error``, and exactly one ``End``, last.
-Each class has ``to_json()`` giving the public ``capture`` NDJSON object (README,
-*`capture`*). The window keeps these objects (slotted, cheap) and formats them on
-demand; the CLI prints ``to_json()``.
+``Comment``, ``Notice``, ``Record``, ``Retry``, ``Reconnect``, ``Progress``, ``Error``, and
+exactly one ``End``, last. Each class declares its fields once with their wire form
+(``stream_core.schema``): ``to_json()`` is the public ``capture`` NDJSON object (README,
+*`capture`*), ``to_json(form="file")`` a capture file's line, ``from_json()`` reads one back.
+Records are immutable (frozen for the type checker; see ``schema`` for why not at run time).
+The window keeps these objects (slotted, cheap) and formats them on demand.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
+
+from stream_core.schema import (
+    BASE64,
+    BIG_INT,
+    BOOL,
+    COUNTS,
+    HEADERS,
+    INT,
+    JSON,
+    RATE,
+    STR,
+    STRINGS,
+    TIME,
+    Wired,
+    optional,
+    record,
+    wire,
+)
 
 ErrorKind = Literal["connect", "tls", "timeout", "http", "protocol", "decode", "io", "cancelled"]
 #: Header names and values as received: one character per byte (U+0000-U+00FF, ISO-8859-1,
@@ -79,246 +97,239 @@ def header_text(text: str) -> str:
         return text
 
 
-@dataclass(slots=True)
-class Request:
-    t: float
-    method: str
-    url: str
-    headers: Headers
-    type: Literal["request"] = "request"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"type": "request", "t": round(self.t, 6), "method": self.method,
-                "url": self.url, "headers": [list(h) for h in self.headers]}
+# -- the record types ---------------------------------------------------------------------
+# Each field is declared once, with its wire form (``stream_core.schema``): ``to_json()`` gives
+# what ``capture`` prints, ``to_json(form="file")`` a capture file's line, ``from_json()``
+# reads one back. Positional order is part of the API (the decoders build records by
+# position): new fields go last, with a default.
 
 
-@dataclass(slots=True)
-class Response:
-    t: float
-    status: int
-    reason: str
-    http_version: str
-    headers: Headers
-    mode: str
-    type: Literal["response"] = "response"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"type": "response", "t": round(self.t, 6), "status": self.status,
-                "http_version": self.http_version,
-                "headers": [list(h) for h in self.headers], "mode": self.mode}
+@record
+class Request(Wired):
+    type: ClassVar[Literal["request"]] = "request"
+    t: float = wire(TIME)
+    method: str = wire(STR)
+    url: str = wire(STR)
+    headers: Headers = wire(HEADERS)
 
 
-@dataclass(slots=True)
-class Chunk:
-    """One network read: ``offset`` counts body bytes since the first response of the stream."""
+@record
+class Response(Wired):
+    type: ClassVar[Literal["response"]] = "response"
+    t: float = wire(TIME)
+    status: int = wire(INT)
+    reason: str = wire(STR, read_default="")  # the status text (a hand-written file may lack it)
+    http_version: str = wire(STR, read_default="HTTP/1.1")
+    headers: Headers = wire(HEADERS)
+    mode: str = wire(STR, read_default="raw")
 
-    seq: int
-    t: float
-    offset: int
-    data: bytes
-    type: Literal["chunk"] = "chunk"
+
+@record
+class Chunk(Wired):
+    """One network read: ``offset`` counts body bytes since the first response of the stream.
+
+    Its JSON has ``size``; the bytes (``data_b64``) are in every capture file and on stdout
+    with ``--chunks-data``."""
+
+    type: ClassVar[Literal["chunk"]] = "chunk"
+    seq: int = wire(INT)
+    t: float = wire(TIME)
+    offset: int = wire(INT)
+    data: bytes = wire(BASE64, key="data_b64", on_request=True, sized="size")
 
     @property
     def size(self) -> int:
         return len(self.data)
 
-    def to_json(self, with_data: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "chunk", "t": round(self.t, 6), "seq": self.seq,
-                               "offset": self.offset, "size": len(self.data)}
-        if with_data:
-            out["data_b64"] = base64.b64encode(self.data).decode("ascii")
-        return out
 
-
-@dataclass(slots=True)
-class Event:
+@record
+class Event(Wired):
     """One dispatched SSE event.
 
     ``first_chunk``/``last_chunk`` are the seq numbers of the chunks that carried the event's
     bytes (from the first byte of its first line to its dispatching blank line).
     """
 
-    seq: int
-    t: float
-    event: str
-    data: str
-    id: str
-    first_chunk: int = -1
-    last_chunk: int = -1
-    type: Literal["event"] = "event"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"type": "event", "t": round(self.t, 6), "seq": self.seq, "event": self.event,
-                "data": self.data, "id": self.id}
+    type: ClassVar[Literal["event"]] = "event"
+    seq: int = wire(INT)
+    t: float = wire(TIME)
+    event: str = wire(STR, read_default="message")
+    data: str = wire(STR)
+    id: str = wire(STR, read_default="")
+    first_chunk: int = wire(INT, default=-1, file_only=True)
+    last_chunk: int = wire(INT, default=-1, file_only=True)
 
 
-@dataclass(slots=True)
-class Comment:
+@record
+class Comment(Wired):
     """One SSE comment line (``: ping``), the text after the colon with one leading space
     removed; ``chunk`` is the seq of the chunk that finished the line. Keep-alives are what
     people check, so comments are records (hidden by default in the window)."""
 
-    t: float
-    text: str
-    chunk: int = -1
-    type: Literal["comment"] = "comment"
+    type: ClassVar[Literal["comment"]] = "comment"
+    t: float = wire(TIME)
+    text: str = wire(STR)
+    chunk: int = wire(INT, default=-1, file_only=True)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"type": "comment", "t": round(self.t, 6), "text": self.text}
+    @property
+    def first_chunk(self) -> int:
+        """The chunk span, as events and records give theirs: one line, in one read."""
+        return self.chunk
+
+    @property
+    def last_chunk(self) -> int:
+        return self.chunk
 
 
-@dataclass(slots=True)
-class Record:
+#: What a decoder noticed that is valid (or tolerated) but worth knowing; see ``Notice``.
+NoticeCode = Literal["bom", "line-ends", "invalid-retry", "unknown-field", "invalid-utf8",
+                     "unfinished-event"]
+
+
+@record
+class Notice(Wired):
+    """Something a decoder saw while decoding that changes no event but that a person
+    debugging the stream wants to know (Diagnostics turns these into findings): a leading
+    BOM, line ends of a new kind mixed in (``detail``: the kinds so far, ``"lf+crlf"``), an
+    invalid ``retry:`` value, a field name SSE does not know (``detail``: the name or value,
+    cut to 64 characters), invalid UTF-8, an event the stream ended inside of. ``chunk`` is
+    the read it was seen in. Each decoder reports a bounded number of them."""
+
+    type: ClassVar[Literal["notice"]] = "notice"
+    t: float = wire(TIME)
+    code: str = wire(STR)
+    detail: str = wire(STR, default="")
+    chunk: int = wire(INT, default=-1, file_only=True)
+
+
+def _parsed(r: Record) -> bool:
+    return r.parsed
+
+
+def _unparsed(r: Record) -> bool:
+    return not r.parsed
+
+
+def _unparsed_error(r: Record) -> bool:
+    return not r.parsed and r.error is not None
+
+
+@record
+class Record(Wired):
     """One NDJSON / JSON Lines line, or one text line in ``lines`` mode.
 
     ``value`` is the parsed JSON when ``error`` is None; otherwise ``text`` holds the line.
-    In ``lines`` mode ``value`` is None and ``text`` holds the line, ``error`` None.
+    In ``lines`` mode ``value`` is None and ``text`` holds the line, ``error`` None. The JSON
+    holds ``value`` for a parsed line, else ``text`` (and ``error``); a capture file does not
+    repeat a parsed line's text (reopening takes it from the chunks).
     """
 
-    seq: int
-    t: float
-    text: str
-    value: Any = None
-    error: str | None = None
-    parsed: bool = False
-    first_chunk: int = -1
-    last_chunk: int = -1
-    type: Literal["record"] = "record"
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "record", "t": round(self.t, 6), "seq": self.seq}
-        if self.parsed:
-            out["value"] = self.value
-        else:
-            out["text"] = self.text
-            if self.error is not None:
-                out["error"] = self.error
-        return out
+    type: ClassVar[Literal["record"]] = "record"
+    seq: int = wire(INT)
+    t: float = wire(TIME)
+    text: str = wire(STR, when=_unparsed, read_default="")
+    value: Any = wire(JSON, default=None, when=_parsed)
+    error: str | None = wire(optional(STR), default=None, when=_unparsed_error)
+    parsed: bool = wire(BOOL, default=False, derive=lambda obj: "value" in obj)
+    first_chunk: int = wire(INT, default=-1, file_only=True)
+    last_chunk: int = wire(INT, default=-1, file_only=True)
 
 
-@dataclass(slots=True)
-class Retry:
-    t: float
-    ms: int
-    type: Literal["retry"] = "retry"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"type": "retry", "t": round(self.t, 6), "ms": self.ms}
+@record
+class Retry(Wired):
+    type: ClassVar[Literal["retry"]] = "retry"
+    t: float = wire(TIME)
+    ms: int = wire(BIG_INT)
 
 
-@dataclass(slots=True)
-class Reconnect:
-    t: float
-    attempt: int
-    delay_ms: int
-    last_event_id: str
+@record
+class Reconnect(Wired):
+    type: ClassVar[Literal["reconnect"]] = "reconnect"
+    t: float = wire(TIME)
+    attempt: int = wire(INT)
+    delay_ms: int = wire(INT)
+    last_event_id: str = wire(STR, read_default="")
     #: Why the previous connection ended: "stream ended" after a clean end, else the network
     #: failure ("protocol: connection closed ..."), which is then not also an Error record.
-    reason: str = ""
-    type: Literal["reconnect"] = "reconnect"
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "reconnect", "t": round(self.t, 6),
-                               "attempt": self.attempt, "delay_ms": self.delay_ms,
-                               "last_event_id": self.last_event_id}
-        if self.reason:
-            out["reason"] = self.reason
-        return out
+    reason: str = wire(STR, default="", when=lambda r: bool(r.reason))
 
 
-@dataclass(slots=True)
-class Progress:
-    t: float
-    bytes: int
-    total: int | None
-    rate: float = 0.0
-    type: Literal["progress"] = "progress"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"type": "progress", "t": round(self.t, 6), "bytes": self.bytes,
-                "total": self.total, "rate": round(self.rate, 1)}
+@record
+class Progress(Wired):
+    type: ClassVar[Literal["progress"]] = "progress"
+    t: float = wire(TIME)
+    bytes: int = wire(INT)
+    total: int | None = wire(optional(INT), read_default=None)
+    rate: float = wire(RATE, default=0.0)
 
 
-@dataclass(slots=True)
-class Error:
-    t: float
-    kind: ErrorKind
-    message: str
-    type: Literal["error"] = "error"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"type": "error", "t": round(self.t, 6), "kind": self.kind,
-                "message": self.message}
+@record
+class Error(Wired):
+    type: ClassVar[Literal["error"]] = "error"
+    t: float = wire(TIME)
+    kind: ErrorKind = wire(STR)  # a file may hold any kind: shown as it is
+    message: str = wire(STR)
 
 
-@dataclass(slots=True)
-class End:
-    """The last record of a stream.
-
-    ``dropped`` counts what the stream carried but no record shows (``unfinished_events``:
-    an SSE event the stream ended inside of, which the standard never dispatches), and
-    ``problems`` says in words what a script would otherwise miss (that, or an LLM reply
-    that ended before any finish reason): nothing is dropped silently. Both are left out of
-    the JSON when empty.
-    """
-
-    t: float
-    bytes: int
-    chunks: int
-    events: int
-    duration: float
-    complete: bool
-    path: str | None = None
-    sha256: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    dropped: dict[str, int] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-    type: Literal["end"] = "end"
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "end", "t": round(self.t, 6), "bytes": self.bytes,
-                               "chunks": self.chunks, "events": self.events,
-                               "duration": round(self.duration, 6), "complete": self.complete}
-        if self.path is not None:
-            out["path"] = self.path
-            out["sha256"] = self.sha256
-        out.update(self.extra)
-        if self.dropped:
-            out["dropped"] = dict(self.dropped)
-        if self.problems:
-            out["problems"] = list(self.problems)
-        return out
+def _has_path(r: End) -> bool:
+    return r.path is not None
 
 
-@dataclass(slots=True)
-class Expect:
+@record
+class End(Wired):
+    """The stream's last record: totals, whether it ended by itself (``complete``), and
+    ``stopped`` (why not, when cut short on purpose: ``max-events``, ``max-reconnects``,
+    ``recording-cap``, ``interrupted``, ``max-time``...). ``dropped`` counts what the stream
+    carried but no record shows (``unfinished_events``: an SSE event the stream ended inside
+    of, which the standard never dispatches), and ``problems`` says in words what a script
+    would otherwise miss: nothing is dropped silently; both are left out when empty. A new
+    field of ``end`` is declared here, with a default and a ``when`` that leaves it out
+    while it does not apply."""
+
+    type: ClassVar[Literal["end"]] = "end"
+    t: float = wire(TIME)
+    bytes: int = wire(INT)
+    chunks: int = wire(INT)
+    events: int = wire(INT)
+    duration: float = wire(TIME)
+    complete: bool = wire(BOOL, read_default=False)
+    path: str | None = wire(optional(STR), default=None, when=_has_path)
+    sha256: str | None = wire(optional(STR), default=None, when=_has_path)
+    #: Body bytes after Content-Encoding (every connection); None where not counted.
+    decoded_bytes: int | None = wire(optional(INT), default=None,
+                                     when=lambda r: r.decoded_bytes is not None)
+    stopped: str = wire(STR, default="", when=lambda r: bool(r.stopped))
+    dropped: dict[str, int] = wire(COUNTS, default_factory=dict, when=lambda r: bool(r.dropped))
+    problems: list[str] = wire(STRINGS, default_factory=list, when=lambda r: bool(r.problems))
+
+
+@record
+class Expect(Wired):
     """The verdict on one expectation (``capture --expect``, ``# @expect``): ``result`` is
     ``pass``, ``fail`` or ``skip`` (not decided: the stream was stopped first), ``t`` when
     it was decided, ``value`` what was seen (JSON; times in seconds), ``message`` the same in
     words, ``source`` where the expectation was written (``FILE:LINE``), if anywhere.
 
     Not a record of the stream itself (the engine never emits one, a capture file does not
-    keep one): ``capture`` prints it among the stream's records as the verdict comes."""
+    keep one, so it is neither in ``AnyRecord`` nor in ``RECORD_TYPES``): ``capture`` prints
+    it among the stream's records as the verdict comes."""
 
-    t: float
-    expression: str
-    result: Literal["pass", "fail", "skip"] | str
-    value: Any
-    message: str
-    source: str = ""
-    type: Literal["expect"] = "expect"
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "expect", "t": round(self.t, 6),
-                               "expression": self.expression, "result": self.result,
-                               "value": self.value, "message": self.message}
-        if self.source:
-            out["source"] = self.source
-        return out
+    type: ClassVar[Literal["expect"]] = "expect"
+    t: float = wire(TIME)
+    expression: str = wire(STR)
+    result: str = wire(STR)  # "pass", "fail" or "skip"
+    value: Any = wire(JSON)
+    message: str = wire(STR)
+    source: str = wire(STR, default="", when=lambda r: bool(r.source))
 
 
-AnyRecord = (Request | Response | Chunk | Event | Comment | Record | Retry | Reconnect | Progress
-             | Error | End)
+AnyRecord = (Request | Response | Chunk | Event | Comment | Notice | Record | Retry | Reconnect
+             | Progress | Error | End)
+
+#: Every record class by its JSON ``type`` (what a capture file's reader looks up).
+RECORD_TYPES: dict[str, type[AnyRecord]] = {
+    cls.type: cls for cls in (Request, Response, Chunk, Event, Comment, Notice, Record, Retry,
+                              Reconnect, Progress, Error, End)}
 
 #: The engine reports every record through one callable; it must not block.
 Observer = Callable[[AnyRecord], None]

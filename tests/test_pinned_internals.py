@@ -26,7 +26,7 @@ def _pin(dep: str, internal: str, where: str) -> str:
 def test_httpx_decoders() -> None:
     from httpx import _decoders
 
-    why = _pin("httpx", "_decoders", "stream_core/clients.py content_decoder")
+    why = _pin("httpx", "_decoders", "stream_core/net/clients.py content_decoder")
     assert {"gzip", "deflate", "identity"} <= set(getattr(_decoders, "SUPPORTED_DECODERS", {})), why
     assert all(issubclass(d, _decoders.ContentDecoder)
                for d in _decoders.SUPPORTED_DECODERS.values()), why
@@ -45,7 +45,7 @@ def test_httpcore_sends_the_target_extension_as_the_request_target() -> None:
 
 def test_httpx_transport_pool_takes_our_network_backend(demo_server: str) -> None:
     why = _pin("httpx/httpcore", "AsyncHTTPTransport._pool._network_backend",
-               "stream_core/netstream.py buffered_transport")
+               "stream_core/net/netstream.py buffered_transport")
     transport = httpx.AsyncHTTPTransport()
     assert isinstance(getattr(transport, "_pool", None), httpcore.AsyncConnectionPool), why
     assert hasattr(transport._pool, "_network_backend"), why

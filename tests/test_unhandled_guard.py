@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # left out of `make check`
+
 SCRATCH = '''
 import asyncio
 import gc

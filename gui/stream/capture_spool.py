@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import os
 import pickle
 import re
@@ -23,7 +22,6 @@ from gui.stream.controller import Source
 from gui.stream.spool_dir import create_private
 from stream_core.capture.reader import Capture, CaptureError
 from stream_core.capture.records_file import CaptureWriter
-from stream_core.decode.lines import NDJSONDecoder
 from stream_core.net.download import body_start, part_path
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import AnyRecord, Chunk, End, Event, Observer, Record, Response
@@ -272,7 +270,7 @@ class Recorder:
         """``source`` with every record also going through this recorder."""
         async def recorded(observer: Observer) -> End:
             def tee(record: AnyRecord) -> None:
-                observer(record)  # first: a resumed run's observer shifts t, seq and offset
+                observer(record)
                 self.add(record)
             try:
                 return await source(tee)
@@ -333,7 +331,7 @@ class Recorder:
             records = Capture("", "", records).complete_records()
             end = records[-1]
             if isinstance(end, End) and not end.complete:
-                end.extra["stopped"] = "recording-cap"
+                records[-1] = dataclasses.replace(end, stopped="recording-cap")
         writer = CaptureWriter(path, save_secrets=save_secrets, request_body=self.spec.body,
                                mode=self.spec.mode.value, started=started, live=False)
         try:  # ``path`` is replaced only once the records so far are on disk
@@ -367,7 +365,7 @@ class Recorder:
 
 def replay_source(capture: Capture) -> Source:
     """A record source that reports a capture's records at once (what Open shows)."""
-    records = with_record_texts(capture.complete_records())
+    records = capture.complete_records()
 
     async def source(observer: Observer) -> End:
         for i, record in enumerate(records):
@@ -378,33 +376,6 @@ def replay_source(capture: Capture) -> Source:
         assert isinstance(last, End)
         return last
     return source
-
-
-def with_record_texts(records: list[AnyRecord]) -> list[AnyRecord]:
-    """``records`` with each parsed NDJSON record's line as it was received.
-
-    Why: a capture stores a parsed record's ``value`` only, but the live tab showed (and sized)
-    the line itself; the chunks hold it, so decoding them again gives back exactly that text.
-    A record the chunks do not give back gets its value as compact JSON.
-    """
-    if not any(type(r) is Record and r.parsed and not r.text for r in records):
-        return records
-    decoder = NDJSONDecoder()
-    lines: dict[int, str] = {}
-    for r in records:
-        if type(r) is Chunk:
-            lines.update((d.seq, d.text) for d in decoder.feed(r.data, r.t, r.seq)
-                         if type(d) is Record and d.parsed)
-    lines.update((d.seq, d.text) for d in decoder.close(0.0) if type(d) is Record and d.parsed)
-    out: list[AnyRecord] = []
-    for r in records:
-        if type(r) is Record and r.parsed and not r.text:
-            text = lines.get(r.seq)
-            if text is None or json.loads(text) != r.value:
-                text = json.dumps(r.value, ensure_ascii=False)
-            r = dataclasses.replace(r, text=text)
-        out.append(r)
-    return out
 
 
 def spec_of(capture: Capture) -> RequestSpec:

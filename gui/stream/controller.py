@@ -34,7 +34,6 @@ from stream_core.net.download import partial_size
 from stream_core.net.spec import RequestSpec
 from stream_core.records import (
     AnyRecord,
-    Chunk,
     End,
     Error,
     Event,
@@ -95,8 +94,11 @@ class StreamController(QObject):
         self.clients = clients
         self.spec = spec
         # Where records come from: the live engine by default; an opened or replayed capture
-        # passes its own coroutine with the same contract as ``session.run``.
-        self._source: Source = source or (lambda observer: session.run(clients, spec, observer))
+        # passes its own coroutine with the same contract as ``session.run``. A resumed run
+        # starts at ``_origin`` (the clock, chunk numbers and offsets of the runs before it).
+        self._origin = session.Origin()
+        self._source: Source = source or (
+            lambda observer: session.run(clients, spec, observer, self._origin))
         self._live = source is None
         self.proxied = False  # an exchange recorded by the proxy (gui.window.proxy_actions)
         self.start_wall = time.time()
@@ -112,10 +114,6 @@ class StreamController(QObject):
         self.ended = False  # set just before ``finished`` is emitted
         self._stopped_at = 0.0
         self.runs = 0  # how many times the stream was started (Resume starts it again)
-        # A resumed run's records continue the first run's clock, chunk numbers and offsets.
-        self._t_shift = 0.0
-        self._seq_shift = 0
-        self._offset_shift = 0
         # Adaptive drain (gui.stream.tables.DrainTimer, a QTimer stand-in): at once when a record
         # arrives after a quiet spell (latency), stretched to ~150 ms ticks under a flood.
         self._timer = DrainTimer(DRAIN_MS, self)
@@ -165,33 +163,20 @@ class StreamController(QObject):
     def resume(self) -> None:
         """Run the stopped download again with ``resume=True``, in the same models.
 
-        The new run asks for the rest of the ``.part`` (Range + If-Range); its records are
-        shifted so that times, chunk numbers and offsets continue those of the earlier runs.
+        The new run asks for the rest of the ``.part`` (Range + If-Range); the engine starts
+        it at an ``Origin`` so that its records' times, chunk numbers and offsets continue
+        those of the earlier runs as they are made.
         """
         if self.running or self._task is None:
             raise RuntimeError("resume() needs a stream that has run and stopped")
         self.drain()
         self.spec.resume = True
-        self._t_shift = time.monotonic() - self._start_mono
-        self._seq_shift = self.stats.chunks
-        self._offset_shift = self.stats.bytes
+        self._origin = session.Origin(time.monotonic() - self._start_mono, self.stats.chunks,
+                                      self.stats.bytes)
         self.aggregate.restart()
         self.ended = False
         self._set_state(State.CONNECTING)
-        shift_t, shift_seq, shift_off = self._t_shift, self._seq_shift, self._offset_shift
-        queue_append = self._queue.append
-
-        def shifted(rec: AnyRecord) -> None:
-            rec.t += shift_t
-            if isinstance(rec, Chunk):
-                rec.seq += shift_seq
-                rec.offset += shift_off
-            elif isinstance(rec, End):
-                rec.duration += shift_t
-            queue_append(rec)
-
-        source = self._source
-        self._launch(lambda _observer: source(shifted))
+        self._launch(self._source)
 
     @property
     def task(self) -> asyncio.Task[Any] | None:

@@ -30,10 +30,10 @@ from PySide6.QtGui import QBrush, QColor
 from gui.services.tooltips import plain_tip
 from stream_core.analysis.formatting import fmt_clock, fmt_delta, fmt_size
 from stream_core.analysis.llm import llm_delta
-from stream_core.records import Chunk, Error, Event, Reconnect, Record, Retry
+from stream_core.records import Chunk, Comment, Error, Event, Reconnect, Record, Retry
 
 Index = QModelIndex | QPersistentModelIndex
-EventRow = Event | Record | Reconnect | Retry | Error
+EventRow = Event | Record | Comment | Reconnect | Retry | Error
 
 PREVIEW_CHARS = 200
 #: Chunk bytes kept in full up to this total; later chunks keep only a prefix (hundreds of
@@ -257,7 +257,7 @@ class _BaseModel(QAbstractTableModel):
 # What a row of the events model is: an SSE event, an NDJSON record that parsed, a line
 # (``lines`` mode), or anything else (kept as the object itself: reconnects, retries, errors
 # and lines that are not JSON are rare).
-_EVENT, _JSON, _LINE, _OBJECT = 0, 1, 2, 3
+_EVENT, _JSON, _LINE, _OBJECT, _COMMENT = 0, 1, 2, 3, 4
 _get_event, _get_t, _get_seq = attrgetter("event"), attrgetter("t"), attrgetter("seq")
 _get_data, _get_id = attrgetter("data"), attrgetter("id")
 _get_first, _get_last = attrgetter("first_chunk"), attrgetter("last_chunk")
@@ -265,11 +265,13 @@ _get_offset = attrgetter("offset")
 
 
 class EventsModel(_BaseModel):
-    """SSE events, NDJSON/line records, retries, reconnects and errors, one row each.
+    """SSE events, NDJSON/line records, SSE comments, retries, reconnects and errors, one
+    row each.
 
     Storage is columnar (see ``_BaseModel``): per row a type code, time, seq, the payload in a
     ``TextColumn``, the id in another and an index into the list of event names; the chunk
-    span only for rows that carry one. ``row()`` rebuilds the ``Event``/``Record``.
+    span only for rows that carry one. ``row()`` rebuilds the ``Event``/``Record``/``Comment``.
+    ``comment_rows`` lists the rows that are comments (the view hides them by default).
     """
 
     COL_SEQ, COL_TIME, COL_DELTA, COL_TYPE, COL_ID, COL_SIZE, COL_DATA = range(7)
@@ -289,6 +291,8 @@ class EventsModel(_BaseModel):
         self._firsts = array("I")  # first_chunk of rows that carry chunks, ascending
         self._lasts = array("I")  # their last_chunk
         self._carriers = array("I")  # their row numbers
+        self.comment_rows = array("I")  # ascending
+        self._comment_chunks = array("q")  # their chunks (-1: not known)
         self.kinds: dict[str, int] = {}
 
     def _store(self, items: Sequence[Any]) -> None:
@@ -347,6 +351,13 @@ class EventsModel(_BaseModel):
             # A parsed record always has its line (json.loads("") in row() would fail).
             self._data.append(item.text if item.text or not item.parsed
                               else json.dumps(item.value, ensure_ascii=False))
+        elif isinstance(item, Comment):
+            # Not a chunk carrier: its chunk (where its line ended) may come after the first
+            # chunk of the event it sits in, and carriers ascend.
+            self._code.append(_COMMENT)
+            self._data.append(item.text)
+            self.comment_rows.append(row)
+            self._comment_chunks.append(item.chunk)
         else:
             self._code.append(_OBJECT)
             self._data.append("")
@@ -354,14 +365,11 @@ class EventsModel(_BaseModel):
         self._ids.append("")
         self._name.append(0)
         self._t.append(item.t)
-        if isinstance(item, Record):
-            self._seq.append(item.seq)
-            if item.first_chunk >= 0:
-                self._firsts.append(item.first_chunk)
-                self._lasts.append(item.last_chunk)
-                self._carriers.append(row)
-        else:
-            self._seq.append(0)
+        self._seq.append(item.seq if isinstance(item, Record) else 0)
+        if isinstance(item, Record) and item.first_chunk >= 0:
+            self._firsts.append(item.first_chunk)
+            self._lasts.append(item.last_chunk)
+            self._carriers.append(row)
 
     def _span(self, row: int) -> tuple[int, int]:
         """(first_chunk, last_chunk) of ``row``, (-1, -1) when it carries none."""
@@ -380,6 +388,9 @@ class EventsModel(_BaseModel):
         code = self._code[row]
         if code == _OBJECT:
             return self._objects[row]
+        if code == _COMMENT:
+            i = bisect.bisect_left(self.comment_rows, row)
+            return Comment(self._t[row], self._data[row], self._comment_chunks[i])
         first, last = self._span(row)
         if code == _EVENT:
             return Event(self._seq[row], self._t[row], self._event_name(row), self._data[row],
@@ -407,12 +418,23 @@ class EventsModel(_BaseModel):
             return "json"
         if code == _LINE:
             return "line"
+        if code == _COMMENT:
+            return "comment"
         return self.kind(self._objects[row])
+
+    def is_comment(self, row: int) -> bool:
+        """Whether ``row`` is an SSE comment (without building it)."""
+        return self._code[row] == _COMMENT
+
+    def comments_between(self, first: int, last: int) -> Sequence[int]:
+        """The comment rows from ``first`` to ``last`` (inclusive)."""
+        rows = self.comment_rows
+        return rows[bisect.bisect_left(rows, first):bisect.bisect_right(rows, last)]
 
     def text_at(self, row: int) -> str:
         """``text(row(row))``; cheap for events and lines."""
         code = self._code[row]
-        if code == _EVENT or code == _LINE:
+        if code == _EVENT or code == _LINE or code == _COMMENT:
             return self._data[row]
         return self.text(self.row(row))
 
@@ -440,6 +462,8 @@ class EventsModel(_BaseModel):
                     f" (Last-Event-ID: {item.last_event_id or '-'}){why}")
         if isinstance(item, Retry):
             return f"retry: {item.ms} ms"
+        if isinstance(item, Comment):
+            return item.text
         return f"{item.kind}: {item.message}"
 
     def rows_for_chunk(self, seq: int) -> tuple[int, int]:
@@ -501,6 +525,8 @@ class EventsModel(_BaseModel):
                 return (str(item.seq), clock, delta, kind, "", size, preview(item.text))
             return ("·", clock, delta, kind, "", "", preview(self.text(item)))
         size = fmt_size(self._data.size(row))
+        if code == _COMMENT:
+            return ("·", clock, delta, kind, "", size, preview(self._data[row]))
         seq = str(self._seq[row])
         if code == _EVENT:
             text = self._data[row]
@@ -595,10 +621,11 @@ class ChunksModel(_BaseModel):
 
 
 class EventFilterProxy(QSortFilterProxyModel):
-    """Filters event rows by text (plain substring or regex) and by kind.
+    """Filters event rows by text (plain substring or regex) and by kind; comments show only
+    with ``show_comments`` or when their kind is the one asked for.
 
     Installed on a view only while a filter is active, so an unfiltered flood costs no
-    per-row Python callback.
+    per-row Python callback (the view hides comment rows itself meanwhile).
     """
 
     def __init__(self, parent: Any = None) -> None:
@@ -606,8 +633,10 @@ class EventFilterProxy(QSortFilterProxyModel):
         self._text = ""
         self._regex: QRegularExpression | None = None
         self._kind = ""
+        self._comments = False
 
-    def set_filter(self, text: str, regex: bool, kind: str) -> str | None:
+    def set_filter(self, text: str, regex: bool, kind: str,
+                   show_comments: bool = False) -> str | None:
         """Apply a filter; returns an error message for an invalid regex (filter unchanged)."""
         compiled = None
         if regex and text:
@@ -617,6 +646,7 @@ class EventFilterProxy(QSortFilterProxyModel):
                 return compiled.errorString()
         self.beginFilterChange()
         self._text, self._regex, self._kind = text.lower(), compiled, kind
+        self._comments = show_comments
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         return None
 
@@ -628,7 +658,10 @@ class EventFilterProxy(QSortFilterProxyModel):
         model = self.sourceModel()
         if not isinstance(model, EventsModel):
             return True
-        if self._kind and model.kind_at(source_row) != self._kind:
+        if self._kind:
+            if model.kind_at(source_row) != self._kind:
+                return False
+        elif not self._comments and model.is_comment(source_row):
             return False
         if not self._text:
             return True

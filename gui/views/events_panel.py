@@ -1,4 +1,8 @@
-"""The Events sub-tab: filterable table of events/records with a detail pane."""
+"""The Events sub-tab: filterable table of events/records with a detail pane.
+
+SSE comments (``: ping`` keep-alives) are rows too, hidden until *Comments* is ticked or
+``comment`` is picked as the type: without a filter the view hides their rows itself
+(``setRowHidden``, per batch of inserted rows), so a flood still needs no filter proxy."""
 
 from __future__ import annotations
 
@@ -59,6 +63,11 @@ class EventsPanel(QWidget):
         self.kind.setObjectName("eventKind")
         self.kind.addItem("All types", "")
         self.kind.setMinimumWidth(130)
+        self.comments = QCheckBox("Comments", self)
+        self.comments.setObjectName("showComments")
+        self.comments.setToolTip("Show SSE comment lines (: ping keep-alives), hidden by "
+                                 "default")
+        self.comments.hide()  # until the stream has a comment
         self.follow = QCheckBox("Follow tail", self)
         self.follow.setChecked(True)
         # Shown while following is paused (a row selected, or scrolled up): how many rows
@@ -77,6 +86,7 @@ class EventsPanel(QWidget):
         row.addWidget(self.filter_text, 1)
         row.addWidget(self.regex)
         row.addWidget(self.kind)
+        row.addWidget(self.comments)
         row.addWidget(self.filter_message)
         row.addWidget(self.jump)
         row.addWidget(self.follow)
@@ -107,6 +117,8 @@ class EventsPanel(QWidget):
         self.filter_text.textChanged.connect(self.apply_filter)
         self.regex.toggled.connect(self.apply_filter)
         self.kind.currentIndexChanged.connect(self.apply_filter)
+        self.comments.toggled.connect(self.apply_filter)
+        model.rowsInserted.connect(self._rows_inserted)
         self._connect_selection()
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         copy_data = QAction("Copy data", self.table)
@@ -157,10 +169,14 @@ class EventsPanel(QWidget):
         for kind in sorted(self.model.kinds):
             if kind not in known:
                 self.kind.addItem(kind, kind)
+        comments = self.model.kinds.get("comment", 0)
+        if comments:
+            self.comments.setText(f"Comments ({comments:,})")
+            self.comments.show()
 
     def apply_filter(self) -> None:
         error = self.proxy.set_filter(self.filter_text.text(), self.regex.isChecked(),
-                                      self.kind.currentData() or "")
+                                      self.kind.currentData() or "", self.comments.isChecked())
         self.filter_message.setText(f"bad regex: {error}" if error else "")
         if error:
             return
@@ -168,6 +184,8 @@ class EventsPanel(QWidget):
         if self.table.model() is not wanted:
             current = self.selected_row()
             if wanted is self.proxy:
+                for row in self.model.comment_rows:  # a hidden row would stay hidden by number
+                    self.table.setRowHidden(row, False)
                 self.proxy.setSourceModel(self.model)
             self.table.setModel(wanted)
             if wanted is self.model:
@@ -175,8 +193,18 @@ class EventsPanel(QWidget):
             self._connect_selection()
             if current >= 0:
                 self.select_row(current, scroll=True)
+        if wanted is self.model:  # the proxy filters comments itself; here the view hides them
+            hidden = not self.comments.isChecked()
+            for row in self.model.comment_rows:
+                self.table.setRowHidden(row, hidden)
         if self.follower.following:
             self.table.scrollToBottom()
+
+    def _rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        """Hide the comments among new rows (unless shown; the proxy has its own rule)."""
+        if self.table.model() is self.model and not self.comments.isChecked():
+            for row in self.model.comments_between(first, last):
+                self.table.setRowHidden(row, True)
 
     def visible_rows(self) -> int:
         return self.table.model().rowCount()

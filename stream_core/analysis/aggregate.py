@@ -7,14 +7,17 @@ append the rows to the models", and lets it be tested without widgets.
 
 ``feed()`` returns the batch cut into segments at the records that change a stream's state
 (a ``Response`` and a ``Reconnect``): the rows and chunks before such a record are shown
-before the state it announces. A flood is almost all ``Event`` and ``Chunk`` records, so those
-take a fast path (checked with ``type() is``, by frequency) and their diagnostics are fed a
-whole batch at a time.
+before the state it announces.
+
+Each record type has one handler (``_HANDLERS``), except the two a flood is made of: a run
+of consecutive ``Event`` and ``Chunk`` records goes to one helper, :meth:`_flood`, whose loop
+is the measured hot path (a few operations per record; statistics and diagnostics are then
+brought up to date once per run).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from stream_core.analysis.diagnostics import Diagnostics
@@ -23,9 +26,11 @@ from stream_core.analysis.stats import Stats
 from stream_core.records import (
     AnyRecord,
     Chunk,
+    Comment,
     End,
     Error,
     Event,
+    Notice,
     Progress,
     Reconnect,
     Record,
@@ -47,6 +52,21 @@ def to_llm(llm: LLMAssembler, rec: Event | Record) -> None:
         llm.feed(rec.event, rec.data, rec.t, rec.seq)
     else:
         llm.feed_value(rec.value if rec.parsed else rec.text, rec.t, rec.seq)
+
+
+class _Cut:
+    """The segments of the batch being fed: chunks and rows so far, cut at each marker."""
+
+    __slots__ = ("chunks", "rows", "segments")
+
+    def __init__(self) -> None:
+        self.segments: list[Segment] = []
+        self.chunks: list[Chunk] = []
+        self.rows: list[Any] = []
+
+    def cut(self, marker: AnyRecord | None) -> None:
+        self.segments.append((self.chunks, self.rows, marker))
+        self.chunks, self.rows = [], []
 
 
 class StreamAggregate:
@@ -89,29 +109,45 @@ class StreamAggregate:
 
     def feed(self, batch: list[AnyRecord]) -> list[Segment]:
         """Account for ``batch`` (records in arrival order) and return its segments."""
-        segments: list[Segment] = []
-        chunks: list[Chunk] = []
-        unanalysed: list[Chunk] = []  # chunks Diagnostics has not seen yet (one call for all)
-        rows: list[Any] = []
-        events: list[Event] = []  # this batch's Events, in order (one Diagnostics call)
-        fed = 0  # events[:fed] are counted in stats and fed to diagnostics
+        cut = _Cut()
+        handlers = _HANDLERS
+        i, n = 0, len(batch)
+        while i < n:
+            rec = batch[i]
+            tp = type(rec)
+            if tp is Event or tp is Chunk:
+                i = self._flood(batch, i, cut)
+            else:
+                handlers[tp](self, rec, cut)
+                i += 1
+        if self.stats.first_token is None and self.llm.first_token_t is not None:
+            self.stats.first_token = self.llm.first_token_t
+        cut.cut(None)
+        return cut.segments
+
+    # -- the hot path: a run of events and chunks ------------------------------------------
+    def _flood(self, batch: list[Any], i: int, cut: _Cut) -> int:
+        """Account for the run of ``Event`` and ``Chunk`` records from ``batch[i]``; the index
+        of the first record after it.
+
+        Per record only what must be: a row or a chunk, the arrival, the LLM delta. Events
+        completed by one read (the same ``t``) are one timeline update; counts, first times
+        and diagnostics are brought up to date once, at the end of the run.
+        """
         stats = self.stats
         timeline = stats.timeline
-        diagnostics = self.diagnostics
-        diag = diagnostics.feed
-        llm = self.llm
-        llm_feed = llm.feed
-        feed_llm = not llm.given_up
-        add_row = rows.append
-        add_chunk = chunks.append
-        add_event = events.append
         arrival = timeline.arrival
-        event_t = -1.0
-        same_t = 0  # events completed by the same read (same t): one timeline update
-        # The fast path dispatches on ``type(rec) is``, which mypy does not narrow through an
-        # alias: the loop variable is ``Any`` (the isinstance chain below narrows as usual).
-        records: list[Any] = batch
-        for rec in records:
+        add_row, add_chunk = cut.rows.append, cut.chunks.append
+        llm = self.llm
+        llm_feed = llm.feed if not llm.given_up else None
+        events: list[Event] = []
+        add_event = events.append
+        first_chunk = len(cut.chunks)
+        nbytes = 0
+        event_t, same_t = -1.0, 0
+        n = len(batch)
+        while i < n:
+            rec = batch[i]
             tp = type(rec)
             if tp is Event:
                 add_row(rec)
@@ -122,85 +158,104 @@ class StreamAggregate:
                 else:
                     timeline.events_at(event_t, same_t)
                     event_t, same_t = t, 1
-                if feed_llm:
+                if llm_feed is not None:
                     llm_feed(rec.event, rec.data, t, rec.seq)
-                    feed_llm = not llm.given_up
-                continue
-            if tp is Chunk:
+                    if llm.given_up:
+                        llm_feed = None
+            elif tp is Chunk:
                 add_chunk(rec)
-                unanalysed.append(rec)
                 size = len(rec.data)
-                stats.bytes += size
-                stats.chunks += 1
-                if stats.ttfb is None:
-                    stats.ttfb = rec.t
+                nbytes += size
                 arrival(rec.t, size)
-                continue
-            # Anything else: bring the batched Chunk and Event bookkeeping up to date first,
-            # so that diagnostics and stats see the records in order.
-            if unanalysed:
-                diagnostics.feed_chunks(unanalysed)
-                unanalysed.clear()
-            if fed < len(events):
-                if stats.first_event is None:
-                    stats.first_event = events[fed].t
-                stats.events += len(events) - fed
-                diagnostics.feed_events(events[fed:])
-                fed = len(events)
-            if isinstance(rec, Event | Record):  # a subclass, or an NDJSON record
-                add_row(rec)
-                stats.events += 1
-                if stats.first_event is None:
-                    stats.first_event = rec.t
-                if rec.t == event_t:
-                    same_t += 1
-                else:
-                    timeline.events_at(event_t, same_t)
-                    event_t, same_t = rec.t, 1
-                if isinstance(rec, Event):
-                    diag(rec)
-                if feed_llm:
-                    to_llm(llm, rec)
-                    feed_llm = not llm.given_up
-            elif isinstance(rec, Progress):
-                self.progress = rec
-            elif isinstance(rec, Retry):
-                self.retry_ms = rec.ms
-                add_row(rec)
-            elif isinstance(rec, Reconnect | Response):
-                diag(rec)
-                if isinstance(rec, Reconnect):
-                    add_row(rec)
-                    timeline.mark(rec.t, "reconnect", f"reconnect {rec.attempt}")
-                else:
-                    self.response = rec
-                    self.responses.append(rec)
-                segments.append((chunks, rows, rec))
-                chunks, rows = [], []
-                add_row, add_chunk = rows.append, chunks.append
-            elif isinstance(rec, Request):
-                diag(rec)
-                self.requests.append(rec)
-                if self.request is None:
-                    self.request = rec
-            elif isinstance(rec, Error):
-                if rec.kind != "cancelled":
-                    add_row(rec)
-                    timeline.mark(rec.t, "error", rec.kind)
-                self.error = rec
-            elif isinstance(rec, End):
-                diag(rec)
-                self.end = rec
-                llm.close()
-        if unanalysed:
-            diagnostics.feed_chunks(unanalysed)
-        if fed < len(events):
-            if stats.first_event is None:
-                stats.first_event = events[fed].t
-            stats.events += len(events) - fed
-            diagnostics.feed_events(events[fed:] if fed else events)
+            else:
+                break
+            i += 1
         timeline.events_at(event_t, same_t)
-        if stats.first_token is None and llm.first_token_t is not None:
-            stats.first_token = llm.first_token_t
-        segments.append((chunks, rows, None))
-        return segments
+        chunks = cut.chunks[first_chunk:]
+        if chunks:
+            stats.bytes += nbytes
+            stats.chunks += len(chunks)
+            if stats.ttfb is None:
+                stats.ttfb = chunks[0].t
+            self.diagnostics.feed_chunks(chunks)
+        if events:
+            stats.events += len(events)
+            if stats.first_event is None:
+                stats.first_event = events[0].t
+            self.diagnostics.feed_events(events)
+        return i
+
+    # -- one handler per other record type ---------------------------------------------------
+    def _record(self, rec: Record, cut: _Cut) -> None:
+        """An NDJSON or text line: a row, an event for the figures, maybe an LLM delta."""
+        cut.rows.append(rec)
+        stats = self.stats
+        stats.events += 1
+        if stats.first_event is None:
+            stats.first_event = rec.t
+        stats.timeline.events_at(rec.t, 1)
+        if not self.llm.given_up:
+            to_llm(self.llm, rec)
+
+    def _request(self, rec: Request, cut: _Cut) -> None:
+        self.diagnostics.feed(rec)
+        self.requests.append(rec)
+        if self.request is None:
+            self.request = rec
+
+    def _response(self, rec: Response, cut: _Cut) -> None:
+        """A new response: what follows is shown after its state (a segment ends here)."""
+        self.diagnostics.feed(rec)
+        self.response = rec
+        self.responses.append(rec)
+        cut.cut(rec)
+
+    def _reconnect(self, rec: Reconnect, cut: _Cut) -> None:
+        """A row and a timeline marker; what follows is the next connection's (a segment
+        ends here)."""
+        self.diagnostics.feed(rec)
+        cut.rows.append(rec)
+        self.stats.timeline.mark(rec.t, "reconnect", f"reconnect {rec.attempt}")
+        cut.cut(rec)
+
+    def _retry(self, rec: Retry, cut: _Cut) -> None:
+        self.retry_ms = rec.ms
+        cut.rows.append(rec)
+
+    def _comment(self, rec: Comment, cut: _Cut) -> None:
+        """A row (keep-alives are what people check; the view hides them by default)."""
+        cut.rows.append(rec)
+
+    def _notice(self, rec: Notice, cut: _Cut) -> None:
+        """What the decoder saw: a diagnostics matter, not a row."""
+        self.diagnostics.notice(rec)
+
+    def _progress(self, rec: Progress, cut: _Cut) -> None:
+        self.progress = rec
+
+    def _error(self, rec: Error, cut: _Cut) -> None:
+        """The latest error (the banner's); a row and a marker unless the user stopped the
+        stream."""
+        if rec.kind != "cancelled":
+            cut.rows.append(rec)
+            self.stats.timeline.mark(rec.t, "error", rec.kind)
+        self.error = rec
+
+    def _end(self, rec: End, cut: _Cut) -> None:
+        self.diagnostics.feed(rec)
+        self.end = rec
+        self.llm.close()
+
+
+_HANDLERS: dict[type[Any], Callable[[StreamAggregate, Any, _Cut], None]] = {
+    Record: StreamAggregate._record,
+    Request: StreamAggregate._request,
+    Response: StreamAggregate._response,
+    Reconnect: StreamAggregate._reconnect,
+    Retry: StreamAggregate._retry,
+    Comment: StreamAggregate._comment,
+    Notice: StreamAggregate._notice,
+    Progress: StreamAggregate._progress,
+    Error: StreamAggregate._error,
+    End: StreamAggregate._end,
+}

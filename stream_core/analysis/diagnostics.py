@@ -9,10 +9,10 @@ invalid ``retry:``, invalid UTF-8, an unfinished last event, and ids that repeat
 across reconnects. Each :class:`Finding` points at the chunk or event it is about and may
 carry a :class:`Fix` (a header to add, a mode to use) that a front end can resend with.
 
-Why its own SSE decoder: the engine's decoder (and its counters) is private to the session;
-the records hold the wire bytes, so the first ``ANALYSE_BYTES`` of the body are decoded again
-here (content-decoded first) with a private :class:`SSEDecoder` whose counters tell what was
-odd and in which read. Past that budget only cheap checks run, so a flood costs nothing more.
+What the body's framing was like comes from the engine's decoders, which say what they saw
+as they decode (``Notice`` records: BOM, line ends, invalid ``retry:``, unknown fields,
+invalid UTF-8, an unfinished event; ``Comment`` records): nothing here decodes the body
+again, so a flood costs a few counters and a reopened capture finds the same.
 
 No Qt, no I/O.
 """
@@ -23,13 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import httpx
-from httpx._decoders import ContentDecoder
-
 from stream_core.decode.detect import sniff
-from stream_core.decode.sse import SSEDecoder
-from stream_core.net.clients import content_decoder
-from stream_core.net.errors import StreamError
+from stream_core.decode.sse import MAX_NOTICES
 from stream_core.net.spec import Mode
 from stream_core.records import (
     AnyRecord,
@@ -37,19 +32,17 @@ from stream_core.records import (
     End,
     Error,
     Event,
+    Notice,
     Reconnect,
     Request,
     Response,
-    header_bytes,
     header_text,
 )
 
-__all__ = ["ANALYSE_BYTES", "Diagnostics", "Finding", "Fix", "Severity"]
+__all__ = ["Diagnostics", "Finding", "Fix", "Severity"]
 
 Severity = Literal["info", "warning", "error"]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
-ANALYSE_BYTES = 8 * 1024 * 1024
-"""Body bytes decoded again for the SSE checks; later reads get only the cheap checks."""
 SLOW_HEADERS_S = 1.0
 """Headers later than this after the request are reported."""
 LATE_FIRST_BYTE_S = 2.0
@@ -98,8 +91,7 @@ def _header(headers: list[tuple[str, str]], name: str) -> str | None:
 class Diagnostics:
     """Accumulates evidence from records; :meth:`findings` turns it into findings."""
 
-    def __init__(self, analyse_bytes: int = ANALYSE_BYTES) -> None:
-        self.analyse_bytes = analyse_bytes
+    def __init__(self) -> None:
         self._request_t = 0.0
         self._response: Response | None = None
         self._header_findings: list[Finding] = []
@@ -107,16 +99,13 @@ class Diagnostics:
         self._first_chunk_of_conn: Chunk | None = None
         self._late_first: tuple[int, float] | None = None
         self._slow_headers: float | None = None
-        self._decoder: SSEDecoder | None = None
-        self._content: ContentDecoder | None = None
-        self._analysed = 0
         self._sniff = b""
         self._sniffed: Mode | None = None
         self._sniff_done = False
-        self._sse_body = False
         self._first_at: dict[str, int] = {}  # finding code -> chunk seq where first seen
-        self._endings_seen: set[str] = set()
+        self._line_ends = ""  # the kinds of line end mixed, as the latest notice said
         self._unknown: set[str] = set()
+        self._invalid_retry = 0
         self._events = 0
         self._event_chunks: set[int] = set()
         self._first_event: Event | None = None
@@ -131,9 +120,11 @@ class Diagnostics:
     # -- feeding ---------------------------------------------------------------------------
     def feed(self, rec: AnyRecord) -> None:
         if isinstance(rec, Chunk):
-            self._chunk(rec)
+            self.feed_chunks((rec,))
         elif isinstance(rec, Event):
             self._event(rec)
+        elif isinstance(rec, Notice):
+            self.notice(rec)
         elif isinstance(rec, Request):
             self._request_t = rec.t
         elif isinstance(rec, Response) and rec.mode != "redirect":  # (a hop: the next counts)
@@ -155,18 +146,8 @@ class Diagnostics:
         wait = rec.t - self._request_t
         if wait > SLOW_HEADERS_S and (self._slow_headers is None or wait > self._slow_headers):
             self._slow_headers = wait
-        if not first:
-            return  # header findings describe the first response; reconnects repeat them
-        self._header_findings = self._check_headers(rec)
-        self._sse_body = rec.mode == Mode.SSE.value
-        if self._sse_body:
-            try:
-                # From the bytes: a value beyond ASCII (``X-Served-By: café``) is valid HTTP.
-                self._content = content_decoder(httpx.Headers(
-                    [(header_bytes(k), header_bytes(v)) for k, v in rec.headers]))
-            except StreamError:
-                self._sse_body = False  # the engine reports the unknown encoding itself
-            self._decoder = SSEDecoder()
+        if first:  # header findings describe the first response; reconnects repeat them
+            self._header_findings = self._check_headers(rec)
 
     def _check_headers(self, rec: Response) -> list[Finding]:
         h = rec.headers
@@ -213,104 +194,45 @@ class Diagnostics:
         return out
 
     def feed_chunks(self, chunks: Sequence[Chunk]) -> None:
-        """``feed`` for each of ``chunks`` in order (consecutive reads, nothing in between).
-
-        The same findings, pointing at the same chunks, for one SSE decoder call per batch
-        instead of one per read (sse-starlette writes one event per read): the batch is
-        decoded joined, and again read by read (from a copy of the decoder taken before it)
-        only when that shows a finding not seen yet, so that the finding names its chunk.
-        """
-        dec = self._decoder
-        if len(chunks) < 2 or dec is None or self._content is not None \
-                or self._analysed >= self.analyse_bytes:
-            for rec in chunks:
-                self._chunk(rec)
+        """``feed`` for each of ``chunks`` in order (consecutive reads, nothing in between):
+        a flood's drain hands its reads here at once, at a few operations per batch."""
+        if not chunks:
             return
-        for rec in chunks:
-            self._chunk_meta(rec)
-        room = self.analyse_bytes - self._analysed
-        take = []
-        for rec in chunks:
-            if room <= 0:
-                break
-            take.append(rec)
-            room -= len(rec.data)
-        before, before_utf8, before_retry = dec.clone(), dec.invalid_utf8, dec.invalid_retry
-        last = take[-1]
-        dec.feed(b"".join([rec.data for rec in take]), last.t, last.seq)
-        if self._new_findings(dec, before_utf8, before_retry):
-            self._decoder = before
-            for rec in take:
-                self._analyse(rec)
-            return
-        self._analysed += sum(len(rec.data) for rec in take)
-        self._note_findings(dec, last.seq, before_utf8, before_retry)
-
-    def _chunk(self, rec: Chunk) -> None:
-        self._chunk_meta(rec)
-        self._analyse(rec)
-
-    def _chunk_meta(self, rec: Chunk) -> None:
-        """Everything about a read but the SSE analysis: counts, first bytes, sniffing."""
-        self._chunks += 1
+        self._chunks += len(chunks)
         if self._first_chunk is None:
-            self._first_chunk = rec
+            self._first_chunk = chunks[0]
         if self._first_chunk_of_conn is None and self._response is not None:
-            self._first_chunk_of_conn = rec
+            rec = self._first_chunk_of_conn = chunks[0]
             late = rec.t - self._response.t
             if late > LATE_FIRST_BYTE_S and (self._late_first is None
                                              or late > self._late_first[1]):
                 self._late_first = (rec.seq, late)
         if not self._sniff_done:
-            self._sniff += rec.data[:_SNIFF_BYTES - len(self._sniff)]
-            if len(self._sniff) >= _SNIFF_BYTES or b"\n\n" in self._sniff \
-                    or b"\r\n\r\n" in self._sniff:
-                self._finish_sniff()
+            for rec in chunks:
+                self._sniff += rec.data[:_SNIFF_BYTES - len(self._sniff)]
+                if len(self._sniff) >= _SNIFF_BYTES or b"\n\n" in self._sniff \
+                        or b"\r\n\r\n" in self._sniff:
+                    self._finish_sniff()
+                    break
 
-    def _analyse(self, rec: Chunk) -> None:
-        """The SSE analysis of one read (its own decoder: BOM, line ends, fields, UTF-8)."""
-        dec = self._decoder
-        if dec is None or self._analysed >= self.analyse_bytes:
-            return
-        self._analysed += len(rec.data)
-        data = rec.data
-        if self._content is not None:
-            try:
-                data = self._content.decode(data)
-            except httpx.DecodingError:
-                self._decoder = None
-                return
-        before_utf8, before_retry = dec.invalid_utf8, dec.invalid_retry
-        dec.feed(data, rec.t, rec.seq)
-        self._note_findings(dec, rec.seq, before_utf8, before_retry)
-
-    def _new_findings(self, dec: SSEDecoder, before_utf8: bool, before_retry: int) -> bool:
-        """Whether ``_note_findings`` would record a finding not recorded yet."""
-        first = self._first_at
-        return bool(
-            (dec.saw_bom and "bom" not in first)
-            or (dec.invalid_utf8 and not before_utf8 and "invalid-utf8" not in first)
-            or (dec.invalid_retry != before_retry and "invalid-retry" not in first)
-            or ("line-endings" not in first and len(self._endings_seen) <= 1
-                and sum(n > 0 for n in dec.line_endings.values()) > 1)
-            or (len(dec.unknown_fields) > len(self._unknown) and "unknown-fields" not in first))
-
-    def _note_findings(self, dec: SSEDecoder, seq: int, before_utf8: bool,
-                       before_retry: int) -> None:
-        first = self._first_at
-        if dec.saw_bom:
-            first.setdefault("bom", seq)
-        if dec.invalid_utf8 and not before_utf8:
-            first.setdefault("invalid-utf8", seq)
-        if dec.invalid_retry != before_retry:
-            first.setdefault("invalid-retry", seq)
-        kinds = {k for k, n in dec.line_endings.items() if n > 0}
-        if len(kinds) > 1 and len(self._endings_seen) <= 1:
-            first.setdefault("line-endings", seq)
-        self._endings_seen = kinds
-        if len(dec.unknown_fields) > len(self._unknown):
-            first.setdefault("unknown-fields", seq)
-            self._unknown = set(dec.unknown_fields)
+    def notice(self, rec: Notice) -> None:
+        """What a decoder saw (a ``Notice`` record): kept for the findings, with the chunk
+        where it was first seen."""
+        code, first = rec.code, self._first_at
+        if code == "line-ends":
+            self._line_ends = rec.detail
+            first.setdefault("line-endings", rec.chunk)
+        elif code == "invalid-retry":
+            self._invalid_retry += 1
+            first.setdefault(code, rec.chunk)
+        elif code == "unknown-field":
+            if len(self._unknown) < MAX_NOTICES:
+                self._unknown.add(rec.detail)
+            first.setdefault("unknown-fields", rec.chunk)
+        elif code == "unfinished-event":
+            self._dropped_unfinished = True
+        elif code in ("bom", "invalid-utf8"):
+            first.setdefault(code, rec.chunk)
 
     def _finish_sniff(self) -> None:
         self._sniff_done = True
@@ -394,17 +316,6 @@ class Diagnostics:
 
     def _end(self) -> None:
         self._ended = True
-        dec = self._decoder
-        if dec is not None and self._analysed < self.analyse_bytes:
-            if self._content is not None:
-                try:
-                    tail = self._content.flush()
-                except httpx.DecodingError:
-                    tail = b""
-                if tail:
-                    dec.feed(tail, 0.0, max(self._chunks - 1, 0))
-            dec.close(0.0)
-            self._dropped_unfinished = dec.dropped_unfinished
         if not self._sniff_done:
             self._finish_sniff()
 
@@ -442,29 +353,27 @@ class Diagnostics:
                 "It was read in another mode, so events, ids and retry are not parsed. "
                 "Resend in SSE mode to see the events.", chunk=0, fix=SSE_MODE))
         at = self._first_at
-        dec = self._decoder
-        if "line-endings" in at and dec is not None:
-            counts = ", ".join(f"{n} {k.upper()}" for k, n in dec.line_endings.items() if n)
-            lone_cr = dec.line_endings.get("cr", 0) > 0
+        if "line-endings" in at:
+            kinds = self._line_ends.split("+")
             out.append(Finding(
-                "line-endings", "warning" if lone_cr else "info", "Line ends are mixed",
-                f"{counts}. All are valid SSE, but a mix usually means two layers write the "
-                "stream, and naive parsers that split on one kind break.",
-                chunk=at["line-endings"]))
+                "line-endings", "warning" if "cr" in kinds else "info", "Line ends are mixed",
+                f"{' and '.join(k.upper() for k in kinds)} line ends. All are valid SSE, but a"
+                " mix usually means two layers write the stream, and naive parsers that split"
+                " on one kind break.", chunk=at["line-endings"]))
         if "bom" in at:
             out.append(Finding(
                 "bom", "info", "The stream starts with a UTF-8 BOM",
                 "SSE allows one leading BOM (it is stripped), but other tools choke on it.",
                 chunk=at["bom"]))
-        if "unknown-fields" in at and dec is not None:
-            names = ", ".join(sorted(dec.unknown_fields)[:8])
+        if "unknown-fields" in at:
+            names = ", ".join(sorted(self._unknown)[:8])
             out.append(Finding(
                 "unknown-fields", "info", f"Unknown fields ignored: {names}",
                 "Only data, event, id and retry mean something; other fields are ignored "
                 "(a typo, or a different protocol).", chunk=at["unknown-fields"]))
-        if "invalid-retry" in at and dec is not None:
+        if "invalid-retry" in at:
             out.append(Finding(
-                "invalid-retry", "info", f"{dec.invalid_retry} invalid retry: value(s) ignored",
+                "invalid-retry", "info", f"{self._invalid_retry} invalid retry: value(s) ignored",
                 "retry: must be ASCII digits only (milliseconds); anything else is ignored.",
                 chunk=at["invalid-retry"]))
         if "invalid-utf8" in at:

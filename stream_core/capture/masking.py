@@ -28,6 +28,7 @@ from stream_core.records import (
     Error,
     Event,
     Headers,
+    Notice,
     Reconnect,
     Record,
     Request,
@@ -219,6 +220,8 @@ class Masker:
                           r.last_chunk)
         if isinstance(r, Comment):
             return Comment(r.t, self.blank(r.text), r.chunk)
+        if isinstance(r, Notice):  # its detail is text from the body (a field name, a value)
+            return Notice(r.t, r.code, self.blank(r.detail), r.chunk)
         return r
 
     def feed(self, r: AnyRecord) -> list[AnyRecord]:

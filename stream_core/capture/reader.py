@@ -11,26 +11,25 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
+import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
+from stream_core.decode.lines import MAX_LINE, NDJSONDecoder
 from stream_core.records import (
+    RECORD_TYPES,
     AnyRecord,
     Chunk,
     End,
-    Error,
     Event,
-    Headers,
-    Progress,
-    Reconnect,
     Record,
     Request,
     Response,
-    Retry,
     loads_bounded,
 )
 from stream_core.userfiles import MAX_USER_FILE, UserFileError, open_user_file, read_user_bytes
@@ -40,8 +39,17 @@ __all__ = ["FORMAT", "SUFFIX", "VERSION", "Capture", "CaptureError", "CaptureLin
            "read_capture_bytes"]
 
 FORMAT = "stream-inspector-capture"
-VERSION = (1, 0)
+#: 1.1: ``comment`` and ``notice`` records (a 1.0 reader skips them with a warning).
+VERSION = (1, 1)
 SUFFIX = ".sicap"
+#: The longest line read, in bytes: what one event of ``MAX_LINE`` characters (the live
+#: decoders' bound, ``--max-line``) takes as JSON, each character up to 4 bytes of UTF-8, and
+#: a margin. A longer line is skipped with a warning instead of being held whole (one line of
+#: 300 MB took 720 MiB to open).
+MAX_LINE_BYTES = 4 * MAX_LINE + (1 << 20)
+#: The latest ``started`` a header may hold: the end of year 9999, the clock's range.
+MAX_STARTED = 253_402_300_799
+_SKIP_PIECE = 1 << 20
 
 
 class CaptureError(Exception):
@@ -91,8 +99,12 @@ class Capture:
 
     @property
     def started(self) -> float | None:
+        """The wall clock of ``t = 0`` (Unix seconds); None when the header has none that a
+        clock can show (missing, or not a time between 1970 and 9999)."""
         value = self.header.get("started")
-        return float(value) if isinstance(value, int | float) else None
+        if type(value) is not int and type(value) is not float:
+            return None
+        return float(value) if 0 <= value <= MAX_STARTED else None
 
     def complete_records(self) -> list[AnyRecord]:
         """The records, ending in exactly one ``End`` (made up, incomplete, when missing)."""
@@ -105,94 +117,11 @@ class Capture:
         return [*self.records, end]
 
 
-def _headers(value: Any) -> Headers:
-    if not isinstance(value, list):
-        raise ValueError("headers is not a list")
-    out: Headers = []
-    for pair in value:
-        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
-            raise ValueError("a header is not a [name, value] pair")
-        out.append((pair[0], pair[1]))
-    return out
-
-
-def _num(obj: dict[str, Any], key: str, default: float | None = None) -> float:
-    value = obj.get(key, default)
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise ValueError(f"{key!r} is not a number")
-    return float(value)
-
-
-def _int(obj: dict[str, Any], key: str, default: int | None = None) -> int:
-    value = obj.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError(f"{key!r} is not an integer")
-    return value
-
-
-def _str(obj: dict[str, Any], key: str, default: str | None = None) -> str:
-    value = obj.get(key, default)
-    if not isinstance(value, str):
-        raise ValueError(f"{key!r} is not a string")
-    return value
-
-
 def parse_record(obj: dict[str, Any]) -> AnyRecord | None:
-    """The record of one capture line; None for an unknown type; ValueError when malformed."""
-    kind = obj.get("type")
-    t = _num(obj, "t")
-    if kind == "chunk":
-        size = _int(obj, "size")
-        text = obj.get("data_b64")
-        if text is None:
-            raise ValueError("chunk without data_b64")
-        data = base64.b64decode(_str(obj, "data_b64"), validate=True)
-        if len(data) != size:
-            raise ValueError(f"chunk data is {len(data)} bytes, size says {size}")
-        return Chunk(_int(obj, "seq"), t, _int(obj, "offset"), data)
-    if kind == "event":
-        return Event(_int(obj, "seq"), t, _str(obj, "event", "message"), _str(obj, "data"),
-                     _str(obj, "id", ""), _int(obj, "first_chunk", -1),
-                     _int(obj, "last_chunk", -1))
-    if kind == "record":
-        parsed = "value" in obj
-        text = "" if parsed else _str(obj, "text")
-        error = obj.get("error")
-        return Record(_int(obj, "seq"), t, text, obj.get("value"),
-                      error if isinstance(error, str) else None, parsed,
-                      _int(obj, "first_chunk", -1), _int(obj, "last_chunk", -1))
-    if kind == "request":
-        return Request(t, _str(obj, "method"), _str(obj, "url"), _headers(obj.get("headers")))
-    if kind == "response":
-        return Response(t, _int(obj, "status"), _str(obj, "reason", ""),
-                        _str(obj, "http_version", "HTTP/1.1"), _headers(obj.get("headers")),
-                        _str(obj, "mode", "raw"))
-    if kind == "retry":
-        return Retry(t, _int(obj, "ms"))
-    if kind == "reconnect":
-        return Reconnect(t, _int(obj, "attempt"), _int(obj, "delay_ms"),
-                         _str(obj, "last_event_id", ""), _str(obj, "reason", ""))
-    if kind == "progress":
-        total = obj.get("total")
-        return Progress(t, _int(obj, "bytes"), total if isinstance(total, int) else None,
-                        _num(obj, "rate", 0.0))
-    if kind == "error":
-        return Error(t, _str(obj, "kind"), _str(obj, "message"))  # type: ignore[arg-type]  # a kind from a file: any str
-    if kind == "end":
-        known = {"type", "t", "bytes", "chunks", "events", "duration", "complete", "path",
-                 "sha256", "dropped", "problems"}
-        path, sha = obj.get("path"), obj.get("sha256")
-        dropped, problems = obj.get("dropped"), obj.get("problems")
-        return End(t, _int(obj, "bytes"), _int(obj, "chunks"), _int(obj, "events"),
-                   _num(obj, "duration"), bool(obj.get("complete")),
-                   path if isinstance(path, str) else None,
-                   sha if isinstance(sha, str) else None,
-                   {k: v for k, v in obj.items() if k not in known},
-                   {k: v for k, v in dropped.items() if isinstance(v, int)}
-                   if isinstance(dropped, dict) else {},
-                   [p for p in problems if isinstance(p, str)]
-                   if isinstance(problems, list) else [])
-    return None
+    """The record of one capture line (``from_json`` of its type: one schema for writing and
+    reading); None for an unknown type; ValueError naming the field when malformed."""
+    cls = RECORD_TYPES.get(obj.get("type"))  # type: ignore[arg-type]  # any JSON value: a miss
+    return None if cls is None else cls.from_json(obj)
 
 
 def _version(value: Any) -> tuple[int, int]:
@@ -226,38 +155,72 @@ def _header(name: str, line: bytes) -> tuple[dict[str, Any], int, int]:
     return header, major, minor
 
 
+class Readable(Protocol):
+    """A binary file, or ``io.BytesIO``: what capture lines are read from."""
+
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
 @dataclass(slots=True)
 class CaptureLines:
     """A capture's header and, as they are read, its record lines ``(number, raw bytes)``
-    (blank lines skipped; a last line without its newline was cut while being written)."""
+    (blank lines skipped; a last line without its newline was cut while being written).
+    Lines longer than ``max_bytes`` are skipped, their numbers kept in ``too_long``."""
 
     name: str
     header: dict[str, Any]
     version: tuple[int, int]
     lines: Iterator[tuple[int, bytes]]
+    max_bytes: int = MAX_LINE_BYTES
+    too_long: list[int] = field(default_factory=list)
 
 
-def open_lines(name: str, source: Iterable[bytes]) -> CaptureLines:
-    """The header of the capture read from ``source`` (lines with their newlines: a binary
-    file or ``io.BytesIO``), and an iterator over its record lines.
+def _bounded_lines(source: Readable, limit: int, too_long: list[int]
+                   ) -> Iterator[tuple[int, bytes]]:
+    """``(number, line)`` for each line of ``source`` from line 1, none longer than
+    ``limit`` bytes (a longer one is read through in pieces and its number noted)."""
+    number = 0
+    while line := source.readline(limit + 1):
+        number += 1
+        if len(line) <= limit or line.endswith(b"\n") and len(line) == limit + 1:
+            yield number, line
+            continue
+        too_long.append(number)
+        while (piece := source.readline(_SKIP_PIECE)) and not piece.endswith(b"\n"):
+            pass
+
+
+def open_lines(name: str, source: Readable, max_bytes: int = MAX_LINE_BYTES) -> CaptureLines:
+    """The header of the capture read from ``source`` (a binary file or ``io.BytesIO``), and
+    an iterator over its record lines, none longer than ``max_bytes``.
 
     Raises ``CaptureError`` for an empty, foreign or newer-major file.
     """
-    it = iter(source)
-    first = next(it, b"")
+    too_long: list[int] = []
+    it = _bounded_lines(source, max_bytes, too_long)
+    number, first = next(it, (1, b""))
+    if too_long:
+        raise CaptureError(f"{name} is not a Stream Inspector capture (its first line is"
+                           f" longer than {max_bytes:,} bytes)")
     if not first.strip():
-        rest = next(it, b"")
-        if not rest:
+        rest = next(it, None)
+        if rest is None:
             raise CaptureError(f"{name} is empty: not a Stream Inspector capture")
-        it = iter([rest, *it])
+        it = _chain(rest, it)
     header, major, minor = _header(name, first)
 
     def records() -> Iterator[tuple[int, bytes]]:
-        for number, raw in enumerate(it, start=2):
+        for number, raw in it:
             if raw.strip():
                 yield number, raw
 
-    return CaptureLines(name, header, (major, minor), records())
+    return CaptureLines(name, header, (major, minor), records(), max_bytes, too_long)
+
+
+def _chain(first: tuple[int, bytes], rest: Iterator[tuple[int, bytes]]
+           ) -> Iterator[tuple[int, bytes]]:
+    yield first
+    yield from rest
 
 
 def parse_line(raw: bytes) -> dict[str, Any]:
@@ -298,17 +261,19 @@ def check_capture(path: str | os.PathLike[str]) -> dict[str, Any]:
         return open_lines(Path(path).name, f).header
 
 
-def read_capture(path: str | os.PathLike[str]) -> Capture:
+def read_capture(path: str | os.PathLike[str], max_bytes: int = MAX_LINE_BYTES) -> Capture:
     """Read a capture file: whatever is intact, with a warning for each problem.
 
     Raises ``CaptureError`` for a file that cannot be opened as a capture (missing, not a
     regular file, not a capture, a newer major version) and ``OSError`` when reading it
-    fails. A truncated last line, corrupted lines and unknown record types become
-    ``warnings``; the records around them are kept.
+    fails. A truncated last line, corrupted lines (a field of the wrong type, a time out of
+    range), lines longer than ``max_bytes`` and unknown record types become ``warnings``
+    naming the lines; the records around them are kept. Parsed NDJSON records get back the
+    text of their line from the chunks.
     """
     name = Path(path).name
     with _open(path) as f:  # line by line: a capture can be larger than the memory
-        capture = open_lines(name, f)
+        capture = open_lines(name, f, max_bytes)
         major, minor = capture.version
         warnings: list[str] = []
         if (major, minor) > VERSION:
@@ -336,10 +301,45 @@ def read_capture(path: str | os.PathLike[str]) -> Capture:
             records.append(record)
     if len(bad) > 3:
         warnings.append(f"{len(bad)} corrupted lines in all, skipped (lines {bad[0]}..{bad[-1]})")
+    if capture.too_long:
+        lines = ", ".join(map(str, capture.too_long[:3])) + (
+            ", ..." if len(capture.too_long) > 3 else "")
+        warnings.append(f"{len(capture.too_long)} line(s) longer than {max_bytes:,} bytes"
+                        f" skipped (line {lines}): more than one event or read can hold")
     if unknown:
         warnings.append(f"unknown record types skipped: {', '.join(sorted(unknown))}")
+    if "started" in capture.header and Capture("", "", [], capture.header).started is None:
+        warnings.append(f"its header's started ({capture.header['started']!r}) is not a"
+                        " time: clock times are counted from when it was opened")
     if not records or not isinstance(records[-1], End):
         warnings.append(f"{name} has no end record: the stream was still running or the file"
                         " was cut; it shows what was saved")
-    return Capture(os.fspath(path), f"{major}.{minor}", records, header=capture.header,
-                   warnings=warnings)
+    return Capture(os.fspath(path), f"{major}.{minor}", with_record_texts(records),
+                   header=capture.header, warnings=warnings)
+
+
+def with_record_texts(records: list[AnyRecord]) -> list[AnyRecord]:
+    """``records`` with each parsed NDJSON record's line as it was received.
+
+    Why: a capture stores a parsed record's ``value`` only, but the live tab showed (and
+    sized) the line itself; the chunks hold it, so decoding them again gives back exactly that
+    text. A record the chunks do not give back gets its value as compact JSON.
+    """
+    if not any(type(r) is Record and r.parsed and not r.text for r in records):
+        return records
+    decoder = NDJSONDecoder()
+    lines: dict[int, str] = {}
+    for r in records:
+        if type(r) is Chunk:
+            lines.update((d.seq, d.text) for d in decoder.feed(r.data, r.t, r.seq)
+                         if type(d) is Record and d.parsed)
+    lines.update((d.seq, d.text) for d in decoder.close(0.0) if type(d) is Record and d.parsed)
+    out: list[AnyRecord] = []
+    for r in records:
+        if type(r) is Record and r.parsed and not r.text:
+            text = lines.get(r.seq)
+            if text is None or json.loads(text) != r.value:
+                text = json.dumps(r.value, ensure_ascii=False)
+            r = dataclasses.replace(r, text=text)
+        out.append(r)
+    return out

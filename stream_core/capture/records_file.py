@@ -34,15 +34,7 @@ from typing import IO, Any
 
 from stream_core.capture.masking import Masker
 from stream_core.capture.reader import FORMAT, VERSION
-from stream_core.records import (
-    AnyRecord,
-    Chunk,
-    End,
-    Event,
-    Record,
-    Response,
-    json_line,
-)
+from stream_core.records import AnyRecord, End, json_line
 
 __all__ = ["APP", "AtomicFile", "CaptureWriter", "atomic_write", "record_line"]
 
@@ -52,22 +44,15 @@ FLUSH_BYTES = 64 * 1024
 
 def record_line(record: AnyRecord, *, save_secrets: bool = False,
                 masker: Masker | None = None) -> dict[str, Any]:
-    """The capture-file object of one record: its ``to_json()`` plus what replay needs.
+    """The capture-file object of one record (its ``file`` form: exact times, chunk bytes,
+    what replay and reopening need; ``stream_core.schema``).
 
     Secrets are masked (``Masker``) unless ``save_secrets``; pass the stream's ``masker``
     so that values learnt from its requests are masked in its later texts too.
     """
     if not save_secrets:
         record = (masker or Masker()).record(record)
-    obj = record.to_json(with_data=True) if isinstance(record, Chunk) else record.to_json()
-    obj["t"] = record.t  # unrounded: an opened capture shows the very same times
-    if isinstance(record, End):
-        obj["duration"] = record.duration
-    elif isinstance(record, Response):
-        obj["reason"] = record.reason
-    elif isinstance(record, Event | Record):
-        obj["first_chunk"], obj["last_chunk"] = record.first_chunk, record.last_chunk
-    return obj
+    return record.to_json(form="file")
 
 
 class AtomicFile:

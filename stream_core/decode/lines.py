@@ -10,7 +10,9 @@ multi-byte sequence. The unfinished line is kept as a list of pieces joined once
 arrives, so a single line of tens of MiB in 64 KiB reads costs O(n).
 
 A line longer than ``max_line`` bytes (16 MiB by default) is not kept: a ``decode`` Error
-says so, the rest of the line is skipped, and the records go on from the next line.
+says so, the rest of the line is skipped, and the records go on from the next line. The first
+line with invalid UTF-8 is preceded by an ``invalid-utf8`` :class:`Notice` (what Diagnostics
+reports; the decoder says what it saw, nobody decodes again).
 
 ``Record.first_chunk`` is the read holding the line's first byte (for an empty line, its LF),
 ``last_chunk`` the read holding its LF (or its last byte, for the final line at close).
@@ -21,17 +23,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from stream_core.records import Error, Record, loads_bounded
+from stream_core.records import Error, Notice, Record, loads_bounded
 
 __all__ = ["MAX_LINE", "LineDecoder", "NDJSONDecoder"]
 
 MAX_LINE = 16 * 1024 * 1024
 
+#: What one ``feed`` returns, in stream order.
+Decoded = list[Record | Error | Notice]
+
 
 class _Lines:
     """Shared framing: split reads into complete byte lines with their chunk span."""
 
-    __slots__ = ("_first", "_last", "_max_line", "_parts", "_seq", "_size", "_skipping")
+    __slots__ = ("_bad_utf8", "_first", "_last", "_max_line", "_parts", "_seq", "_size",
+                 "_skipping")
 
     def __init__(self, *, next_seq: int = 0, max_line: int = MAX_LINE) -> None:
         self._parts: list[bytes] = []
@@ -41,18 +47,19 @@ class _Lines:
         self._seq = next_seq
         self._max_line = max(max_line, 1)
         self._skipping = False  # inside an over-long line: drop bytes up to its LF
+        self._bad_utf8 = False  # invalid UTF-8 was seen (and said, once)
 
     @property
     def next_seq(self) -> int:
         """The ``seq`` the next record will get."""
         return self._seq
 
-    def feed(self, data: bytes, t: float, chunk_seq: int) -> list[Record | Error]:
+    def feed(self, data: bytes, t: float, chunk_seq: int) -> Decoded:
         """Decode one read; return the records of the lines it completed."""
         if not data:
             return []
         if len(data) > self._max_line:  # so that every line in it is measured
-            out: list[Record | Error] = []
+            out: Decoded = []
             for i in range(0, len(data), self._max_line):
                 out.extend(self.feed(data[i:i + self._max_line], t, chunk_seq))
             return out
@@ -95,6 +102,14 @@ class _Lines:
             self._first = self._last = chunk_seq
         return out
 
+    def _replaced(self, line: bytes, t: float, cs: int, out: Decoded) -> str:
+        """A line that is not valid UTF-8, with U+FFFD for its invalid bytes; the first
+        such line of the stream is said in a notice."""
+        if not self._bad_utf8:
+            self._bad_utf8 = True
+            out.append(Notice(t, "invalid-utf8", "", cs))
+        return line.decode("utf-8", "replace")
+
     def _too_long(self, t: float, chunk_seq: int) -> Error:
         """Drop the unfinished line: it has passed ``max_line``."""
         first = self._first if self._parts else chunk_seq
@@ -102,18 +117,18 @@ class _Lines:
         return Error(t, "decode", f"a line longer than {self._max_line} bytes (from chunk "
                                   f"{first}) was skipped (--max-line)")
 
-    def close(self, t: float) -> list[Record | Error]:
+    def close(self, t: float) -> Decoded:
         """End of stream: a last line without a newline is still a record."""
         if not self._parts:
             return []
         line = b"".join(self._parts)
         self._parts, self._size = [], 0
-        out: list[Record | Error] = []
+        out: Decoded = []
         self._emit([line], t, self._first, self._last, out)
         return out
 
     def _emit(self, lines: list[bytes], t: float, first: int, cs: int,
-              out: list[Record | Error]) -> None:
+              out: Decoded) -> None:
         raise NotImplementedError
 
 
@@ -123,13 +138,17 @@ class LineDecoder(_Lines):
     __slots__ = ()
 
     def _emit(self, lines: list[bytes], t: float, first: int, cs: int,
-              out: list[Record | Error]) -> None:
+              out: Decoded) -> None:
         seq = self._seq
         append = out.append
         for line in lines:
             if line.endswith(b"\r"):
                 line = line[:-1]
-            append(Record(seq, t, line.decode("utf-8", "replace"), None, None, False, first, cs))
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                text = self._replaced(line, t, cs, out)
+            append(Record(seq, t, text, None, None, False, first, cs))
             seq += 1
             first = cs
         self._seq = seq
@@ -145,12 +164,15 @@ class NDJSONDecoder(_Lines):
     __slots__ = ()
 
     def _emit(self, lines: list[bytes], t: float, first: int, cs: int,
-              out: list[Record | Error]) -> None:
+              out: Decoded) -> None:
         seq = self._seq
         append = out.append
         decode = _JSON.decode
         for raw in lines:
-            line = raw.decode("utf-8", "replace")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = self._replaced(raw, t, cs, out)
             if line.startswith("\x1e"):
                 line = line.lstrip("\x1e")
             if line.endswith("\r"):

@@ -32,17 +32,22 @@ from __future__ import annotations
 
 import codecs
 
-from stream_core.records import Error, Event, Retry
+from stream_core.records import Comment, Error, Event, Notice, Retry
 
-__all__ = ["MAX_LINE", "SSEDecoder"]
+__all__ = ["MAX_LINE", "MAX_NOTICES", "SSEDecoder"]
+
+#: What one ``feed`` returns, in stream order.
+Decoded = list[Event | Retry | Comment | Notice | Error]
 
 #: Default bound on one pending event (its lines so far, the unfinished one included), in
 #: characters: a server that never ends a line cannot make the client hold more than this.
 MAX_LINE = 16 * 1024 * 1024
 
 _BOM = b"\xef\xbb\xbf"
-#: Enough distinct names to tell "a typo" from "a different protocol"; caps memory on hostile input.
-_MAX_UNKNOWN_FIELDS = 32
+#: Notices of one kind a decoder reports at most (unknown field names, invalid ``retry:``
+#: values): enough to tell "a typo" from "a different protocol"; a hostile stream cannot
+#: make more.
+MAX_NOTICES = 32
 _MAX_FIELD_NAME = 64
 #: Below this many complete lines in a read, the bulk path is not worth its set-up.
 _BULK_MIN_LINES = 16
@@ -63,17 +68,24 @@ class SSEDecoder:
     an event that never finished is not reported; that is what a reconnect's ``Last-Event-ID``
     must carry. The buffer itself is ``last_event_id_buffer``.
 
-    Diagnostics (cheap, for "why is this buffered / what is odd here"): ``saw_bom``,
-    ``line_endings`` (counts of ``lf``/``crlf``/``cr`` line ends, taken per read with
-    ``str.count``; a CRLF split across reads is counted once, as ``crlf``),
-    ``unknown_fields`` (at most 32 names, each cut to 64 characters), ``invalid_retry``,
-    ``invalid_utf8`` and, after :meth:`close`, ``dropped_unfinished``.
+    What it saw, it says as it decodes (Diagnostics reads nothing else): each comment line is a
+    :class:`Comment` record, and a :class:`Notice` reports a leading BOM (``bom``), a new kind
+    of line end mixed in (``line-ends``, the kinds so far in the order lf, crlf, cr:
+    ``"lf+crlf"``), an invalid ``retry:`` value and a field name SSE does not know (at most
+    ``MAX_NOTICES`` of each), the first invalid UTF-8 (``invalid-utf8``), and at
+    :meth:`close` an event the stream ended inside of (``unfinished-event``). The counts
+    behind them stay readable: ``saw_bom``,
+    ``line_endings`` (``lf``/``crlf``/``cr``, per read with ``str.count``; a CRLF split across
+    reads is one ``crlf``), ``unknown_fields`` (at most 32 names, each cut to 64
+    characters), ``invalid_retry``, ``invalid_utf8`` and, after :meth:`close`,
+    ``dropped_unfinished``.
     """
 
     __slots__ = (
         "_decoder", "_pending", "_head", "_head_chunk", "_skip_lf", "_parts", "_data", "_etype",
         "_id_buf", "_last_id", "_seq", "_ev_first", "_max_line", "_part_size", "_held",
-        "_held_data", "_counted", "_dropping", "_mid_line", "dropped_unfinished", "saw_bom", "line_endings", "unknown_fields", "invalid_retry",
+        "_held_data", "_counted", "_dropping", "_mid_line", "_ends_seen", "_last_chunk",
+        "dropped_unfinished", "saw_bom", "line_endings", "unknown_fields", "invalid_retry",
         "invalid_utf8",
     )
 
@@ -100,24 +112,14 @@ class SSEDecoder:
         self._held, self._counted, self._held_data = 0, 0, self._data
         self._dropping = False  # an over-long event is being skipped, up to its blank line
         self._mid_line = False  # ... and the skipped text ended inside a line
+        self._ends_seen: tuple[str, ...] = ()  # the kinds of line end seen so far, in order
+        self._last_chunk = -1  # the chunk_seq of the latest read
         self.dropped_unfinished = False
         self.saw_bom = False
         self.line_endings: dict[str, int] = {"lf": 0, "crlf": 0, "cr": 0}
         self.unknown_fields: set[str] = set()
         self.invalid_retry = 0
         self.invalid_utf8 = False
-
-    def clone(self) -> SSEDecoder:
-        """An independent copy, mid-stream state included: feeding one leaves the other."""
-        twin = SSEDecoder.__new__(SSEDecoder)
-        for name in self.__slots__:
-            setattr(twin, name, getattr(self, name))  # the immutable ones can be shared
-        twin._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        twin._decoder.setstate(self._decoder.getstate())
-        twin._parts, twin._data = list(self._parts), list(self._data)
-        twin._held_data = twin._data if self._held_data is self._data else []
-        twin.line_endings, twin.unknown_fields = dict(self.line_endings), set(self.unknown_fields)
-        return twin
 
     @property
     def last_event_id(self) -> str:
@@ -134,14 +136,18 @@ class SSEDecoder:
         """The ``seq`` the next dispatched event will get."""
         return self._seq
 
-    def feed(self, data: bytes, t: float, chunk_seq: int) -> list[Event | Retry | Error]:
-        """Decode one read; return what it completed, in stream order."""
+    def feed(self, data: bytes, t: float, chunk_seq: int) -> Decoded:
+        """Decode one read; return what it completed (and what it saw), in stream order."""
         if len(data) > self._max_line:
             return self._feed_slices(data, t, chunk_seq)
+        self._last_chunk = chunk_seq
+        seen: Decoded | None = None
         if self._head is not None:
             data = self._strip_bom(data, chunk_seq)
+            if self._head is None and self.saw_bom:  # stripped by this read (once)
+                seen = [Notice(t, "bom", "", chunk_seq)]
         if not data:
-            return []
+            return seen or []
         dec = self._decoder
         text = dec.decode(data)
         if "\ufffd" in text and not self.invalid_utf8:
@@ -149,7 +155,10 @@ class SSEDecoder:
             # one, and EF never continues a sequence, so counting them is exact.
             if text.count("\ufffd") > (self._pending + data).count(b"\xef\xbf\xbd"):
                 self.invalid_utf8 = True
+                seen = [*(seen or ()), Notice(t, "invalid-utf8", "", chunk_seq)]
         out = self._feed_text(text, t, chunk_seq) if text else []
+        if seen:
+            out[:0] = seen
         if data[-1] < 0x80:  # ends with ASCII: nothing pending in the UTF-8 decoder
             self._pending = b""
         else:
@@ -160,40 +169,50 @@ class SSEDecoder:
                 self._ev_first = chunk_seq
         return out
 
-    def _feed_slices(self, data: bytes, t: float, chunk_seq: int) -> list[Event | Retry | Error]:
+    def _feed_slices(self, data: bytes, t: float, chunk_seq: int) -> Decoded:
         """A read longer than ``max_line``, fed ``max_line`` bytes at a time (chunk boundaries
         can fall anywhere), so that the size check sees every event it holds."""
-        out: list[Event | Retry | Error] = []
+        out: Decoded = []
         step = self._max_line
         for i in range(0, len(data), step):
             out.extend(self.feed(data[i:i + step], t, chunk_seq))
         return out
 
-    def close(self, t: float) -> list[Event | Retry | Error]:
+    def close(self, t: float) -> list[Notice]:
         """End of stream: an unfinished event is discarded, never dispatched (WHATWG).
 
         ``dropped_unfinished`` tells whether anything was thrown away: a data or event-type
-        buffer, an ``id`` not yet committed, or an unterminated line that is not a comment.
-        Always returns an empty list today; the signature leaves room for the engine's loop.
+        buffer, an ``id`` not yet committed, or an unterminated line that is not a comment;
+        an ``unfinished-event`` notice says so (and ``invalid-utf8`` one for a character cut
+        by the end of the stream, if none was reported before).
         """
-        del t
+        out: list[Notice] = []
         tail = self._decoder.decode(b"", True)
         if self._head:
             tail = self._head.decode("utf-8", "replace") + tail
-        if "\ufffd" in tail:
+        if "\ufffd" in tail and not self.invalid_utf8:
             self.invalid_utf8 = True
+            out.append(Notice(t, "invalid-utf8", "", self._last_chunk))
         self._head = None
         partial = "".join(self._parts) + tail
         self.dropped_unfinished = bool(
             self._data or self._etype or self._id_buf != self._last_id
             or (partial and not partial.startswith(":"))
         )
+        if self._skip_lf:  # the stream ended with a CR: a line end alone
+            self._skip_lf = False
+            if "cr" not in self._ends_seen:
+                ends: Decoded = []
+                self._note_line_ends(ends, t, self._last_chunk)
+                out.extend(n for n in ends if isinstance(n, Notice))
+        if self.dropped_unfinished:
+            out.append(Notice(t, "unfinished-event", "", self._last_chunk))
         self._parts = []
         self._data = []
         self._etype = ""
         self._id_buf = self._last_id
         self._ev_first = -1
-        return []
+        return out
 
     def _strip_bom(self, data: bytes, chunk_seq: int) -> bytes:
         """Drop one leading BOM, holding back at most two bytes while it is undecided."""
@@ -214,16 +233,22 @@ class SSEDecoder:
             self._ev_first = self._head_chunk
         return buf
 
-    def _feed_text(self, text: str, t: float, cs: int) -> list[Event | Retry | Error]:
+    def _feed_text(self, text: str, t: float, cs: int) -> Decoded:
+        endings = self.line_endings
+        seen = self._ends_seen
+        out: Decoded = []
         if self._skip_lf:
             self._skip_lf = False
             if text[0] == "\n":
-                self.line_endings["crlf"] += 1
-                self.line_endings["cr"] -= 1
+                endings["crlf"] += 1
+                endings["cr"] -= 1
                 text = text[1:]
+                if "crlf" not in seen:
+                    self._note_line_ends(out, t, cs)
                 if not text:
-                    return []
-        endings = self.line_endings
+                    return out
+            elif "cr" not in seen:  # the CR that ended the last read was a line end alone
+                self._note_line_ends(out, t, cs)
         if "\r" in text:
             self._skip_lf = text[-1] == "\r"
             crlf = text.count("\r\n")
@@ -232,18 +257,24 @@ class SSEDecoder:
             endings["crlf"] += crlf
             endings["cr"] += cr
             endings["lf"] += lf
+            if ((crlf and "crlf" not in seen) or (cr and "cr" not in seen)
+                    or (lf and "lf" not in seen)):
+                self._note_line_ends(out, t, cs)
             if not cr and not lf:  # CRLF only: split without a normalising copy
                 lines = text.split("\r\n")
             else:
                 lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         else:
-            endings["lf"] += text.count("\n")
+            lf = text.count("\n")
+            endings["lf"] += lf
+            if lf and "lf" not in seen:
+                self._note_line_ends(out, t, cs)
             lines = text.split("\n")
         tail = lines.pop()
         if self._dropping:
             end = self._end_of_dropped(lines, tail)
             if end < 0:
-                return []
+                return out
             del lines[:end + 1]
         if not lines:  # no line end in this read
             parts = self._parts
@@ -254,14 +285,13 @@ class SSEDecoder:
             parts.append(tail)
             self._part_size += len(tail)
             if self._part_size > self._max_line - self._held_now():
-                return self._overflow(bool(tail), t, cs)
-            return []
+                out.extend(self._overflow(bool(tail), t, cs))
+            return out
         if self._parts:
             self._parts.append(lines[0])
             lines[0] = "".join(self._parts)
             self._parts = []
 
-        out: list[Event | Retry | Error] = []
         start = self._bulk(lines, out, t, cs) if len(lines) >= _BULK_MIN_LINES else 0
         self._lines(lines[start:] if start else lines, out, t, cs)
         if tail:
@@ -275,6 +305,21 @@ class SSEDecoder:
             out.extend(self._overflow(False, t, cs))
         return out
 
+    def _note_line_ends(self, out: Decoded, t: float, cs: int) -> None:
+        """Record the kinds of line end seen so far; a notice when one joins another. A CR
+        that ends the read is not counted yet: the next read may begin with its LF."""
+        kinds = list(self._ends_seen)
+        counts = self.line_endings
+        for kind in ("lf", "crlf", "cr"):
+            n = counts[kind] - (kind == "cr" and self._skip_lf)
+            if n > 0 and kind not in kinds:
+                kinds.append(kind)
+        if len(kinds) > len(self._ends_seen):
+            self._ends_seen = tuple(kinds)
+            if len(kinds) > 1:
+                named = [k for k in ("lf", "crlf", "cr") if k in kinds]
+                out.append(Notice(t, "line-ends", "+".join(named), cs))
+
     def _held_now(self) -> int:
         """Characters the pending event's data lines hold (counting only lines not yet
         counted: linear over the stream however many reads an event spans)."""
@@ -287,7 +332,7 @@ class SSEDecoder:
             self._counted = n
         return self._held
 
-    def _overflow(self, mid_line: bool, t: float, cs: int) -> list[Event | Retry | Error]:
+    def _overflow(self, mid_line: bool, t: float, cs: int) -> list[Error]:
         """The pending event holds more than ``max_line``: drop it, say so, and skip up to
         the blank line that ends it."""
         first = self._ev_first if self._ev_first >= 0 else cs
@@ -312,7 +357,7 @@ class SSEDecoder:
         self._last_id = self._id_buf  # a blank line, even with nothing to dispatch
         return end
 
-    def _bulk(self, lines: list[str], out: list[Event | Retry | Error], t: float,
+    def _bulk(self, lines: list[str], out: Decoded, t: float,
               cs: int) -> int:
         """Decode whole runs of the usual event shapes with C-level list operations.
 
@@ -364,7 +409,7 @@ class SSEDecoder:
                 return j
         return i
 
-    def _lines(self, lines: list[str], out: list[Event | Retry | Error], t: float,
+    def _lines(self, lines: list[str], out: Decoded, t: float,
                cs: int) -> None:
         """Interpret complete lines (the general case; state lives in locals for speed)."""
         if not lines:
@@ -402,10 +447,11 @@ class SSEDecoder:
                 continue
             name, colon, value = line.partition(":")
             if colon:
-                if not name:
-                    continue  # comment
                 if value[:1] == " ":
                     value = value[1:]
+                if not name:
+                    append(Comment(t, value, cs))
+                    continue
             if name == "data":
                 data.append(value)
             elif name == "id":
@@ -419,8 +465,13 @@ class SSEDecoder:
                     append(Retry(t, ms))
                 else:
                     self.invalid_retry += 1
-            elif len(self.unknown_fields) < _MAX_UNKNOWN_FIELDS:
-                self.unknown_fields.add(name[:_MAX_FIELD_NAME])
+                    if self.invalid_retry <= MAX_NOTICES:
+                        append(Notice(t, "invalid-retry", value[:_MAX_FIELD_NAME], cs))
+            elif len(self.unknown_fields) < MAX_NOTICES:
+                name = name[:_MAX_FIELD_NAME]
+                if name not in self.unknown_fields:
+                    self.unknown_fields.add(name)
+                    append(Notice(t, "unknown-field", name, cs))
         self._data = data
         self._etype = etype
         self._id_buf = id_buf

@@ -284,7 +284,7 @@ class CommentEvery(GapMax):
 
 class Complete(Probe):
     def finish(self, end: End) -> None:
-        stopped = end.extra.get("stopped")
+        stopped = end.stopped
         self.final = Reading(FINAL, end.complete, note=f"stopped: {stopped}" if stopped else "")
 
 

@@ -90,8 +90,7 @@ class LiveExpectations:
             for verdict in self.evaluator.finish(end, stopped=stopped):
                 self.report(verdict)
         if self.stopping:
-            end = dataclasses.replace(end, complete=False,
-                                      extra={**end.extra, "stopped": "expectation"})
+            end = dataclasses.replace(end, complete=False, stopped="expectation")
         downstream(end)
 
     def _after(self, verdicts: list[Verdict]) -> None:

@@ -8,6 +8,7 @@ read only this side.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -121,7 +122,7 @@ class ExchangeRecorder:
             self._resolve(record, detect_mode(ctype, cdisp, b""))
 
     def _resolve(self, record: Response, mode: Mode) -> None:
-        record.mode = mode.value
+        record = dataclasses.replace(record, mode=mode.value)  # records are immutable
         self.mode, self.pending = mode, None
         self.download = mode is Mode.DOWNLOAD
         if mode is Mode.SSE:
@@ -196,9 +197,9 @@ class ExchangeRecorder:
             self._records(out)
         if self.download:
             self.progress(t)
-        end = End(t, self.offset, self.chunks, self.events, t, complete and not self.failed)
-        if stopped is not None and not end.complete:
-            end.extra["stopped"] = stopped
+        complete = complete and not self.failed
+        end = End(t, self.offset, self.chunks, self.events, t, complete,
+                  stopped=stopped if stopped is not None and not complete else "")
         self.ended = True
         self.emit(end)
         return end

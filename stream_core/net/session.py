@@ -25,6 +25,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol, cast
 
 import httpx
@@ -66,8 +67,8 @@ from stream_core.records import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_RETRY_MS", "MAX_RETRY_MS", "MIN_RETRY_MS", "Clients", "reconnect_delay",
-           "run"]
+__all__ = ["DEFAULT_RETRY_MS", "MAX_RETRY_MS", "MIN_RETRY_MS", "Clients", "Origin",
+           "reconnect_delay", "run"]
 
 DEFAULT_RETRY_MS = 3000
 MAX_RETRY_MS = 60_000
@@ -99,14 +100,29 @@ class _Decoder(Protocol):
 _STOP, _AGAIN, _RESTART = "stop", "again", "restart"
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a run's records start counting: a resumed download's run continues the clock
+    (``t``), chunk numbers (``seq``) and body offsets (``offset``) of the runs before it in
+    the same tab, so its records are born in place and no observer has to shift them."""
+
+    t: float = 0.0
+    seq: int = 0
+    offset: int = 0
+
+
 class _Stream:
     """State of one logical stream; may span several connections when reconnecting."""
 
-    def __init__(self, clients: ClientSource, spec: RequestSpec, observer: Observer) -> None:
+    def __init__(self, clients: ClientSource, spec: RequestSpec, observer: Observer,
+                 origin: Origin = Origin()) -> None:
         self.clients, self.spec, self.emit = clients, spec, observer
         self.via: ViaProxy | None = None  # the proxy on the way, named in failures
-        self.t0 = time.monotonic()
-        self.chunks = self.offset = self.events = self.next_seq = self.errors = 0
+        self.origin = origin
+        self.t0 = time.monotonic() - origin.t
+        # ``chunks`` and ``offset`` count from the origin; the End reports this run's own.
+        self.chunks, self.offset = origin.seq, origin.offset
+        self.events = self.next_seq = self.errors = 0
         self.inflated = 0  # decoded minus wire bytes of the reads that were decoded
         self.last_event_id = spec.header("Last-Event-ID") or ""
         self.retry_ms = DEFAULT_RETRY_MS
@@ -167,7 +183,7 @@ class _Stream:
             self.fail(Failure("tls", str(exc) if isinstance(exc, ClientCertificateError)
                               else f"cannot use the CA bundle {self.spec.verify}: {exc}"))
         else:
-            self.t0 = time.monotonic()
+            self.t0 = time.monotonic() - self.origin.t
         try:
             if not self.errors:
                 async with asyncio.timeout(self.spec.timeouts.total):
@@ -191,18 +207,19 @@ class _Stream:
 
     def end(self) -> End:
         t = self.now()
-        extra: dict[str, object] = {"decoded_bytes": self.offset + self.inflated}
-        if self.stopped:
-            extra["stopped"] = self.stopped
-        end = End(t, self.offset, self.chunks, self.events, t, self.complete,
-                  path=self.end_path, sha256=self.end_sha, extra=extra)
+        body = self.offset - self.origin.offset
+        dropped: dict[str, int] = {}
+        problems: list[str] = []
         if self.unfinished:
-            end.dropped["unfinished_events"] = self.unfinished
-            end.problems.append(
+            dropped["unfinished_events"] = self.unfinished
+            problems.append(
                 "the stream ended inside an event (no blank line after its last field), "
                 "which is never dispatched" + (f" ({self.unfinished} connections)"
                                                if self.unfinished > 1 else ""))
-        return end
+        return End(t, body, self.chunks - self.origin.seq, self.events, t, self.complete,
+                   path=self.end_path, sha256=self.end_sha,
+                   decoded_bytes=body + self.inflated, stopped=self.stopped,
+                   dropped=dropped, problems=problems)
 
     def reconnecting(self) -> bool:
         return (self.spec.reconnect and self.spec.mode in (Mode.SSE, Mode.AUTO)
@@ -543,11 +560,13 @@ def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
         and b.port in (None, 443)
 
 
-async def run(clients: ClientSource, spec: RequestSpec, observer: Observer) -> End:
+async def run(clients: ClientSource, spec: RequestSpec, observer: Observer,
+              origin: Origin = Origin()) -> End:
     """Stream ``spec`` and report every record to ``observer``; return the End record.
 
     Never raises, except ``asyncio.CancelledError`` when the task is cancelled (Stop, Ctrl-C):
     then it first reports ``Error(kind="cancelled")`` and an incomplete End, and re-raises.
     The observer must not block or raise; it runs on the event loop for every record.
+    ``origin`` continues an earlier run's clock, chunk numbers and offsets (a resume).
     """
-    return await _Stream(clients, spec, observer).run()
+    return await _Stream(clients, spec, observer, origin).run()

@@ -13,6 +13,8 @@ import pytest
 from benchmarks import scenarios
 from benchmarks._common import ServerProcess
 
+pytestmark = pytest.mark.bench  # left out of `make check`
+
 SIZES = scenarios.Sizes.tiny()
 
 

@@ -131,4 +131,4 @@ def test_a_write_that_fails_mid_body(demo_server: str, tmp_path: Path,
 def test_max_events_ends_an_endless_stream(demo_server: str) -> None:
     cap = run_and_check(RequestSpec(f"{demo_server}/events?interval=0.01", mode=Mode.SSE,
                                     max_events=3))
-    assert cap.end.extra.get("stopped") == "max-events" and len(cap.of("event")) == 3
+    assert cap.end.stopped == "max-events" and len(cap.of("event")) == 3

@@ -17,6 +17,8 @@ import pytest
 from embedded_server.content import expected_sha256
 from tests.core.rawserver import RawServer, reply
 
+pytestmark = pytest.mark.slow  # left out of `make check`
+
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = {
     "request": {"type", "t", "method", "url", "headers"},

@@ -10,6 +10,8 @@ import pytest
 from embedded_server.endpoints.llm_model import ChatMessage, expected_reply
 from tests.core.test_capture import capture
 
+pytestmark = pytest.mark.slow  # left out of `make check`
+
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"},
                                            "days": {"type": "integer"}},
           "required": ["city", "days"]}

@@ -14,6 +14,8 @@ from stream_core.net.spec import Mode
 from tests.core.rawserver import RawServer, reply
 from tests.core.test_capture import capture
 
+pytestmark = pytest.mark.slow  # left out of `make check`
+
 HTTP = """\
 @path = /events
 ### events

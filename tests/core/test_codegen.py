@@ -12,6 +12,8 @@ import pytest
 
 from stream_core.capture.codegen import curl_command, httpx_code, user_headers
 
+pytestmark = pytest.mark.slow  # left out of `make check`
+
 CHAT = json.dumps({"model": "demo", "stream": True,
                    "messages": [{"role": "user", "content": "it's \"quoted\" $HOME"}]}).encode()
 

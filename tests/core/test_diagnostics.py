@@ -18,7 +18,8 @@ SSE_OK = [("content-type", "text/event-stream; charset=utf-8"), ("cache-control"
 def run(chunks: list[bytes], headers: list[tuple[str, str]] | None = None, mode: str = "sse",
         times: list[float] | None = None, response_t: float = 0.01,
         plain: list[bytes] | None = None) -> list[Finding]:
-    """Feed Request, Response, the chunks (and the events they make), End."""
+    """Feed Request, Response, the chunks and what the engine's decoder made of each (events,
+    comments, notices), End: the records the engine reports, in order."""
     d = Diagnostics()
     d.feed(Request(0.0, "GET", "http://127.0.0.1/x", []))
     d.feed(Response(response_t, 200, "OK", "HTTP/1.1", SSE_OK if headers is None else headers,
@@ -31,8 +32,10 @@ def run(chunks: list[bytes], headers: list[tuple[str, str]] | None = None, mode:
         offset += len(data)
         if mode == "sse":
             for rec in decoder.feed((plain or chunks)[seq], t, seq):
-                if isinstance(rec, Event):
-                    d.feed(rec)
+                d.feed(rec)
+    if mode == "sse":
+        for notice in decoder.close(times[-1] if times else 0.0):
+            d.feed(notice)
     d.feed(End(times[-1] if times else 0.0, offset, len(chunks), 0, 1.0, True))
     return d.findings()
 
@@ -173,48 +176,38 @@ ODD_BODY = (b"\xef\xbb\xbfid: 1\ndata: a\n\n" + b"data: b\n\n" * 5 + b"foo: 1\nd
             + b"data: \xff\xfe bad\n\n" + b"data: g\n\n" * 3 + b"retry: 10x\n\n")
 
 
-def findings_fed(chunks: list[bytes], batches: list[int] | None,
-                 analyse_bytes: int = 1 << 20) -> list[Finding]:
-    """Feed ``chunks`` one by one (``batches`` None) or in groups of the given sizes."""
-    d = Diagnostics(analyse_bytes=analyse_bytes)
-    d.feed(Response(0.0, 200, "OK", "HTTP/1.1", SSE_OK, "sse"))
-    records = []
-    offset = 0
-    for seq, data in enumerate(chunks):
-        records.append(Chunk(seq, 0.01 * (seq + 1), offset, data))
-        offset += len(data)
-    if batches is None:
-        for rec in records:
-            d.feed(rec)
-    else:
-        start = 0
-        for size in batches:
-            d.feed_chunks(records[start:start + size])
-            start += size
-        d.feed_chunks(records[start:])
-    d.feed(End(1.0, offset, len(chunks), 0, 1.0, True))
-    return d.findings()
-
-
 @pytest.mark.parametrize("piece", [1, 3, 7, 16, 64])
-@pytest.mark.parametrize("batches", [[2] * 40, [5, 1, 9, 3] * 10, [1000]])
-def test_feed_chunks_finds_the_same_and_points_at_the_same_chunks(
-        piece: int, batches: list[int]) -> None:
+def test_body_findings_come_from_the_decoders_notices_and_point_at_their_chunk(
+        piece: int) -> None:
+    """Whatever the reads, each finding about the body names the read that carried it: the
+    decoder reports what it saw, in the read where it saw it."""
     chunks = [ODD_BODY[i:i + piece] for i in range(0, len(ODD_BODY), piece)]
-    one_by_one = findings_fed(chunks, None)
-    assert {"bom", "unknown-fields", "invalid-retry", "line-endings", "invalid-utf8"} \
-        <= codes(one_by_one)
-    assert findings_fed(chunks, batches) == one_by_one
-    # ... also where the analysis stops part-way through a batch
-    assert findings_fed(chunks, batches, analyse_bytes=60) == findings_fed(chunks, None, 60)
+    found = {f.code: f.chunk for f in run(chunks)}
+    assert {"bom", "unknown-fields", "invalid-retry", "line-endings", "invalid-utf8"} <= set(found)
+
+    def chunk_of(needle: bytes) -> int:
+        return (ODD_BODY.index(needle) + len(needle) - 1) // piece
+
+    assert found["bom"] == (2 // piece)  # the read that completed the BOM
+    assert found["unknown-fields"] == chunk_of(b"foo: 1\n")
+    assert found["invalid-retry"] == chunk_of(b"retry: soon\n")
+    assert found["line-endings"] == chunk_of(b"data: f\r\n")
+    assert found["invalid-utf8"] == ODD_BODY.index(b"\xff") // piece
 
 
-def test_decoder_clone_is_independent() -> None:
-    a = SSEDecoder()
-    a.feed(b"id: 7\ndata: x\nda", 0.0, 0)
-    a.feed(b"ta: \xc3", 0.0, 1)  # half of a two-byte character
-    b = a.clone()
-    rest = b"\xa9\n\nfoo: z\n\n"
-    got_b = b.feed(rest, 0.1, 2)
-    assert a.unknown_fields == set() and b.unknown_fields == {"foo"}
-    assert a.feed(rest, 0.1, 2) == got_b
+def test_diagnostics_never_decode_the_body() -> None:
+    """The same chunks without the decoder's records: no finding about the body's framing
+    (Diagnostics reads what the decoder said; it decodes nothing again)."""
+    d = Diagnostics()
+    d.feed(Response(0.0, 200, "OK", "HTTP/1.1", SSE_OK, "sse"))
+    d.feed_chunks([Chunk(0, 0.1, 0, ODD_BODY)])
+    d.feed(End(1.0, len(ODD_BODY), 1, 0, 1.0, True))
+    assert d.findings() == []
+
+
+def test_line_endings_finding_names_the_kinds_and_a_lone_cr_warns() -> None:
+    found = {f.code: f for f in run([b"data: a\r\n\r\ndata: b\n\n"])}
+    assert found["line-endings"].severity == "info"
+    assert found["line-endings"].detail.startswith("LF and CRLF line ends.")
+    found = {f.code: f for f in run([b"data: a\n\n", b"data: b\r\r"])}
+    assert found["line-endings"].severity == "warning" and found["line-endings"].chunk == 1

@@ -189,4 +189,4 @@ def test_download_stores_the_body_as_sent_unless_asked(tmp_path: Path, decode: b
     assert cap.errors == [] and cap.end.complete
     assert out.read_bytes() == (plain if decode else wire)
     assert cap.end.bytes == len(wire), "end.bytes counts the wire bytes"
-    assert cap.end.extra["decoded_bytes"] == (len(plain) if decode else len(wire))
+    assert cap.end.decoded_bytes == (len(plain) if decode else len(wire))

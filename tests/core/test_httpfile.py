@@ -202,7 +202,16 @@ def test_duplicate_names_get_their_position() -> None:
     assert [r.name for r in doc.requests] == ["a #1", "a #2"]
 
 
-def test_odd_input_never_raises() -> None:
-    for text in ["", "###", "### only a name\n", "# just a comment\n", "@x=1\n",
-                 "GET\n", "> {%\nunterminated", "\r\n\r\n###\r\n", "Not: a request\n\nbody"]:
-        parse(text)
+@pytest.mark.parametrize(("text", "requests", "variables"), [
+    ("", 0, {}), ("###", 0, {}), ("### only a name\n", 0, {}), ("# just a comment\n", 0, {}),
+    ("@x=1\n", 0, {"x": "1"}), ("GET\n", 1, {}), ("> {%\nunterminated", 1, {}),
+    ("\r\n\r\n###\r\n", 0, {}), ("Not: a request\n\nbody", 1, {}),
+])
+def test_odd_input_never_raises(text: str, requests: int, variables: dict[str, str]) -> None:
+    """Odd files parse without an exception into what they hold: the text kept whole, the
+    file variables, and a request only where a line can be a request line."""
+    doc = parse(text)
+    assert doc.text == text
+    assert doc.variables == variables
+    assert [(r.name, r.method, bool(r.url)) for r in doc.requests] == [
+        (f"#{i + 1}", "GET", True) for i in range(requests)]

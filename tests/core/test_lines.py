@@ -11,17 +11,29 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stream_core.decode.lines import LineDecoder, NDJSONDecoder
-from stream_core.records import Record
+from stream_core.records import Notice, Record
 
 Decoder = type[LineDecoder] | type[NDJSONDecoder]
 
 
-def run(cls: Decoder, chunks: Sequence[bytes], next_seq: int = 0) -> list[Record]:
+def run(cls: Decoder, chunks: Sequence[bytes], next_seq: int = 0,
+        notices: list[Notice] | None = None) -> list[Record]:
+    """The records; what the decoder said it saw goes to ``notices``, if given."""
     dec = cls(next_seq=next_seq)
     out: list[Record] = []
     for i, c in enumerate(chunks):
-        out += dec.feed(c, float(i), i)
-    out += dec.close(float(len(chunks)))
+        for rec in [*dec.feed(c, float(i), i)]:
+            if isinstance(rec, Notice):
+                if notices is not None:
+                    notices.append(rec)
+            else:
+                out.append(rec)  # type: ignore[arg-type]  # (an Error for too long lines)
+    for rec in dec.close(float(len(chunks))):
+        if isinstance(rec, Notice):
+            if notices is not None:
+                notices.append(rec)
+        else:
+            out.append(rec)  # type: ignore[arg-type]
     assert dec.next_seq == next_seq + len(out)
     return out
 
@@ -168,6 +180,18 @@ def test_ndjson_invalid_utf8_is_replaced_not_fatal() -> None:
     assert r.value == {"k": "a\ufffdb"}
 
 
+@pytest.mark.parametrize("cls", [LineDecoder, NDJSONDecoder])
+def test_the_first_invalid_utf8_is_said_once_before_its_line(cls: Decoder) -> None:
+    notices: list[Notice] = []
+    dec = cls()
+    out = dec.feed(b'"ok \xef\xbf\xbd"\n', 1.0, 0)  # a real U+FFFD: valid UTF-8
+    out += dec.feed(b'"a\xff"\n"b\xfe"\n', 2.0, 1) + dec.close(3.0)
+    assert [type(r) for r in out] == [Record, Notice, Record, Record]
+    assert out[1] == Notice(2.0, "invalid-utf8", "", 1)
+    assert run(cls, [b"\xff\n"], notices=notices) and notices == [
+        Notice(0.0, "invalid-utf8", "", 0)]
+
+
 # ------------------------------------------------------------------ linear time
 
 def _time_long_line(cls: Decoder, total: int) -> float:
@@ -183,6 +207,7 @@ def _time_long_line(cls: Decoder, total: int) -> float:
     return spent
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", [LineDecoder, NDJSONDecoder])
 def test_linear_time_on_one_long_line(cls: Decoder) -> None:
     """10x the input of one single line costs about 10x the time (quadratic would be 100x).

@@ -196,7 +196,7 @@ def test_client_leaving_ends_the_exchange(demo_server: str) -> None:
     # Leaving is the client's choice, not an error of the stream: the end says who stopped it.
     assert [x.type for x in records if x.type == "error"] == []
     end = records[-1]
-    assert isinstance(end, End) and not end.complete and end.extra["stopped"] == "client"
+    assert isinstance(end, End) and not end.complete and end.stopped == "client"
 
 
 def test_https_target(tls_files: tuple[str, str]) -> None:

@@ -125,6 +125,7 @@ def test_bulk_sse_flood_is_byte_exact(demo_server: str) -> None:
     assert max(sizes) <= 65536  # nothing gathered into bigger pieces
 
 
+@pytest.mark.slow
 def test_256_mib_download_is_byte_exact_and_streamed(demo_server: str) -> None:
     size = 256 * 1024 * 1024
     sha = hashlib.sha256()

@@ -174,7 +174,7 @@ def test_clients_leaving_a_silent_target_close_its_requests_and_end_their_exchan
         for _ in range(n):
             assert closed.acquire(timeout=10), "an upstream request was left open"
     for end in ends:
-        assert isinstance(end, End) and not end.complete and end.extra["stopped"] == "client"
+        assert isinstance(end, End) and not end.complete and end.stopped == "client"
     assert all(r.type != "error" for i in range(1, n + 1) for r in rec.records[i])
 
 
@@ -208,7 +208,7 @@ def test_a_client_that_leaves_after_the_last_byte_had_a_complete_exchange() -> N
         records = rec.records[i]
         end = records[-1]
         assert isinstance(end, End) and end.complete, (i, records[-3:])
-        assert "stopped" not in end.extra and end.events == 2
+        assert not end.stopped and end.events == 2
         assert [r.type for r in records].count("error") == 0
 
 
@@ -240,7 +240,7 @@ def test_a_client_that_leaves_before_the_rest_of_the_body_is_stopped_by_the_clie
         records = rec.wait_end()
         assert closed.wait(10)
     end = records[-1]
-    assert isinstance(end, End) and not end.complete and end.extra["stopped"] == "client"
+    assert isinstance(end, End) and not end.complete and end.stopped == "client"
 
 
 def test_a_response_header_with_bytes_past_ascii_is_forwarded_and_recorded() -> None:

@@ -23,6 +23,8 @@ from stream_core.records import Error, Reconnect, Request, is_secret_name
 from tests.core.rawserver import RawServer, head, reply
 from tests.core.test_capture import ROOT, command, env
 
+pytestmark = pytest.mark.slow  # left out of `make check`
+
 HEADERS = {
     "Authorization": ("Bearer ", "sk-planted-authz-0001"),
     "Ocp-Apim-Subscription-Key": ("", "planted-ocp-0002"),

@@ -139,7 +139,7 @@ def test_max_events_stops_an_endless_stream(demo_server: str) -> None:
     assert len(cap.of("event")) == 3
     assert cap.end.events == 3 and cap.errors == []
     # cut short on purpose: not complete, and the End says why
-    assert not cap.end.complete and cap.end.extra["stopped"] == "max-events"
+    assert not cap.end.complete and cap.end.stopped == "max-events"
 
 
 def test_flood_is_complete(demo_server: str) -> None:

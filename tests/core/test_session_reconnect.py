@@ -133,7 +133,7 @@ def test_retry_zero_has_a_floor_and_backs_off_when_nothing_comes() -> None:
     assert all(g >= d / 1000 * 0.9 for g, d in zip(gaps, delays, strict=True)), (gaps, delays)
     # a clean end each time: no error, but not a stream that ended by itself either
     assert cap.errors == []
-    assert not cap.end.complete and cap.end.extra["stopped"] == "max-reconnects"
+    assert not cap.end.complete and cap.end.stopped == "max-reconnects"
 
 
 def test_max_reconnects_after_failures_is_an_error() -> None:
@@ -149,7 +149,7 @@ def test_max_reconnects_after_failures_is_an_error() -> None:
     assert [r.delay_ms for r in cap.of("reconnect")] == [MIN_RETRY_MS, MIN_RETRY_MS]
     [(kind, message)] = cap.errors
     assert kind == "protocol" and message.endswith("(gave up after 2 reconnects)"), message
-    assert not cap.end.complete and cap.end.extra["stopped"] == "max-reconnects"
+    assert not cap.end.complete and cap.end.stopped == "max-reconnects"
 
 
 def test_reconnect_delay_clamps_only_the_delay() -> None:

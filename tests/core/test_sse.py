@@ -10,23 +10,41 @@ from collections.abc import Sequence
 
 import pytest
 
-from stream_core.decode.sse import SSEDecoder
-from stream_core.records import Event, Retry
+from stream_core.decode.sse import MAX_NOTICES, SSEDecoder
+from stream_core.records import Comment, Error, Event, Notice, Retry
 
 Item = tuple[str, str, str] | int
+Out = list[Event | Retry | Comment | Notice | Error]
 
 
-def run(chunks: Sequence[bytes], **kw: object) -> tuple[list[Event | Retry], SSEDecoder]:
+def run(chunks: Sequence[bytes], **kw: object) -> tuple[Out, SSEDecoder]:
     dec = SSEDecoder(**kw)  # type: ignore[arg-type]
-    out: list[Event | Retry] = []
+    out: Out = []
     for i, c in enumerate(chunks):
         out += dec.feed(c, 10.0 + i, i)
     out += dec.close(99.0)
     return out, dec
 
 
-def simple(out: Sequence[Event | Retry]) -> list[Item]:
-    return [(r.event, r.data, r.id) if isinstance(r, Event) else r.ms for r in out]
+def simple(out: Sequence[object]) -> list[Item]:
+    """The events and retries (comments and notices: what the decoder saw, tested below)."""
+    return [(r.event, r.data, r.id) if isinstance(r, Event) else r.ms for r in out
+            if isinstance(r, Event | Retry)]
+
+
+def seen(out: Sequence[object]) -> list[tuple[str, str]]:
+    """The comments and notices, as (type or notice code, text or detail)."""
+    return [("comment", r.text) if isinstance(r, Comment) else (r.code, r.detail)
+            for r in out if isinstance(r, Comment | Notice)]
+
+
+def seen_all(stream: bytes) -> list[tuple[str, str]]:
+    """What the decoder says it saw in ``stream``, the same whole and split anywhere."""
+    whole = seen(run([stream])[0])
+    for i in range(1, len(stream)):
+        assert seen(run([stream[:i], stream[i:]])[0]) == whole, f"split at {i}"
+    assert seen(run([stream[i:i + 1] for i in range(len(stream))])[0]) == whole
+    return whole
 
 
 def feed_all(stream: bytes, **kw: object) -> list[Item]:
@@ -98,7 +116,7 @@ def test_cr_dispatches_at_once_without_waiting_for_a_possible_lf() -> None:
     assert dec.feed(b"data: x\r", 1.0, 0) == []
     [ev] = dec.feed(b"\r", 2.0, 1)
     assert isinstance(ev, Event) and (ev.data, ev.t, ev.last_chunk) == ("x", 2.0, 1)
-    assert dec.feed(b"\ndata: y\n\n", 3.0, 2)[0].data == "y"  # type: ignore[union-attr]
+    assert simple(dec.feed(b"\ndata: y\n\n", 3.0, 2)) == [("message", "y", "")]
 
 
 def test_lone_lf_after_cr_in_a_later_read_is_skipped_only_once() -> None:
@@ -245,9 +263,10 @@ def test_bom_only_at_stream_start() -> None:
 def test_bom_prefix_that_is_not_a_bom_is_kept_as_text() -> None:
     # EF BB then ":" is a cut sequence (one U+FFFD): the first line is a field named "\ufffd".
     out, dec = run([b"\xef", b"\xbb: x\ndata: a\n\n"])
-    [ev] = out
+    [ev] = [r for r in out if isinstance(r, Event)]
     assert isinstance(ev, Event) and ev.data == "a" and ev.first_chunk == 0
     assert dec.invalid_utf8 and not dec.saw_bom
+    assert seen(out) == [("invalid-utf8", ""), ("unknown-field", "\ufffd")]
 
 
 def test_invalid_utf8_becomes_replacement_character() -> None:
@@ -287,7 +306,7 @@ def test_nul_in_data_is_kept() -> None:
 
 def test_event_fields_seq_t_and_chunk_span() -> None:
     dec = SSEDecoder(next_seq=5)
-    assert dec.feed(b": hi\n\nid: 1\nda", 1.0, 0) == []
+    assert dec.feed(b": hi\n\nid: 1\nda", 1.0, 0) == [Comment(1.0, "hi", 0)]
     assert dec.feed(b"ta: x", 2.0, 1) == []
     out = dec.feed(b"\n\ndata: y\n\n", 3.0, 2)
     assert out == [Event(5, 3.0, "message", "x", "1", 0, 2),
@@ -307,7 +326,8 @@ def test_first_chunk_counts_from_first_non_empty_line_after_dispatch() -> None:
 def test_first_chunk_when_a_character_is_split_at_line_start() -> None:
     dec = SSEDecoder()
     dec.feed(b"data: a\n\n\xc3", 0.0, 0)
-    [ev] = dec.feed(b"\xa9: x\ndata: b\n\n", 0.0, 1)
+    notice, ev = dec.feed(b"\xa9: x\ndata: b\n\n", 0.0, 1)
+    assert notice == Notice(0.0, "unknown-field", "\xe9", 1)  # a field named "é"
     assert (ev.first_chunk, ev.last_chunk) == (0, 1)  # type: ignore[union-attr]
 
 
@@ -320,3 +340,70 @@ def test_to_json_matches_capture_contract() -> None:
     [ev] = SSEDecoder().feed(b"id: 3\nevent: e\ndata: d\n\n", 0.5, 0)
     assert ev.to_json() == {"type": "event", "t": 0.5, "seq": 0, "event": "e", "data": "d",
                             "id": "3"}
+
+
+# ------------------------------------------------------------------ what the decoder saw
+
+def test_comments_are_records_with_one_space_removed() -> None:
+    assert seen_all(b": ping\n\n:no space\n:  two\n:\ndata: a\n\n") == [
+        ("comment", "ping"), ("comment", "no space"), ("comment", " two"), ("comment", "")]
+
+
+def test_a_comment_record_has_its_time_and_chunk() -> None:
+    dec = SSEDecoder()
+    assert dec.feed(b": keep", 1.0, 0) == []
+    assert dec.feed(b"-alive\r", 2.0, 1) == [Comment(2.0, "keep-alive", 1)]
+
+
+def test_an_unfinished_comment_at_the_end_is_not_reported() -> None:
+    out, dec = run([b"data: a\n\n: by"])
+    assert seen(out) == [] and not dec.dropped_unfinished
+
+
+@pytest.mark.parametrize(("stream", "expected"), [
+    (b"\xef\xbb\xbfdata: a\n\n", [("bom", "")]),
+    (b"data: a\r\n\r\ndata: b\n\n", [("line-ends", "lf+crlf")]),
+    (b"retry: soon\nretry: 10\nretry: 1x\n\n", [("invalid-retry", "soon"),
+                                              ("invalid-retry", "1x")]),
+    (b"foo: 1\nfoo: 2\nbar\n\n", [("unknown-field", "foo"), ("unknown-field", "bar")]),
+    (b"data: \xff\n\ndata: \xfe\n\n", [("invalid-utf8", "")]),
+    (b"data: a\n\ndata: b\n", [("unfinished-event", "")]),
+    (b"data: \xef\xbf\xbd\n\n", []),  # a real U+FFFD is not invalid UTF-8
+    (b"data: a\n\ndata: b\n\n", []),
+])
+def test_notices_whatever_the_reads(stream: bytes, expected: list[tuple[str, str]]) -> None:
+    assert seen_all(stream) == expected
+
+
+def test_line_ends_notices_say_the_kinds_so_far() -> None:
+    """One notice per new kind joining the others, in the read that brought it: a read
+    holding two new kinds says both at once."""
+    stream = b"data: a\n\ndata: b\r\n\r\ndata: c\r\r"
+    assert seen(run([stream])[0]) == [("line-ends", "lf+crlf+cr")]
+    assert seen(run([stream[:18], stream[18:]])[0]) == [("line-ends", "lf+crlf"),
+                                                        ("line-ends", "lf+crlf+cr")]
+    for i in range(1, len(stream)):
+        notices = seen(run([stream[:i], stream[i:]])[0])
+        assert notices[-1] == ("line-ends", "lf+crlf+cr") and len(notices) <= 2, i
+
+
+def test_a_crlf_split_between_reads_is_not_a_lone_cr() -> None:
+    out, _ = run([b"data: a\r", b"\n\r", b"\ndata: b\r", b"\n\r\n"])
+    assert simple(out) == [("message", "a", ""), ("message", "b", "")] and seen(out) == []
+
+
+def test_a_stream_ending_with_a_lone_cr_says_so_at_close() -> None:
+    out, _ = run([b"data: a\n\n: x\r"])
+    assert seen(out) == [("comment", "x"), ("line-ends", "lf+cr")]
+
+
+def test_notices_point_at_the_read_and_are_bounded() -> None:
+    out, dec = run([b"data: a\n\n", b"x: 1\n", b"".join(b"f%d: x\nretry: r%d\n" % (i, i)
+                                                      for i in range(1000)) + b"\n"])
+    notices = [r for r in out if isinstance(r, Notice)]
+    assert notices[0] == Notice(11.0, "unknown-field", "x", 1)
+    assert sum(n.code == "unknown-field" for n in notices) == MAX_NOTICES
+    assert sum(n.code == "invalid-retry" for n in notices) == MAX_NOTICES
+    assert dec.invalid_retry == 1000
+    long_name = run([b"n" * 100 + b": v\n\n"])[0]
+    assert seen(long_name) == [("unknown-field", "n" * 64)]

@@ -3,7 +3,8 @@
 Written to be obviously right rather than fast: the whole stream is decoded at once, split
 with a regular expression, and each line is interpreted literally as the standard words it
 (the data buffer really gets ``value + LF`` and loses its last LF at dispatch). Tests compare
-``stream_core.decode.sse.SSEDecoder`` against it.
+``stream_core.decode.sse.SSEDecoder`` against it: its events, retries and comments (a comment
+is what the standard ignores; the decoder reports it, its text after one optional space).
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from stream_core.records import Event, Retry
+from stream_core.records import Comment, Event, Notice, Retry
 
 BOM = b"\xef\xbb\xbf"
 _EOL = re.compile(r"\r\n|\r|\n")
 _EOL_BYTES = re.compile(rb"\r\n|\r|\n")
 
-Item = tuple[str, str, str, str] | tuple[str, int]
+Item = tuple[str, str, str, str] | tuple[str, int] | tuple[str, str]
 
 
 @dataclass
@@ -54,6 +55,8 @@ def reference(stream: bytes, last_event_id: str = "") -> RefResult:
             event_type = ""
             continue
         if line.startswith(":"):
+            comment = line[1:]
+            res.items.append(("comment", comment[1:] if comment.startswith(" ") else comment))
             continue
         if ":" in line:
             name, value = line.split(":", 1)
@@ -102,13 +105,17 @@ def reference_spans(stream: bytes) -> list[tuple[int, int]]:
     return spans
 
 
-def items_of(records: Sequence[Event | Retry]) -> list[Item]:
+def items_of(records: Sequence[Event | Retry | Comment | Notice]) -> list[Item]:
+    """Events, retries and comments as the reference gives them (notices are the decoder's
+    own report, checked in test_sse.py)."""
     out: list[Item] = []
     for r in records:
         if isinstance(r, Event):
             out.append(("event", r.event, r.data, r.id))
-        else:
+        elif isinstance(r, Retry):
             out.append(("retry", r.ms))
+        elif isinstance(r, Comment):
+            out.append(("comment", r.text))
     return out
 
 
@@ -130,10 +137,10 @@ TOKENS = [b"\r", b"\n", b"\r\n", b":", b" ", b"data", b"id", b"event", b"retry",
 streams = st.lists(st.sampled_from(TOKENS), max_size=60).map(b"".join)
 
 
-def decode(chunks: Sequence[bytes], last_event_id: str = "") -> tuple[list[Event | Retry],
-                                                                     SSEDecoder]:
+def decode(chunks: Sequence[bytes], last_event_id: str = ""
+           ) -> tuple[list[Event | Retry | Comment | Notice], SSEDecoder]:
     dec = SSEDecoder(last_event_id=last_event_id)
-    out: list[Event | Retry] = []
+    out: list[Event | Retry | Comment | Notice] = []
     for i, c in enumerate(chunks):
         out += dec.feed(c, float(i), i)
     out += dec.close(float(len(chunks)))
@@ -266,6 +273,7 @@ def _time_one_event(total: int, piece: bytes, end: bytes) -> float:
     (b"\xc3\xa9", b"\r\n\r\n"),  # multi-byte characters
     (b"y\ndata: ", b"\n\n"),  # one event of very many short data lines
 ])
+@pytest.mark.slow
 def test_linear_time_on_one_huge_event(piece: bytes, end: bytes) -> None:
     """10x the input costs about 10x the time (quadratic would be 100x).
 
@@ -285,11 +293,11 @@ def test_bulk_events_equal_general_path_events(newline: bytes) -> None:
     stream = _bulk_stream(200, newline)
     whole = SSEDecoder().feed(stream, 0.0, 0)
     per_line = SSEDecoder()
-    split: list[Event | Retry] = []
+    split: list[Event | Retry | Comment | Notice] = []
     for line in stream.splitlines(keepends=True):
         split += per_line.feed(line, 0.0, 0)
     assert len(whole) > 200 and whole == split
-    assert all(type(e) is Event for e in whole)
+    assert {type(e) for e in whole} == {Event, Comment}
 
 
 @pytest.mark.parametrize("event", [b"data: %d\n\n", b"id: %d\ndata: x\n\n"])

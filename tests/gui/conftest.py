@@ -91,3 +91,11 @@ def window(qtbot: QtBot, arun: Runner[Any], settings: Settings, clients: Clients
     win.close()
     shiboken6.delete(win)
     gc.collect()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that opens the main window is a ``window`` test (``make check`` leaves those
+    out: the loop stays under two minutes; ``make test`` runs them)."""
+    for item in items:
+        if "window" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.window)

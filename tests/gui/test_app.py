@@ -10,6 +10,8 @@ from PySide6.QtGui import QImage
 from gui.app.demos import NAMES
 from gui.app.lifetime import main
 
+pytestmark = pytest.mark.window  # left out of `make check`
+
 
 @pytest.mark.parametrize("argv, words", [
     (["ftp://127.0.0.1/x"], "only http"),

@@ -19,6 +19,8 @@ from gui.app.launch import EmbeddedServer, early_server
 from gui.app.lifetime import main
 from gui.window.main_window import MainWindow
 
+pytestmark = pytest.mark.window  # left out of `make check`
+
 HEAVY = ("httpx", "httpcore", "pyqtgraph", "numpy", "fastapi", "pydantic", "uvicorn")
 
 

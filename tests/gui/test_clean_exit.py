@@ -14,7 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QImage
+
+pytestmark = pytest.mark.window  # left out of `make check`
 
 #: A disk slower than the demo's 20 MiB/s download, so that the demo's Stop comes while the
 #: stream waits for the writer (on a fast, idle disk it mostly comes during a network read,

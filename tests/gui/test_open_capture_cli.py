@@ -12,6 +12,8 @@ from PySide6.QtGui import QImage
 
 from stream_core.capture.reader import read_capture
 
+pytestmark = pytest.mark.window  # left out of `make check`
+
 
 def _run(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[bytes]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")

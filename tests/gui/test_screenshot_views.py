@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
@@ -15,6 +16,8 @@ from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode
 from tests.gui.test_open_capture_cli import _run
 from tests.gui.test_window import send, wait_ended
+
+pytestmark = pytest.mark.window  # left out of `make check`
 
 
 def test_every_view_can_be_brought_to_the_front(window: MainWindow, qtbot: QtBot,

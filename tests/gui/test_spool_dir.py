@@ -98,7 +98,7 @@ def test_a_capped_recording_says_what_save_will_hold(window: MainWindow, qtbot: 
     assert 0 < events < count
     assert sum(r.size for r in capture.records if isinstance(r, Chunk)) < MiB
     assert capture.end is not None and not capture.end.complete
-    assert capture.end.extra == {"stopped": "recording-cap"}
+    assert capture.end.stopped == "recording-cap"
 
 
 def test_the_cap_setting(settings: Settings) -> None:

@@ -13,6 +13,8 @@ import pytest
 from installed_venv import Installed
 from PySide6.QtGui import QImage
 
+pytestmark = pytest.mark.install  # left out of `make check`
+
 DESKTOP = "applications/stream-inspector.desktop"
 ICON = "icons/hicolor/scalable/apps/stream-inspector.svg"
 MIME = "mime/packages/stream-inspector.xml"

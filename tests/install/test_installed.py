@@ -10,8 +10,11 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import pytest
 from installed_venv import REPO, Installed
 from PySide6.QtGui import QImage
+
+pytestmark = pytest.mark.install  # left out of `make check`
 
 PACKAGES = ("gui", "stream_core", "embedded_server")
 

@@ -27,6 +27,8 @@ from google.genai import types as gtypes
 from stream_core.capture.command import capture
 from stream_core.net.spec import Mode, RequestSpec
 
+pytestmark = pytest.mark.slow  # left out of `make check`
+
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"},
                                            "days": {"type": "integer", "minimum": 2}},
           "required": ["city", "days"]}

@@ -13,6 +13,8 @@ import pytest
 
 from embedded_server.cli import is_loopback, main
 
+pytestmark = pytest.mark.slow  # left out of `make check`
+
 
 def test_module_prints_listening_serves_and_stops_on_sigint() -> None:
     proc = subprocess.Popen([sys.executable, "-m", "embedded_server", "--port", "0"],

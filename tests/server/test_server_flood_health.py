@@ -6,6 +6,7 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from embedded_server.runner import ServerThread
 
@@ -25,6 +26,7 @@ def _probe(url: str, until: threading.Event, latencies: list[float]) -> None:
             until.wait(0.05)
 
 
+@pytest.mark.slow
 def test_health_answers_while_a_disconnected_starlette_flood_winds_down() -> None:
     """Before: 256 events of 1 MiB between loop turns; once the client left, sending never
     waited and /health went unanswered for over 10 s (it answers within ~50 ms now)."""

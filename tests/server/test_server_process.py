@@ -19,8 +19,9 @@ import pytest
 
 from embedded_server.process import ServerProcess, supported
 
-pytestmark = pytest.mark.skipif(not supported() or not hasattr(os, "pidfd_open"),
-                                reason="needs fd passing and pidfd (Linux)")
+pytestmark = [pytest.mark.slow,  # left out of `make check`
+              pytest.mark.skipif(not supported() or not hasattr(os, "pidfd_open"),
+                                 reason="needs fd passing and pidfd (Linux)")]
 
 
 def _refused(port: int) -> bool:

@@ -142,6 +142,7 @@ def test_replays_listed_and_validated(demo_server: str, replay_server: ServerThr
     assert httpx.put(f"{replay_server.url}/replay/..", content=b"").status_code in (404, 422)
 
 
+@pytest.mark.slow
 def test_serve_replay_cli(demo_server: str, tmp_path: Path) -> None:
     path = tmp_path / "my capture.sicap"
     live = record(f"{demo_server}/events?count=2&interval=0", path)
@@ -166,6 +167,7 @@ def test_serve_replay_cli(demo_server: str, tmp_path: Path) -> None:
                           f"listening on {url}\n"), err
 
 
+@pytest.mark.slow
 def test_serve_replay_bad_file(tmp_path: Path) -> None:
     bad = tmp_path / "x.sicap"
     bad.write_text(json.dumps({"format": "stream-inspector-capture", "version": "9.0"}) + "\n")

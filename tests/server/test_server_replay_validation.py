@@ -86,6 +86,7 @@ def test_put_refuses_bad_captures_with_422(server: ServerThread) -> None:
     assert reply.status_code == 422 and "line 3 (the response record)" in reply.text
 
 
+@pytest.mark.slow
 def test_serve_replay_bad_headers_is_a_bad_argument(tmp_path: Path) -> None:
     bad = tmp_path / "x.sicap"
     bad.write_bytes(capture({"headers": None}))

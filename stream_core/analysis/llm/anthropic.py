@@ -96,7 +96,7 @@ def _feed(s: ReplyState, event: str, obj: dict[str, Any], t: float) -> None:
         elif dtype == "thinking_delta":
             s.think(expect(s, delta, "thinking", "string", where), t)
         elif dtype == "signature_delta":
-            s.signature += expect(s, delta, "signature", "string", where) or ""
+            s.signature_parts.append(expect(s, delta, "signature", "string", where) or "")
             s.changed = True
         elif dtype == "input_json_delta":
             which = calls.get(index)

@@ -8,9 +8,11 @@ tokens/s). Tokens that came in fewer than ``BURST_READS`` distinct reads, or wit
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
-__all__ = ["BURST_READS", "BURST_SPAN", "HISTOGRAM_EDGES", "Timing", "percentile", "timing"]
+__all__ = ["BURST_READS", "BURST_SPAN", "HISTOGRAM_EDGES", "Timing", "figures", "percentile",
+           "timing"]
 
 BURST_READS = 3
 """Fewer distinct arrival times than this and the tokens arrived together."""
@@ -55,19 +57,24 @@ class Timing:
 def timing(times: list[float], tokens: int | None = None) -> Timing:
     """Figures of tokens that arrived at ``times`` (in order); ``tokens`` is the provider's
     output-token count when it gave one (the rate then uses it over the same span)."""
+    gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
+    bins = [0] * (len(HISTOGRAM_EDGES) + 1)
+    for gap in gaps:
+        bins[bisect_right(HISTOGRAM_EDGES, gap)] += 1
+    return figures(times, gaps, bins, len(set(times)), tokens)
+
+
+def figures(times: list[float], sorted_gaps: list[float], bins: list[int], reads: int,
+            tokens: int | None = None) -> Timing:
+    """:func:`timing` from its inputs already made: the gaps sorted, their histogram and the
+    number of distinct arrival times (the assembler keeps them up to date per token, so
+    that reading the figures of a long reply does not redo the work of every token)."""
     count = tokens if tokens and tokens > 0 else len(times)
     if not times:
         return Timing(count, None, 0.0, None, None, None, (0,) * (len(HISTOGRAM_EDGES) + 1),
                       False, None)
-    gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
-    bins = [0] * (len(HISTOGRAM_EDGES) + 1)
-    for gap in gaps:
-        i = 0
-        while i < len(HISTOGRAM_EDGES) and gap >= HISTOGRAM_EDGES[i]:
-            i += 1
-        bins[i] += 1
+    gaps = sorted_gaps
     span = times[-1] - times[0]
-    reads = len(set(times))
     burst = len(times) > 1 and (reads < BURST_READS or span < BURST_SPAN)
     rate = (count - 1) / span if len(times) > 1 and not burst and span > 0 else None
     return Timing(count, times[0], span, percentile(gaps, 0.5) if gaps else None,

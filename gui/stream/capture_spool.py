@@ -24,7 +24,7 @@ from stream_core.capture.reader import Capture, CaptureError
 from stream_core.capture.records_file import CaptureWriter
 from stream_core.net.download import body_start, part_path
 from stream_core.net.spec import Mode, RequestSpec
-from stream_core.records import AnyRecord, Chunk, End, Event, Observer, Record, Response
+from stream_core.records import AnyRecord, Chunk, End, Event, Observer, Record, Request, Response
 
 __all__ = ["Recorder", "Spool", "replay_source", "slug", "spec_of"]
 
@@ -332,8 +332,10 @@ class Recorder:
             end = records[-1]
             if isinstance(end, End) and not end.complete:
                 records[-1] = dataclasses.replace(end, stopped="recording-cap")
+        request = next((r for r in records if isinstance(r, Request)), None)
         writer = CaptureWriter(path, save_secrets=save_secrets, request_body=self.spec.body,
-                               mode=self.spec.mode.value, started=started, live=False)
+                               request=request, mode=self.spec.mode.value, started=started,
+                               live=False)
         try:  # ``path`` is replaced only once the records so far are on disk
             writer.extend(records)
         except BaseException:

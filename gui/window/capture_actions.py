@@ -32,7 +32,7 @@ from gui.stream.spool_dir import SpoolDir
 from gui.views.stream_tab import StreamTab
 from stream_core.capture.codegen import curl_command, httpx_code
 from stream_core.capture.har import body_bytes, events_ndjson, to_har
-from stream_core.capture.masking import masked
+from stream_core.capture.masking import masked, masked_request_body
 from stream_core.capture.reader import SUFFIX, Capture, CaptureError, read_capture
 from stream_core.capture.records_file import CaptureWriter, atomic_write
 from stream_core.net.spec import RequestSpec
@@ -372,13 +372,15 @@ class CaptureActions(QObject):
         records = self.records(controller)
         if records is None:
             return None
+        body = controller.spec.body
+        if not self.secrets_action.isChecked():  # every export, as every saved file
+            body = masked_request_body(records, body)
+            records = masked(records)
         if kind == "events":
             return events_ndjson(records)
         if kind == "body":
             return body_bytes(records)
-        if not self.secrets_action.isChecked():
-            records = masked(records)
-        har = to_har(records, started=controller.start_wall, request_body=controller.spec.body)
+        har = to_har(records, started=controller.start_wall, request_body=body)
         return json.dumps(har, ensure_ascii=False, indent=1).encode("utf-8", "surrogatepass")
 
     def export(self, kind: str, path: str, controller: StreamController | None = None) -> bool:

@@ -41,7 +41,17 @@ from stream_core.capture.cliargs import (
 from stream_core.capture.outcome import ExitStatus
 from stream_core.expect.options import add_expect_arguments, wanted
 from stream_core.net.spec import Mode, RequestSpec
-from stream_core.records import AnyRecord, Chunk, End, Error, Event, Observer, Record, json_line
+from stream_core.records import (
+    AnyRecord,
+    Chunk,
+    End,
+    Error,
+    Event,
+    Observer,
+    Record,
+    Request,
+    json_line,
+)
 
 if TYPE_CHECKING:  # imported where used: what a plain capture does not need, it does not load
     from stream_core.capture.masking import Masker
@@ -389,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
 
         try:  # before any request: a capture that cannot be saved is not worth sending
             writer = CaptureWriter(options.save, save_secrets=options.save_secrets,
-                                   request_body=spec.body, mode=spec.mode.value)
+                                   request_body=spec.body, mode=spec.mode.value,
+                                   request=Request(0.0, spec.method, spec.url, spec.headers))
         except OSError as exc:
             print(f"{PROG}: cannot write {options.save}: {exc.strerror or exc}", file=sys.stderr)
             return exitcodes.LOCAL_IO

@@ -36,7 +36,8 @@ from stream_core.records import (
     is_secret_name,
 )
 
-__all__ = ["MASK", "Masker", "mask_headers", "mask_request", "mask_url", "masked"]
+__all__ = ["MASK", "Masker", "mask_headers", "mask_request", "mask_url", "masked",
+           "masked_request_body"]
 
 MASK = "***"
 #: Secret values shorter than this are not searched for in texts (they would mask words).
@@ -275,14 +276,25 @@ def mask_request(method: str, url: str,
     return request.url, request.headers
 
 
-def masked(records: Iterable[AnyRecord]) -> list[AnyRecord]:
-    """The records with every secret of the stream masked in every string and body (for
-    exports)."""
-    records = list(records)
+def _learnt(records: Iterable[AnyRecord]) -> Masker:
     masker = Masker()
     for r in records:
         if isinstance(r, Request):
             masker.learn(r)  # a secret of a later request is masked in earlier texts too
+    return masker
+
+
+def masked_request_body(records: Iterable[AnyRecord], body: bytes | None) -> bytes | None:
+    """The body the request sent with the stream's secret values blanked (one ``*`` per
+    byte: sizes stay exact), for an export that carries it (HAR ``postData``)."""
+    return _learnt(records).blank_bytes(body) if body else body
+
+
+def masked(records: Iterable[AnyRecord]) -> list[AnyRecord]:
+    """The records with every secret of the stream masked in every string and body (for
+    exports)."""
+    records = list(records)
+    masker = _learnt(records)
     out: list[AnyRecord] = []
     for r in records:
         out.extend(masker.feed(r))

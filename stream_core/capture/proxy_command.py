@@ -150,15 +150,10 @@ class ExchangePrinter:
         assert self.save is not None
         self.numbered = max(self.numbered + 1, last_number(self.save) + 1)
         path = _free(os.path.join(self.save, capture_name(exchange, self.numbered)))
-        body = exchange.request_body or None
-        if body is not None and not self.save_secrets:
-            masker = Masker()
-            for r in records:
-                if isinstance(r, Request):
-                    masker.learn(r)
-            body = masker.blank_bytes(body)
+        request = next((r for r in records if isinstance(r, Request)), None)
         try:  # renamed to ``path`` only once complete (live=False): never a torn capture
-            return CaptureWriter(path, save_secrets=self.save_secrets, request_body=body,
+            return CaptureWriter(path, save_secrets=self.save_secrets,
+                                 request_body=exchange.request_body or None, request=request,
                                  started=exchange.started, live=False)
         except OSError as exc:
             self.failed(exchange, path, exc)

@@ -34,7 +34,7 @@ from typing import IO, Any
 
 from stream_core.capture.masking import Masker
 from stream_core.capture.reader import FORMAT, VERSION
-from stream_core.records import AnyRecord, End, json_line
+from stream_core.records import AnyRecord, End, Request, json_line
 
 __all__ = ["APP", "AtomicFile", "CaptureWriter", "atomic_write", "record_line"]
 
@@ -146,10 +146,16 @@ class CaptureWriter:
     """
 
     def __init__(self, path: str | os.PathLike[str] | IO[bytes], *, save_secrets: bool = False,
-                 request_body: bytes | None = None, mode: str | None = None,
-                 started: float | None = None, app: str = APP, live: bool = True) -> None:
+                 request_body: bytes | None = None, request: Request | None = None,
+                 mode: str | None = None, started: float | None = None, app: str = APP,
+                 live: bool = True) -> None:
         self.save_secrets = save_secrets
         self._masker = None if save_secrets else Masker()
+        if self._masker is not None and request is not None and request_body:
+            # The header comes before the records: the request's secret values, learnt now,
+            # are blanked in the body it sent (one ``*`` per byte) as everywhere else.
+            self._masker.learn(request)
+            request_body = self._masker.blank_bytes(request_body)
         self.error: OSError | None = None
         self.closed = False
         self.count = 0

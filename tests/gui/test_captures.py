@@ -330,3 +330,29 @@ def test_window_artifacts_hold_no_planted_secret(window: MainWindow, qtbot: QtBo
     assert [s for s in SECRETS if any(s in t for t in texts)] == []
     assert window.captures.copy_as("curl") is not None  # with secrets: as it was sent
     assert ERROR_TOKEN in QGuiApplication.clipboard().text()
+
+
+def test_exports_blank_secrets_in_the_request_body(window: MainWindow, qtbot: QtBot,
+                                                   demo_server: str, tmp_path: Path) -> None:
+    """A secret value the request sent never appears in a masked export, its own body
+    included (issue 25.20): HAR postData, the events and the raw body blank it, size kept."""
+    secret = "sk-planted-in-body-0042"
+    body = json.dumps({"model": "demo", "stream": True,
+                       "messages": [{"role": "user", "content": f"my key is {secret}"}]})
+    window.editor.method.setCurrentText("POST")
+    window.editor.body.setPlainText(body)
+    window.editor.headers.set_headers([("Content-Type", "application/json"),
+                                       ("Authorization", f"Bearer {secret}")])
+    controller = send(window, qtbot, f"{demo_server}/v1/chat/completions")
+    wait_ended(qtbot, controller)
+    for kind in ("har", "events", "body"):
+        assert window.captures.export(kind, str(tmp_path / kind))
+        assert secret not in (tmp_path / kind).read_text(), kind
+    entry = json.loads((tmp_path / "har").read_text())["log"]["entries"][0]
+    assert entry["request"]["postData"]["text"] == body.replace(secret, "*" * len(secret))
+    window.captures.secrets_action.setChecked(True)  # kept when the user asks
+    try:
+        assert window.captures.export("har", str(tmp_path / "kept"))
+        assert secret in (tmp_path / "kept").read_text()
+    finally:
+        window.captures.secrets_action.setChecked(False)

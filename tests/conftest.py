@@ -110,6 +110,24 @@ def demo_server() -> Iterator[str]:
         server.stop()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After a Qt test, collect its garbage here, on the GUI thread.
+
+    Why: what a Qt test leaves in reference cycles (always its qasync loop, whose timer
+    object still has timers registered; often a ``QSettings``, helpers' timers) is freed by
+    whichever thread's allocation triggers the next collection. When that is the demo
+    server's thread, Qt warns "QObject::~QObject: Timers cannot be stopped from another
+    thread", which fails whatever test runs then, and the timers stay registered for an
+    object that is gone. Here, after the protocol, pytest has dropped the test's fixture
+    values (``item.funcargs``): nothing of the test is left for another thread to free.
+    """
+    result = yield
+    if "qapp" in getattr(item, "fixturenames", ()):
+        gc.collect()
+    return result
+
+
 @pytest.fixture(autouse=True)
 def _no_leftover_threads() -> Iterator[None]:
     """Fail a test that leaves a non-daemon thread (a server, a worker) running."""

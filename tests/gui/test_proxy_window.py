@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -66,30 +65,31 @@ def test_each_exchange_opens_a_proxied_tab_listed_in_the_panel(
 
 def test_a_frozen_window_does_not_slow_the_client(window: MainWindow, qtbot: QtBot,
                                                   demo_server: str) -> None:
-    """The GUI thread blocks for 1.5 s while a client streams 40 events 10 ms apart through
-    the proxy: the client gets them all on time; the tab shows them once the window wakes."""
+    """The GUI thread blocks (no event loop turns at all) until a client has streamed 40
+    events 10 ms apart through the proxy: forwarding never waits for the window; the tab
+    shows them once the window wakes. That each read is forwarded at once, not held, is
+    tests/core/test_proxy.py's (test_each_read_reaches_the_client_before...)."""
     url = window.proxy.start(demo_server)
     assert url is not None
     n = 40
     done = threading.Event()
-    seen: list[float] = []
+    seen: list[str] = []
 
     def client() -> None:
-        t0 = time.monotonic()
         with httpx.Client(timeout=10) as c, c.stream(
                 "GET", f"{url}/events?interval=0.01&count={n}") as r:
-            for line in r.iter_lines():
-                if line.startswith("data:"):
-                    seen.append(time.monotonic() - t0)
+            seen.extend(line for line in r.iter_lines() if line.startswith("data:"))
         done.set()
 
     thread = threading.Thread(target=client)
     thread.start()
-    time.sleep(1.5)  # the GUI thread is frozen: no event loop turns at all
-    finished_while_frozen = done.is_set()
+    # The GUI thread is frozen until the client is done (the deadline only ends a failing
+    # test: a proxy that needed the window's loop would never let the client finish). Was
+    # a 1.5 s sleep and an arrival bound of 1.2 s, which a loaded machine can exceed.
+    finished_while_frozen = done.wait(60)
     thread.join(10)
     assert finished_while_frozen, seen
-    assert len(seen) == n and seen[-1] < 1.2, seen[-5:]
+    assert len(seen) == n, seen[-5:]
     qtbot.waitUntil(lambda: len(proxied(window)) == 1 and proxied(window)[0].ended,
                     timeout=15000)
     controller = proxied(window)[0]

@@ -26,7 +26,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShowEvent,
 )
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 from qasync import asyncSlot
 
 from gui.services import resources
@@ -394,9 +394,7 @@ class MainWindow(QMainWindow):
 
             live = attach(controller, expectations)
             tab = self.add_stream_tab(controller)
-            layout = tab.layout()
-            assert isinstance(layout, QVBoxLayout)
-            layout.insertWidget(1, ExpectStrip(live, controller, tab))  # under the summary
+            tab.add_strip(ExpectStrip(live, tab))
         else:
             self.add_stream_tab(controller)
         self.statusBar().showMessage(problem or f"Sent {spec.method} {spec.url}", 5000)

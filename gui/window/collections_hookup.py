@@ -15,6 +15,7 @@ import logging
 import shutil
 import tempfile
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -35,6 +36,7 @@ from gui.window.collections_edits import CollectionEdits
 from gui.window.collections_panel import CollectionsPanel, atomic_write
 from gui.window.collections_state import BodyFileGate, EnvironmentRecheck, remember, restore
 from gui.window.request_editor import EndpointFill, RequestEditor
+from gui.window.request_refs import References
 from stream_core.net.spec import Mode
 from stream_core.requests.auth import Auth, apply_auth
 from stream_core.requests.curl_import import CurlError, looks_like_curl, parse_curl
@@ -228,6 +230,7 @@ class Collections:
         self.panel.save_action.triggered.connect(lambda: self.save())
         self.panel.save_as_action.triggered.connect(lambda: self.save(as_new=True))
         self.edits = CollectionEdits(self.panel, parent)
+        self.references = References(self.panel)  # {{login.response...}}: this session's
         window.editor.filled.connect(self.panel.editor_filled)
         self.auth = window.editor.auth  # Save writes its credentials as the headers they are
         self.panel.requestChosen.connect(lambda _fill: self.auth.set_auth(Auth()))
@@ -262,13 +265,15 @@ class Collections:
 
     def resolve(self, text: str, where: str) -> str:
         """``{{variables}}`` in ``text`` (``where`` it is, for the message) -> their values
-        in the loaded file and the chosen environment; ValueError naming an undefined one."""
-        return self.panel.resolve(text, where)
+        in the loaded file and the chosen environment, request references from this
+        session's responses; ValueError naming an undefined one."""
+        return self.references.resolve(text, where)
 
-    def allow_send(self) -> bool:
+    def allow_send(self, then: Callable[[], object] | None = None) -> bool:
         """Whether the editor's request may be sent now: a body read from a file of a folder
-        opened in this session is confirmed first (asked once per file; sent on agreement)."""
-        return self.body_files.allow()
+        opened in this session is confirmed first (asked once per file; on agreement
+        ``then`` is called, the window's send by default)."""
+        return self.body_files.allow(then)
 
     def save(self, name: str | None = None, *, as_new: bool = False) -> asyncio.Task[bool]:
         """Save the editor's request (``collections_edits``): over the request it was loaded

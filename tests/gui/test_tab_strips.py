@@ -1,11 +1,13 @@
 """Strips under a stream tab's summary (``StreamTab.add_strip``): the expectations' strip
-takes its place there, and the ``expect`` demo shows one passing and failing (issue 27.5)."""
+takes its place there, the ``expect`` demo shows one passing and failing, and ``comment.every``
+is checked end to end on the demo server's keep-alives (issue 27.5)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
@@ -55,3 +57,27 @@ def test_strips_refresh_with_their_tab(window: MainWindow, qtbot: QtBot,
     qtbot.waitUntil(lambda: True in calls, timeout=5000)
     strip = tab.findChild(ExpectStrip)
     assert strip is not None and "2/2 passed" in strip.label.text()
+
+
+@pytest.mark.parametrize(("query", "result"), [
+    ("ping=0.5&pings=6", "pass"),  # 3 s of keep-alives, none more than 0.5 s apart
+    ("ping=0.5&pings=2&quiet=3", "fail"),  # then 3 s without one
+])
+def test_comment_every_on_the_keepalive_endpoint(window: MainWindow, qtbot: QtBot,
+                                                 demo_server: str, query: str,
+                                                 result: str) -> None:
+    """``comment.every < 2s`` against ``/expect/keepalive``: it passes only if the comments
+    are seen (the passing stream lasts 3 s), and fails on the quiet spell."""
+    window.editor.url.setText(f"{demo_server}/expect/keepalive?{query}")
+    window.editor.expect.set_lines(["comment.every < 2s"])
+    controller = window.send()
+    assert controller is not None
+    tab = window.current_tab()
+    strip = tab.findChild(ExpectStrip) if tab is not None else None
+    assert strip is not None
+    wait_ended(qtbot, controller)
+    qtbot.waitUntil(lambda: len(strip.live.verdicts) == 1, timeout=5000)
+    verdict = strip.live.verdicts[0]
+    assert verdict.result == result, verdict.message
+    if result == "fail":
+        assert verdict.message.startswith("comment.every: no comment for")

@@ -39,6 +39,7 @@ class Demo:
     stop_after: bool = False
     collection: str | None = None  # a request of the sample collection instead of an endpoint
     body: str | None = None  # request body instead of the endpoint's example
+    expect: tuple[str, ...] = ()  # expectations (the editor's Expect tab), checked live
 
 
 async def wait_for(controller: StreamController, done: Callable[[], bool],

@@ -44,6 +44,10 @@ REASONING_BODY = json.dumps({
     "messages": [{"role": "user", "content": "Tell me about streams"}],
 }, indent=2)
 
+EXPECTATIONS = ("status == 200", "header content-type ~ text/event-stream",
+                "llm.ttft < 800ms", "gap.max < 1s", "every event.data is json",
+                "llm.finish_reason == stop", 'last event.data == "[DONE]"', "complete")
+
 DEMOS: dict[str, Demo] = {
     "logs": Demo("GET", "/logs_stream", "interval=0.05&count=40", Mode.LINES, select=-1),
     "events": Demo("GET", "/events", "interval=0.05", Mode.SSE, until="events:30", select=-3,
@@ -58,6 +62,9 @@ DEMOS: dict[str, Demo] = {
                      Mode.DOWNLOAD, until="progress:0.3", subtab="download", stop_after=True),
     "collections": Demo("POST", "", "", Mode.SSE, collection="chat", select=-1),
     "fault": Demo("GET", "/faults/disconnect", "after=8&interval=0.05", Mode.SSE, select=-2),
+    # A chat stream that breaks one expectation of eight: the strip shows both kinds.
+    "expect": Demo("POST", "/expect/chat", "fault=no-done&delay=0.02", Mode.SSE, select=-1,
+                   expect=EXPECTATIONS),
     # An app's two chat completions through the recording proxy (gui.app.proxy_demo).
     "proxy": Demo("POST", "/v1/chat/completions", "delay=0.02", Mode.SSE, subtab="llm"),
 }
@@ -146,6 +153,8 @@ async def run(name: str, window: MainWindow, screenshot: str | None,
         window.editor.set_mode(demo.mode)
     if demo.body is not None:
         window.editor.body.setPlainText(demo.body)
+    if demo.expect:
+        window.editor.expect.set_lines(list(demo.expect))
     controller = window.send()
     if controller is None:
         logger.error("demo %r: request rejected: %s", name, window.editor.message.text())

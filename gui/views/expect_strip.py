@@ -3,8 +3,9 @@
 Why a strip and not a sub-tab: a verdict is what the user sent the request for ("did the
 first token come in time?"); it must be in sight whichever view is in front. The evaluation
 is ``stream_core.expect``'s (the same as ``capture --expect``), attached to the controller's
-record source before the stream starts; the strip only paints its verdicts, on the
-controller's throttled ``updated`` signal (and a last time when the stream ends).
+record source before the stream starts; the strip only paints its verdicts, when its tab
+refreshes it (a ``Strip``: on the controller's throttled updates, and a last time when the
+stream ends).
 
 In the window a failed expectation does not stop the stream (``keep_going``): the user is
 watching and may want the rest.
@@ -45,10 +46,10 @@ def attach(controller: StreamController, expectations: list[Expectation]) -> Liv
 
 
 class ExpectStrip(QFrame):
-    """One mark per expectation (… open, ✓ passed, ✗ failed with why, – skipped)."""
+    """One mark per expectation (… open, ✓ passed, ✗ failed with why, – skipped): a
+    ``Strip`` of the stream's tab (``StreamTab.add_strip``)."""
 
-    def __init__(self, live: LiveExpectations, controller: StreamController,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, live: LiveExpectations, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("expectStrip")
         self.live = live
@@ -61,15 +62,13 @@ class ExpectStrip(QFrame):
         layout.setContentsMargins(8, 2, 8, 2)
         layout.addWidget(self.label, 1)
         self._shown = -1
-        controller.updated.connect(self.refresh)
-        controller.finished.connect(self.refresh)
         self.refresh()
 
     def verdicts(self) -> dict[int, Verdict]:
         """Each verdict by its expectation's identity (two lines may read the same)."""
         return {id(v.expectation): v for v in self.live.verdicts}
 
-    def refresh(self) -> None:
+    def refresh(self, final: bool = False) -> None:
         verdicts = self.live.verdicts
         if len(verdicts) == self._shown:
             return

@@ -1,11 +1,12 @@
-"""One request's tab: summary strip, error banner and the sub-tabs.
+"""One request's tab: summary strip, the strips the window adds, error banner and the sub-tabs.
 
 The sub-tabs are the sub-views of ``gui.views.subviews.SUBVIEWS``, in its order (Download
 and LLM show once they apply to the stream). The tab is a view of its ``StreamController``:
 on the controller's throttled ``updated`` signal it refreshes the summary, the sub-view
 shown and the ``background`` ones, and never touches records one by one. Views talk upward
 through signals; the tab wires those between its views and up to the window
-(``resendRequested``).
+(``resendRequested``). Strips (``gui.views.strips``: expectations, what a request read from
+another's response) go under the summary with ``add_strip`` and are refreshed with the tab.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QSplitter, QTabWidget, QVBox
 
 from gui.stream.controller import State, StreamController
 from gui.views.indicators import ShownState, shown_state
+from gui.views.strips import Strip
 from gui.views.subviews import SUBVIEWS, SubView, TabContext
 from gui.views.summary_strip import ErrorBanner, SummaryStrip
 from gui.views.tab_strip import tab_title
@@ -76,6 +78,10 @@ class StreamTab(QWidget):
         self.controller = controller
         self._raw_hex_chosen = False
         self.summary = SummaryStrip(self)
+        #: What the window added under the summary (``add_strip``), in that order.
+        self.strips: list[Strip] = []
+        self._strips = QVBoxLayout()
+        self._strips.setSpacing(2)
         self.banner = ErrorBanner(self)
         self.notice = QLabel(self)  # what the recording will hold, when it is capped
         self.notice.setObjectName("tabNotice")
@@ -100,6 +106,7 @@ class StreamTab(QWidget):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self.summary)
+        layout.addLayout(self._strips)
         layout.addWidget(self.banner)
         layout.addWidget(self.notice)
         layout.addWidget(self.tabs, 1)
@@ -122,6 +129,13 @@ class StreamTab(QWidget):
     timeline: _View[TimelineView] = _View()
     diagnostics: _View[DiagnosticsView] = _View()
     llm: _View[LLMView] = _View()
+
+    def add_strip(self, strip: Strip) -> None:
+        """Show ``strip`` (a widget) under the summary, after the strips already there; the
+        tab refreshes it from now on, with itself."""
+        self.strips.append(strip)
+        self._strips.addWidget(cast(QWidget, strip))
+        strip.refresh(final=self.controller.ended)
 
     def show_notice(self, text: str) -> None:
         """A line under the summary that stays (unlike the status bar's messages)."""
@@ -197,6 +211,8 @@ class StreamTab(QWidget):
         if s.event_rate and c.state.running:
             rate += f", {s.event_rate:,.0f} ev/s"
         self.summary.set("rate", rate if c.state.running else "—")
+        for strip in self.strips:
+            strip.refresh(final)
         current = self.tabs.currentWidget()
         for entry, view in zip(SUBVIEWS, self.views.values(), strict=True):
             widget = cast(QWidget, view)

@@ -1,6 +1,6 @@
 """Collections in the window: the panel's tab and environment tool bar, ``{{variables}}`` on
-hover (the editor resolves them at send time through the window), a pasted curl command,
-and the File menu's collection actions.
+hover (the editor resolves them at send time through the window), a pasted curl command
+(``curl_paste``), and the File menu's collection actions.
 
 Why a feature of its own: it plugs into the window through ``CollectionsHost`` (what it needs
 of the window, nothing more) and never imports the window; the request editor owns its Auth
@@ -15,11 +15,12 @@ import logging
 import shutil
 import tempfile
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
-from PySide6.QtGui import QAction, QGuiApplication, QHelpEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QHelpEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
@@ -30,14 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.services.settings import RequestOptions
 from gui.window.collections_edits import CollectionEdits
 from gui.window.collections_panel import CollectionsPanel, atomic_write
 from gui.window.collections_state import BodyFileGate, EnvironmentRecheck, remember, restore
-from gui.window.request_editor import EndpointFill, RequestEditor
-from stream_core.net.spec import Mode
+from gui.window.curl_paste import CurlPaste
+from gui.window.request_editor import RequestEditor
+from gui.window.request_refs import References
 from stream_core.requests.auth import Auth, apply_auth
-from stream_core.requests.curl_import import CurlError, looks_like_curl, parse_curl
 from stream_core.requests.environments import PATTERN, Variables
 from stream_core.requests.postman import CollectionImportError, import_file
 
@@ -95,25 +95,6 @@ def hover_text(text: str, position: int | None, variables: Variables) -> str | N
                 return variables.describe(match.group(1))
     names = dict.fromkeys(m.group(1) for m in found)
     return "\n".join(variables.describe(n) for n in names)
-
-
-def import_curl(editor: RequestEditor, command: str) -> str:
-    """Fill the editor from a curl command; returns a line for the status bar. Raises
-    CurlError (naming the option) when the command cannot be carried over."""
-    imported = parse_curl(command)
-    spec = imported.spec
-    body = spec.body.decode("utf-8", "replace") if spec.body else ""
-    editor.fill(EndpointFill(spec.method, spec.url, body, Mode.AUTO, list(spec.headers)))
-    editor.auth.set_auth(Auth())  # the command carries its own credentials
-    opts: RequestOptions = editor.options()
-    opts.verify_tls = spec.verify is not False
-    if spec.timeouts.connect is not None:
-        opts.connect_timeout = spec.timeouts.connect
-    editor.set_options(opts)
-    note = f"Imported curl: {spec.method} {spec.url}"
-    if imported.ignored:
-        note += f" (ignored, they only change curl's output: {' '.join(imported.ignored)})"
-    return note
 
 
 class _Hover(QObject):
@@ -176,38 +157,6 @@ class CollectionsHost(Protocol):
     def send(self) -> object: ...  # sends the editor's request (after a body file is confirmed)
 
 
-class _CurlPaste(QObject):
-    """A curl command pasted (or typed) into the URL field fills the whole editor."""
-
-    def __init__(self, window: CollectionsHost) -> None:
-        super().__init__(window.window())
-        self.window = window
-        window.editor.url.installEventFilter(self)
-        window.editor.url.textChanged.connect(self._text_changed)
-
-    def take(self, text: str) -> bool:
-        if not looks_like_curl(text):
-            return False
-        try:
-            note = import_curl(self.window.editor, text)
-        except CurlError as exc:
-            self.window.editor.show_error(f"curl command not imported: {exc}")
-            return True
-        self.window.statusBar().showMessage(note, 8000)
-        return True
-
-    def _text_changed(self, text: str) -> None:
-        if looks_like_curl(text):
-            self.take(text)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
-                and event.matches(QKeySequence.StandardKey.Paste)):
-            # QLineEdit would keep only the first line of a multi-line command
-            return self.take(QGuiApplication.clipboard().text())
-        return False
-
-
 class Collections:
     """The Collections tab, the environment selector, ``{{variable}}`` tooltips, curl paste
     and the File menu's collection actions, in the window ``CollectionsHost`` describes.
@@ -228,11 +177,12 @@ class Collections:
         self.panel.save_action.triggered.connect(lambda: self.save())
         self.panel.save_as_action.triggered.connect(lambda: self.save(as_new=True))
         self.edits = CollectionEdits(self.panel, parent)
+        self.references = References(self.panel)  # {{login.response...}}: this session's
         window.editor.filled.connect(self.panel.editor_filled)
         self.auth = window.editor.auth  # Save writes its credentials as the headers they are
         self.panel.requestChosen.connect(lambda _fill: self.auth.set_auth(Auth()))
         self.hover = _Hover(self.panel, window.editor)
-        self.paste = _CurlPaste(window)
+        self.paste = CurlPaste(window)
         menu = window.file_menu
         first = menu.actions()[0] if menu.actions() else menu.addSeparator()
         self.open_action = QAction("Open &collection…", parent)
@@ -262,13 +212,15 @@ class Collections:
 
     def resolve(self, text: str, where: str) -> str:
         """``{{variables}}`` in ``text`` (``where`` it is, for the message) -> their values
-        in the loaded file and the chosen environment; ValueError naming an undefined one."""
-        return self.panel.resolve(text, where)
+        in the loaded file and the chosen environment, request references from this
+        session's responses; ValueError naming an undefined one."""
+        return self.references.resolve(text, where)
 
-    def allow_send(self) -> bool:
+    def allow_send(self, then: Callable[[], object] | None = None) -> bool:
         """Whether the editor's request may be sent now: a body read from a file of a folder
-        opened in this session is confirmed first (asked once per file; sent on agreement)."""
-        return self.body_files.allow()
+        opened in this session is confirmed first (asked once per file; on agreement
+        ``then`` is called, the window's send by default)."""
+        return self.body_files.allow(then)
 
     def save(self, name: str | None = None, *, as_new: bool = False) -> asyncio.Task[bool]:
         """Save the editor's request (``collections_edits``): over the request it was loaded
@@ -352,4 +304,4 @@ class Collections:
                 self.window.editor.show_error("not a curl command (it should start with curl)")
 
 
-__all__ = ["Collections", "CollectionsHost", "hover_text", "import_curl"]
+__all__ = ["Collections", "CollectionsHost", "hover_text"]

@@ -97,18 +97,32 @@ class BodyFileGate(QObject):
         self.asking = False
         panel.opened.connect(lambda _path: self.confirmed.clear())
 
-    def allow(self) -> bool:
-        """Whether the editor's request may be sent now; when not, it asks (and sends once
-        the user agrees)."""
+    def allow(self, then: Callable[[], object] | None = None) -> bool:
+        """Whether the editor's request may be sent now; when not, it asks (and calls
+        ``then``, the window's send by default, once the user agrees)."""
         paths = [p for p in self.panel.body_files(self.editor.body.toPlainText())
                  if p not in self.confirmed]
         if not paths:
             return True
         if not self.asking:
-            self.edits.spawn(self._ask(paths))
+            self.edits.spawn(self._ask(paths, then or self.send))
         return False
 
-    async def _ask(self, paths: list[Path]) -> None:
+    async def _ask(self, paths: list[Path], then: Callable[[], object]) -> None:
+        if await self.confirm(paths):
+            then()
+        else:
+            self.panel.say("Not sent: the body file was not confirmed")
+
+    async def confirm(self, paths: list[Path]) -> bool:
+        """Whether the files in ``paths`` may be sent: those not confirmed yet are asked
+        about (a request run first for another's reference reads them too); False while
+        another question is open."""
+        paths = [p for p in paths if p not in self.confirmed]
+        if not paths:
+            return True
+        if self.asking:
+            return False
         self.asking = True
         try:
             root = self.panel.root
@@ -125,6 +139,5 @@ class BodyFileGate(QObject):
             self.asking = False
         if choice == SEND:
             self.confirmed.update(paths)
-            self.send()
-        else:
-            self.panel.say("Not sent: the body file was not confirmed")
+            return True
+        return False

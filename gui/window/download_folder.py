@@ -21,7 +21,7 @@ from stream_core.net.filenames import download_name, free_path, name_max
 from stream_core.net.spec import Mode, RequestSpec
 
 if TYPE_CHECKING:
-    from gui.services.settings import HistoryEntry, Settings
+    from gui.services.settings import Settings
     from gui.stream.controller import StreamController
     from gui.window.request_editor import RequestEditor
 
@@ -56,9 +56,7 @@ class DownloadHost(Protocol):
 
     def statusBar(self) -> QStatusBar: ...
 
-    def remember(self, entry: HistoryEntry) -> HistoryEntry: ...
-
-    def start(self, spec: RequestSpec) -> StreamController: ...
+    def send(self, output: str | None = None) -> StreamController | None: ...
 
 
 class DownloadFolder(QObject):
@@ -111,26 +109,30 @@ class DownloadFolder(QObject):
 
     def save_as_dialog(self) -> QFileDialog | None:
         """Ask where to save, then send the edited request as a download to that file; the
-        dialog, open (None when the request cannot be sent)."""
-        spec = self.host.editor.build_spec()
-        if spec is None:
+        dialog, open (None without a URL). The file name suggested comes from the URL; the
+        request is checked when it is sent (``send_to``), as Send checks it: a URL that
+        needs another request's response is known only once that request has run."""
+        editor = self.host.editor
+        url = editor.url.text().strip()
+        if not url:
+            editor.show_error("enter a URL to send the request to")
             return None
-        start = os.path.join(self.folder, download_name(spec.url, limit=name_max(self.folder)))
+        try:
+            url = editor.resolve(url, "the URL")
+        except ValueError:
+            pass  # (said when it is sent)
+        start = os.path.join(self.folder, download_name(url, limit=name_max(self.folder)))
         dialog = self._dialog("Save the download as", QFileDialog.FileMode.AnyFile, start)
         dialog.fileSelected.connect(lambda path: self.send_to(path))
         dialog.open()
         return dialog
 
     def send_to(self, path: str) -> StreamController | None:
-        """Send the edited request (Auth and Network tabs applied, as a Send) as a download
-        saved exactly to ``path``."""
-        outgoing = self.host.editor.outgoing()
-        if outgoing is None:
-            return None
-        self.host.remember(outgoing.history)
-        spec = outgoing.spec
-        spec.mode, spec.output = Mode.DOWNLOAD, path
-        return self.host.start(spec)
+        """Send the edited request as a download saved exactly to ``path``, the way Send
+        sends it (the window's one send path: a body file confirmed first, requests its
+        references need run first, the Auth and Network tabs applied); None when it is not
+        sent now."""
+        return self.host.send(output=path)
 
     def prepare(self, spec: RequestSpec) -> str | None:
         """Give a download with no output a file in the folder (renamed by the response:

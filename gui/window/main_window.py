@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeGuard
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -26,7 +27,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShowEvent,
 )
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 from qasync import asyncSlot
 
 from gui.services import resources
@@ -38,6 +39,7 @@ from gui.window.endpoint_picker import EndpointPicker
 from gui.window.network_panel import NetworkOptions
 from gui.window.proxy_actions import ProxyActions
 from gui.window.request_editor import EndpointFill, RequestEditor
+from gui.window.send_path import SendPath
 from gui.window.shortcuts import Shortcuts
 from stream_core.net.spec import RequestSpec
 
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
         self.clients = clients
         self.server_url = server_url
         self.downloads = DownloadFolder(self, self, download_dir)
+        self.sending = SendPath(self)  # Send and Send-and-save-as: the one way out
         self.controllers: list[StreamController] = []
         self._tab_splitters: dict[str, QByteArray] = {}  # last sizes the user gave a tab's panes
         self._stopping: set[asyncio.Task[None]] = set()
@@ -136,7 +139,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)  # drop capture files to open them
         self.picker.endpointChosen.connect(self._endpoint_chosen)
         self.picker.historyChosen.connect(self.editor.load_history)
-        self.editor.sendRequested.connect(self.send)
+        self.editor.sendRequested.connect(lambda: self.send())
         self.editor.stopRequested.connect(self.stop_current)
         self.editor.validationFailed.connect(
             lambda msg: self.statusBar().showMessage(f"Not sent: {msg}", 8000))
@@ -214,7 +217,7 @@ class MainWindow(QMainWindow):
         self.send_action = QAction(resources.icon("send"), "&Send", self)
         self.send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
         self.send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.send_action.triggered.connect(self.send)
+        self.send_action.triggered.connect(lambda: self.send())  # (not checked=)
         self.stop_action = QAction(resources.icon("stop"), "S&top", self)
         self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_action.triggered.connect(self.stop_current)
@@ -336,21 +339,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{fill.method} {fill.url}: press Ctrl+Enter to send", 5000)
 
     # -- streams -----------------------------------------------------------------------------
-    def send(self) -> StreamController | None:
-        """Build the edited request and start it in a new tab (None when invalid)."""
-        if self._collections is not None and not self._collections.allow_send():
-            return None  # a body file to confirm first: it asks, and sends on agreement
-        outgoing = self.editor.outgoing()
-        if outgoing is None:
-            return None
-        expectations = self._expectations()
-        if expectations is None:
-            return None
-        entry = self.remember(outgoing.history)
-        controller = self.start(outgoing.spec, expectations)
-        controller.responseReceived.connect(
-            lambda: self._response_status(entry, controller))
-        return controller
+    def send(self, output: str | None = None) -> StreamController | None:
+        """Send the edited request in a new tab (as a download to ``output`` when given):
+        ``gui.window.send_path``, for Send and *Send and save as…* alike. None when it is
+        not sent now (invalid, or a body file to confirm or a request to run first)."""
+        return self.sending.send(output)
 
     def remember(self, entry: HistoryEntry) -> HistoryEntry:
         """Add a sent request to the persistent history and the History list (demo-server
@@ -359,29 +352,11 @@ class MainWindow(QMainWindow):
         self.picker.set_history(self.settings.add_history(entry), self.server_url)
         return entry
 
-    def _response_status(self, entry: HistoryEntry, controller: StreamController) -> None:
-        if controller.response is not None and entry.status is None:
-            entry.status = controller.response.status
-            self.picker.set_history(self.settings.set_history_status(entry, entry.status),
-                                    self.server_url)
-
-    def _expectations(self) -> list[Expectation] | None:
-        """The editor's expectations, parsed (``matches FILE`` beside the loaded collection
-        file); None after showing the first mistake."""
-        from stream_core.expect.syntax import ExpectationError
-
-        loaded = self.collections.panel.loaded
-        try:
-            return self.editor.expect.expectations(loaded.path.parent if loaded else None)
-        except ExpectationError as exc:
-            self.editor.tabs.setCurrentWidget(self.editor.expect)
-            self.editor.show_error(str(exc))
-            return None
-
-    def start(self, spec: RequestSpec,
-              expectations: list[Expectation] | None = None) -> StreamController:
-        """Start ``spec`` in a new tab (downloads go to the download folder), its
-        ``expectations`` checked live in a strip of the tab."""
+    def start(self, spec: RequestSpec, expectations: list[Expectation] | None = None, *,
+              wrap: Callable[[Source], Source] | None = None) -> StreamController:
+        """Start ``spec`` in a new current tab (downloads go to the download folder), its
+        ``expectations`` checked live in a strip of the tab; ``wrap`` goes around its record
+        source (it may look at the records: a named request's exchange is kept)."""
         from gui.stream.controller import StreamController
 
         problem = self.downloads.prepare(spec)
@@ -389,14 +364,14 @@ class MainWindow(QMainWindow):
         if self._server_ready is not None and not self._server_ready.done() \
                 and self.server_url and spec.url.startswith(self.server_url):
             controller.wrap_source(self._after_server)
+        if wrap is not None:
+            controller.wrap_source(wrap)
         if expectations:
             from gui.views.expect_strip import ExpectStrip, attach
 
             live = attach(controller, expectations)
             tab = self.add_stream_tab(controller)
-            layout = tab.layout()
-            assert isinstance(layout, QVBoxLayout)
-            layout.insertWidget(1, ExpectStrip(live, controller, tab))  # under the summary
+            tab.add_strip(ExpectStrip(live, tab))
         else:
             self.add_stream_tab(controller)
         self.statusBar().showMessage(problem or f"Sent {spec.method} {spec.url}", 5000)
@@ -522,6 +497,7 @@ class MainWindow(QMainWindow):
     async def shutdown(self) -> None:
         """Stop every stream and wait for each to close its response."""
         self.proxy.stop()
+        self.sending.cancel()
         running = [c.stop() for c in self.controllers if c.running]
         if running:
             await asyncio.gather(*running)

@@ -114,7 +114,7 @@ async def _with_references(doc: httpfile.HttpFile, request: httpfile.HttpRequest
     clients = Clients()
     try:
         return await spec_with_references(doc, request, variables, path.parent,
-                                          lambda spec: fetch_exchange(clients, spec),
+                                          lambda spec, _request: fetch_exchange(clients, spec),
                                           exchanges, path_text)
     finally:
         await clients.aclose()

@@ -21,25 +21,29 @@ import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from stream_core.net.clients import ClientSource
+import httpx
+
+from stream_core.net.clients import BodyDecoder, ClientSource, content_decoder
+from stream_core.net.errors import StreamError
 from stream_core.net.session import run
-from stream_core.net.spec import Mode, RequestSpec
-from stream_core.records import AnyRecord, Chunk, Error, Request, Response
+from stream_core.net.spec import DecodeGuard, Mode, RequestSpec
+from stream_core.records import AnyRecord, Chunk, End, Error, Request, Response
 from stream_core.requests.auth import encode_basic
 from stream_core.requests.environments import VariableError, Variables
 from stream_core.requests.httpfile import FILE_LINE, HttpFile, HttpRequest
 from stream_core.requests.references import MAX_BODY, BadReference, Exchange, NeedsResponse
 from stream_core.userfiles import MAX_USER_FILE, UserFileError, read_user_bytes
 
-__all__ = ["MAX_BODY_FILE", "Fetch", "SavedRequestError", "check_headers", "fetch_exchange",
-           "request_spec", "spec_with_references"]
+__all__ = ["MAX_BODY_FILE", "ExchangeRecorder", "Fetch", "SavedRequestError", "body_files",
+           "check_headers", "fetch_exchange", "request_spec", "spec_with_references"]
 
 MAX_BODY_FILE = MAX_USER_FILE
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _AUTH_SCHEMES = ("bearer", "basic", "token", "digest")
 
-#: Runs one request and returns what references read (the caller's own sender).
-Fetch = Callable[[RequestSpec], Awaitable[Exchange]]
+#: Runs one request (``spec``, built from the file's ``request``) and returns what references
+#: read: the caller's own sender (the window names the request in the tab it runs it in).
+Fetch = Callable[[RequestSpec, HttpRequest], Awaitable[Exchange]]
 
 
 class SavedRequestError(ValueError):
@@ -113,6 +117,30 @@ def _line(line: str, variables: Variables, base_dir: Path) -> bytes:
     return _read(base_dir, ref.group(2), variables, ref.group(1) is not None)
 
 
+def body_files(request: HttpRequest, variables: Variables, base_dir: str | Path) -> list[Path]:
+    """The files ``request_spec`` reads for ``request``'s body (``< file``, and ``< file``
+    lines of a multipart or plain body), so a caller can show them before they are sent.
+    A name that cannot be resolved is left out (``request_spec`` then says why)."""
+    names: list[str] = []
+    if request.body_file is not None:
+        names.append(request.body_file)
+    elif request.body:
+        try:
+            headers = [(k, variables.resolve(v, f"header {k!r}")) for k, v in request.headers]
+        except ValueError:
+            headers = []
+        if _media(headers) != "application/x-www-form-urlencoded":
+            names += [m.group(2) for line in request.body.split("\n")
+                      if (m := FILE_LINE.match(line))]
+    paths = []
+    for name in names:
+        try:
+            paths.append(Path(base_dir) / variables.resolve(name, "the body file name"))
+        except ValueError:
+            continue
+    return paths
+
+
 def request_spec(request: HttpRequest, variables: Variables, base_dir: str | Path,
                  source: str | None = None) -> RequestSpec:
     """The request as it will be sent: every variable resolved, body files read, checked.
@@ -158,36 +186,84 @@ async def spec_with_references(doc: HttpFile, request: HttpRequest,
             spec = await spec_with_references(doc, first, variables, base_dir, fetch,
                                               exchanges, source, (*_running, request.name))
             try:
-                exchanges[need.name] = await fetch(spec)
+                exchanges[need.name] = await fetch(spec, first)
             except (BadReference, OSError, ValueError) as exc:
                 raise SavedRequestError(f"{where(request, source)}: request {need.name!r},"
                                         f" run first for its response, failed: {exc}") from None
 
 
+class ExchangeRecorder:
+    """What references read of one run, kept from its records as they arrive (call it with
+    each record, as an ``Observer``): the request's headers, the last response's status and
+    headers, and its body with its Content-Encoding undone, up to ``MAX_BODY``.
+
+    Why records and not a second request: ``fetch_exchange`` (``capture``) and the window
+    (every send of a named request, whatever its mode) keep the exchange of the run they
+    show, as the engine recorded it. A body that decodes past ``MAX_BODY`` is cut there
+    (``truncated``); a reference into it then says so rather than read a part.
+    """
+
+    def __init__(self, request_body: bytes | None = None) -> None:
+        self.exchange = Exchange(request_body=request_body or b"")
+        self.failure: Error | None = None  # the run's first error record
+        self.responded = False
+        self._body = bytearray()
+        self._decoder: BodyDecoder | None = None
+
+    def __call__(self, record: AnyRecord) -> None:
+        if isinstance(record, Chunk):
+            self._add(record.data)
+        elif isinstance(record, Request):
+            self.exchange.request_headers = list(record.headers)
+        elif isinstance(record, Response):  # the last one counts (after redirects)
+            self.responded = True
+            self.exchange.status, self.exchange.headers = record.status, list(record.headers)
+            self.exchange.truncated = False
+            self._body.clear()
+            try:
+                self._decoder = content_decoder(httpx.Headers(record.headers),
+                                                DecodeGuard(max_decoded=MAX_BODY, max_ratio=0))
+            except StreamError:  # an unknown coding: the run reports it (a decode error)
+                self._decoder = None
+        elif isinstance(record, Error) and self.failure is None:
+            self.failure = record
+        elif isinstance(record, End) and self._decoder is not None:
+            decoder, self._decoder = self._decoder, None
+            self._decoded(decoder.flush)
+
+    def _add(self, data: bytes) -> None:
+        if self.exchange.truncated:
+            return
+        decoder = self._decoder
+        if decoder is not None:
+            self._decoded(lambda: decoder.decode(data))
+            return
+        room = MAX_BODY - len(self._body)
+        self._body.extend(data[:max(room, 0)])
+        self.exchange.truncated = len(data) > room
+
+    def _decoded(self, step: Callable[[], bytes]) -> None:
+        try:
+            self._body.extend(step())
+        except (StreamError, httpx.DecodingError):  # past MAX_BODY (or not what it says)
+            self.exchange.truncated, self._decoder = True, None
+
+    def result(self) -> Exchange:
+        """The exchange; BadReference naming the failure when the run failed or had no
+        response."""
+        if self.failure is not None:
+            raise BadReference(self.failure.message)
+        if not self.responded:
+            raise BadReference("no response")
+        self.exchange.body = bytes(self._body)
+        return self.exchange
+
+
 async def fetch_exchange(clients: ClientSource, spec: RequestSpec) -> Exchange:
     """Run ``spec`` with the engine and keep what references read (a ``Fetch`` for callers
-    that have ``Clients``: ``capture``, and the window with its shared ones). The body is
-    asked without compression, kept up to ``MAX_BODY``; BadReference if the request fails."""
+    that have ``Clients``: ``capture``). The body is asked without compression and kept up
+    to ``MAX_BODY``; BadReference if the request fails."""
     spec.mode, spec.identity_encoding = Mode.RAW, True
-    exchange = Exchange(request_body=spec.body or b"")
-    body = bytearray()
-    failures: list[str] = []
-
-    def observe(record: AnyRecord) -> None:
-        if isinstance(record, Request):
-            exchange.request_headers = list(record.headers)
-        elif isinstance(record, Response):  # the last one counts (after redirects)
-            exchange.status, exchange.headers = record.status, list(record.headers)
-            body.clear()
-        elif isinstance(record, Chunk):
-            room = MAX_BODY - len(body)
-            body.extend(record.data[:max(room, 0)])
-            exchange.truncated = exchange.truncated or len(record.data) > room
-        elif isinstance(record, Error):
-            failures.append(record.message)
-
-    await run(clients, spec, observe)
-    exchange.body = bytes(body)
-    if failures:
-        raise BadReference(failures[0])
-    return exchange
+    recorder = ExchangeRecorder(spec.body)
+    await run(clients, spec, recorder)
+    return recorder.result()

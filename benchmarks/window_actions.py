@@ -99,6 +99,13 @@ class Actions:
                           "returned_s": 0.0, "took_s": seconds, "ok": True})
 
 
+def _dialog(window: Any) -> bool:
+    """A file dialog of the window is open."""
+    from PySide6.QtWidgets import QFileDialog
+
+    return any(d.isVisible() for d in window.findChildren(QFileDialog))
+
+
 def _dialog_answer(window: Any, path: str) -> None:
     """Answer the file dialog the last action opened with ``path`` (as a user would)."""
     from PySide6.QtWidgets import QFileDialog
@@ -158,13 +165,14 @@ async def big(a: Actions, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
     await _filters(a, "big", tab, "99999", r"\n\d*7{4}\n")
     captures = w.captures
     saved = os.path.join(tmp, "big.sicap")
-    await a.run("big", "Save", lambda: (captures.save_action.trigger(),
-                                        _dialog_answer(w, saved)),
+    await a.run("big", "Save: its dialog", captures.save_action.trigger, lambda: _dialog(w))
+    await a.run("big", "Save", lambda: _dialog_answer(w, saved),
                 lambda: captures.last_message.startswith(("Saved", "Could not")))
     info["save_message"] = captures.last_message
     har = os.path.join(tmp, "big.har")
     export = captures.export_menu.actions()[0]
-    await a.run("big", "Export HAR", lambda: (export.trigger(), _dialog_answer(w, har)),
+    await a.run("big", "Export HAR: its dialog", export.trigger, lambda: _dialog(w))
+    await a.run("big", "Export HAR", lambda: _dialog_answer(w, har),
                 lambda: captures.last_message.startswith(("Exported", "Could not")))
     info["har_message"] = captures.last_message
     tabs_before = w.tabs.count()
@@ -172,8 +180,8 @@ async def big(a: Actions, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
     def opened() -> bool:
         return w.tabs.count() > tabs_before and w.current_tab().controller.ended
 
-    await a.run("big", "Open the saved capture", lambda: (captures.open_action.trigger(),
-                                                          _dialog_answer(w, saved)), opened)
+    await a.run("big", "Open: its dialog", captures.open_action.trigger, lambda: _dialog(w))
+    await a.run("big", "Open the saved capture", lambda: _dialog_answer(w, saved), opened)
     info["open_message"] = captures.last_message
     first = w.tabs.indexOf(tab)
     second = w.tabs.currentIndex()

@@ -157,6 +157,7 @@ async def big(a: Actions, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
     controller.drain()
     tab = w.current_tab()
     info: dict[str, Any] = {"events": controller.stats.events, "rss_held": rss_bytes()}
+    await a.idle("big", 3.0)  # what the box alone does to the loop in these minutes
     await _views(a, "big", tab, ("chunks", "raw", "headers", "timeline", "diagnostics", "llm"))
     raw = tab.raw
     await a.run("big", "open Raw", lambda: tab.tabs.setCurrentWidget(raw))

@@ -8,6 +8,8 @@ tokens/s). Tokens that came in fewer than ``BURST_READS`` distinct reads, or wit
 
 from __future__ import annotations
 
+import itertools
+from bisect import bisect_left
 from dataclasses import dataclass
 
 __all__ = ["BURST_READS", "BURST_SPAN", "HISTOGRAM_EDGES", "Timing", "percentile", "timing"]
@@ -60,12 +62,10 @@ def timing(times: list[float], tokens: int | None = None) -> Timing:
         return Timing(count, None, 0.0, None, None, None, (0,) * (len(HISTOGRAM_EDGES) + 1),
                       False, None)
     gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
-    bins = [0] * (len(HISTOGRAM_EDGES) + 1)
-    for gap in gaps:
-        i = 0
-        while i < len(HISTOGRAM_EDGES) and gap >= HISTOGRAM_EDGES[i]:
-            i += 1
-        bins[i] += 1
+    # The gaps are sorted: each bin's count is a difference of two bisections (a loop over
+    # the gaps cost 0.4 s of the window's thread for a reply of 100k tokens).
+    below = [0, *(bisect_left(gaps, edge) for edge in HISTOGRAM_EDGES), len(gaps)]
+    bins = [high - low for low, high in itertools.pairwise(below)]
     span = times[-1] - times[0]
     reads = len(set(times))
     burst = len(times) > 1 and (reads < BURST_READS or span < BURST_SPAN)

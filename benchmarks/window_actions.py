@@ -39,7 +39,7 @@ from benchmarks.scenarios import _llm_body
 #: deferred deletes) still counts.
 SETTLE_S = 0.4
 #: An action that takes longer than this to finish counts as failed (its row says so).
-ACTION_TIMEOUT_S = 300.0
+ACTION_TIMEOUT_S = 120.0
 
 
 async def until(condition: Callable[[], bool], timeout: float = ACTION_TIMEOUT_S) -> bool:
@@ -113,8 +113,13 @@ def _dialog_answer(window: Any, path: str) -> None:
     dialogs = [d for d in window.findChildren(QFileDialog) if d.isVisible()]
     if not dialogs:
         raise RuntimeError("no file dialog open")
+    from PySide6.QtWidgets import QLineEdit
+
     dialog = dialogs[-1]
-    dialog.selectFile(path)
+    edit = dialog.findChild(QLineEdit, "fileNameEdit")  # Qt's own dialog: type the path
+    if edit is None:
+        raise RuntimeError("not Qt's file dialog: cannot type a file name into it")
+    edit.setText(path)
     dialog.accept()
 
 

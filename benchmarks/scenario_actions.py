@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from benchmarks._common import PYTHON, child_env, run_child
+from benchmarks._common import PYTHON, ROOT, child_env, run_child
 from benchmarks.runner import measured
 
 #: The goal of issue 22.2: no user action blocks the loop longer than this.
@@ -22,14 +22,18 @@ GOAL_MS = 50.0
 
 def _child(ctx: Any, tree: str | None) -> dict[str, Any]:
     s = ctx.sizes
-    env = child_env()
-    if tree is not None:  # that tree's packages first; the benchmarks stay this tree's
-        env["PYTHONPATH"] = tree + os.pathsep + env["PYTHONPATH"]
+    # ``python -m`` puts its working folder first on the path: that tree's packages are
+    # imported from there; the benchmarks (not in it) come from this tree (PYTHONPATH).
+    cwd = tree if tree is not None else ROOT
     cmd = [PYTHON, "-m", "benchmarks.window_actions", "--base", ctx.url,
            "--events", str(s.actions_events), "--llm-words", str(s.actions_llm_words),
            "--busy", str(s.actions_busy), "--busy-seconds", str(s.actions_busy_seconds)]
-    run = measured(lambda _r: run_child(cmd, server=ctx.server, env=env, timeout=3600), 0)
+    run = measured(lambda _r: run_child(cmd, server=ctx.server, env=child_env(),
+                                        timeout=3600, cwd=cwd), 0)
     data = run.data
+    want = os.path.realpath(os.path.join(cwd, "gui"))
+    if os.path.realpath(data.get("gui_from", "")) != want:
+        raise RuntimeError(f"the {tree or 'this'} child ran {data.get('gui_from')}, not {want}")
     data["disturbed"] = run.data.get("disturbed", False)
     data["wall_s"] = run.wall
     data["cpu_s"] = run.cpu

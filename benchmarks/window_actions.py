@@ -273,6 +273,9 @@ async def actions(args: argparse.Namespace) -> dict[str, Any]:
             result["phases"]["busy"] = await busy(a, args)
     probe.stop()
     result["actions"] = a.rows
+    import gui
+
+    result["gui_from"] = os.path.dirname(gui.__file__)  # which checkout was measured
     await clients.aclose()
     window.close()
     return result

@@ -17,7 +17,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -47,16 +47,28 @@ STALL_S = 5
 _preloaded = False
 
 
+#: How long after the first Timeline view is made its charts' module is imported: not
+#: while the first Send that made it starts its stream.
+PRELOAD_AFTER_MS = 3000
+
+
 def preload() -> None:
-    """Import the charts' module (pyqtgraph, numpy) in a worker thread, once: the first
-    Timeline a user opens then finds it imported instead of waiting 0.35-2 s with the
-    window held. (A daemon thread: an import, nothing to wait for or to stop; when it fails
-    the module is imported again, and the failure seen, when the charts are built.)"""
+    """Import the charts' module (pyqtgraph, numpy) in a worker thread, once, a while after
+    the first Timeline view is made (its loop running): the first Timeline a user opens then
+    finds it imported instead of waiting 0.35-2 s with the window held. (A daemon thread:
+    an import, nothing to wait for or to stop; when it fails the module is imported again,
+    and the failure seen, when the charts are built.)"""
     global _preloaded
     if _preloaded or "gui.views.timeline_charts" in sys.modules:
         return
     _preloaded = True
-    threading.Thread(target=_import_charts, name="timeline-charts-import", daemon=True).start()
+    QTimer.singleShot(PRELOAD_AFTER_MS, _start_import)
+
+
+def _start_import() -> None:
+    if "gui.views.timeline_charts" not in sys.modules:
+        threading.Thread(target=_import_charts, name="timeline-charts-import",
+                         daemon=True).start()
 
 
 def _import_charts() -> None:

@@ -154,6 +154,7 @@ def test_the_first_view_has_a_worker_import_the_charts(
 
     monkeypatch.delitem(sys.modules, "gui.views.timeline_charts")  # (put back after)
     monkeypatch.setattr(timeline_view, "_preloaded", False)
+    monkeypatch.setattr(timeline_view, "PRELOAD_AFTER_MS", 0)  # (3 s after, in the window)
     threads: list[tuple[threading.Thread, str]] = []
     monkeypatch.setattr(timeline_view.importlib, "import_module",
                         lambda name: threads.append((threading.current_thread(), name)))

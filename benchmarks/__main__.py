@@ -22,7 +22,7 @@ from benchmarks._common import ServerProcess
 from benchmarks.report import render_table
 
 ALL = ("flood", "parse", "download", "latency", "startup", "capture", "proxy", "many",
-       "longday")
+       "longday", "actions")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None,
                     help="JSON output (default benchmarks/results/latest.json; quick.json "
                          "with --quick)")
+    ap.add_argument("--baseline", default=None, metavar="DIR",
+                    help="actions: also run against the gui/stream_core/embedded_server of "
+                         "this checkout (another commit), side by side")
     args = ap.parse_args(argv)
     sizes = scenarios.Sizes.quick() if args.quick else scenarios.Sizes()
     if args.repeats:
@@ -59,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick, "sizes": sizes.__dict__, "machine": machine(), "scenarios": {}}
     with ServerProcess() as server, tempfile.TemporaryDirectory(prefix="si-bench-") as tmp:
         log(f"server {server.url} (pid {server.pid}); sizes: {sizes}")
-        ctx = scenarios.Context(server, sizes, tmp, log)
+        ctx = scenarios.Context(server, sizes, tmp, log, baseline=args.baseline)
         for name in args.only:
             log(f"== {name}")
             t0 = time.perf_counter()

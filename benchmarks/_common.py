@@ -151,14 +151,15 @@ class Run:
 
 def run_child(cmd: Sequence[str], *, server: ServerProcess | None = None,
               timeout: float = 300.0, expect_json: bool = True, env: dict[str, str] | None = None,
-              stdout_to: str | None = None) -> Run:
-    """Run one contender to completion and measure it (children run one at a time)."""
+              stdout_to: str | None = None, cwd: str | Path = ROOT) -> Run:
+    """Run one contender to completion and measure it (children run one at a time); ``cwd``
+    comes first on a ``python -m`` child's path (another checkout's packages: its folder)."""
     cpu0 = children_cpu()
     scpu0 = server.cpu() if server is not None else 0.0
     t0 = time.perf_counter()
     out = open(stdout_to, "wb") if stdout_to else None
     try:
-        proc = subprocess.run(list(cmd), cwd=ROOT, env=env or child_env(), timeout=timeout,
+        proc = subprocess.run(list(cmd), cwd=cwd, env=env or child_env(), timeout=timeout,
                               stdout=out if out is not None else subprocess.PIPE,
                               stderr=subprocess.PIPE, check=False)
     finally:

@@ -121,6 +121,10 @@ def render_table(result: dict[str, Any]) -> str:
                      f"{cl['after_vs_before']:.2f}x before | | | before "
                      f"{cl['rss_before'] / 2**20:,.0f} MiB, holding "
                      f"{cl['rss_held'] / 2**20:,.0f} MiB |")
+    if "error" not in sc.get("actions", {"error": 1}):
+        from benchmarks.scenario_actions import render
+
+        lines += render(sc["actions"])
     lines += ["", "| Target | Value | Goal | Met |", "|---|---|---|---|"]
     for name, r in sc.items():
         if "error" in r:

@@ -16,6 +16,7 @@ from typing import Any
 
 from benchmarks._common import PYTHON, ROOT, Run, ServerProcess, median, run_child
 from benchmarks.runner import alternate, measured, summarize, time_to_ready
+from benchmarks.scenario_actions import actions  # noqa: F401  (a scenario, by name)
 
 HTTP = shutil.which("http", path=os.path.dirname(PYTHON)) or shutil.which("http")
 CURL = shutil.which("curl")
@@ -46,6 +47,10 @@ class Sizes:
     longday_events: int = 300_000  # a slow stream, 1 kHz (compressed in time)
     longday_interval: float = 0.001
     close_events: int = 1_000_000  # the flood a closed tab must give back
+    actions_events: int = 1_000_000  # the big tab the user actions run on
+    actions_llm_words: int = 100_000  # deltas of the long LLM reply
+    actions_busy: int = 20  # busy LLM tabs (50 events/s each) for the actions among them
+    actions_busy_seconds: float = 120.0  # how long each busy tab streams
     redo_disturbed: int = 1  # extra runs per contender when outside load disturbed one
     sync_between: bool = True  # flush the page cache's dirty pages before each download
 
@@ -57,7 +62,8 @@ class Sizes:
                    latency_events=200, latency_repeats=1, startup_repeats=2,
                    proxy_events=200, proxy_download_bytes=64 * 1024 ** 2, proxy_repeats=2,
                    many_seconds=10.0, many_download_bytes=32 * 1024 ** 2, many_repeats=2,
-                   longday_events=20_000, close_events=200_000)
+                   longday_events=20_000, close_events=200_000, actions_events=100_000,
+                   actions_llm_words=20_000, actions_busy=5)
 
     @classmethod
     def tiny(cls) -> Sizes:
@@ -69,7 +75,8 @@ class Sizes:
                    proxy_download_bytes=2 * 1024 ** 2 + 123, proxy_repeats=1, redo_disturbed=0,
                    sync_between=False, many_tabs=3, many_seconds=1.0, many_download_tabs=2,
                    many_download_bytes=1024 ** 2 + 123, many_repeats=1, longday_events=500,
-                   close_events=2000)
+                   close_events=2000, actions_events=3000, actions_llm_words=200,
+                   actions_busy=2, actions_busy_seconds=30.0)
 
 
 @dataclass
@@ -78,6 +85,7 @@ class Context:
     sizes: Sizes
     tmp: str
     log: Callable[[str], None]
+    baseline: str | None = None  # another checkout the actions scenario also runs
 
     @property
     def url(self) -> str:

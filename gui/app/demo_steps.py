@@ -73,8 +73,11 @@ def show_subtab(tab: StreamTab, name: str) -> None:
 
 async def save_screenshot(window: QWidget, path: str) -> int:
     """Render the window into ``path`` (PNG); 0 on success, 1 when it could not be written."""
+    from gui.services.steps import Stepper
     from gui.stream.tables import PaintThrottle
 
+    for stepper in window.findChildren(Stepper):
+        stepper.run_now()  # views drawn in steps (Raw, the Timeline's charts) are drawn whole
     for _ in range(5):  # yield to Qt so pending layout events land (never processEvents here)
         await asyncio.sleep(0)
     for throttle in window.findChildren(PaintThrottle):

@@ -14,6 +14,7 @@ import dataclasses
 import os
 import pickle
 import re
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from stream_core.net.download import body_start, part_path
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import AnyRecord, Chunk, End, Event, Observer, Record, Request, Response
 
-__all__ = ["Recorder", "Spool", "replay_source", "slug", "spec_of"]
+__all__ = ["Recorder", "Spool", "replay_records", "replay_source", "slug", "spec_of"]
 
 
 class BodyRef:
@@ -213,6 +214,9 @@ class SpoolSnapshot:
     def __init__(self, f: Any, end: int) -> None:
         self._f, self.end = f, end
 
+    def close(self) -> None:
+        self._f.close()
+
     def read(self) -> list[Any]:
         records: list[Any] = []
         with self._f as f:
@@ -227,6 +231,12 @@ class Recording:
 
     def __init__(self, spool: SpoolSnapshot, body: tuple[str, Any] | None) -> None:
         self.spool, self.body = spool, body
+
+    def close(self) -> None:
+        """Let go of the files without reading them (reading closes them too)."""
+        self.spool.close()
+        if self.body is not None and self.body[1] is not None:
+            self.body[1].close()
 
     def records(self) -> list[AnyRecord]:
         items = self.spool.read()
@@ -341,6 +351,8 @@ class Recorder:
         except BaseException:
             writer.discard()
             raise
+        while records:  # (saved by a worker: a million records freed in one go hold the
+            del records[-10_000:]  # GIL, and so the window, for ~0.3 s)
         if running:
             writer.publish()
             self.followers.append(writer)
@@ -365,17 +377,29 @@ class Recorder:
                 pass
 
 
-def replay_source(capture: Capture) -> Source:
-    """A record source that reports a capture's records at once (what Open shows)."""
-    records = capture.complete_records()
+def replay_records(capture: Capture) -> list[AnyRecord]:
+    """What ``replay_source`` reports of a capture (its records, ending in an ``End``; the
+    reader gave parsed records their texts): to make off the GUI thread for a big capture."""
+    return capture.complete_records()
+
+
+def replay_source(capture: Capture | list[AnyRecord]) -> Source:
+    """A record source that reports a capture's records at once (what Open shows); given
+    ``replay_records(capture)`` (a list that ends in an ``End``), it reports that list."""
+    records = capture if isinstance(capture, list) else replay_records(capture)
+    last = records[-1]
+    assert isinstance(last, End)
+    # Consumed as reported: a record is then held by the tab's models only (as columns),
+    # and a closed tab does not free a million records at once (0.6 s of the GUI thread).
+    pending = deque(records)
 
     async def source(observer: Observer) -> End:
-        for i, record in enumerate(records):
-            observer(record)
-            if i % 2000 == 1999:
+        n = 0
+        while pending:
+            observer(pending.popleft())
+            n += 1
+            if n % 2000 == 0:
                 await asyncio.sleep(0)  # a huge capture must not freeze the window
-        last = records[-1]
-        assert isinstance(last, End)
         return last
     return source
 

@@ -10,7 +10,8 @@ from the model in plain Python calls, and elides and lays out each text once
 
 It paints what Qt's delegate painted for these tables: the row's background (the
 correlation highlight, errors, reconnects), the selection, the text elided on the right,
-numbers right-aligned. Anything else (a filter's proxy model) goes to Qt's delegate.
+numbers right-aligned, from the model or from a proxy on it that has the same methods (the
+events filter). Anything else goes to Qt's delegate.
 """
 
 from __future__ import annotations
@@ -84,7 +85,17 @@ class CellPainter(QStyledItemDelegate):
         self._pen_cache: tuple[QPen, QBrush, QPen] | None = None
         self._font_cache: tuple[QFont, QFontMetrics] | None = None
         view.installEventFilter(self)
-        if isinstance(model, QAbstractItemModel):  # rows removed or reset: texts change
+        self._painting: CellSource | None = None  # the model the cached texts are from
+        self._watched: weakref.WeakSet[QAbstractItemModel] = weakref.WeakSet()
+        self._paint_from(model)
+
+    def _paint_from(self, model: CellSource) -> None:
+        """Texts are laid out from ``model`` now (the model, or the filter on it: row N of
+        one is not row N of the other, so the texts kept are forgotten)."""
+        self._elided.clear()
+        self._painting = model
+        if isinstance(model, QAbstractItemModel) and model not in self._watched:
+            self._watched.add(model)  # rows removed or reset: texts change
             for signal in (model.modelReset, model.rowsRemoved, model.layoutChanged):
                 signal.connect(self._forget)
 
@@ -96,10 +107,14 @@ class CellPainter(QStyledItemDelegate):
         # Every call below is one crossing into Qt (enums and flags are the dear ones:
         # ``option.state`` makes a Python flag object): kept to what a cell needs.
         model = self._model
-        if index.model() is not model:  # type: ignore[comparison-overlap]
-            # a proxy on the model (the events filter): Qt's way
-            super().paint(painter, option, index)
-            return
+        shown = index.model()
+        if shown is not model:  # type: ignore[comparison-overlap]
+            if not hasattr(shown, "display_at"):  # a proxy that is no CellSource: Qt's way
+                super().paint(painter, option, index)
+                return
+            model = shown  # type: ignore[assignment]  # the events filter (a CellSource)
+        if model is not self._painting:
+            self._paint_from(model)
         row, column = index.row(), index.column()
         rect = option.rect
         view = self._view

@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, Signal
 from gui.services.throttle import Throttle
 from gui.stream.models import ChunksModel, EventsModel
 from gui.stream.raw_buffer import RawBuffer
-from gui.stream.tables import DrainTimer
+from gui.stream.tables import DRAIN_STEP, ArrivalQueue, DrainTimer
 from stream_core.analysis.aggregate import StreamAggregate
 from stream_core.analysis.diagnostics import Diagnostics
 from stream_core.analysis.llm import LLMAssembler
@@ -33,7 +33,6 @@ from stream_core.net.clients import ClientSource
 from stream_core.net.download import partial_size
 from stream_core.net.spec import RequestSpec
 from stream_core.records import (
-    AnyRecord,
     End,
     Error,
     Event,
@@ -117,10 +116,10 @@ class StreamController(QObject):
         # Adaptive drain (gui.stream.tables.DrainTimer, a QTimer stand-in): at once when a record
         # arrives after a quiet spell (latency), stretched to ~150 ms ticks under a flood.
         self._timer = DrainTimer(DRAIN_MS, self)
-        self._queue: list[AnyRecord] = self._timer.queue
+        self._queue: ArrivalQueue = self._timer.queue
         self._task: asyncio.Task[Any] | None = None
         self._updates = Throttle(self._update_now, UPDATE_MS / 1000, self)
-        self._timer.timeout.connect(self.drain)
+        self._timer.timeout.connect(self._drain_step)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -295,17 +294,22 @@ class StreamController(QObject):
         return time.monotonic() - self._start_mono
 
     # -- draining --------------------------------------------------------------------------
-    def drain(self) -> None:
-        """Move queued records into the aggregate and the models: one batch per model per
-        stretch of the batch (a response or a reconnect ends a stretch)."""
-        # The engine holds ``self._queue.append``: copy and clear, never rebind the list.
+    def _drain_step(self) -> None:
+        """The drain timer's drain: ``DRAIN_STEP`` records at most (the timer comes back at
+        the next turn of the loop for the rest)."""
+        self.drain(DRAIN_STEP)
+
+    def drain(self, most: int | None = None) -> None:
+        """Move queued records (``most`` at most: the drain timer's steps) into the aggregate
+        and the models: one batch per model per stretch of the batch (a response or a
+        reconnect ends a stretch)."""
+        # The engine holds ``self._queue.append``: take from it, never rebind the list.
         queue = self._queue
         if not queue:
             if self.running:
                 self._emit_update()
             return
-        batch = queue[:]
-        queue.clear()
+        batch = queue.take(len(queue) if most is None else most)
         raw_feed = self.raw.feed
         for chunks, rows, marker in self.aggregate.feed(batch):
             if chunks:

@@ -21,8 +21,6 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
-    QRegularExpression,
-    QSortFilterProxyModel,
     Qt,
 )
 from PySide6.QtGui import QBrush, QColor
@@ -134,6 +132,36 @@ class TextColumn:
         """Length of string ``i`` in UTF-8 bytes."""
         a, b = self.span(i)
         return b - a
+
+    def rows_containing(self, start: int, stop: int, needle: str) -> list[int]:
+        """Rows ``start <= i < stop`` whose string, lowercased, contains ``needle`` (given
+        lowercase), ascending.
+
+        Why not row by row: a filter over a million rows decoded and lowercased each string
+        (seconds). An ASCII stretch is searched as one lowercased block (``bytes.lower`` is
+        ``str.lower`` there) and each hit mapped to its row; a stretch with other characters
+        is searched row by row.
+        """
+        if start >= stop:
+            return []
+        ends = self.ends
+        a, b = (ends[start - 1] if start else 0), ends[stop - 1]
+        block = bytes(self.buf[a:b])
+        if not block.isascii():
+            return [i for i in range(start, stop) if needle in self[i].lower()]
+        if not needle.isascii():
+            return []  # (an ASCII string lowercases to ASCII)
+        block, pattern, rows = block.lower(), needle.encode("ascii"), []
+        pos = block.find(pattern)
+        while pos >= 0:
+            row = bisect.bisect_right(ends, a + pos, start, stop)
+            row_end = ends[row] - a
+            if pos + len(pattern) <= row_end:
+                rows.append(row)
+                pos = block.find(pattern, row_end)
+            else:  # across two strings: not a hit; one further on may be
+                pos = block.find(pattern, pos + 1)
+        return rows
 
 
 class RowListModel(QAbstractTableModel):
@@ -466,6 +494,37 @@ class EventsModel(_BaseModel):
             return item.text
         return f"{item.kind}: {item.message}"
 
+    def search_text(self, row: int) -> str:
+        """What the events filter searches in a row: its type, ID and payload, a line each."""
+        ident = self._ids[row] if self._code[row] == _EVENT else ""
+        return f"{self.kind_at(row)}\n{ident}\n{self.text_at(row)}"
+
+    def rows_containing(self, start: int, stop: int, needle: str) -> list[int]:
+        """Rows ``start <= i < stop`` whose ``search_text`` lowercased contains ``needle``
+        (lowercase), ascending: the events' type, ID and data searched a block at a time
+        (``TextColumn.rows_containing``), other rows one by one."""
+        if "\n" in needle:  # across the lines of ``search_text``: row by row
+            return [i for i in range(start, stop) if needle in self.search_text(i).lower()]
+        code = self._code
+        found = {i for i in range(start, stop) if code[i] != _EVENT
+                 and needle in self.search_text(i).lower()} \
+            if code.count(_EVENT, start, stop) != stop - start else set()
+        names = {k for k, name in enumerate(self._names) if needle in (name or "message").lower()}
+        if names:
+            found.update(i for i in range(start, stop)
+                         if code[i] == _EVENT and self._name[i] in names)
+        for column in (self._ids, self._data):
+            found.update(i for i in column.rows_containing(start, stop, needle)
+                         if code[i] == _EVENT)
+        return sorted(found)
+
+    def rows_of_kind(self, start: int, stop: int, kind: str) -> list[int]:
+        """Rows ``start <= i < stop`` whose type (``kind_at``) is ``kind``, ascending."""
+        code, names = self._code, {k for k, name in enumerate(self._names)
+                                   if (name or "message") == kind}
+        return [i for i in range(start, stop)
+                if (self._name[i] in names if code[i] == _EVENT else self.kind_at(i) == kind)]
+
     def rows_for_chunk(self, seq: int) -> tuple[int, int]:
         """Rows (first, last) of the events carried (in part) by chunk ``seq``; (-1, -1) if none."""
         # first_chunk and last_chunk both ascend with the row, so walk back from the last
@@ -495,8 +554,7 @@ class EventsModel(_BaseModel):
             return plain_tip(self.text_at(row)[:2000]) if index.column() == self.COL_DATA \
                 else None
         if role == _SEARCH:
-            ident = self._ids[row] if self._code[row] == _EVENT else ""
-            return f"{self.kind_at(row)}\n{ident}\n{self.text_at(row)}"
+            return self.search_text(row)
         return self.kind_at(row)
 
     def background_at(self, row: int) -> QBrush | None:
@@ -618,54 +676,3 @@ class ChunksModel(_BaseModel):
         return (str(self._seqs[row]), fmt_clock(self.start_wall, self._t[row]),
                 self._delta(row), f"{self._offsets[row]:,}", f"{self._sizes[row]:,}",
                 bytes_preview(self._bytes[start:min(self._ends[row], start + PREVIEW_CHARS)]))
-
-
-class EventFilterProxy(QSortFilterProxyModel):
-    """Filters event rows by text (plain substring or regex) and by kind; comments show only
-    with ``show_comments`` or when their kind is the one asked for.
-
-    Installed on a view only while a filter is active, so an unfiltered flood costs no
-    per-row Python callback (the view hides comment rows itself meanwhile).
-    """
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._text = ""
-        self._regex: QRegularExpression | None = None
-        self._kind = ""
-        self._comments = False
-
-    def set_filter(self, text: str, regex: bool, kind: str,
-                   show_comments: bool = False) -> str | None:
-        """Apply a filter; returns an error message for an invalid regex (filter unchanged)."""
-        compiled = None
-        if regex and text:
-            compiled = QRegularExpression(
-                text, QRegularExpression.PatternOption.CaseInsensitiveOption)
-            if not compiled.isValid():
-                return compiled.errorString()
-        self.beginFilterChange()
-        self._text, self._regex, self._kind = text.lower(), compiled, kind
-        self._comments = show_comments
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        return None
-
-    @property
-    def active(self) -> bool:
-        return bool(self._text or self._kind)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        model = self.sourceModel()
-        if not isinstance(model, EventsModel):
-            return True
-        if self._kind:
-            if model.kind_at(source_row) != self._kind:
-                return False
-        elif not self._comments and model.is_comment(source_row):
-            return False
-        if not self._text:
-            return True
-        hay = model.data(model.index(source_row, 0), SearchRole)
-        if self._regex is not None:
-            return bool(self._regex.match(hay).hasMatch())
-        return self._text in hay.lower()

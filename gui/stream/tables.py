@@ -84,10 +84,25 @@ class ArrivalQueue(list[Any]):
         self.taken += len(self)
         list.clear(self)
 
+    def take(self, most: int) -> list[Any]:
+        """The first ``most`` records (all when fewer), removed from the queue."""
+        if len(self) <= most:
+            batch = self[:]
+            self.clear()
+            return batch
+        batch = self[:most]
+        del self[:most]
+        self.taken += most
+        return batch
+
 
 #: A queue this long is drained at the next turn of the event loop, whatever the gap: one drain
 #: of it blocks the GUI thread for ~20 ms (an engine reading a backlog makes ~1M records/s).
 FULL_BATCH = 16_384
+#: Most records one timed drain moves; what is left is drained at the next turn of the loop
+#: (a replayed capture fills the queue as fast as the loop turns: drains of 16k records held
+#: the window 100-400 ms each on the shared box).
+DRAIN_STEP = 4096
 #: Shortest gap between two drains, and the longest (a flood: one drain moves ~15k rows in a
 #: few ms). A drain of a few rows costs well under a millisecond now that it does not repaint
 #: (``PaintThrottle``), so events that trickle in reach the model within ~1 ms.
@@ -180,6 +195,10 @@ class DrainTimer(QObject):
         now = time.monotonic()
         took, period = now - start, start - self._last_fire
         self._last_fire = start
+        if self.queue and self.queue.taken >= DRAIN_STEP:  # a capped drain: the rest next
+            self._next = now
+            self._arm(0.0)
+            return
         low = self.min_gap
         gap = min(max(MAX_GAP_S, low), max(low, self.queue.taken * GAP_PER_RECORD_S))
         if took > 0.002 and period > took:

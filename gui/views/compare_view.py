@@ -7,13 +7,15 @@ The comparison itself is ``stream_core.analysis.compare`` (no Qt), the same that
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QCloseEvent, QColor
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.services.background import release
 from gui.services.tooltips import plain_tip
 from gui.stream.models import RowListModel
 from stream_core.analysis.compare import (
@@ -46,6 +49,43 @@ from stream_core.records import AnyRecord
 Index = QModelIndex | QPersistentModelIndex
 DIFF_COLORS = {DIFFERS: "#fefcbf", ONLY_A: "#fed7d7", ONLY_B: "#c6f6d5"}
 PENS = ("#2b6cb0", "#dd6b20")
+#: Releases of closed windows' rows under way (referenced until they end).
+_releasing: set[asyncio.Future[None]] = set()
+#: Most points drawn per curve of the Timing chart (a million events drawn with symbols held
+#: the window for 38 s); a rising curve thinned to this many looks the same.
+MAX_POINTS = 4000
+#: Curves with at most this many points show a symbol per point.
+SYMBOLS_UP_TO = 2000
+
+
+def thinned(xs: list[float], ys: list[int], most: int = MAX_POINTS
+            ) -> tuple[list[float], list[int]]:
+    """At most ``most`` points of a curve: every k-th, and always the last."""
+    if len(xs) <= most:
+        return xs, ys
+    k = -(-len(xs) // (most - 1))
+    return xs[::k] + xs[-1:], ys[::k] + ys[-1:]
+
+
+@dataclass(slots=True)
+class Comparison:
+    """Everything a Compare window shows, computed without Qt (``comparison``)."""
+
+    header_rows: list[tuple[str, str, str, str]]
+    framing_rows: list[tuple[str, str, str, str]]
+    aligned: list[Aligned]
+    differing: int  # aligned rows that differ
+    curves: tuple[tuple[list[float], list[int]], tuple[list[float], list[int]]]
+
+
+def comparison(a: list[AnyRecord], b: list[AnyRecord]) -> Comparison:
+    """Compare two streams' records (``stream_core.analysis.compare``), with what the
+    window draws (seconds for a million events: run it off the GUI thread,
+    ``gui.services.background.off_loop``)."""
+    aligned = align(a, b)
+    return Comparison(header_diff(first_response(a), first_response(b)), framing_diff(a, b),
+                      aligned, sum(r.differs for r in aligned),
+                      (thinned(*arrivals(a)), thinned(*arrivals(b))))
 
 
 # -- the window ------------------------------------------------------------------------------
@@ -87,8 +127,9 @@ class AlignedModel(RowListModel):
 class CompareView(QWidget):
     """A window: Headers & framing | Events | Timing, for streams A and B."""
 
-    def __init__(self, a: list[AnyRecord], b: list[AnyRecord], a_name: str, b_name: str,
+    def __init__(self, data: Comparison, a_name: str, b_name: str,
                  parent: QWidget | None = None) -> None:
+        """``data``: ``comparison(records A, records B)``."""
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setObjectName("compareView")
@@ -103,8 +144,8 @@ class CompareView(QWidget):
         self.tabs = QTabWidget(self)
         layout.addWidget(self.tabs)
 
-        self.header_rows = header_diff(first_response(a), first_response(b))
-        self.framing_rows = framing_diff(a, b)
+        self.header_rows = data.header_rows
+        self.framing_rows = data.framing_rows
         split = QSplitter(Qt.Orientation.Vertical, self)
         self.headers_table = self._table(self.header_rows, ("Header", "A", "B", ""))
         self.framing_table = self._table(self.framing_rows, ("Framing and timing", "A", "B", ""))
@@ -113,7 +154,7 @@ class CompareView(QWidget):
         differ = sum(r[3] != SAME for r in self.header_rows)
         self.tabs.addTab(split, f"Headers && framing ({differ} header differences)")
 
-        self.aligned = AlignedModel(align(a, b), self)
+        self.aligned = AlignedModel(data.aligned, self)
         self.events_table = QTableView(self)
         self.events_table.setModel(self.aligned)
         self.events_table.verticalHeader().hide()
@@ -124,9 +165,8 @@ class CompareView(QWidget):
         hv.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for col, width in enumerate((50, 80, 90, 330, 80, 90, 330)):
             self.events_table.setColumnWidth(col, width)
-        n_diff = sum(r.differs for r in self.aligned.rows)
         self.tabs.addTab(self.events_table,
-                         f"Events ({len(self.aligned.rows)} rows, {n_diff} differ)")
+                         f"Events ({len(self.aligned.rows):,} rows, {data.differing:,} differ)")
 
         self.plot = pg.PlotWidget(self, background="w")
         self.plot.setLabel("bottom", "arrival", units="s")
@@ -134,12 +174,24 @@ class CompareView(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.addLegend(offset=(10, 10))
         self.curves = []
-        for label, records, color in (("A", a, PENS[0]), ("B", b, PENS[1])):
-            xs, ys = arrivals(records)
+        for label, (xs, ys), color in zip("AB", data.curves, PENS, strict=True):
+            symbols = {"symbol": "o", "symbolSize": 5, "symbolBrush": color,
+                       "symbolPen": None} if len(xs) <= SYMBOLS_UP_TO else {}
             self.curves.append(self.plot.plot(
-                xs, ys, name=label, stepMode=None, pen=pg.mkPen(color, width=2),
-                symbol="o", symbolSize=5, symbolBrush=color, symbolPen=None))
+                xs, ys, name=label, stepMode=None, pen=pg.mkPen(color, width=2), **symbols))
         self.tabs.addTab(self.plot, "Timing")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """The aligned events (a million objects for two big streams) are freed by a
+        worker, a slice at a time, not by the GUI thread in one go."""
+        rows = self.aligned.rows
+        self.aligned.beginResetModel()
+        self.aligned.rows = []
+        self.aligned.endResetModel()
+        task = asyncio.ensure_future(release(rows))
+        _releasing.add(task)
+        task.add_done_callback(_releasing.discard)
+        super().closeEvent(event)
 
     def _table(self, rows: list[tuple[str, str, str, str]], titles: Sequence[str]) -> QTableWidget:
         """A small fixed table (tens of rows): a QTableWidget is enough here."""

@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.services.steps import WorkProgress
 from gui.stream import cell_painter
-from gui.stream.models import EventFilterProxy, EventsModel
+from gui.stream.event_filter import EventFilterProxy
+from gui.stream.models import EventsModel
 from gui.stream.tables import PaintThrottle, ResponsiveSplitter, apply_widths, make_table
 from gui.views.detail_views import PayloadView
 from gui.views.tail_follow import TailFollower
@@ -81,6 +83,9 @@ class EventsPanel(QWidget):
         self.filter_message = QLabel(self)
         self.filter_message.setTextFormat(Qt.TextFormat.PlainText)
         self.filter_message.setStyleSheet("color: #c53030;")
+        # How far a filter over many rows has got (shown after half a second).
+        self.filter_progress = WorkProgress(self.proxy.stepper, self)
+        self.filter_progress.setFormat("filtering %p%")
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.filter_text, 1)
@@ -88,6 +93,7 @@ class EventsPanel(QWidget):
         row.addWidget(self.kind)
         row.addWidget(self.comments)
         row.addWidget(self.filter_message)
+        row.addWidget(self.filter_progress)
         row.addWidget(self.jump)
         row.addWidget(self.follow)
 
@@ -189,7 +195,7 @@ class EventsPanel(QWidget):
                 self.proxy.setSourceModel(self.model)
             self.table.setModel(wanted)
             if wanted is self.model:
-                self.proxy.setSourceModel(None)  # type: ignore[arg-type]  # Qt takes None (stubs say not)
+                self.proxy.setSourceModel(None)
             self._connect_selection()
             if current >= 0:
                 self.select_row(current, scroll=True)

@@ -43,10 +43,27 @@ from stream_core.analysis.llm import FORMATS, LLMAssembler, format_title
 if TYPE_CHECKING:
     from gui.views.subviews import TabContext
 
-__all__ = ["RENDER_EVERY", "LLMView"]
+__all__ = ["MARKDOWN_LIMIT", "RENDER_EVERY", "LLMView", "markdown_shown"]
 
 RENDER_EVERY = 0.25
 """Seconds between two Markdown renderings of a reply that is still streaming."""
+MARKDOWN_LIMIT = 64 * 1024
+"""Characters of a reply rendered as Markdown (a whole-document parse and layout: ~1.7 s
+for a 600 KB reply on the shared box, with the window held); beyond them the rendered
+answer says so, and the Raw text view has everything."""
+
+
+def markdown_shown(markdown: str, limit: int = MARKDOWN_LIMIT) -> str:
+    """What the answer renders of ``markdown``: all of it up to ``limit`` characters, else
+    its beginning (cut at a paragraph, or a space) and a line saying where the rest is."""
+    if len(markdown) <= limit:
+        return markdown
+    cut = markdown.rfind("\n\n", 0, limit)
+    if cut < limit // 2:
+        cut = max(markdown.rfind(" ", 0, limit), limit // 2)
+    return (markdown[:cut] + f"\n\n*… {len(markdown) - cut:,} more characters: the reply is "
+            f"{len(markdown):,} characters long, more than is rendered here; tick Raw text "
+            "for all of it.*")
 CUSTOM = "custom"
 
 
@@ -260,6 +277,7 @@ class LLMView(QWidget):
         markdown = a.text
         if a.refusal:
             markdown = f"> **Refused:** {a.refusal}\n\n{markdown}"
+        markdown = markdown_shown(markdown)
         if markdown == self._rendered:
             return
         now = time.monotonic()

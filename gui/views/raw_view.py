@@ -1,7 +1,10 @@
 """The Raw sub-tab: the body as received, with SSE framing made visible, or as hex.
 
 Only a bounded window is ever rendered (the head and tail kept by ``RawBuffer``), and the head
-is appended incrementally, complete lines only, so a body of hundreds of MiB stays fast.
+is appended incrementally, complete lines only, so a body of hundreds of MiB stays fast. A
+window's worth of text (256 KiB: ~0.2-0.35 s of layout and highlighting, or of hex dump) goes
+into the view in pieces of ``PIECE_CHARS``, the loop turning between them
+(``gui.services.steps``), so that opening the view never holds the window.
 Framing marks: field names in colour, comments grey, ``\\r`` for a CR line end, and each blank
 line (an SSE dispatch point) shown as a ``⏎ dispatch`` marker.
 """
@@ -9,7 +12,10 @@ line (an SSE dispatch point) shown as a ``⏎ dispatch`` marker.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
+from collections import deque
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRegularExpression
@@ -32,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.services.steps import Job, Stepper, WorkProgress
 from gui.stream.raw_buffer import RawBuffer
 from gui.views.detail_views import hex_dump
 from gui.views.find_bar import FindBar
@@ -45,6 +52,10 @@ DISPATCH = "⏎ dispatch"
 NO_DISPATCH = "⏎ blank line: no data, nothing to dispatch"
 CR_MARK = "\\r"  # drawn after a line that ended in CR (or CRLF)
 HEX_LIMIT = 256 * 1024
+#: Characters put into the view per step (a few ms of layout and highlighting each).
+PIECE_CHARS = 16 * 1024
+#: Bytes dumped as hex per step (~1/16 of a window).
+HEX_PIECE = 16 * 1024
 SSE_FIELD = re.compile(r"^(data|event|id|retry)(?=:|$)")
 
 
@@ -156,9 +167,15 @@ class RawView(QWidget):
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text.setMaximumBlockCount(0)
         self.highlighter = SseHighlighter(self.text.document())
+        # Text waiting to go into the view (pieces, or functions that make one), in order.
+        self._queue: deque[str | Callable[[], str]] = deque()
+        self.stepper = Stepper(self)
+        self.progress = WorkProgress(self.stepper, self)
+        self.progress.setFormat("drawing %p%")
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.info, 1)
+        row.addWidget(self.progress)
         row.addWidget(self.show_tail)
         row.addWidget(self.hex)
         layout = QVBoxLayout(self)
@@ -207,7 +224,9 @@ class RawView(QWidget):
             if force or self._mode != "hex" or final:
                 data = raw.tail() if self.show_tail.isChecked() else bytes(raw.head)
                 base = raw.total - len(data) if self.show_tail.isChecked() else 0
-                self._set("hex", hex_dump(data, base, HEX_LIMIT))
+                self._set("hex", "")
+                self._queue.extend(_hex_pieces(data, base))
+                self._fill()
             return
         if self.show_tail.isChecked() and beyond:
             if force or self._mode != "tail" or final:
@@ -223,12 +242,69 @@ class RawView(QWidget):
         self._rendered = len(raw.head)
         lines = self._framer.feed(self._decoder.decode(new, final=final), final=final)
         if lines:
-            cursor = QTextCursor(self.text.document())
-            cursor.movePosition(QTextCursor.MoveOperation.End)
-            prefix = "\n" if not self.text.document().isEmpty() else ""
-            cursor.insertText(prefix + "\n".join(lines))
+            self._append("\n".join(lines), line=True)
 
     def _set(self, mode: str, text: str) -> None:
+        """Show ``text`` from the start, as ``mode`` (what was being drawn is dropped)."""
+        self.stepper.cancel()
+        self._queue.clear()
         self._mode = mode
         self.highlighter.enabled = mode in ("text", "tail")
-        self.text.setPlainText(text)
+        self.text.clear()
+        self._append(text)
+
+    def _append(self, text: str, line: bool = False) -> None:
+        """Put ``text`` at the end of the view (``line``: as a new line), in pieces when it
+        is long or when pieces are still on their way."""
+        if line and (self._queue or not self.text.document().isEmpty()):
+            text = "\n" + text
+        if not text:
+            return
+        self._queue.extend(_pieces(text))
+        self._fill()
+
+    def _fill(self) -> None:
+        """Draw the queued pieces: the first now, the rest with the loop turning between."""
+        if not self.stepper.busy and self._queue:
+            self.stepper.start(self._drain())
+
+    def _drain(self) -> Job:
+        queue = self._queue
+        done, total = 0, len(queue)
+        while queue:
+            item = queue.popleft()
+            piece = item if isinstance(item, str) else item()
+            cursor = QTextCursor(self.text.document())
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertText(piece)
+            done += 1
+            total = max(total, done + len(queue))
+            yield done, total
+
+
+def _pieces(text: str, size: int = PIECE_CHARS) -> Iterator[str]:
+    """``text`` cut after line ends into pieces of about ``size`` characters (a longer line
+    is one piece): inserted one after another they make ``text``."""
+    start = 0
+    while len(text) - start > size:
+        cut = text.find("\n", start + size)
+        if cut < 0:
+            break
+        yield text[start:cut + 1]
+        start = cut + 1
+    if start < len(text):
+        yield text[start:]
+
+
+def _hex_pieces(data: bytes, base: int) -> Iterator[Callable[[], str]]:
+    """``hex_dump(data, base, HEX_LIMIT)`` as functions each making the next piece of it
+    (the dump itself takes ~0.14 s for a window: made a piece at a time too)."""
+    shown = data[:HEX_LIMIT]
+
+    def piece(i: int) -> str:
+        return ("\n" if i else "") + hex_dump(shown[i:i + HEX_PIECE], base + i, HEX_PIECE)
+
+    for i in range(0, len(shown), HEX_PIECE):
+        yield functools.partial(piece, i)
+    if len(data) > HEX_LIMIT:
+        yield functools.partial(str, f"\n… {len(data) - HEX_LIMIT:,} more bytes not shown")

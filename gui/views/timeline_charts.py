@@ -1,7 +1,11 @@
 """The Timeline's four charts (pyqtgraph), drawn from ``stream_core.analysis.stats.Timeline`` buckets.
 
 A module of its own because pyqtgraph and numpy take ~350 ms to import: the Timeline view
-builds its charts when it is first shown, so a first Send does not wait for them.
+builds its charts when it is first shown, so a first Send does not wait for them (and a
+worker imports this module when the first tab opens: ``timeline_view.preload``). Making a
+plot takes 15-70 ms (its axes, labels and view box), so the charts are made a plot at a
+time (``add_next``), the loop turning between (issue 22.2); the plots' context menus, which
+were disabled anyway, are not built at all (``enableMenu=False``: a third of the cost).
 """
 
 from __future__ import annotations
@@ -25,31 +29,55 @@ GAP_TICKS = [(-5.0, "10 µs"), (-4.0, "100 µs"), (-3.0, "1 ms"), (-2.0, "10 ms"
 class TimelineCharts(pg.GraphicsLayoutWidget):  # type: ignore[misc]  # pyqtgraph is untyped
     """Bytes/s, events/s, cumulative bytes and the gap histogram, with reconnect/error lines."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    PLOTS = 4
+
+    def __init__(self, parent: QWidget | None = None, *, now: bool = True) -> None:
+        """``now``: every plot made before this returns; else one per ``add_next()``."""
         super().__init__(parent)
         self.setBackground("w")
         self.setMinimumWidth(300)
-        # Rates over a sliding window: per-bucket counts of a slow stream read as 0 or 2x.
-        self.rate_plot = self._plot(0, 0, f"Bytes/s (over {RATE_WINDOW:g} s)", "B/s")
-        self.event_plot = self._plot(0, 1, f"Events/s (over {RATE_WINDOW:g} s)", "")
-        self.cum_plot = self._plot(1, 0, "Cumulative bytes", "B")
-        self.gap_plot = self._plot(1, 1, "Gaps between events (count)", "")
-        self.gap_plot.setLabel("bottom", "gap (log scale)")
-        self.gap_plot.getAxis("bottom").setTicks([GAP_TICKS])
-        self.event_plot.setXLink(self.rate_plot)
-        self.cum_plot.setXLink(self.rate_plot)
-        self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#2b6cb0", width=2),
-                                              fillLevel=0, brush=(43, 108, 176, 60))
-        self.event_curve = self.event_plot.plot(pen=pg.mkPen("#2f855a", width=2),
-                                                fillLevel=0, brush=(47, 133, 90, 60))
-        self.cum_curve = self.cum_plot.plot(pen=pg.mkPen("#6b46c1", width=2))
-        self.gap_bars = pg.BarGraphItem(x=[], height=[], width=0.05, brush="#b7791f")
-        self.gap_plot.addItem(self.gap_bars)
+        self.plots_made = 0
         self.markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._marked = 0
+        if now:
+            while self.add_next():
+                pass
+
+    @property
+    def complete(self) -> bool:
+        """Every plot is made (``draw`` draws only then)."""
+        return self.plots_made == self.PLOTS
+
+    def add_next(self) -> bool:
+        """Make the next plot (and its curve); False when they are all made."""
+        made = self.plots_made
+        if made == 0:
+            # Rates over a sliding window: per-bucket counts of a slow stream read as 0 or 2x.
+            self.rate_plot = self._plot(0, 0, f"Bytes/s (over {RATE_WINDOW:g} s)", "B/s")
+            self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#2b6cb0", width=2),
+                                                  fillLevel=0, brush=(43, 108, 176, 60))
+        elif made == 1:
+            self.event_plot = self._plot(0, 1, f"Events/s (over {RATE_WINDOW:g} s)", "")
+            self.event_plot.setXLink(self.rate_plot)
+            self.event_curve = self.event_plot.plot(pen=pg.mkPen("#2f855a", width=2),
+                                                    fillLevel=0, brush=(47, 133, 90, 60))
+        elif made == 2:
+            self.cum_plot = self._plot(1, 0, "Cumulative bytes", "B")
+            self.cum_plot.setXLink(self.rate_plot)
+            self.cum_curve = self.cum_plot.plot(pen=pg.mkPen("#6b46c1", width=2))
+        elif made == 3:
+            self.gap_plot = self._plot(1, 1, "Gaps between events (count)", "")
+            self.gap_plot.setLabel("bottom", "gap (log scale)")
+            self.gap_plot.getAxis("bottom").setTicks([GAP_TICKS])
+            self.gap_bars = pg.BarGraphItem(x=[], height=[], width=0.05, brush="#b7791f")
+            self.gap_plot.addItem(self.gap_bars)
+        else:
+            return False
+        self.plots_made += 1
+        return True
 
     def _plot(self, row: int, col: int, title: str, units: str) -> pg.PlotItem:
-        plot = self.addPlot(row=row, col=col, title=title)
+        plot = self.addPlot(row=row, col=col, title=title, enableMenu=False)
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.setMenuEnabled(False)
         plot.hideButtons()
@@ -60,7 +88,10 @@ class TimelineCharts(pg.GraphicsLayoutWidget):  # type: ignore[misc]  # pyqtgrap
         return plot
 
     def draw(self, tl: Timeline) -> None:
-        """Redraw from the buckets (cost: number of buckets, not of events)."""
+        """Redraw from the buckets (cost: number of buckets, not of events); nothing until
+        every plot is made."""
+        if not self.complete:
+            return
         if tl.bytes_bins:
             t, bytes_rate, event_rate = tl.window_rates(RATE_WINDOW)
             x = np.asarray(t, dtype=float)

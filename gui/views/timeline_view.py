@@ -4,14 +4,20 @@ Why it costs the same at 10 or 50,000 events a second: the numbers come from
 ``stream_core.analysis.stats.Timeline`` (fixed time buckets and a fixed gap histogram, filled in the
 controller's drain), and the charts are redrawn by a 250 ms timer, only while the tab is
 visible, from arrays whose length is the number of buckets, never the number of events. The
-charts (``gui.views.timeline_charts``, pyqtgraph) are built when the tab is first shown.
+charts (``gui.views.timeline_charts``, pyqtgraph) are built when the tab is first shown, a
+plot per turn of the loop (each takes 15-70 ms); their module is imported by a worker when
+the first Timeline view is made (``preload``: pyqtgraph and numpy, 0.35-2 s).
 """
 
 from __future__ import annotations
 
+import importlib
+import logging
+import sys
+import threading
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -23,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.services.steps import Job, Stepper
 from gui.services.throttle import Throttle
 from gui.stream.controller import StreamController
 from stream_core.analysis.formatting import fmt_s, fmt_size
@@ -32,10 +39,43 @@ if TYPE_CHECKING:
     from gui.views.subviews import TabContext
     from gui.views.timeline_charts import TimelineCharts
 
+log = logging.getLogger(__name__)
+
 REDRAW_MS = 250
 STALL_S = 5
 
+_preloaded = False
 
+
+#: How long after the first Timeline view is made its charts' module is imported: not
+#: while the first Send that made it starts its stream.
+PRELOAD_AFTER_MS = 3000
+
+
+def preload() -> None:
+    """Import the charts' module (pyqtgraph, numpy) in a worker thread, once, a while after
+    the first Timeline view is made (its loop running): the first Timeline a user opens then
+    finds it imported instead of waiting 0.35-2 s with the window held. (A daemon thread:
+    an import, nothing to wait for or to stop; when it fails the module is imported again,
+    and the failure seen, when the charts are built.)"""
+    global _preloaded
+    if _preloaded or "gui.views.timeline_charts" in sys.modules:
+        return
+    _preloaded = True
+    QTimer.singleShot(PRELOAD_AFTER_MS, _start_import)
+
+
+def _start_import() -> None:
+    if "gui.views.timeline_charts" not in sys.modules:
+        threading.Thread(target=_import_charts, name="timeline-charts-import",
+                         daemon=True).start()
+
+
+def _import_charts() -> None:
+    try:
+        importlib.import_module("gui.views.timeline_charts")
+    except Exception:  # imported again (and failing there) when the charts are built
+        log.warning("could not import the Timeline's charts ahead", exc_info=True)
 
 
 class TimelineView(QWidget):
@@ -91,6 +131,9 @@ class TimelineView(QWidget):
         self._redraws = Throttle(self.redraw, REDRAW_MS / 1000, self)
         controller.updated.connect(self._updated)
         controller.finished.connect(self._redraws.call_now)
+        self._building = Stepper(self)  # the charts, a plot per turn of the loop
+        self._building.finished.connect(self.redraw)
+        preload()
 
     @classmethod
     def for_tab(cls, controller: StreamController, _context: TabContext,
@@ -104,26 +147,41 @@ class TimelineView(QWidget):
         return True
 
     def refresh(self, final: bool = False) -> None:
-        """Once the stream has ended: the charts (built now if need be) and figures. While
-        it runs they redraw themselves, at most every ``REDRAW_MS``, while shown."""
+        """Once the stream has ended: the charts (built in steps if need be) and figures.
+        While it runs they redraw themselves, at most every ``REDRAW_MS``, while shown."""
         if final:
-            self.build_charts()
+            self._build_in_steps()
             self.redraw()
 
     def build_charts(self) -> TimelineCharts:
-        """The charts, built (and pyqtgraph imported) on the first call."""
-        if self.charts is None:
-            from gui.views.timeline_charts import TimelineCharts
-
-            self.charts = TimelineCharts(self)
-            self._layout.takeAt(1)  # the stretch that kept its place
-            self._layout.addWidget(self.charts, 1)
+        """The charts, built (and pyqtgraph imported) on the first call, all of them before
+        this returns (what is left of a build in steps is done now)."""
+        self._build_in_steps()
+        self._building.run_now()
+        assert self.charts is not None
         return self.charts
+
+    def _build_in_steps(self) -> None:
+        """Start building the charts (their first plot now, the others at the next turns
+        of the loop), unless they are built or being built."""
+        if self.charts is not None:
+            return
+        from gui.views.timeline_charts import TimelineCharts
+
+        self.charts = TimelineCharts(self, now=False)
+        self._layout.takeAt(1)  # the stretch that kept its place
+        self._layout.addWidget(self.charts, 1)
+        self._building.start(self._plots(self.charts))
+
+    @staticmethod
+    def _plots(charts: TimelineCharts) -> Job:
+        while charts.add_next():
+            yield charts.plots_made, charts.PLOTS
 
     # -- redraw at a bounded rate, only while visible ------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self.build_charts()
+        self._build_in_steps()
         self._redraws.call_now()
 
     def hideEvent(self, event: QHideEvent) -> None:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
-import json
 import logging
+import weakref
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -26,13 +26,13 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QTabWidget
 from qasync import asyncSlot
 
-from gui.stream.capture_spool import Recorder, replay_source, slug, spec_of
+from gui.services.background import BusyIndicator, off_loop
+from gui.stream.capture_spool import Recorder, Recording, replay_source, slug, spec_of
 from gui.stream.controller import StreamController
 from gui.stream.spool_dir import SpoolDir
 from gui.views.stream_tab import StreamTab
+from gui.window import capture_jobs
 from stream_core.capture.codegen import curl_command, httpx_code
-from stream_core.capture.har import body_bytes, events_ndjson, to_har
-from stream_core.capture.masking import masked, masked_request_body
 from stream_core.capture.reader import SUFFIX, Capture, CaptureError, read_capture
 from stream_core.capture.records_file import CaptureWriter, atomic_write
 from stream_core.net.spec import RequestSpec
@@ -155,6 +155,9 @@ class CaptureActions(QObject):
         for item in (self.curl_action, self.httpx_action, self.curl_masked_action,
                      self.httpx_masked_action, self.replay_action):
             host.request_menu.addAction(item)
+        # Saves, exports, opens and comparisons run off the GUI thread: shown while they do.
+        self.busy = BusyIndicator(w)
+        w.statusBar().addPermanentWidget(self.busy)
 
     # -- messages ----------------------------------------------------------------------------
     def notify(self, message: str, ms: int = MESSAGE_MS) -> None:
@@ -189,27 +192,38 @@ class CaptureActions(QObject):
         """Record ``controller``'s stream (call before it starts)."""
         path = self.spool_dir.new_file("tab.spool") if self.spool_dir else None
         cap_mib = self.host.settings.spool_cap_mib()
+        # The controller weakly: it holds the recorder (its source), and a strong reference
+        # back made a cycle that kept a closed tab's memory until a full collection.
+        tab_of = weakref.ref(controller)
         recorder = Recorder(path, controller.spec, cap_mib * 1024 * 1024,
-                            lambda: self._capped(controller, cap_mib), error=self.spool_error)
+                            lambda: self._capped(tab_of(), cap_mib), error=self.spool_error)
         recorder.on_follower_closed = self._follower_closed
         self.recorders[controller] = recorder
         # Wrapping the controller's own source (not passing ``source=``) keeps a live stream
         # "live" (downloads can be resumed), and a resumed run is recorded as well.
         controller.wrap_source(recorder.wrap)
 
-    def forget(self, controller: StreamController) -> None:
+    def forget(self, controller: StreamController, *, now: bool = False) -> None:
+        """Drop a closed tab's recording: by a worker (unlinking a flood's spool of ~100 MB
+        took 47 ms of the GUI thread), or ``now``."""
         recorder = self.recorders.pop(controller, None)
-        if recorder is not None:
+        if recorder is None:
+            return
+        if now:
             recorder.discard()
+        else:
+            self.spawn(asyncio.to_thread(recorder.discard))
 
     def cleanup(self) -> None:
         for controller in list(self.recorders):
-            self.forget(controller)
+            self.forget(controller, now=True)
         if self.spool_dir is not None:
             self.spool_dir.cleanup()
 
-    def _capped(self, controller: StreamController, cap_mib: int) -> None:
+    def _capped(self, controller: StreamController | None, cap_mib: int) -> None:
         """The tab's recording reached its cap: say in the tab what a Save will hold."""
+        if controller is None:
+            return
         text = (f"Recording capped at {cap_mib:,} MiB: Save and Export will hold the first"
                 f" {cap_mib:,} MiB of this stream (the tab keeps showing all of it).")
         tabs = self.host.tabs
@@ -226,14 +240,27 @@ class CaptureActions(QObject):
         else:
             self.notify(f"Saved {writer.path} ({writer.count:,} records, stream ended).")
 
-    def records(self, controller: StreamController) -> list[AnyRecord] | None:
-        """The recorded records of a tab (an incomplete End for a running one), or None."""
+    def recording(self, controller: StreamController) -> Recording | None:
+        """What a tab recorded so far, to read off the GUI thread (``capture_jobs``), or
+        None (and a message)."""
         recorder = self.recorders.get(controller)
         if recorder is None:
             self.notify("This tab was not recorded.")
             return None
         try:
-            return recorder.complete_records()
+            return recorder.snapshot()
+        except (CaptureError, OSError) as exc:
+            self.notify(f"Cannot read this tab's recording: {exc}")
+            return None
+
+    def records(self, controller: StreamController) -> list[AnyRecord] | None:
+        """The recorded records of a tab (an incomplete End for a running one), or None;
+        read here, on the GUI thread (scripts, tests, small tabs)."""
+        recording = self.recording(controller)
+        if recording is None:
+            return None
+        try:
+            return capture_jobs.complete(recording)
         except (CaptureError, OSError) as exc:
             self.notify(f"Cannot read this tab's recording: {exc}")
             return None
@@ -276,7 +303,7 @@ class CaptureActions(QObject):
             # Taken here, on the GUI thread: a Resume or closing the tab meanwhile cannot
             # change what the worker reads.
             recording = recorder.snapshot()
-            writer = await asyncio.to_thread(
+            writer = await off_loop(
                 recorder.save, path, save_secrets=self.secrets_action.isChecked(),
                 started=controller.start_wall, running=False, recording=recording)
         except (OSError, CaptureError) as exc:
@@ -333,23 +360,26 @@ class CaptureActions(QObject):
         thread (seconds for a million events), the window stays live meanwhile."""
         self.notify(f"Opening {Path(path).name}…")
         try:
-            capture = await asyncio.to_thread(read_capture, path)
+            capture, records = await off_loop(capture_jobs.read_for_replay, path)
         except (CaptureError, OSError) as exc:
             self._open_failed(path, exc)
             return None
-        return self._show_capture(path, capture)
+        return self._show_capture(path, capture, records)
 
     def _open_failed(self, path: str, exc: CaptureError | OSError) -> None:
         reason = exc.strerror or exc if isinstance(exc, OSError) else exc
         self.notify(f"Cannot open {Path(path).name}: {reason}")
         return None
 
-    def _show_capture(self, path: str, capture: Capture) -> StreamController:
+    def _show_capture(self, path: str, capture: Capture,
+                      records: list[AnyRecord] | None = None) -> StreamController:
+        """A tab replaying ``capture`` (``records``: its ``replay_records``, made by a
+        worker for a big one)."""
         name = Path(path).name
         spec = spec_of(capture)
         host = self.host
         controller = StreamController(host.clients, spec, self.window,
-                                      source=replay_source(capture))
+                                      source=replay_source(records or capture))
         host.add_stream_tab(controller)
         if capture.started is not None:
             controller.start_wall = capture.started
@@ -365,23 +395,17 @@ class CaptureActions(QObject):
         controller = self._current()
         if controller is not None:
             _text, filters, suffix = EXPORTS[kind]
-            self._ask("Export", filters, lambda path: self.export(kind, path, controller),
+            self._ask("Export", filters,
+                      lambda path: self.spawn(self.export_async(kind, path, controller)),
                       save=True, suffix=suffix, name=f"{slug(controller.spec.url)}.{suffix}")
 
     def export_bytes(self, kind: str, controller: StreamController) -> bytes | None:
         records = self.records(controller)
         if records is None:
             return None
-        body = controller.spec.body
-        if not self.secrets_action.isChecked():  # every export, as every saved file
-            body = masked_request_body(records, body)
-            records = masked(records)
-        if kind == "events":
-            return events_ndjson(records)
-        if kind == "body":
-            return body_bytes(records)
-        har = to_har(records, started=controller.start_wall, request_body=body)
-        return json.dumps(har, ensure_ascii=False, indent=1).encode("utf-8", "surrogatepass")
+        return capture_jobs.export_data(kind, records, secrets=self.secrets_action.isChecked(),
+                                        started=controller.start_wall,
+                                        request_body=controller.spec.body)
 
     def export(self, kind: str, path: str, controller: StreamController | None = None) -> bool:
         controller = controller or self._current()
@@ -397,6 +421,29 @@ class CaptureActions(QObject):
             self.notify(f"Could not export to {path}: {exc.strerror or exc}")
             return False
         self.notify(f"Exported {len(data):,} bytes to {path}.")
+        return True
+
+    async def export_async(self, kind: str, path: str,
+                           controller: StreamController | None = None) -> bool:
+        """``export`` for the window's Export menu: the records are read, converted and
+        written by a worker (a million events: seconds of JSON), the window stays live."""
+        controller = controller or self._current()
+        recording = self.recording(controller) if controller is not None else None
+        if controller is None or recording is None:
+            return False
+        self.notify(f"Exporting to {path}…")
+        try:
+            size = await off_loop(capture_jobs.export_file, kind, recording, path,
+                                  secrets=self.secrets_action.isChecked(),
+                                  started=controller.start_wall,
+                                  request_body=controller.spec.body)
+        except CaptureError as exc:
+            self.notify(f"Cannot read this tab's recording: {exc}")
+            return False
+        except OSError as exc:
+            self.notify(f"Could not export to {path}: {exc.strerror or exc}")
+            return False
+        self.notify(f"Exported {size:,} bytes to {path}.")
         return True
 
     # -- copy as -----------------------------------------------------------------------------
@@ -468,8 +515,9 @@ class CaptureActions(QObject):
         return url
 
     # -- compare -----------------------------------------------------------------------------
-    def compare_previous(self) -> CompareView | None:
-        """Compare the current tab with the tab on its left."""
+    def compare_previous(self) -> asyncio.Task[CompareView | None] | None:
+        """Compare the current tab with the tab on its left (the comparison is made by a
+        worker: the task gives the Compare window, or None and a message)."""
         tabs = self.host.tabs
         index = tabs.currentIndex()
         current = self._current()
@@ -480,36 +528,41 @@ class CaptureActions(QObject):
             return None
         return self.compare_controllers(other, current)
 
-    def compare_controllers(self, a: StreamController, b: StreamController) -> CompareView | None:
-        ra, rb = self.records(a), self.records(b)
+    def compare_controllers(self, a: StreamController, b: StreamController
+                            ) -> asyncio.Task[CompareView | None] | None:
+        ra, rb = self.recording(a), self.recording(b)
         if ra is None or rb is None:
             return None
-        return self.compare(ra, rb, f"{a.spec.method} {a.spec.url}",
-                            f"{b.spec.method} {b.spec.url}")
+        return self.spawn(self.compare(ra, rb, f"{a.spec.method} {a.spec.url}",
+                                       f"{b.spec.method} {b.spec.url}"))
 
     def compare_file_dialog(self) -> None:
         if self._current() is not None:
             self._ask("Compare with a capture", CAPTURE_FILTER, self.compare_with_file)
 
-    def compare_with_file(self, path: str) -> CompareView | None:
+    def compare_with_file(self, path: str) -> asyncio.Task[CompareView | None] | None:
         controller = self._current()
-        if controller is None:
+        recording = self.recording(controller) if controller is not None else None
+        if controller is None or recording is None:
             return None
-        try:
-            capture = read_capture(path)
-        except (CaptureError, OSError) as exc:
-            self.notify(f"Cannot compare with {Path(path).name}: {exc}")
-            return None
-        mine = self.records(controller)
-        if mine is None:
-            return None
-        return self.compare(capture.complete_records(), mine, Path(path).name,
-                            f"{controller.spec.method} {controller.spec.url}")
+        return self.spawn(self.compare(path, recording, Path(path).name,
+                                       f"{controller.spec.method} {controller.spec.url}"))
 
-    def compare(self, a: list[AnyRecord], b: list[AnyRecord], a_name: str,
-                b_name: str) -> CompareView:
+    async def compare(self, a: capture_jobs.Source, b: capture_jobs.Source, a_name: str,
+                      b_name: str) -> CompareView | None:
+        """A Compare window of two streams (a tab's recording or a capture file's path
+        each), read and compared by a worker (seconds for a million events each)."""
         from gui.views.compare_view import CompareView
 
-        view = CompareView(a, b, a_name, b_name, self.window)  # the window keeps it
+        self.notify("Comparing…")
+        try:
+            data = await off_loop(capture_jobs.compare_records, a, b)
+        except (CaptureError, OSError) as exc:
+            reason = exc.strerror or exc if isinstance(exc, OSError) else exc
+            self.notify(f"Cannot compare {a_name} with {b_name}: {reason}")
+            return None
+        view = CompareView(data, a_name, b_name, self.window)  # the window keeps it
         view.show()
+        self.notify(f"Compared: {len(data.aligned):,} events side by side, "
+                    f"{data.differing:,} differ.")
         return view

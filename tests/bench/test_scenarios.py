@@ -135,3 +135,23 @@ def test_long_day_and_a_closed_tab(ctx: scenarios.Context) -> None:
     assert close["events"] == SIZES.close_events
     assert close["tab_collected"]
     assert close["rss_before"] > 0 and close["rss_held"] > 0 and close["rss_after"] > 0
+
+
+def test_actions_run_each_user_action_to_its_end(ctx: scenarios.Context) -> None:
+    res = scenarios.actions(ctx)
+    rows = res["runs"]["this"]["actions"]
+    names = {(r["phase"], r["action"]) for r in rows}
+    for phase, action in (("big", "filter '99999'"), ("big", "Save"), ("big", "Export HAR"),
+                          ("big", "Open the saved capture"),
+                          ("big", "Compare with the previous tab"), ("big", "close a big tab"),
+                          ("big", "open Timeline"), ("llm", "open Llm"),
+                          ("busy", "switch tab"), ("busy", "(nothing, for comparison)")):
+        assert (phase, action) in names, (phase, action)
+    for r in rows:
+        assert r["ok"], r  # every action's result showed
+        assert r["block_ms"] >= 0 and r["took_s"] >= 0, r
+    phases = res["runs"]["this"]["phases"]
+    assert phases["big"]["events"] == SIZES.actions_events
+    assert phases["big"]["save_message"].startswith("Saved")
+    assert phases["big"]["har_message"].startswith("Exported")
+    assert phases["busy"]["running_at_end"] == SIZES.actions_busy

@@ -11,7 +11,8 @@ from PySide6.QtGui import QFont, QImage, QStaticText, QTransform
 from PySide6.QtWidgets import QStyledItemDelegate, QTableView
 
 from gui.stream import cell_painter
-from gui.stream.models import ChunksModel, EventFilterProxy, EventsModel
+from gui.stream.event_filter import EventFilterProxy
+from gui.stream.models import ChunksModel, EventsModel
 from gui.stream.tables import apply_widths, make_table
 from stream_core.records import Chunk, Error, Event, Reconnect
 
@@ -72,7 +73,7 @@ def test_chunks_table_looks_as_with_qts_delegate(qtbot: Any) -> None:
     assert _differing(_render(model, ours=True), _render(model, ours=False)) < 0.025
 
 
-def test_it_paints_from_the_model_and_qt_paints_a_proxy(qtbot: Any) -> None:
+def test_it_paints_from_the_model_and_from_the_filter_on_it(qtbot: Any) -> None:
     model = _events_model()
     view = QTableView()
     qtbot.addWidget(view)
@@ -88,10 +89,17 @@ def test_it_paints_from_the_model_and_qt_paints_a_proxy(qtbot: Any) -> None:
     assert painter._elided  # and were laid out once
     proxy = EventFilterProxy(view)
     proxy.setSourceModel(model)
+    assert proxy.set_filter("", regex=False, kind="reconnect") is None
     view.setModel(proxy)
     calls.clear()
     assert not view.grab().isNull()
-    assert calls == []  # a proxy's cells: Qt's delegate, through data()
+    # The filter's cells come from the model's strings too, of the rows it shows (the row
+    # numbers of the table are not the model's: no text laid out for one is reused).
+    shown = [proxy.source_row(i) for i in range(proxy.rowCount())]
+    assert shown and shown != list(range(len(shown)))
+    assert set(calls) == set(shown)
+    assert {t[0].text() for t in painter._elided.values()} >= {
+        model.display_at(shown[0], model.COL_TYPE)}
     model.beginResetModel()
     model.endResetModel()
     assert painter._elided == {}  # texts may change: forgotten

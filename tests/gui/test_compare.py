@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -19,8 +21,16 @@ def two_tabs(window: MainWindow, qtbot: QtBot, url_a: str, url_b: str) -> Compar
     wait_ended(qtbot, a)
     b = send(window, qtbot, url_b, Mode.SSE)
     wait_ended(qtbot, b)
-    view = window.captures.compare_previous()
-    assert view is not None, window.captures.last_message
+    task = window.captures.compare_previous()
+    assert task is not None, window.captures.last_message
+    return finished(qtbot, task)
+
+
+def finished(qtbot: QtBot, task: asyncio.Task[CompareView | None]) -> CompareView:
+    """The Compare window the task gave (it compares in a worker thread)."""
+    qtbot.waitUntil(task.done, timeout=30_000)
+    view = task.result()
+    assert view is not None
     qtbot.addWidget(view)
     return view
 
@@ -79,12 +89,15 @@ def test_compare_a_capture_file_with_the_current_tab(window: MainWindow, qtbot: 
     assert window.save_capture(str(path))
     second = send(window, qtbot, f"{demo_server}/events?count=4&interval=0", Mode.SSE)
     wait_ended(qtbot, second)
-    view = window.captures.compare_with_file(str(path))
-    assert view is not None
-    qtbot.addWidget(view)
+    task = window.captures.compare_with_file(str(path))
+    assert task is not None
+    view = finished(qtbot, task)
     assert view.aligned.rowCount() == 4 and view.aligned.rows[3].a is None
     assert "before.sicap" in view.windowTitle()
-    assert window.captures.compare_with_file(str(tmp_path / "missing.sicap")) is None
+    missing = window.captures.compare_with_file(str(tmp_path / "missing.sicap"))
+    assert missing is not None
+    qtbot.waitUntil(missing.done)
+    assert missing.result() is None
     assert "Cannot compare" in window.captures.last_message
 
 
@@ -96,3 +109,24 @@ def test_header_diff_without_a_response() -> None:
     b.headers.append(("date", "Tue"))
     assert {r[0]: r[3] for r in header_diff(a, b)} == {
         ":status": SAME, ":version": SAME, ":mode": SAME, "Date": SAME, "X-A": SAME}
+
+
+def test_framing_counts_a_window_at_a_time_as_one_search_would(monkeypatch: Any) -> None:
+    """Counted in windows (so that a worker lets the GUI thread run between them), the
+    framing figures are those of one regular expression over the whole body, also where
+    a line end or a field name falls across two windows."""
+    import random
+    import re
+
+    from stream_core.analysis import compare as compare_view
+
+    rng = random.Random(7)
+    parts = [b"\n", b"\r\n", b"\r", b":", b"retry:", b"id", b"data: x", b"i", b"d", b"ping"]
+    body = b"".join(rng.choice(parts) for _ in range(20_000))
+    for window in (1, 2, 3, 7, 64, 1 << 22):
+        monkeypatch.setattr(compare_view, "COUNT_WINDOW", window)
+        for sub in (b"\r\n", b"\n", b"\r"):
+            assert compare_view._count(body, sub) == body.count(sub), (window, sub)
+        for prefix in (b":", b"retry:", b"id"):
+            want = len(re.findall(rb"(?m)^" + re.escape(prefix), body))
+            assert compare_view._line_starts(body, prefix) == want, (window, prefix)

@@ -291,3 +291,22 @@ def test_a_signature_after_the_reasoning_is_shown(window: MainWindow, qtbot: QtB
     release.set()
     qtbot.waitUntil(lambda: controller.ended, timeout=20000)
     assert "signed" in view.reasoning.toggle.text()
+
+
+def test_a_long_reply_renders_its_beginning_and_says_so() -> None:
+    """Rendering Markdown is a whole-document parse and layout (~1.7 s for 600 KB with the
+    window held): beyond MARKDOWN_LIMIT the answer renders the beginning, cut at a
+    paragraph, and says the rest is in Raw text (issue 22.2)."""
+    from gui.views.llm_view import MARKDOWN_LIMIT, markdown_shown
+
+    short = "# Hi\n\nsome *text*"
+    assert markdown_shown(short) == short
+    paragraphs = "\n\n".join(f"Paragraph {i} " + "word " * 50 for i in range(400))
+    shown = markdown_shown(paragraphs)
+    head, note = shown.rsplit("\n\n", 1)
+    assert paragraphs.startswith(head) and len(head) <= MARKDOWN_LIMIT
+    assert paragraphs[len(head):].startswith("\n\nParagraph")  # cut between paragraphs
+    assert f"{len(paragraphs):,} characters" in note and "Raw text" in note
+    one = "w " * MARKDOWN_LIMIT  # one paragraph: cut at a space
+    head = markdown_shown(one).rsplit("\n\n", 1)[0]
+    assert one.startswith(head) and len(head) <= MARKDOWN_LIMIT and head.endswith("w")

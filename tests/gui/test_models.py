@@ -6,10 +6,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
+from gui.stream.event_filter import EventFilterProxy
 from gui.stream.models import (
     CHUNK_DATA_BUDGET,
     ChunksModel,
-    EventFilterProxy,
     EventsModel,
     SearchRole,
     TextColumn,

@@ -7,6 +7,7 @@ import time
 from pytestqt.qtbot import QtBot
 
 from gui.stream.tables import (
+    DRAIN_STEP,
     FULL_BATCH,
     GAP_PER_RECORD_S,
     MAX_GAP_S,
@@ -104,3 +105,28 @@ def test_idle_ticks_come_while_nothing_arrives_and_stop_ends_them(qtbot: QtBot) 
     timer.queue.append("after stop")  # a stopped timer is not re-armed by arrivals
     assert not timer._timer.isActive()
     assert len(drains.sizes) == count
+
+
+def test_a_long_queue_is_drained_a_step_per_turn_of_the_loop(qtbot: QtBot) -> None:
+    """A queue filled faster than the loop turns (a capture replayed) is drained
+    ``DRAIN_STEP`` records at a time, at consecutive turns of the loop: drains of 16k
+    records held the window 100-400 ms each (issue 22.2)."""
+    from PySide6.QtCore import QTimer
+
+    timer = DrainTimer(10_000)
+    sizes: list[tuple[int, int]] = []  # (records taken, loop turns so far)
+    turns = [0]
+    ticker = QTimer()
+    ticker.setInterval(0)
+    ticker.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
+    ticker.start()
+    timer.timeout.connect(lambda: sizes.append((len(timer.queue.take(DRAIN_STEP)), turns[0])))
+    timer.start()
+    for i in range(3 * DRAIN_STEP + 5):
+        timer.queue.append(i)
+    qtbot.waitUntil(lambda: not timer.queue, timeout=5000)
+    ticker.stop()
+    timer.stop()
+    assert [n for n, _t in sizes] == [DRAIN_STEP] * 3 + [5]
+    assert [t for _n, t in sizes] == sorted({t for _n, t in sizes})  # a turn between each
+    assert sizes[-1][1] - sizes[0][1] < 50  # and no gap waited: the next turns

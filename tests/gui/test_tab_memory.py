@@ -8,10 +8,12 @@ import sys
 import weakref
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication, QEvent
 from pytestqt.qtbot import QtBot
 
 from gui.stream.controller import FREEZE_BATCH
 from gui.views.stream_tab import StreamTab
+from gui.views.subviews import NAMES
 from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode, RequestSpec
 
@@ -68,3 +70,34 @@ def test_give_back_trims_the_allocator_where_it_can() -> None:
     memory.give_back()  # never fails, wherever it runs
     if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
         assert memory._malloc_trim() is not None
+
+
+def test_a_closed_tab_is_freed_without_the_cyclic_collector(
+        window: MainWindow, qtbot: QtBot, demo_server: str, monkeypatch: Any) -> None:
+    """No cycle keeps a closed tab alive (a throttle's bound method, the recorder's cap
+    callback): its memory comes back by reference counting as Qt deletes it, without the
+    full collection that held the GUI thread ~0.3 s per close (issue 22.2)."""
+    import gui.services.memory
+
+    monkeypatch.setattr(gui.services.memory, "give_back", lambda: None)
+    controller = window.start(RequestSpec(f"{demo_server}/flood/sse?count=500&size=16",
+                                          mode=Mode.SSE))
+    qtbot.waitUntil(lambda: controller.ended, timeout=20000)
+    tab = window.current_tab()
+    assert isinstance(tab, StreamTab)
+    for name in NAMES:  # every sub-view built and shown once (charts, LLM view...)
+        tab.show_view(name)
+    gone, model = weakref.ref(controller), weakref.ref(controller.events)
+    gc.collect()
+    gc.disable()
+    try:
+        window.close_tab(window.tabs.indexOf(tab))
+        tab = controller = None  # type: ignore[assignment]  # drop this test's references
+
+        def freed() -> bool:
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            return gone() is None and model() is None
+
+        qtbot.waitUntil(freed, timeout=10000)
+    finally:
+        gc.enable()

@@ -3,6 +3,8 @@ count), reconnect markers and the stall indicator."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -35,8 +37,11 @@ def test_figures_and_charts_after_a_stream(window: MainWindow, qtbot: QtBot,
     p50, p95 = tl.gap_percentile(0.5), tl.gap_percentile(0.95)
     assert p50 is not None and p95 is not None and p50 <= p95 <= tl.gap_max
     assert tl.gap_max > 0.01  # paced by the server (reads may still bunch under load)
-    assert tab.timeline.charts is not None  # built when the tab was shown
-    x, y = tab.timeline.charts.cum_curve.getData()
+    charts = tab.timeline.charts
+    assert charts is not None  # built when the tab was shown: in steps, the loop turning
+    qtbot.waitUntil(lambda: charts.complete, timeout=5000)
+    qtbot.waitUntil(lambda: charts.cum_curve.getData()[1] is not None, timeout=2000)
+    x, y = charts.cum_curve.getData()
     assert y is not None and y[-1] == c.stats.bytes
     for key in ("ttfb", "first_event", "gap_p50", "gap_p95", "gap_max", "avg_rate"):
         assert tab.timeline.values[key].text() != "—", key
@@ -114,3 +119,49 @@ def test_rate_charts_plot_a_steady_stream_at_its_rate(qapp: object) -> None:
     figures = stats.figures(8.0, running=False)
     assert figures.peak_event_rate == pytest.approx(5.0)
     charts.deleteLater()
+
+
+def test_charts_are_built_a_plot_per_turn_of_the_loop(qtbot: QtBot, clients: Clients) -> None:
+    """Making a plot takes 15-70 ms: shown, the view makes one now and the others at the
+    next turns of the loop, then draws them (issue 22.2); ``build_charts`` finishes at once."""
+    controller = StreamController(clients, RequestSpec("http://127.0.0.1:1/"))
+    for i in range(50):
+        controller.stats.timeline.arrival(i * 0.1, 100)
+        controller.stats.timeline.event(i * 0.1)
+    view = TimelineView(controller)
+    qtbot.addWidget(view)
+    made: list[int] = []
+    view._building.budget = 0.0  # (a plot per slice whatever the machine's speed)
+    view._building.progressed.connect(lambda done, _total: made.append(done))
+    view.show()
+    charts = view.charts
+    assert charts is not None and charts.plots_made == 1 and not charts.complete
+    qtbot.waitUntil(lambda: charts.complete)
+    assert made == [1, 2, 3, 4]  # a slice each
+    qtbot.waitUntil(lambda: charts.cum_curve.getData()[1] is not None)  # drawn once made
+    other = TimelineView(controller)
+    qtbot.addWidget(other)
+    assert other.build_charts().complete  # all at once when asked
+
+
+def test_the_first_view_has_a_worker_import_the_charts(
+        qtbot: QtBot, clients: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyqtgraph and numpy (0.35-2 s) are imported by a worker thread when the first
+    Timeline view is made, not by the GUI thread when a user first opens it."""
+    import sys
+
+    from gui.views import timeline_view
+
+    monkeypatch.delitem(sys.modules, "gui.views.timeline_charts")  # (put back after)
+    monkeypatch.setattr(timeline_view, "_preloaded", False)
+    monkeypatch.setattr(timeline_view, "PRELOAD_AFTER_MS", 0)  # (3 s after, in the window)
+    threads: list[tuple[threading.Thread, str]] = []
+    monkeypatch.setattr(timeline_view.importlib, "import_module",
+                        lambda name: threads.append((threading.current_thread(), name)))
+    for _ in range(2):
+        view = TimelineView(StreamController(clients, RequestSpec("http://127.0.0.1:1/")))
+        qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: bool(threads))
+    assert len(threads) == 1  # once
+    thread, name = threads[0]
+    assert name == "gui.views.timeline_charts" and thread is not threading.main_thread()

@@ -8,7 +8,8 @@ tokens/s). Tokens that came in fewer than ``BURST_READS`` distinct reads, or wit
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import itertools
+from bisect import bisect_left
 from dataclasses import dataclass
 
 __all__ = ["BURST_READS", "BURST_SPAN", "HISTOGRAM_EDGES", "Timing", "figures", "percentile",
@@ -58,9 +59,10 @@ def timing(times: list[float], tokens: int | None = None) -> Timing:
     """Figures of tokens that arrived at ``times`` (in order); ``tokens`` is the provider's
     output-token count when it gave one (the rate then uses it over the same span)."""
     gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
-    bins = [0] * (len(HISTOGRAM_EDGES) + 1)
-    for gap in gaps:
-        bins[bisect_right(HISTOGRAM_EDGES, gap)] += 1
+    # The gaps are sorted: each bin's count is a difference of two bisections (a loop over
+    # the gaps cost 0.4 s of the window's thread for a reply of 100k tokens).
+    below = [0, *(bisect_left(gaps, edge) for edge in HISTOGRAM_EDGES), len(gaps)]
+    bins = [high - low for low, high in itertools.pairwise(below)]
     return figures(times, gaps, bins, len(set(times)), tokens)
 
 

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import replay
 from ._shared import install_log_filter
-from .endpoints import downloads, faults, flood, llm, llm_more, ndjson, seed, sse_tour
+from .endpoints import downloads, faults, flood, llm, llm_more, ndjson, seed, sse_tour, timing
 
 __all__ = ["LoopbackHost", "create_app"]
 
@@ -28,6 +28,8 @@ TAGS: list[dict[str, Any]] = [
     {"name": "downloads", "description": "Downloads of any size: ranges, ETag, throttle."},
     {"name": "faults", "description": "Faults on purpose: slow, cut, invalid, huge, compressed."},
     {"name": "flood", "description": "As much as the server can send, pre-framed (benchmarks)."},
+    {"name": "timing", "description": "Events that carry their send time: how true are the "
+     "arrival times a client records?"},
     {"name": "replay", "description": "Saved captures served again with their timing."},
     {"name": "meta", "description": "Health of the demo server."},
 ]
@@ -118,7 +120,7 @@ def create_app(stop: threading.Event | None = None) -> FastAPI:
     )
     app.state.stop = stop if stop is not None else threading.Event()
     app.state.resume_log = []
-    for module in (seed, sse_tour, llm, llm_more, ndjson, downloads, faults, flood):
+    for module in (seed, sse_tour, llm, llm_more, ndjson, downloads, faults, flood, timing):
         app.include_router(module.router)
     replay.install(app)
     app.add_middleware(LoopbackHost)

@@ -100,12 +100,18 @@ class Response:
     http_version: str
     headers: Headers
     mode: str
+    #: Where the stream's times come from: "arrival" (when the bytes reached this machine,
+    #: whatever the app was doing) or "read" (when the app read them); "" when not known.
+    clock: str = ""
     type: Literal["response"] = "response"
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "response", "t": round(self.t, 6), "status": self.status,
-                "http_version": self.http_version,
-                "headers": [list(h) for h in self.headers], "mode": self.mode}
+        out = {"type": "response", "t": round(self.t, 6), "status": self.status,
+               "http_version": self.http_version,
+               "headers": [list(h) for h in self.headers], "mode": self.mode}
+        if self.clock:
+            out["clock"] = self.clock
+        return out
 
 
 @dataclass(slots=True)

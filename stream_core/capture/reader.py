@@ -166,7 +166,7 @@ def parse_record(obj: dict[str, Any]) -> AnyRecord | None:
     if kind == "response":
         return Response(t, _int(obj, "status"), _str(obj, "reason", ""),
                         _str(obj, "http_version", "HTTP/1.1"), _headers(obj.get("headers")),
-                        _str(obj, "mode", "raw"))
+                        _str(obj, "mode", "raw"), _str(obj, "clock", ""))
     if kind == "retry":
         return Retry(t, _int(obj, "ms"))
     if kind == "reconnect":

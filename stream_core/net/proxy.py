@@ -43,6 +43,7 @@ import httpx
 from stream_core.decode.detect import Mode, detect_mode, needs_sniff
 from stream_core.decode.lines import LineDecoder, NDJSONDecoder
 from stream_core.decode.sse import SSEDecoder
+from stream_core.net.arrival import ArrivalBackend, ArrivalReader, Timed, clock_of
 from stream_core.net.clients import content_decoder, raw_body, raw_headers
 from stream_core.net.errors import Failure, StreamError, classify
 from stream_core.net.netstream import buffered_transport
@@ -153,6 +154,7 @@ class ExchangeRecorder:
     def __init__(self, emit: Observer) -> None:
         self.emit = emit
         self.t0 = time.monotonic()
+        self.timed: Timed | None = None  # the target's connection, when its reads are timed
         self.chunks = self.offset = self.events = 0
         self.decoder: _Decoder | None = None
         self.decoding: Any = None  # httpx ContentDecoder for the records (wire bytes forwarded)
@@ -167,18 +169,24 @@ class ExchangeRecorder:
     def now(self) -> float:
         return time.monotonic() - self.t0
 
+    def arrived(self) -> float:
+        """When the target's bytes last read arrived (arrival reader), else now."""
+        return self.timed.last_t - self.t0 if self.timed is not None else self.now()
+
     def request(self, method: str, url: str, headers: list[tuple[str, str]]) -> None:
         self.emit(Request(self.now(), method, url, headers))
 
     def response(self, status: int, reason: str, http_version: str,
-                 headers: list[tuple[str, str]]) -> None:
+                 headers: list[tuple[str, str]], network_stream: Any = None) -> None:
+        self.timed = clock_of(network_stream)
         h = httpx.Headers(headers)
         ctype, cdisp = h.get("content-type"), h.get("content-disposition")
         try:
             self.decoding = content_decoder(h)
         except StreamError:
             self.decoding = None  # forwarded as it is; the records show the wire bytes only
-        record = Response(self.now(), status, reason, http_version, headers, "")
+        record = Response(self.arrived(), status, reason, http_version, headers, "",
+                          "arrival" if self.timed is not None else "read")
         length = h.get("content-length", "")
         self.total = int(length) if length.isdigit() else None
         if status >= 400:
@@ -211,8 +219,8 @@ class ExchangeRecorder:
             self.error(Failure("decode", f"could not decode the body: {exc}"))
             return b""
 
-    def chunk(self, raw: bytes) -> None:
-        t = self.now()
+    def chunk(self, raw: bytes, t: float) -> None:
+        """One read of the target's body, which arrived at ``t``."""
         seq = self.chunks
         data = raw
         if self.pending is not None:
@@ -248,7 +256,7 @@ class ExchangeRecorder:
 
     def end(self, complete: bool) -> End:
         """The End record (once); flushes the decoders first for a complete body."""
-        t = self.now()
+        t = self.arrived() if complete and not self.failed else self.now()
         if self.pending is not None:
             self._resolve(self.pending, Mode.RAW)
         if complete and self.decoder is not None:
@@ -261,7 +269,8 @@ class ExchangeRecorder:
             self._records(out)
         if self.download:
             self.progress(t)
-        end = End(t, self.offset, self.chunks, self.events, t, complete and not self.failed)
+        end = End(t, self.offset, self.chunks, self.events, t, complete and not self.failed,
+                  extra={"clock": "arrival" if self.timed is not None else "read"})
         self.ended = True
         self.emit(end)
         return end
@@ -296,8 +305,12 @@ class ProxyApp:
         # requests are made with httpx.Request directly, so only the client's headers go out.
         if isinstance(verify, str):  # a CA bundle
             verify = ssl.create_default_context(cafile=verify)
+        # The target's bytes are read (and timed) by an arrival reader of the proxy's own.
+        self.arrival = ArrivalReader()
+        self.arrival.start()
         self.client = httpx.AsyncClient(
-            transport=buffered_transport(verify=verify, http2=False, limits=limits),
+            transport=buffered_transport(verify=verify, http2=False, limits=limits,
+                                         backend=ArrivalBackend(self.arrival)),
             trust_env=False, follow_redirects=False)
         self._ids = itertools.count(1)
         self._active: set[asyncio.Task[Any]] = set()  # exchanges streaming a response
@@ -305,7 +318,10 @@ class ProxyApp:
         self.exchanges: list[Exchange] = []
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        try:
+            await self.client.aclose()
+        finally:
+            await self.arrival.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -416,7 +432,7 @@ class ProxyApp:
         await send({"type": "http.response.start", "status": response.status_code,
                     "headers": forward_response_headers(response.headers.raw)})
         rec.response(response.status_code, response.reason_phrase, response.http_version,
-                     raw_headers(response.headers))
+                     raw_headers(response.headers), response.extensions.get("network_stream"))
         pump = asyncio.ensure_future(self._pump(response, send, rec, exchange))
         # The client going away (http.disconnect) stops the exchange; uvicorn's send() is
         # silent after a disconnect, so without this an endless stream would run on.
@@ -444,9 +460,10 @@ class ProxyApp:
         try:
             async with raw_body(response) as chunks:
                 async for raw in chunks:
+                    t = rec.arrived()  # before the client, which may be slow, takes it
                     await send({"type": "http.response.body", "body": raw, "more_body": True})
                     exchange.bytes += len(raw)
-                    rec.chunk(raw)
+                    rec.chunk(raw, t)
         except (httpx.HTTPError, OSError) as exc:
             # Returning without the final body message makes uvicorn close the connection:
             # the client's body is cut where the target's was.

@@ -21,7 +21,7 @@ from benchmarks import scenarios
 from benchmarks._common import ServerProcess
 from benchmarks.report import render_table
 
-ALL = ("flood", "parse", "download", "latency", "startup", "proxy", "many", "longday")
+ALL = ("flood", "parse", "download", "latency", "startup", "proxy", "many", "longday", "timing")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

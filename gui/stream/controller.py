@@ -29,6 +29,7 @@ from stream_core.analysis.diagnostics import Diagnostics
 from stream_core.analysis.llm import LLMAssembler
 from stream_core.analysis.stats import RATE_WINDOW, Stats
 from stream_core.net import session
+from stream_core.net.arrival import Origin
 from stream_core.net.clients import ClientSource
 from stream_core.net.download import partial_size
 from stream_core.net.spec import RequestSpec
@@ -95,8 +96,11 @@ class StreamController(QObject):
         self.clients = clients
         self.spec = spec
         # Where records come from: the live engine by default; an opened or replayed capture
-        # passes its own coroutine with the same contract as ``session.run``.
-        self._source: Source = source or (lambda observer: session.run(clients, spec, observer))
+        # passes its own coroutine with the same contract as ``session.run``. The engine takes
+        # ``origin`` (t = 0) when it starts, and a resumed run counts from it too.
+        self.origin = Origin()
+        self._source: Source = source or (lambda observer: session.run(
+            clients, spec, observer, origin=self.origin))
         self._live = source is None
         self.proxied = False  # an exchange recorded by the proxy (gui.window.proxy_actions)
         self.start_wall = time.time()
@@ -132,6 +136,14 @@ class StreamController(QObject):
         self.start_wall = self.events.start_wall = self.chunks.start_wall = time.time()
         self._start_mono = time.monotonic()
         self._launch(self._source)
+
+    def _take_origin(self) -> None:
+        """The engine has taken t = 0: wall-clock columns, Save's ``started`` and the elapsed
+        time count from it exactly (not from when the tab asked for the stream)."""
+        o = self.origin
+        if o.taken and self._live and self._start_mono != o.mono:
+            self.start_wall = self.events.start_wall = self.chunks.start_wall = o.wall
+            self._start_mono = o.mono
 
     def wrap_source(self, wrapper: Callable[[Source], Source]) -> None:
         """Put ``wrapper`` around the record source before ``start()`` (a recorder tees the
@@ -172,7 +184,8 @@ class StreamController(QObject):
             raise RuntimeError("resume() needs a stream that has run and stopped")
         self.drain()
         self.spec.resume = True
-        self._t_shift = time.monotonic() - self._start_mono
+        # The engine's run counts from the first run's t = 0 (the same origin): no shift.
+        self._t_shift = 0.0 if self.origin.taken else time.monotonic() - self._start_mono
         self._seq_shift = self.stats.chunks
         self._offset_shift = self.stats.bytes
         self.aggregate.restart()
@@ -321,6 +334,7 @@ class StreamController(QObject):
             return
         batch = queue[:]
         queue.clear()
+        self._take_origin()
         raw_feed = self.raw.feed
         for chunks, rows, marker in self.aggregate.feed(batch):
             if chunks:

@@ -1,9 +1,11 @@
 """The Diagnostics sub-tab: "why is this buffered?" findings, their explanation and fixes.
 
-The findings come from ``stream_core.analysis.diagnostics`` (the controller feeds it in the drain);
-this view lists them, explains the selected one, offers its one-click fix, and reports a click
-so that the tab can select the chunk or event the finding is about. A handful of rows at most,
-rebuilt only when the list changes (checked at most twice a second).
+The findings come from ``stream_core.analysis.diagnostics`` (the controller feeds it in the drain)
+and, about the stream's times, from ``stream_core.analysis.stalls``: where its times come from,
+when the window itself was blocked (``gui.services.loop_watch``) and whose its long gaps
+were. This view lists them, explains the selected one, offers its one-click fix, and reports
+a click so that the tab can select the chunk or event the finding is about. A handful of rows
+at most, rebuilt only when the list changes (checked at most twice a second).
 
 Signals:
     pointerActivated(str, int): "chunk" or "event" and its seq, when a finding is clicked.
@@ -30,10 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.services import loop_watch
 from gui.services.throttle import Throttle
 from gui.services.tooltips import plain_tip
 from gui.stream.controller import StreamController
-from stream_core.analysis.diagnostics import Finding
+from stream_core.analysis.diagnostics import SEVERITY_ORDER, Finding
+from stream_core.analysis.stalls import StreamTimes, timing_findings
 
 if TYPE_CHECKING:
     from gui.views.subviews import TabContext
@@ -42,6 +46,26 @@ REFRESH_S = 0.5
 SEVERITY_COLORS = {"error": QColor("#c53030"), "warning": QColor("#b7791f"),
                    "info": QColor("#2b6cb0")}
 SEVERITY_ICONS = {"error": "✖ error", "warning": "▲ warning", "info": "ℹ info"}
+
+
+def stream_times(controller: StreamController) -> StreamTimes:
+    """Where a stream's times come from, as its ``response`` and ``end`` records say."""
+    end, response = controller.end, controller.response
+    extra = end.extra if end is not None else {}
+    clock = extra.get("clock") or (response.clock if response is not None else "")
+    held = extra.get("held_ms", 0.0)
+    return StreamTimes(str(clock or ""), str(extra.get("clock_reason", "")),
+                       float(held) if isinstance(held, int | float) else 0.0)
+
+
+def findings_of(controller: StreamController) -> list[Finding]:
+    """The stream's findings, those about its times included, most severe first."""
+    c = controller
+    blocks = loop_watch.blocks().blocks if c.live else ()
+    out = c.diagnostics.findings() + timing_findings(
+        stream_times(c), c.stats.timeline.stalls, list(blocks), c.start_wall, c.elapsed())
+    out.sort(key=lambda f: SEVERITY_ORDER[f.severity])
+    return out
 
 
 class DiagnosticsView(QWidget):
@@ -97,6 +121,7 @@ class DiagnosticsView(QWidget):
         self.table.cellClicked.connect(lambda r, _c: self._activate(r))
         self.fix.clicked.connect(self._fix_clicked)
         controller.finished.connect(lambda: self.refresh(final=True))
+        loop_watch.watch()  # the window's blocks, from now on (started once per app)
 
     @classmethod
     def for_tab(cls, controller: StreamController, _context: TabContext,
@@ -120,7 +145,7 @@ class DiagnosticsView(QWidget):
             self._throttle()
 
     def _refresh_now(self) -> None:
-        findings = self.controller.diagnostics.findings()
+        findings = findings_of(self.controller)
         ended = self.controller.ended
         self.empty.setText(
             f"{len(findings)} finding(s)" + ("" if ended else " so far")

@@ -17,7 +17,8 @@ from collections import deque
 from dataclasses import dataclass
 from itertools import accumulate
 
-__all__ = ["BIN_S", "GAP_EDGES", "MAX_BINS", "RATE_WINDOW", "Figures", "Stats", "Timeline"]
+__all__ = ["BIN_S", "GAP_EDGES", "MAX_BINS", "RATE_WINDOW", "STALL_S", "Figures", "Stats",
+           "Timeline"]
 
 BIN_S = 0.1
 """Initial width of a time bucket, in seconds."""
@@ -25,6 +26,10 @@ MAX_BINS = 3000
 """Buckets kept before neighbours are merged (the width doubles): 5 minutes at 100 ms."""
 RATE_WINDOW = 1.0
 """Seconds over which the "current" rates are measured."""
+STALL_S = 1.0
+"""Gaps between arrivals at least this long are kept (``Timeline.stalls``) for Diagnostics."""
+MAX_STALLS = 20
+"""How many of them (the longest)."""
 _GAP_MIN = 1e-5  # 10 µs: smaller gaps (events of one read) fall in bin 0
 _GAP_BINS_PER_DECADE = 20
 _GAP_DECADES = 8  # 10 µs .. 1000 s
@@ -77,6 +82,11 @@ class Timeline:
         self.last_event_t: float | None = None
         self.last_arrival_t: float | None = None
         self.longest_stall = 0.0
+        self.arrivals = 0
+        #: ``(t, seconds, seq)`` of the longest gaps of at least ``STALL_S`` between two reads:
+        #: the read before the gap was at ``t``; ``seq`` counts reads from 0 (the chunk's seq
+        #: in a stream's own timeline), the read after the gap.
+        self.stalls: list[tuple[float, float, int]] = []
         self._log_min = math.log10(_GAP_MIN)
 
     def _index(self, t: float) -> int:
@@ -104,9 +114,21 @@ class Timeline:
         """A network read of ``nbytes`` at ``t`` (seconds since the request started)."""
         i = self._index(t)  # first: it may merge buckets (new lists)
         self.bytes_bins[i] += nbytes
-        if self.last_arrival_t is not None:
-            self.longest_stall = max(self.longest_stall, t - self.last_arrival_t)
+        last = self.last_arrival_t
+        if last is not None:
+            gap = t - last
+            if gap > self.longest_stall:
+                self.longest_stall = gap
+            if gap >= STALL_S:
+                self._stall(last, gap)
         self.last_arrival_t = t
+        self.arrivals += 1
+
+    def _stall(self, t: float, gap: float) -> None:
+        stalls = self.stalls
+        stalls.append((t, gap, self.arrivals))
+        if len(stalls) > MAX_STALLS:
+            stalls.remove(min(stalls, key=lambda s: s[1]))
 
     def event(self, t: float) -> None:
         """One event or record at ``t``; its gap to the previous one goes to the histogram."""

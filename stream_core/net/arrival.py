@@ -60,17 +60,33 @@ class Origin:
     """``t = 0`` of a stream: the monotonic and the wall clock, read back to back.
 
     Every record's ``t`` is monotonic seconds since ``mono``; ``wall`` is what a capture file
-    calls ``started``, so ``wall + t`` is the wall-clock time of any record.
+    calls ``started``, so ``wall + t`` is the wall-clock time of any record. ``Origin()`` is
+    not taken yet: the stream it is given to takes it (``take()``) when it starts, and the
+    caller reads it from then on; ``Origin.now()`` is taken, and fixes the stream's ``t = 0``.
     """
 
-    mono: float
-    wall: float
+    mono: float = 0.0
+    wall: float = 0.0
+    taken: bool = False
 
     @classmethod
     def now(cls) -> Origin:
-        mono = time.monotonic()
-        wall = time.time()
-        return cls((mono + time.monotonic()) / 2, wall)
+        return cls().take()
+
+    def take(self) -> Origin:
+        """Read both clocks now: the wall clock between two monotonic reads, retried when
+        something (a preemption) came between them."""
+        best_span = 1.0
+        for _ in range(4):
+            before = time.monotonic()
+            wall = time.time()
+            span = time.monotonic() - before
+            if span < best_span:
+                best_span, self.mono, self.wall = span, before + span / 2, wall
+                if span < 20e-6:
+                    break
+        self.taken = True
+        return self
 
 
 def disabled_reason() -> str | None:

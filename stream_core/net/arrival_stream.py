@@ -68,6 +68,7 @@ class ArrivalStream(AsyncNetworkStream):
         self._waiter: asyncio.Future[None] | None = None
         self._turn = time.monotonic()
         self._closed = False
+        self._added: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.last_t = time.monotonic()
         self.held = False
         self.held_s = 0.0
@@ -91,12 +92,34 @@ class ArrivalStream(AsyncNetworkStream):
             self.held = True
             self.held_s += float(payload)
             return
+        elif kind == child.ADDED:
+            if not self._added.done():
+                self._added.set_result(None)
+            return
         self._wake()
 
     def _lost(self, why: str) -> None:
         self._error = ConnectionAbortedError(errno.ECONNABORTED, why)
         self._frames.append((time.monotonic(), b""))
         self._wake()
+        if not self._added.done():
+            self._added.set_result(None)  # (``watched`` raises: the error is set)
+
+    async def watched(self, timeout: float | None) -> None:
+        """Wait until the child watches the socket: what arrives from then on is read (and
+        stamped) as it arrives, so the request goes out only then."""
+        try:
+            await asyncio.wait_for(asyncio.shield(self._added), timeout)
+        except TimeoutError as exc:
+            self.close_now()
+            raise httpcore.ConnectTimeout("the arrival reader did not take the connection "
+                                          f"within {timeout:g} s") from exc
+        except BaseException:
+            self.close_now()
+            raise
+        if self._error is not None:
+            self.close_now()
+            raise _mapped(httpcore.ConnectError, self._error)
 
     def _wake(self) -> None:
         waiter, self._waiter = self._waiter, None
@@ -154,6 +177,10 @@ class ArrivalStream(AsyncNetworkStream):
             raise _mapped(httpcore.WriteError, exc) from exc
 
     async def aclose(self) -> None:
+        self.close_now()
+
+    def close_now(self) -> None:
+        """Close at once: the child forgets the socket, and it is shut down."""
         if self._closed:
             return
         self._closed = True
@@ -221,7 +248,7 @@ class ArrivalBackend(AsyncNetworkBackend):
             raise httpcore.ConnectTimeout(str(exc) or "connect timed out") from exc
         except OSError as exc:
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        return self._attach(sock)
+        return await self._attach(sock, timeout)
 
     async def connect_unix_socket(self, path: str, timeout: float | None = None,
                                   socket_options: Iterable[SocketOption] | None = None,
@@ -242,22 +269,24 @@ class ArrivalBackend(AsyncNetworkBackend):
         except OSError as exc:
             sock.close()
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        return self._attach(sock)
+        return await self._attach(sock, timeout)
 
     def _read_by_app(self, stream: AsyncNetworkStream) -> AsyncNetworkStream:
         if isinstance(stream, BufferedStream):
             stream.clock_reason = self.reader.failed or "the arrival reader is not available"
         return stream
 
-    def _attach(self, sock: socket.socket) -> AsyncNetworkStream:
+    async def _attach(self, sock: socket.socket, timeout: float | None) -> AsyncNetworkStream:
         if child.KERNEL_TS:  # the kernel stamps each segment as it arrives
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, child.TIMESTAMPNS, 1)
         try:
-            return self.reader.attach(sock)
+            stream = self.reader.attach(sock)
         except BaseException:
             sock.close()
             raise
+        await stream.watched(timeout if timeout is not None else 10.0)
+        return stream
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

@@ -107,9 +107,8 @@ class _Stream:
                  origin: Origin | None = None) -> None:
         self.clients, self.spec, self.emit = clients, spec, observer
         self.via: ViaProxy | None = None  # the proxy on the way, named in failures
-        self.origin = origin or Origin.now()
-        self.fixed_origin = origin is not None  # the caller chose t = 0
-        self.t0 = self.origin.mono
+        self.origin = origin or Origin()
+        self.t0 = self.origin.mono if self.origin.taken else time.monotonic()
         # Where this connection's times come from: the arrival reader's stream (its
         # ``last_t``), or None when the app reads by itself (times are read times).
         self.timed: Timed | None = None
@@ -195,19 +194,21 @@ class _Stream:
     # --- the whole stream ---------------------------------------------------------------
 
     async def run(self) -> End:
+        failure: Failure | None = None
         try:
             self.via = proxy_for(self.spec)
             # TLS setup of a new client and the arrival reader's start are not request time.
             await self.clients.prepare(self.spec)
         except ProxyURLError as exc:  # (nothing was sent)
-            self.fail(Failure("connect", str(exc)))
+            failure = Failure("connect", str(exc))
         except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
-            self.fail(Failure("tls", str(exc) if isinstance(exc, ClientCertificateError)
-                              else f"cannot use the CA bundle {self.spec.verify}: {exc}"))
-        else:
-            if not self.fixed_origin:
-                self.origin = Origin.now()
-                self.t0 = self.origin.mono
+            failure = Failure("tls", str(exc) if isinstance(exc, ClientCertificateError)
+                              else f"cannot use the CA bundle {self.spec.verify}: {exc}")
+        if not self.origin.taken:  # t = 0 is now, unless the caller fixed it
+            self.origin.take()
+        self.t0 = self.origin.mono
+        if failure is not None:
+            self.fail(failure)
         try:
             if not self.errors:
                 async with asyncio.timeout(self.spec.timeouts.total):
@@ -591,8 +592,9 @@ async def run(clients: ClientSource, spec: RequestSpec, observer: Observer, *,
               origin: Origin | None = None) -> End:
     """Stream ``spec`` and report every record to ``observer``; return the End record.
 
-    ``origin``: ``t = 0`` (a capture file's ``started``), when the caller took it; by default
-    the moment the client is ready and the request is about to be built.
+    ``origin``: ``t = 0`` (a capture file's ``started``): when taken already, the caller's;
+    else (and by default) the moment the client is ready and the request is about to be built,
+    written into it.
 
     Never raises, except ``asyncio.CancelledError`` when the task is cancelled (Stop, Ctrl-C):
     then it first reports ``Error(kind="cancelled")`` and an incomplete End, and re-raises.

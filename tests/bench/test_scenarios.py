@@ -123,3 +123,17 @@ def test_long_day_and_a_closed_tab(ctx: scenarios.Context) -> None:
     assert close["events"] == SIZES.close_events
     assert close["tab_collected"]
     assert close["rss_before"] > 0 and close["rss_held"] > 0 and close["rss_after"] > 0
+
+
+def test_timing_measures_every_event_of_each_contender(ctx: scenarios.Context) -> None:
+    res = scenarios.timing(ctx)
+    for name, c in res["contenders"].items():
+        assert c["events"] == [SIZES.timing_events], name
+        # recorded arrival - send time, in one machine's clock: ordered, and not absurd
+        assert c["p50_ms"] <= c["p99_ms"] <= c["max_ms"] < 10_000, name
+    assert res["contenders"]["window"]["lost"] == 0
+    run = res["contenders"]["window"]["runs"][0]
+    assert run["clock"] == "arrival" and res["contenders"]["window_read"]["runs"][0][
+        "clock"] == "read"
+    assert "freeze" in run["steps"]
+    assert res["contenders"]["capture_late"]["runs"][0]["clock"] == "arrival"

@@ -46,6 +46,8 @@ REFRESH_S = 0.5
 SEVERITY_COLORS = {"error": QColor("#c53030"), "warning": QColor("#b7791f"),
                    "info": QColor("#2b6cb0")}
 SEVERITY_ICONS = {"error": "✖ error", "warning": "▲ warning", "info": "ℹ info"}
+#: What a finding that points at no chunk or event is about, by code ("headers" otherwise).
+ABOUT = {"window-busy": "the window", "read-times": "times", "times-held": "times"}
 
 
 def stream_times(controller: StreamController) -> StreamTimes:
@@ -63,7 +65,7 @@ def findings_of(controller: StreamController) -> list[Finding]:
     c = controller
     blocks = loop_watch.blocks().blocks if c.live else ()
     out = c.diagnostics.findings() + timing_findings(
-        stream_times(c), c.stats.timeline.stalls, list(blocks), c.start_wall, c.elapsed())
+        stream_times(c), c.stats.timeline, list(blocks), c.start_wall, c.elapsed())
     out.sort(key=lambda f: SEVERITY_ORDER[f.severity])
     return out
 
@@ -113,6 +115,8 @@ class DiagnosticsView(QWidget):
         split.addWidget(lower)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        # room for a finding's explanation (a few lines) however short the window
+        lower.setMinimumHeight(self.fontMetrics().lineSpacing() * 5 + 16)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.empty)
@@ -159,7 +163,8 @@ class DiagnosticsView(QWidget):
         for r, f in enumerate(findings):
             where = ", ".join(p for p in (
                 f"event #{f.event}" if f.event is not None else "",
-                f"chunk #{f.chunk}" if f.chunk is not None else "") if p) or "headers"
+                f"chunk #{f.chunk}" if f.chunk is not None else "") if p) or ABOUT.get(
+                    f.code, "headers")
             for c, text in enumerate((SEVERITY_ICONS[f.severity], f.title, where)):
                 item = QTableWidgetItem(text)
                 if c == 0:
@@ -170,6 +175,7 @@ class DiagnosticsView(QWidget):
             self.table.selectRow(findings.index(selected))
         elif findings and not self.table.selectedItems():
             self.table.selectRow(0)
+        self._selected()  # the row kept its place, but its finding may have new words
 
     def current(self) -> Finding | None:
         rows = self.table.selectionModel().selectedRows()

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from stream_core.analysis.diagnostics import Finding
+from stream_core.analysis.stats import Timeline
 
-__all__ = ["BLOCK_S", "Block", "BlockLog", "StreamTimes", "clock_text", "timing_findings"]
+__all__ = ["BLOCK_S", "Block", "BlockLog", "StreamTimes", "clock_text", "events_during",
+           "timing_findings"]
 
 BLOCK_S = 0.1
 """A window loop that did not turn for longer than this was blocked (Diagnostics says so)."""
@@ -87,11 +89,20 @@ def fmt_s(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
-def timing_findings(times: StreamTimes, stalls: Iterable[tuple[float, float, int]],
-                    blocks: Sequence[Block], started: float, elapsed: float) -> list[Finding]:
+def events_during(timeline: Timeline, start: float, end: float) -> int:
+    """About how many events arrived between ``t = start`` and ``end`` (the timeline's
+    buckets, so within a bucket's width at each end)."""
+    first, last = int(max(start, 0.0) / timeline.bin_s), int(max(end, 0.0) / timeline.bin_s)
+    return sum(timeline.event_bins[first:last + 1])
+
+
+def timing_findings(times: StreamTimes, timeline: Timeline, blocks: Sequence[Block],
+                    started: float, elapsed: float) -> list[Finding]:
     """Findings about the times of a stream that started at ``started`` (wall clock of
-    ``t = 0``) and has run ``elapsed`` seconds: its clock, the window's ``blocks`` during it,
-    and its ``stalls`` (``Timeline.stalls``), each naming its source."""
+    ``t = 0``) and has run ``elapsed`` seconds: its clock, the window's ``blocks`` during it
+    (with what kept arriving meanwhile), and its stalls (``Timeline.stalls``), each naming
+    its source."""
+    stalls = timeline.stalls
     out: list[Finding] = []
     arrival = times.clock == "arrival"
     mine = [b for b in blocks if b.wall <= started + elapsed and b.end >= started]
@@ -112,11 +123,17 @@ def timing_findings(times: StreamTimes, stalls: Iterable[tuple[float, float, int
         what = (f"The window was busy for {fmt_s(longest.seconds)} at {_at(longest.wall)}"
                 + (f" (and {len(mine) - 1} shorter time(s))" if len(mine) > 1 else ""))
         if arrival:
+            t = longest.wall - started
+            came = events_during(timeline, t, t + longest.seconds)
+            meanwhile = (f" Meanwhile about {came} events arrived, each stamped as it came: "
+                         "the server's own pace." if came else
+                         " Nothing of this stream arrived meanwhile.")
             out.append(Finding(
                 "window-busy", "info", f"{what}; arrival times are unaffected",
                 "The window's loop did not turn for that long (drawing, a big view, another "
                 "tab's work). This stream's times were taken by a separate reader as its "
-                "bytes arrived, so its gaps and stalls are the server's, not the window's."))
+                "bytes arrived, so its gaps and stalls are the server's, not the window's."
+                + meanwhile))
         else:
             out.append(Finding(
                 "window-busy", "warning", f"{what}; times read during it are late",

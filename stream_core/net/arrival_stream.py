@@ -17,7 +17,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import httpcore
 from httpcore import AsyncNetworkBackend, AsyncNetworkStream
@@ -30,20 +30,27 @@ from stream_core.net.netstream import (
     SocketOption,
     _mapped,
     _wait,
+    take,
 )
 
-if TYPE_CHECKING:
-    from stream_core.net.arrival import ArrivalReader
-
-__all__ = ["HIGH_WATER", "LOW_WATER", "ArrivalBackend", "ArrivalStream", "take"]
+__all__ = ["HIGH_WATER", "LOW_WATER", "ArrivalBackend", "ArrivalStream", "Reader"]
 
 HIGH_WATER = 1024 * 1024  # ask the child to hold a connection's frames past this much unread
 LOW_WATER = 256 * 1024  # and to send them again below this
 
 
-def take(head: bytes, pos: int, max_bytes: int) -> bytes:
-    """At most ``max_bytes`` of ``head`` from ``pos`` on (``head`` itself when it fits)."""
-    return head if pos == 0 and len(head) <= max_bytes else head[pos:pos + max_bytes]
+class Reader(Protocol):
+    """What the streams and the backend need of ``stream_core.net.arrival.ArrivalReader``."""
+
+    failed: str | None
+
+    async def ready(self) -> bool: ...
+
+    def attach(self, sock: socket.socket) -> ArrivalStream: ...
+
+    def command(self, cid: int, op: int) -> None: ...
+
+    def forget(self, cid: int) -> None: ...
 
 
 class ArrivalStream(AsyncNetworkStream):
@@ -54,7 +61,7 @@ class ArrivalStream(AsyncNetworkStream):
 
     clock = "arrival"
 
-    def __init__(self, reader: ArrivalReader, cid: int, sock: socket.socket) -> None:
+    def __init__(self, reader: Reader, cid: int, sock: socket.socket) -> None:
         self._reader = reader
         self._cid = cid
         self._sock = sock
@@ -229,7 +236,7 @@ class ArrivalBackend(AsyncNetworkBackend):
     Falls back to :class:`BufferedBackend` (read times) when the reader cannot be used.
     """
 
-    def __init__(self, reader: ArrivalReader) -> None:
+    def __init__(self, reader: Reader) -> None:
         self.reader = reader
         self.fallback = BufferedBackend()
 

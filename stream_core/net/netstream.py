@@ -128,6 +128,11 @@ async def _wait(waiter: asyncio.Future[None], timeout: float | None,
         handle.cancel()
 
 
+def take(head: bytes, pos: int, max_bytes: int) -> bytes:
+    """At most ``max_bytes`` of ``head`` from ``pos`` on (``head`` itself when it fits)."""
+    return head if pos == 0 and len(head) <= max_bytes else head[pos:pos + max_bytes]
+
+
 class BufferedStream(AsyncNetworkStream):
     """One connection: an asyncio transport plus the protocol buffering what it reads."""
 
@@ -165,12 +170,8 @@ class BufferedStream(AsyncNetworkStream):
             return await self.read(max_bytes, timeout)
         if self._pos >= len(self._head):
             self._head, self._pos = p.chunks.popleft(), 0
-        head, pos = self._head, self._pos
-        if pos == 0 and len(head) <= max_bytes:
-            data = head
-        else:
-            data = head[pos:pos + max_bytes]
-        self._pos = pos + len(data)
+        data = take(self._head, self._pos, max_bytes)
+        self._pos += len(data)
         p.buffered -= len(data)
         if p.paused and p.buffered < LOW_WATER and not self._transport.is_closing():
             p.paused = False

@@ -17,7 +17,7 @@ from typing import Any
 import httpcore
 from httpcore import AsyncNetworkStream
 
-from stream_core.net.arrival_stream import take
+from stream_core.net.netstream import take
 
 __all__ = ["TLSStream"]
 

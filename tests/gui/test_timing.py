@@ -52,7 +52,7 @@ def test_a_window_freeze_is_named_and_the_times_keep_their_spacing(
                                          controller.start_wall + controller.elapsed())
     assert max(b.seconds for b in blocks) >= FREEZE_S * 0.8
     tab.tabs.setCurrentWidget(tab.diagnostics)
-    tab.diagnostics.refresh(force=True)
+    tab.diagnostics.refresh(final=True)
     by_code = {f.code: f for f in tab.diagnostics.findings}
     busy = by_code["window-busy"]
     assert busy.title.startswith("The window was busy for ")

@@ -65,43 +65,56 @@ def http1(sock: socket.socket) -> None:
 
 
 def http2(sock: socket.socket) -> None:
+    """Every request of the connection served at once, each from a thread of its own."""
     import h2.config
     import h2.connection
     import h2.events
 
     conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+    lock = threading.Lock()  # the connection's state and its socket, one thread at a time
     conn.initiate_connection()
     sock.sendall(conn.data_to_send())
-    path, stream_id = None, 0
-    while path is None:
-        data = sock.recv(65536)
+    senders: list[threading.Thread] = []
+
+    def stream(stream_id: int, path: str) -> None:
+        query = parse_qs(urlsplit(path).query)
+        interval, count = float(query["interval"][0]), int(query["count"][0])
+        with lock:
+            conn.send_headers(stream_id, [(":status", "200"),
+                                          ("content-type", "text/event-stream")])
+            sock.sendall(conn.data_to_send())
+        stamps = []
+        for n, deadline in enumerate(paced(interval, count), 1):
+            wait_until(deadline)
+            with lock:
+                data, before = frame(n)
+                conn.send_data(stream_id, data)
+                sock.sendall(conn.data_to_send())
+                stamps.append((n, before, time.time_ns()))
+        log(query["log"][0], stamps)
+        with lock:
+            conn.end_stream(stream_id)
+            sock.sendall(conn.data_to_send())
+
+    while True:
+        try:
+            data = sock.recv(65536)
+        except OSError:
+            break
         if not data:
-            return
-        for event in conn.receive_data(data):
+            break
+        with lock:
+            events = conn.receive_data(data)
+            sock.sendall(conn.data_to_send())
+        for event in events:
             if isinstance(event, h2.events.RequestReceived):
-                stream_id = event.stream_id
                 path = dict(event.headers)[b":path"].decode()
-        sock.sendall(conn.data_to_send())
-    query = parse_qs(urlsplit(path).query)
-    interval, count = float(query["interval"][0]), int(query["count"][0])
-    conn.send_headers(stream_id, [(":status", "200"), ("content-type", "text/event-stream")])
-    sock.sendall(conn.data_to_send())
-    stamps = []
-    for n, deadline in enumerate(paced(interval, count), 1):
-        wait_until(deadline)
-        data, before = frame(n)
-        conn.send_data(stream_id, data)
-        sock.sendall(conn.data_to_send())
-        stamps.append((n, before, time.time_ns()))
-    log(query["log"][0], stamps)
-    conn.end_stream(stream_id)
-    sock.sendall(conn.data_to_send())
-    sock.settimeout(2.0)
-    try:
-        while sock.recv(65536):  # until the client closes: an h2 peer may still write
-            pass
-    except OSError:
-        pass
+                sender = threading.Thread(target=stream, args=(event.stream_id, path),
+                                          daemon=True)
+                sender.start()
+                senders.append(sender)
+    for sender in senders:
+        sender.join(5)
 
 
 def log(path: str, stamps: list[tuple[int, int, int]]) -> None:

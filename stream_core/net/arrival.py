@@ -40,6 +40,7 @@ import httpcore
 
 from stream_core.net import arrival_child as child
 from stream_core.net.arrival_stream import ArrivalBackend, ArrivalStream
+from stream_core.net.h2times import H2Times
 
 __all__ = ["ENV", "ArrivalBackend", "ArrivalReader", "ArrivalStream", "Origin", "Timed",
            "clock_of", "disabled_reason", "read_reason"]
@@ -106,6 +107,7 @@ class Timed(Protocol):
     last_t: float  # monotonic arrival time of the bytes ``read()`` last returned
     held: bool  # some reads may carry bytes that waited: the app left them unread too long
     held_s: float  # for how long, in all
+    h2: H2Times | None  # each HTTP/2 DATA frame's arrival, per stream (None: not HTTP/2)
 
 
 def clock_of(network_stream: Any) -> Timed | None:

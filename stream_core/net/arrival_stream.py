@@ -23,6 +23,7 @@ import httpcore
 from httpcore import AsyncNetworkBackend, AsyncNetworkStream
 
 from stream_core.net import arrival_child as child
+from stream_core.net.h2times import H2Times
 from stream_core.net.netstream import (
     YIELD_AFTER_S,
     BufferedBackend,
@@ -60,6 +61,7 @@ class ArrivalStream(AsyncNetworkStream):
     whether some of its times may be late because of that."""
 
     clock = "arrival"
+    h2: H2Times | None = None  # (HTTP/2 runs over TLS: see ``stream_core.net.tls``)
 
     def __init__(self, reader: Reader, cid: int, sock: socket.socket) -> None:
         self._reader = reader

@@ -47,6 +47,7 @@ from stream_core.net.clients import (
 )
 from stream_core.net.download import Download, ResumeMismatch
 from stream_core.net.errors import Failure, StreamError, ViaProxy, classify, host_port
+from stream_core.net.h2times import H2Times
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import (
     AnyRecord,
@@ -116,6 +117,8 @@ class _Stream:
         self.clock_reason = ""  # why the times are read times
         self.held_s = 0.0  # seconds the arrival reader left connections unread, in all
         self.held_base = 0.0  # the current connection's held_s when this stream took it
+        self.h2: H2Times | None = None  # an HTTP/2 response's frame times, and its stream id
+        self.h2_stream = 0
         self.headers_t = 0.0  # t of the latest response's headers
         self.done_t: float | None = None  # t of the latest response's last bytes
         self.chunks = self.offset = self.events = self.next_seq = self.errors = 0
@@ -148,6 +151,16 @@ class _Stream:
         timed = self.timed
         return timed.last_t - self.t0 if timed is not None else self.now()
 
+    def arrived_body(self, raw: bytes) -> float:
+        """When ``raw``, the body chunk just read, arrived: its own HTTP/2 frame's time, else
+        the connection's latest read (HTTP/1.1 reads one response at a time)."""
+        h2 = self.h2
+        if h2 is not None:
+            at = h2.pop(self.h2_stream, len(raw))
+            if at is not None:
+                return at - self.t0
+        return self.arrived()
+
     def got_headers(self, response: httpx.Response) -> None:
         """A response's headers are in: from now on its times come from its connection (see
         ``stream_core.net.arrival``), and its ``Response`` record has their arrival time."""
@@ -160,6 +173,9 @@ class _Stream:
             self.held_base = timed.held_s
             if not self.clock:
                 self.clock = "arrival"
+        self.h2 = timed.h2 if timed is not None and response.http_version == "HTTP/2" \
+            else None
+        self.h2_stream = int(response.extensions.get("stream_id", 0))
         self.headers_t = self.done_t = self.arrived()  # (a body read later moves done_t on)
 
     def count_held(self) -> None:
@@ -390,8 +406,12 @@ class _Stream:
         # The response and its body iterator are closed on every way out (max-events, Stop
         # while a download waits for the disk, a failed write, a status error), on the loop
         # and before the stream ends: see ``raw_body``.
-        async with raw_body(response) as chunks:
-            return await self.read_body(response, chunks)
+        try:
+            async with raw_body(response) as chunks:
+                return await self.read_body(response, chunks)
+        finally:
+            if self.h2 is not None:
+                self.h2.forget(self.h2_stream)
 
     async def read_body(self, response: httpx.Response, chunks: AsyncIterator[bytes]) -> str:
         spec, status = self.spec, response.status_code
@@ -407,7 +427,7 @@ class _Stream:
         first_data: bytes | None = None
         if mode is Mode.AUTO and status < 400 and needs_sniff(ctype, cdisp):
             first = first_data = await anext(chunks, None)
-            self.read_t = self.arrived()
+            self.read_t = self.arrived_body(first) if first else self.arrived()
             if first and decoding is not None:
                 try:
                     first_data = decoding.decode(first)
@@ -494,9 +514,13 @@ class _Stream:
         emit, clock, t0, timed = self.emit, time.monotonic, self.t0, self.timed
         feed = decoder.feed if decoder is not None else None
         downloading = self.mode is Mode.DOWNLOAD
+        h2 = self.h2
         async for raw in chunks:
             seq = self.chunks
-            t = (timed.last_t if timed is not None else clock()) - t0
+            if h2 is not None:
+                t = self.arrived_body(raw)
+            else:
+                t = (timed.last_t if timed is not None else clock()) - t0
             self.read_t = t
             emit(Chunk(seq, t, self.offset, raw))  # before decoding: bad gzip still shows
             self.chunks = seq + 1

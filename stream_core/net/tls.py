@@ -17,6 +17,7 @@ from typing import Any
 import httpcore
 from httpcore import AsyncNetworkStream
 
+from stream_core.net.h2times import H2Times
 from stream_core.net.netstream import take
 
 __all__ = ["TLSStream"]
@@ -42,6 +43,9 @@ class TLSStream(AsyncNetworkStream):
         self._eof = False
         self._closed = False
         self.last_t: float = inner.last_t
+        #: HTTP/2 (ALPN h2): each DATA frame's own arrival time, per stream (the connection
+        #: is shared, so its latest read can be another response's).
+        self.h2: H2Times | None = None
 
     @property
     def held(self) -> bool:
@@ -90,6 +94,8 @@ class TLSStream(AsyncNetworkStream):
             await inner.aclose()
             raise
         stream.last_t = inner.last_t
+        if sslobj.selected_alpn_protocol() == "h2":
+            stream.h2 = H2Times()
         return stream
 
     async def _flush(self, timeout: float | None) -> None:
@@ -106,6 +112,11 @@ class TLSStream(AsyncNetworkStream):
             try:
                 self._plain, self._pos = self._ssl.read(PLAIN_SIZE), 0
                 self.last_t = self._inner.last_t
+                if not self._plain:
+                    self._eof = True
+                    continue
+                if self.h2 is not None:
+                    self.h2.feed(self._plain, self.last_t)
                 if self._out.pending:  # a key update or an alert to answer
                     await self._flush(timeout)
                 continue

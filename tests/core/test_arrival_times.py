@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -195,3 +195,40 @@ def test_capture_times_hold_while_stdout_is_not_read(timing_server: tuple[str, s
     assert records[-1]["clock"] == "arrival"
     assert_arrived_when_sent([(json.loads(r["data"])["n"], started + r["t"]) for r in events],
                              log)
+
+
+def test_two_http2_streams_on_one_connection_keep_their_own_times(
+        timing_server: tuple[str, str], tls_files: tuple[str, str], tmp_path: Path) -> None:
+    """Over one shared HTTP/2 connection each response's frames keep their own arrival
+    (``stream_core.net.h2times``), whichever stream's reader read them, with the loop blocked
+    for 500 ms in between."""
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    got: list[list[AnyRecord]] = [[], []]
+    origins = [Origin(), Origin()]
+
+    def observer(i: int) -> Callable[[AnyRecord], None]:
+        def observe(rec: AnyRecord) -> None:
+            got[i].append(rec)
+            if i == 0 and isinstance(rec, Event) and rec.seq == 2:
+                time.sleep(BLOCK_S)
+        return observe
+
+    async def main() -> None:
+        clients = Clients()
+        try:
+            specs = [RequestSpec(f"{timing_server[1]}/timing?interval={INTERVAL}&count=80"
+                                 f"&log={log}", mode=Mode.SSE, verify=tls_files[0], http2=True,
+                                 timeouts=Timeouts(connect=10, read=10, total=60))
+                     for log in logs]
+            clients.for_spec(specs[0])  # one client: one connection for both
+            await asyncio.gather(*(run(clients, spec, observer(i), origin=origins[i])
+                                   for i, spec in enumerate(specs)))
+        finally:
+            await clients.aclose()
+
+    asyncio.run(main())
+    for records, origin, log in zip(got, origins, logs, strict=True):
+        [response] = [r for r in records if isinstance(r, Response)]
+        assert response.http_version == "HTTP/2" and response.clock == "arrival"
+        events = [r for r in records if isinstance(r, Event)]
+        assert_arrived_when_sent([(number(e), origin.wall + e.t) for e in events], log)

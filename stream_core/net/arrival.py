@@ -50,8 +50,8 @@ logger = logging.getLogger(__name__)
 ENV = "STREAM_INSPECTOR_ARRIVAL"
 """``read`` (or ``off``, ``0``): no arrival reader, times are taken when the app reads."""
 READY_TIMEOUT_S = 10.0  # the child's first word (it starts in ~20 ms; a loaded box is slower)
-RECV_SIZE = 1024 * 1024
-RECV_BUDGET = 8 * 1024 * 1024  # bytes taken per wake-up before the loop has a turn
+RECV_SIZE = 256 * 1024
+RECV_BUDGET = 1024 * 1024  # bytes taken per wake-up before the loop has a turn
 _HEADER = child.HEADER
 _HEAD = _HEADER.size
 

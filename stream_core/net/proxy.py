@@ -305,9 +305,9 @@ class ProxyApp:
         # requests are made with httpx.Request directly, so only the client's headers go out.
         if isinstance(verify, str):  # a CA bundle
             verify = ssl.create_default_context(cafile=verify)
-        # The target's bytes are read (and timed) by an arrival reader of the proxy's own.
+        # The target's bytes are read (and timed) by an arrival reader of the proxy's own,
+        # started when the proxy serves (``serve``), closed with it (``aclose``).
         self.arrival = ArrivalReader()
-        self.arrival.start()
         self.client = httpx.AsyncClient(
             transport=buffered_transport(verify=verify, http2=False, limits=limits,
                                          backend=ArrivalBackend(self.arrival)),
@@ -532,6 +532,7 @@ async def serve(app: ProxyApp, sock: socket.socket, ready: Callable[[], None],
     server = _server(app, ready)
     if server_out is not None:
         server_out.append(server)
+    app.arrival.start()
     try:
         await server.serve(sockets=[sock])
     finally:

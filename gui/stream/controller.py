@@ -366,7 +366,7 @@ class StreamController(QObject):
             self._updates()
 
     def _update_now(self) -> None:
-        self.stats.sample(time.monotonic())
+        self.stats.sample(self.elapsed())  # (the stream's own time: rates from arrival times)
         self.updated.emit()
 
     def _set_state(self, state: State) -> None:

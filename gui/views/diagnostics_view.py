@@ -37,7 +37,7 @@ from gui.services.throttle import Throttle
 from gui.services.tooltips import plain_tip
 from gui.stream.controller import StreamController
 from stream_core.analysis.diagnostics import SEVERITY_ORDER, Finding
-from stream_core.analysis.stalls import StreamTimes, timing_findings
+from stream_core.analysis.stalls import StreamTimes, clock_text, timing_findings
 
 if TYPE_CHECKING:
     from gui.views.subviews import TabContext
@@ -46,6 +46,8 @@ REFRESH_S = 0.5
 SEVERITY_COLORS = {"error": QColor("#c53030"), "warning": QColor("#b7791f"),
                    "info": QColor("#2b6cb0")}
 SEVERITY_ICONS = {"error": "✖ error", "warning": "▲ warning", "info": "ℹ info"}
+CLOCK_WORDS = {"arrival": "arrival (when the bytes reached this machine)",
+               "read": "read by the window (see the finding)"}
 #: What a finding that points at no chunk or event is about, by code ("headers" otherwise).
 ABOUT = {"window-busy": "the window", "read-times": "times", "times-held": "times"}
 
@@ -151,10 +153,13 @@ class DiagnosticsView(QWidget):
     def _refresh_now(self) -> None:
         findings = findings_of(self.controller)
         ended = self.controller.ended
-        self.empty.setText(
-            f"{len(findings)} finding(s)" + ("" if ended else " so far")
-            + ": click one to select the chunk or event it is about" if findings else
-            "Nothing suspicious found." if ended else "No findings yet.")
+        clock = stream_times(self.controller).clock
+        head = (f"{len(findings)} finding(s)" + ("" if ended else " so far")
+                + ": click one to select the chunk or event it is about." if findings else
+                "Nothing suspicious found." if ended else "No findings yet.")
+        self.empty.setText(head + (f" Times: {CLOCK_WORDS[clock]}." if clock in CLOCK_WORDS
+                                   else ""))
+        self.empty.setToolTip(clock_text(stream_times(self.controller)))
         if findings == self.findings:
             return
         selected = self.current()

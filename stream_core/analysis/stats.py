@@ -13,7 +13,6 @@ No Qt, no I/O: the window's controller feeds it from its drain; tests feed it di
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -204,11 +203,12 @@ class Timeline:
 class Stats:
     """Counters the summary strip shows plus the timeline; plain attributes, read after a drain.
 
-    ``sample(now)`` (monotonic seconds) refreshes the "current" rates over the last second.
+    ``sample(now)`` (seconds since ``t = 0``) refreshes the "current" rates over the last
+    second of the stream's own time.
     """
 
     __slots__ = ("bytes", "chunks", "events", "rate", "event_rate", "ttfb", "first_event",
-                 "first_token", "timeline", "_samples")
+                 "first_token", "timeline")
 
     def __init__(self) -> None:
         self.bytes = 0
@@ -220,17 +220,18 @@ class Stats:
         self.first_event: float | None = None
         self.first_token: float | None = None
         self.timeline = Timeline()
-        self._samples: deque[tuple[float, int, int]] = deque()
 
     def sample(self, now: float) -> None:
-        self._samples.append((now, self.bytes, self.events))
-        while len(self._samples) > 2 and now - self._samples[1][0] >= RATE_WINDOW:
-            self._samples.popleft()
-        t0, b0, e0 = self._samples[0]
-        span = now - t0
-        if span > 0.05:
-            self.rate = (self.bytes - b0) / span
-            self.event_rate = (self.events - e0) / span
+        """The rates of what arrived in the ``RATE_WINDOW`` before ``now`` (seconds since
+        ``t = 0``), from the timeline's buckets, so from the records' arrival times: a window
+        that was busy and then took a backlog at once does not show a burst that never was."""
+        tl = self.timeline
+        width = tl.bin_s
+        first = max(0, int((now - RATE_WINDOW) / width) + 1) if now > RATE_WINDOW else 0
+        last = int(now / width) if now > 0 else 0
+        span = max(now - first * width, width / 10)
+        self.rate = sum(tl.bytes_bins[first:last + 1]) / span
+        self.event_rate = sum(tl.event_bins[first:last + 1]) / span
 
     def figures(self, elapsed: float, running: bool) -> Figures:
         """The Timeline's numbers at ``elapsed`` seconds into the stream."""

@@ -43,7 +43,7 @@ import httpx
 from stream_core.decode.detect import Mode, detect_mode, needs_sniff
 from stream_core.decode.lines import LineDecoder, NDJSONDecoder
 from stream_core.decode.sse import SSEDecoder
-from stream_core.net.arrival import ArrivalBackend, ArrivalReader, Timed, clock_of
+from stream_core.net.arrival import ArrivalBackend, ArrivalReader, Origin, Timed, clock_of
 from stream_core.net.clients import content_decoder, raw_body, raw_headers
 from stream_core.net.errors import Failure, StreamError, classify
 from stream_core.net.netstream import buffered_transport
@@ -151,9 +151,9 @@ class ExchangeRecorder:
     read with the decoders' Events/Records/Retries after it, Progress for downloads, Error when
     something fails, and exactly one End, last."""
 
-    def __init__(self, emit: Observer) -> None:
+    def __init__(self, emit: Observer, t0: float | None = None) -> None:
         self.emit = emit
-        self.t0 = time.monotonic()
+        self.t0 = time.monotonic() if t0 is None else t0  # (monotonic) t = 0
         self.timed: Timed | None = None  # the target's connection, when its reads are timed
         self.chunks = self.offset = self.events = 0
         self.decoder: _Decoder | None = None
@@ -343,9 +343,10 @@ class ProxyApp:
     async def forward(self, scope: Scope, receive: Receive, send: Send) -> None:
         asked, url = self._url(scope)
         method = scope["method"]
-        exchange = Exchange(next(self._ids), method, asked, url, time.time())
+        origin = Origin.now()  # t = 0: ``started`` and the records' times read together
+        exchange = Exchange(next(self._ids), method, asked, url, origin.wall)
         self.exchanges.append(exchange)
-        rec = ExchangeRecorder(self.on_exchange(exchange))
+        rec = ExchangeRecorder(self.on_exchange(exchange), origin.mono)
         headers = forward_request_headers(scope["headers"], self.host)
         first = await receive()
         body: bytes | AsyncIterator[bytes]

@@ -536,7 +536,9 @@ class _Stream:
                     return True
             if downloading:
                 await self.write_download(data)
-        self.done_t = t = self.arrived()  # the last read (its end of file included)
+        # The last read (its end of file included); over HTTP/2 the connection's last read
+        # may be another response's, so this one's last chunk.
+        self.done_t = t = self.arrived() if h2 is None else max(self.read_t, self.headers_t)
         tail = decoding.flush() if decoding is not None else b""
         self.inflated += len(tail)
         if decoder is None:

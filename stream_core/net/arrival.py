@@ -52,6 +52,10 @@ ENV = "STREAM_INSPECTOR_ARRIVAL"
 READY_TIMEOUT_S = 10.0  # the child's first word (it starts in ~20 ms; a loaded box is slower)
 RECV_SIZE = 256 * 1024
 RECV_BUDGET = 1024 * 1024  # bytes taken per wake-up before the loop has a turn
+#: A frame's bytes go to its stream in pieces of at most this size (httpcore reads 64 KiB at a
+#: time anyway). Measured: 256 KiB pieces left the window's heap fragmented, +20 % RSS after a
+#: flood of 1,000,000 events (2.1-2.3x the raw bytes instead of 1.7-1.8x).
+PIECE = 64 * 1024
 _HEADER = child.HEADER
 _HEAD = _HEADER.size
 
@@ -143,7 +147,8 @@ class ArrivalReader:
         self._ready: asyncio.Future[None] | None = None
         self._streams: dict[int, ArrivalStream] = {}
         self._ids = itertools.count(1)
-        self._buf = bytearray()
+        self._buf = bytearray(2 * RECV_SIZE)  # frames as received; ``_filled`` bytes of it
+        self._filled = 0
         self._closed = False
 
     # -- lifetime --------------------------------------------------------------------------
@@ -274,49 +279,59 @@ class ArrivalReader:
 
     # -- frames ----------------------------------------------------------------------------
     def _readable(self) -> None:
+        """Take what the child sent (at most ``RECV_BUDGET`` bytes: then the loop has a turn),
+        straight into one buffer, and hand each whole frame to its stream."""
         data = self._data
         if data is None:
             return
-        buf = self._buf
         got = 0
         try:
             while got < RECV_BUDGET:
-                piece = data.recv(RECV_SIZE)
-                if not piece:
+                buf = self._buf
+                if len(buf) - self._filled < RECV_SIZE:
+                    buf.extend(bytes(RECV_SIZE))  # (a frame larger than the buffer)
+                with memoryview(buf) as free:
+                    n = data.recv_into(free[self._filled:])
+                if not n:
                     self._dispatch()
                     self._fail("the arrival reader exited")
                     return
-                buf += piece
-                got += len(piece)
-                if len(piece) < RECV_SIZE:
+                self._filled += n
+                got += n
+                self._dispatch()
+                if self._data is None or n < RECV_SIZE:
                     break
         except (BlockingIOError, InterruptedError):
             pass
         except OSError as exc:
             self._fail(f"the arrival reader's socket failed: {exc}")
-            return
-        self._dispatch()
 
     def _dispatch(self) -> None:
+        """Every whole frame of the buffer to its stream; the rest moved to the front. One copy
+        per payload (the bytes a stream hands out), none for the buffer itself."""
         buf = self._buf
-        view = memoryview(buf)
-        end, pos = len(buf), 0
+        end, pos, need = self._filled, 0, 0
         unpack, streams = _HEADER.unpack_from, self._streams
-        try:
+        with memoryview(buf) as view:
             while end - pos >= _HEAD:
                 cid, kind, flags, t, size = unpack(view, pos)
                 stop = pos + _HEAD + size
                 if stop > end:
+                    need = stop - pos  # the whole frame, at the front, next time
                     break
-                payload = bytes(view[pos + _HEAD:stop])
-                pos = stop
                 stream = streams.get(cid)
                 if stream is not None:
-                    stream._frame(kind, flags, t, payload)
+                    start = pos + _HEAD
+                    while stop - start > PIECE:  # (see PIECE)
+                        stream._frame(kind, flags, t, bytes(view[start:start + PIECE]))
+                        start += PIECE
+                    stream._frame(kind, flags, t, bytes(view[start:stop]))
                 elif kind == child.READY and self._ready is not None \
                         and not self._ready.done():
                     self._ready.set_result(None)
-        finally:
-            view.release()
-        if pos:
-            del buf[:pos]
+                pos = stop
+            if pos:
+                view[:end - pos] = view[pos:end]
+        self._filled = end - pos
+        if need > len(buf):
+            buf.extend(bytes(need - len(buf)))

@@ -227,8 +227,23 @@ def test_two_http2_streams_on_one_connection_keep_their_own_times(
             await clients.aclose()
 
     asyncio.run(main())
+    # Both streams' sends share the connection, so a read the kernel merged may end with the
+    # other stream's send: each time lies within the bracket of its own send or of a later
+    # one (of either stream) a few sends on; and all but a few within their own. (Taking the
+    # connection's latest read instead, the block put some 50 events of one stream on the
+    # other's reads, each a send or two later.)
+    every = sorted([*sends(logs[0]).values(), *sends(logs[1]).values()])
     for records, origin, log in zip(got, origins, logs, strict=True):
         [response] = [r for r in records if isinstance(r, Response)]
         assert response.http_version == "HTTP/2" and response.clock == "arrival"
+        own = sends(log)
         events = [r for r in records if isinstance(r, Event)]
-        assert_arrived_when_sent([(number(e), origin.wall + e.t) for e in events], log)
+        assert len(events) == len(own) >= 60
+        off = []
+        for e in events:
+            at, first = origin.wall + e.t, every.index(own[number(e)])
+            assert any(before - SPACING_S <= at <= after + SPACING_S
+                       for before, after in every[first:first + 2 * MERGED]), (number(e), at)
+            if not own[number(e)][0] - SPACING_S <= at <= own[number(e)][1] + SPACING_S:
+                off.append(number(e))
+        assert len(off) <= MERGED, off

@@ -93,10 +93,12 @@ class ArrivalStream(AsyncNetworkStream):
                 self._reader.command(self._cid, child.OP_PAUSE)
         elif kind == child.EOF:
             self._frames.append((t, b""))
+            self._release()
         elif kind == child.ERROR:
             code = int(payload or b"0")
             self._error = OSError(code, os.strerror(code)) if code else OSError("read failed")
             self._frames.append((t, b""))
+            self._release()
         elif kind == child.HELD:
             self.held = True
             self.held_s += float(payload)
@@ -106,6 +108,14 @@ class ArrivalStream(AsyncNetworkStream):
                 self._added.set_result(None)
             return
         self._wake()
+
+    def _release(self) -> None:
+        """The peer closed (or the connection failed): let the socket go now, as an asyncio
+        transport closes itself then (what is buffered is still read; a write now fails),
+        so that a connection nobody closes, an idle one in a pool, does not keep it."""
+        if not self._closed:
+            self._reader.forget(self._cid)
+            self._sock.close()
 
     def _lost(self, why: str) -> None:
         self._error = ConnectionAbortedError(errno.ECONNABORTED, why)
@@ -174,6 +184,9 @@ class ArrivalStream(AsyncNetworkStream):
             return
         if self._closed:
             raise httpcore.WriteError("the connection is closed")
+        if self._sock.fileno() < 0:  # (released: the peer closed it)
+            raise _mapped(httpcore.WriteError, self._error or ConnectionResetError(
+                errno.ECONNRESET, "the connection was closed by the peer"))
         loop = asyncio.get_running_loop()
         try:
             if timeout is None:

@@ -600,7 +600,7 @@ class _Stream:
     async def finish_download(self) -> None:
         if self.download is not None:
             self.end_path, self.end_sha = await self.download.finish()
-        self.progress(self.arrived())
+        self.progress(self.done_t if self.done_t is not None else self.arrived())
 
 
 def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:

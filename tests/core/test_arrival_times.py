@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BLOCK_S = 0.5
 INTERVAL = 0.01
 SPACING_S = 0.001
-MERGED = 4  # sends one read may carry (see assert_arrived_when_sent)
+MERGED = 12  # sends one read may carry (see assert_arrived_when_sent)
 
 pytest.importorskip("hypercorn")
 
@@ -71,10 +71,11 @@ def assert_arrived_when_sent(times: list[tuple[int, float]], log: Path) -> None:
     """Each event's recorded wall-clock time ``(n, time)`` lies within ``SPACING_S`` of the
     server's send of it, or of a send the kernel handed to the reader with it.
 
-    The second part is the one thing a prompt reader cannot undo: bytes that reach the socket
-    before the reader wakes are merged by the kernel and carry the newest one's arrival (on a
-    loaded machine, two sends a few ms apart). Such a read shares one time, so it is told by
-    that; it may hold a few sends, never the fifty of a 500 ms block.
+    The second part is the one thing the reader cannot undo: bytes that reach the socket
+    before it wakes are merged by the kernel and carry the newest one's arrival. On a loaded
+    machine the reader may wait for a core (here up to ~70 ms once in a full test run, 7
+    sends); such a read shares one time, so it is told by that. It may hold ``MERGED`` sends
+    at most, never the fifty of the 500 ms block (what read times put in one read).
     """
     brackets = sends(log)
     assert len(times) == len(brackets) >= 60

@@ -204,3 +204,33 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[k]
+
+
+def error_summary(errors_s: list[float]) -> dict[str, float]:
+    return {"n": len(errors_s), "p50_ms": percentile(errors_s, 50) * 1e3,
+            "p99_ms": percentile(errors_s, 99) * 1e3,
+            "max_ms": max(errors_s, default=float("nan")) * 1e3,
+            "min_ms": min(errors_s, default=float("nan")) * 1e3}
+
+
+def gap_summary(times: list[float], interval: float) -> dict[str, float]:
+    """Gaps between consecutive times: the share within [interval/2, 1.5 interval]."""
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    lo, hi = interval / 2, interval * 1.5
+    inside = sum(1 for g in gaps if lo <= g <= hi)
+    return {"n": len(gaps), "within_share": inside / len(gaps) if gaps else float("nan"),
+            "under_1ms_share": sum(1 for g in gaps if g < 0.001) / len(gaps) if gaps else 0.0,
+            "p99_ms": percentile(gaps, 99) * 1e3, "max_ms": max(gaps, default=0.0) * 1e3}
+
+
+def py(module: str, *args: str) -> list[str]:
+    """The command line of ``python -m module args`` in this interpreter."""
+    return [PYTHON, "-m", module, *args]
+
+
+def target(name: str, value: float, op: str, goal: float, unit: str = "") -> dict[str, Any]:
+    """One line of the targets table: ``value`` against ``goal`` (``op`` is ">=" or "<=")."""
+    met = value >= goal if op == ">=" else value <= goal
+    return {"target": name, "value": value, "op": op, "goal": goal, "unit": unit, "met": met,
+            "margin": (value / goal) if goal else float("nan")}
+

@@ -125,6 +125,20 @@ def render_table(result: dict[str, Any]) -> str:
         from benchmarks.scenario_actions import render
 
         lines += render(sc["actions"])
+    if "error" not in sc.get("timing", {"error": 1}):
+        tm = sc["timing"]
+        notes = {"window": f"{tm['tabs']} busy LLM tabs, every view, a filter, a "
+                           f"{tm['freeze_s']:g} s freeze; arrival reader",
+                 "window_read": "the same, times read by the window (reader off)",
+                 "httpx_sse": "alone in a process, time taken as each event is parsed",
+                 "capture_late": f"stdout read {tm['late_s']:g} s late; arrival reader",
+                 "capture_late_read": f"stdout read {tm['late_s']:g} s late; reader off"}
+        for name, r in tm["contenders"].items():
+            dist = f" ({r['disturbed']} disturbed)" if r.get("disturbed") else ""
+            lines.append(f"| Timing, {tm['events']:,} ev {tm['interval_ms']:g} ms apart | {name}"
+                         f" | error p50 {r['p50_ms']:.2f} / p99 {r['p99_ms']:.2f} / max "
+                         f"{r['max_ms']:.1f} ms | | | | gaps within 5-15 ms "
+                         f"{r['gaps_within'] * 100:.1f}%; {notes.get(name, '')}{dist} |")
     lines += ["", "| Target | Value | Goal | Met |", "|---|---|---|---|"]
     for name, r in sc.items():
         if "error" in r:

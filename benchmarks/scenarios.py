@@ -14,9 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks._common import PYTHON, ROOT, Run, ServerProcess, median, run_child
+from benchmarks._common import PYTHON, ROOT, Run, ServerProcess, median, py, run_child, target
 from benchmarks.runner import alternate, measured, summarize, time_to_ready
-from benchmarks.scenario_actions import actions  # noqa: F401  (a scenario, by name)
+from benchmarks.scenario_actions import actions
+from benchmarks.timing_scenario import timing
+
+__all__ = ["Context", "Sizes", "download", "flood", "latency", "longday", "many", "memory",
+           "parse", "proxy", "startup", "timing", "actions"]
 
 HTTP = shutil.which("http", path=os.path.dirname(PYTHON)) or shutil.which("http")
 CURL = shutil.which("curl")
@@ -53,6 +57,12 @@ class Sizes:
     actions_busy_seconds: float = 120.0  # how long each busy tab streams
     redo_disturbed: int = 1  # extra runs per contender when outside load disturbed one
     sync_between: bool = True  # flush the page cache's dirty pages before each download
+    timing_events: int = 1000  # /timing events, one per timing_interval
+    timing_interval: float = 0.01
+    timing_tabs: int = 20  # busy LLM tabs beside the timing tab
+    timing_late: float = 2.0  # seconds before capture's stdout is read
+    timing_freeze: float = 1.0  # seconds of the freeze injected into the window
+    timing_repeats: int = 3
 
     @classmethod
     def quick(cls) -> Sizes:
@@ -63,7 +73,8 @@ class Sizes:
                    proxy_events=200, proxy_download_bytes=64 * 1024 ** 2, proxy_repeats=2,
                    many_seconds=10.0, many_download_bytes=32 * 1024 ** 2, many_repeats=2,
                    longday_events=20_000, close_events=200_000, actions_events=100_000,
-                   actions_llm_words=20_000, actions_busy=5)
+                   actions_llm_words=20_000, actions_busy=5, timing_events=500,
+                   timing_repeats=1)
 
     @classmethod
     def tiny(cls) -> Sizes:
@@ -76,7 +87,8 @@ class Sizes:
                    sync_between=False, many_tabs=3, many_seconds=1.0, many_download_tabs=2,
                    many_download_bytes=1024 ** 2 + 123, many_repeats=1, longday_events=500,
                    close_events=2000, actions_events=3000, actions_llm_words=200,
-                   actions_busy=2, actions_busy_seconds=30.0)
+                   actions_busy=2, actions_busy_seconds=30.0, timing_events=40, timing_tabs=2,
+                   timing_late=0.3, timing_freeze=0.2, timing_repeats=1)
 
 
 @dataclass
@@ -92,14 +104,7 @@ class Context:
         return self.server.url
 
 
-def _py(module: str, *args: str) -> list[str]:
-    return [PYTHON, "-m", module, *args]
-
-
-def _target(name: str, value: float, op: str, goal: float, unit: str = "") -> dict[str, Any]:
-    met = value >= goal if op == ">=" else value <= goal
-    return {"target": name, "value": value, "op": op, "goal": goal, "unit": unit, "met": met,
-            "margin": (value / goal) if goal else float("nan")}
+_py, _target = py, target
 
 
 # --- 1. SSE flood into the window ------------------------------------------------------------

@@ -25,6 +25,7 @@ from .endpoints import (
     ndjson,
     seed,
     sse_tour,
+    timing,
 )
 
 __all__ = ["LoopbackHost", "create_app"]
@@ -41,6 +42,8 @@ TAGS: list[dict[str, Any]] = [
      "(late first event, long gap, invalid JSON, keep-alives that stop, LLM faults), for "
      "`capture --expect` and `stream-inspector test`."},
     {"name": "flood", "description": "As much as the server can send, pre-framed (benchmarks)."},
+    {"name": "timing", "description": "Events that carry their send time: how true are the "
+     "arrival times a client records?"},
     {"name": "replay", "description": "Saved captures served again with their timing."},
     {"name": "meta", "description": "Health of the demo server."},
 ]
@@ -132,7 +135,7 @@ def create_app(stop: threading.Event | None = None) -> FastAPI:
     app.state.stop = stop if stop is not None else threading.Event()
     app.state.resume_log = []
     for module in (seed, sse_tour, llm, llm_more, ndjson, downloads, faults, expect_faults,
-                   flood):
+                   flood, timing):
         app.include_router(module.router)
     replay.install(app)
     app.add_middleware(LoopbackHost)

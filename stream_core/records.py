@@ -122,6 +122,9 @@ class Response(Wired):
     http_version: str = wire(STR, read_default="HTTP/1.1")
     headers: Headers = wire(HEADERS)
     mode: str = wire(STR, read_default="raw")
+    #: Where the stream's times come from: "arrival" (when the bytes reached this machine,
+    #: whatever the app was doing) or "read" (when the app read them); "" when not known.
+    clock: str = wire(STR, default="", when=lambda r: bool(r.clock))
 
 
 @record
@@ -301,6 +304,12 @@ class End(Wired):
     stopped: str = wire(STR, default="", when=lambda r: bool(r.stopped))
     dropped: dict[str, int] = wire(COUNTS, default_factory=dict, when=lambda r: bool(r.dropped))
     problems: list[str] = wire(STRINGS, default_factory=list, when=lambda r: bool(r.problems))
+    #: Where the times came from (``Response.clock``, over every connection), and why they
+    #: are read times when they are; ``held_ms``: how long the arrival reader left the
+    #: connections unread (its buffer full), when it did: times in that span are read times.
+    clock: str = wire(STR, default="", when=lambda r: bool(r.clock))
+    clock_reason: str = wire(STR, default="", when=lambda r: bool(r.clock_reason))
+    held_ms: float = wire(RATE, default=0.0, when=lambda r: r.held_ms > 0)
 
 
 @record

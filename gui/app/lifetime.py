@@ -178,11 +178,13 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
     ``hooks``: unhandled failures are shown in the window's error dialog while it lives.
     """
     from gui.app import demos
+    from gui.services import loop_watch
     from gui.services.lazy_clients import LazyClients
     from gui.window.error_dialog import ErrorDialog
     from gui.window.main_window import MainWindow
 
     clients = LazyClients()  # httpx is imported after the window shows
+    loop_watch.watch()  # when the window's loop was blocked, for Diagnostics
     demo_mode = args.demo is not None or args.screenshot is not None
     base_url = server.url if server is not None else None
     window = MainWindow(settings, clients, base_url,

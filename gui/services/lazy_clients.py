@@ -31,6 +31,11 @@ class LazyClients:
             self._clients = Clients()
         return self._clients.for_spec(spec)
 
+    async def prepare(self, spec: RequestSpec) -> None:
+        self.for_spec(spec)
+        assert self._clients is not None
+        await self._clients.prepare(spec)
+
     async def aclose(self) -> None:
         if self._clients is not None:
             await self._clients.aclose()

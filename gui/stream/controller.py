@@ -29,6 +29,7 @@ from stream_core.analysis.diagnostics import Diagnostics
 from stream_core.analysis.llm import LLMAssembler
 from stream_core.analysis.stats import RATE_WINDOW, Stats
 from stream_core.net import session
+from stream_core.net.arrival import Origin
 from stream_core.net.clients import ClientSource
 from stream_core.net.download import partial_size
 from stream_core.net.spec import RequestSpec
@@ -93,11 +94,13 @@ class StreamController(QObject):
         self.clients = clients
         self.spec = spec
         # Where records come from: the live engine by default; an opened or replayed capture
-        # passes its own coroutine with the same contract as ``session.run``. A resumed run
-        # starts at ``_origin`` (the clock, chunk numbers and offsets of the runs before it).
-        self._origin = session.Origin()
-        self._source: Source = source or (
-            lambda observer: session.run(clients, spec, observer, self._origin))
+        # passes its own coroutine with the same contract as ``session.run``. The engine takes
+        # ``origin`` (t = 0) when it starts; a resumed run counts from it too, and from
+        # ``_resume`` (the chunk numbers and offsets of the runs before it).
+        self.origin = Origin()
+        self._resume = session.Resume()
+        self._source: Source = source or (lambda observer: session.run(
+            clients, spec, observer, origin=self.origin, resume=self._resume))
         self._live = source is None
         self.proxied = False  # an exchange recorded by the proxy (gui.window.proxy_actions)
         self.start_wall = time.time()
@@ -129,6 +132,14 @@ class StreamController(QObject):
         self.start_wall = self.events.start_wall = self.chunks.start_wall = time.time()
         self._start_mono = time.monotonic()
         self._launch(self._source)
+
+    def _take_origin(self) -> None:
+        """The engine has taken t = 0: wall-clock columns, Save's ``started`` and the elapsed
+        time count from it exactly (not from when the tab asked for the stream)."""
+        o = self.origin
+        if o.taken and self._live and self._start_mono != o.mono:
+            self.start_wall = self.events.start_wall = self.chunks.start_wall = o.wall
+            self._start_mono = o.mono
 
     def wrap_source(self, wrapper: Callable[[Source], Source]) -> None:
         """Put ``wrapper`` around the record source before ``start()`` (a recorder tees the
@@ -163,15 +174,15 @@ class StreamController(QObject):
         """Run the stopped download again with ``resume=True``, in the same models.
 
         The new run asks for the rest of the ``.part`` (Range + If-Range); the engine starts
-        it at an ``Origin`` so that its records' times, chunk numbers and offsets continue
-        those of the earlier runs as they are made.
+        it at the same ``Origin`` and at a ``Resume`` so that its records' times, chunk numbers
+        and offsets continue those of the earlier runs as they are made.
         """
         if self.running or self._task is None:
             raise RuntimeError("resume() needs a stream that has run and stopped")
         self.drain()
         self.spec.resume = True
-        self._origin = session.Origin(time.monotonic() - self._start_mono, self.stats.chunks,
-                                      self.stats.bytes)
+        # The engine's run counts from the first run's t = 0 (the same origin).
+        self._resume = session.Resume(self.stats.chunks, self.stats.bytes)
         self.aggregate.restart()
         self.ended = False
         self._set_state(State.CONNECTING)
@@ -310,6 +321,7 @@ class StreamController(QObject):
                 self._emit_update()
             return
         batch = queue.take(len(queue) if most is None else most)
+        self._take_origin()
         raw_feed = self.raw.feed
         for chunks, rows, marker in self.aggregate.feed(batch):
             if chunks:
@@ -341,7 +353,7 @@ class StreamController(QObject):
             self._updates()
 
     def _update_now(self) -> None:
-        self.stats.sample(time.monotonic())
+        self.stats.sample(self.elapsed())  # (the stream's own time: rates from arrival times)
         self.updated.emit()
 
     def _set_state(self, state: State) -> None:

@@ -1,9 +1,11 @@
 """The Diagnostics sub-tab: "why is this buffered?" findings, their explanation and fixes.
 
-The findings come from ``stream_core.analysis.diagnostics`` (the controller feeds it in the drain);
-this view lists them, explains the selected one, offers its one-click fix, and reports a click
-so that the tab can select the chunk or event the finding is about. A handful of rows at most,
-rebuilt only when the list changes (checked at most twice a second).
+The findings come from ``stream_core.analysis.diagnostics`` (the controller feeds it in the drain)
+and, about the stream's times, from ``stream_core.analysis.stalls``: where its times come from,
+when the window itself was blocked (``gui.services.loop_watch``) and whose its long gaps
+were. This view lists them, explains the selected one, offers its one-click fix, and reports
+a click so that the tab can select the chunk or event the finding is about. A handful of rows
+at most, rebuilt only when the list changes (checked at most twice a second).
 
 Signals:
     pointerActivated(str, int): "chunk" or "event" and its seq, when a finding is clicked.
@@ -30,10 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.services import loop_watch
 from gui.services.throttle import Throttle
 from gui.services.tooltips import plain_tip
 from gui.stream.controller import StreamController
-from stream_core.analysis.diagnostics import Finding
+from stream_core.analysis.diagnostics import SEVERITY_ORDER, Finding
+from stream_core.analysis.stalls import StreamTimes, clock_text, timing_findings
 
 if TYPE_CHECKING:
     from gui.views.subviews import TabContext
@@ -42,6 +46,29 @@ REFRESH_S = 0.5
 SEVERITY_COLORS = {"error": QColor("#c53030"), "warning": QColor("#b7791f"),
                    "info": QColor("#2b6cb0")}
 SEVERITY_ICONS = {"error": "✖ error", "warning": "▲ warning", "info": "ℹ info"}
+CLOCK_WORDS = {"arrival": "arrival (when the bytes reached this machine)",
+               "read": "read by the window (see the finding)"}
+#: What a finding that points at no chunk or event is about, by code ("headers" otherwise).
+ABOUT = {"window-busy": "the window", "read-times": "times", "times-held": "times"}
+
+
+def stream_times(controller: StreamController) -> StreamTimes:
+    """Where a stream's times come from, as its ``response`` and ``end`` records say."""
+    end, response = controller.end, controller.response
+    clock = (end.clock if end is not None else "") or (
+        response.clock if response is not None else "")
+    return StreamTimes(clock, end.clock_reason if end is not None else "",
+                       end.held_ms if end is not None else 0.0)
+
+
+def findings_of(controller: StreamController) -> list[Finding]:
+    """The stream's findings, those about its times included, most severe first."""
+    c = controller
+    blocks = loop_watch.blocks().blocks if c.live else ()
+    out = c.diagnostics.findings() + timing_findings(
+        stream_times(c), c.stats.timeline, list(blocks), c.start_wall, c.elapsed())
+    out.sort(key=lambda f: SEVERITY_ORDER[f.severity])
+    return out
 
 
 class DiagnosticsView(QWidget):
@@ -89,6 +116,8 @@ class DiagnosticsView(QWidget):
         split.addWidget(lower)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        # room for a finding's explanation (a few lines) however short the window
+        lower.setMinimumHeight(self.fontMetrics().lineSpacing() * 5 + 16)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.empty)
@@ -97,6 +126,7 @@ class DiagnosticsView(QWidget):
         self.table.cellClicked.connect(lambda r, _c: self._activate(r))
         self.fix.clicked.connect(self._fix_clicked)
         controller.finished.connect(lambda: self.refresh(final=True))
+        loop_watch.watch()  # the window's blocks, from now on (started once per app)
 
     @classmethod
     def for_tab(cls, controller: StreamController, _context: TabContext,
@@ -120,12 +150,15 @@ class DiagnosticsView(QWidget):
             self._throttle()
 
     def _refresh_now(self) -> None:
-        findings = self.controller.diagnostics.findings()
+        findings = findings_of(self.controller)
         ended = self.controller.ended
-        self.empty.setText(
-            f"{len(findings)} finding(s)" + ("" if ended else " so far")
-            + ": click one to select the chunk or event it is about" if findings else
-            "Nothing suspicious found." if ended else "No findings yet.")
+        clock = stream_times(self.controller).clock
+        head = (f"{len(findings)} finding(s)" + ("" if ended else " so far")
+                + ": click one to select the chunk or event it is about." if findings else
+                "Nothing suspicious found." if ended else "No findings yet.")
+        self.empty.setText(head + (f" Times: {CLOCK_WORDS[clock]}." if clock in CLOCK_WORDS
+                                   else ""))
+        self.empty.setToolTip(clock_text(stream_times(self.controller)))
         if findings == self.findings:
             return
         selected = self.current()
@@ -134,7 +167,8 @@ class DiagnosticsView(QWidget):
         for r, f in enumerate(findings):
             where = ", ".join(p for p in (
                 f"event #{f.event}" if f.event is not None else "",
-                f"chunk #{f.chunk}" if f.chunk is not None else "") if p) or "headers"
+                f"chunk #{f.chunk}" if f.chunk is not None else "") if p) or ABOUT.get(
+                    f.code, "headers")
             for c, text in enumerate((SEVERITY_ICONS[f.severity], f.title, where)):
                 item = QTableWidgetItem(text)
                 if c == 0:
@@ -145,6 +179,7 @@ class DiagnosticsView(QWidget):
             self.table.selectRow(findings.index(selected))
         elif findings and not self.table.selectedItems():
             self.table.selectRow(0)
+        self._selected()  # the row kept its place, but its finding may have new words
 
     def current(self) -> Finding | None:
         rows = self.table.selectionModel().selectedRows()

@@ -20,6 +20,7 @@ from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QProgressBar, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from gui.stream.controller import State, StreamController
+from gui.views.diagnostics_view import stream_times
 from gui.views.indicators import ShownState, shown_state
 from gui.views.strips import Strip
 from gui.views.subviews import SUBVIEWS, SubView, TabContext
@@ -27,6 +28,7 @@ from gui.views.summary_strip import ErrorBanner, SummaryStrip
 from gui.views.tab_strip import tab_title
 from stream_core.analysis.diagnostics import Fix
 from stream_core.analysis.formatting import fmt_ms, fmt_size
+from stream_core.analysis.stalls import clock_text
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import Event, Record
 
@@ -214,6 +216,9 @@ class StreamTab(QWidget):
         for strip in self.strips:
             strip.refresh(final)
         current = self.tabs.currentWidget()
+        tip = clock_text(stream_times(c))  # where the times come from (arrival or read)
+        if self.summary.toolTip() != tip:
+            self.summary.setToolTip(tip)
         for entry, view in zip(SUBVIEWS, self.views.values(), strict=True):
             widget = cast(QWidget, view)
             index = self.tabs.indexOf(widget)

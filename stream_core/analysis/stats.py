@@ -13,11 +13,11 @@ No Qt, no I/O: the window's controller feeds it from its drain; tests feed it di
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
 from itertools import accumulate
 
-__all__ = ["BIN_S", "GAP_EDGES", "MAX_BINS", "RATE_WINDOW", "Figures", "Stats", "Timeline"]
+__all__ = ["BIN_S", "GAP_EDGES", "MAX_BINS", "RATE_WINDOW", "STALL_S", "Figures", "Stats",
+           "Timeline"]
 
 BIN_S = 0.1
 """Initial width of a time bucket, in seconds."""
@@ -25,6 +25,10 @@ MAX_BINS = 3000
 """Buckets kept before neighbours are merged (the width doubles): 5 minutes at 100 ms."""
 RATE_WINDOW = 1.0
 """Seconds over which the "current" rates are measured."""
+STALL_S = 1.0
+"""Gaps between arrivals at least this long are kept (``Timeline.stalls``) for Diagnostics."""
+MAX_STALLS = 20
+"""How many of them (the longest)."""
 _GAP_MIN = 1e-5  # 10 µs: smaller gaps (events of one read) fall in bin 0
 _GAP_BINS_PER_DECADE = 20
 _GAP_DECADES = 8  # 10 µs .. 1000 s
@@ -77,6 +81,11 @@ class Timeline:
         self.last_event_t: float | None = None
         self.last_arrival_t: float | None = None
         self.longest_stall = 0.0
+        self.arrivals = 0
+        #: ``(t, seconds, seq)`` of the longest gaps of at least ``STALL_S`` between two reads:
+        #: the read before the gap was at ``t``; ``seq`` counts reads from 0 (the chunk's seq
+        #: in a stream's own timeline), the read after the gap.
+        self.stalls: list[tuple[float, float, int]] = []
         self._log_min = math.log10(_GAP_MIN)
 
     def _index(self, t: float) -> int:
@@ -104,9 +113,21 @@ class Timeline:
         """A network read of ``nbytes`` at ``t`` (seconds since the request started)."""
         i = self._index(t)  # first: it may merge buckets (new lists)
         self.bytes_bins[i] += nbytes
-        if self.last_arrival_t is not None:
-            self.longest_stall = max(self.longest_stall, t - self.last_arrival_t)
+        last = self.last_arrival_t
+        if last is not None:
+            gap = t - last
+            if gap > self.longest_stall:
+                self.longest_stall = gap
+            if gap >= STALL_S:
+                self._stall(last, gap)
         self.last_arrival_t = t
+        self.arrivals += 1
+
+    def _stall(self, t: float, gap: float) -> None:
+        stalls = self.stalls
+        stalls.append((t, gap, self.arrivals))
+        if len(stalls) > MAX_STALLS:
+            stalls.remove(min(stalls, key=lambda s: s[1]))
 
     def event(self, t: float) -> None:
         """One event or record at ``t``; its gap to the previous one goes to the histogram."""
@@ -182,11 +203,12 @@ class Timeline:
 class Stats:
     """Counters the summary strip shows plus the timeline; plain attributes, read after a drain.
 
-    ``sample(now)`` (monotonic seconds) refreshes the "current" rates over the last second.
+    ``sample(now)`` (seconds since ``t = 0``) refreshes the "current" rates over the last
+    second of the stream's own time.
     """
 
     __slots__ = ("bytes", "chunks", "events", "rate", "event_rate", "ttfb", "first_event",
-                 "first_token", "timeline", "_samples")
+                 "first_token", "timeline")
 
     def __init__(self) -> None:
         self.bytes = 0
@@ -198,17 +220,18 @@ class Stats:
         self.first_event: float | None = None
         self.first_token: float | None = None
         self.timeline = Timeline()
-        self._samples: deque[tuple[float, int, int]] = deque()
 
     def sample(self, now: float) -> None:
-        self._samples.append((now, self.bytes, self.events))
-        while len(self._samples) > 2 and now - self._samples[1][0] >= RATE_WINDOW:
-            self._samples.popleft()
-        t0, b0, e0 = self._samples[0]
-        span = now - t0
-        if span > 0.05:
-            self.rate = (self.bytes - b0) / span
-            self.event_rate = (self.events - e0) / span
+        """The rates of what arrived in the ``RATE_WINDOW`` before ``now`` (seconds since
+        ``t = 0``), from the timeline's buckets, so from the records' arrival times: a window
+        that was busy and then took a backlog at once does not show a burst that never was."""
+        tl = self.timeline
+        width = tl.bin_s
+        first = max(0, int((now - RATE_WINDOW) / width) + 1) if now > RATE_WINDOW else 0
+        last = int(now / width) if now > 0 else 0
+        span = max(now - first * width, width / 10)
+        self.rate = sum(tl.bytes_bins[first:last + 1]) / span
+        self.event_rate = sum(tl.event_bins[first:last + 1]) / span
 
     def figures(self, elapsed: float, running: bool) -> Figures:
         """The Timeline's numbers at ``elapsed`` seconds into the stream."""

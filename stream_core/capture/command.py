@@ -50,6 +50,7 @@ from stream_core.records import (
     Observer,
     Record,
     Request,
+    Response,
     json_line,
 )
 
@@ -265,12 +266,23 @@ def with_llm(observer: Observer, emit: Callable[[dict[str, Any]], None],
     return observe
 
 
+class CannotSave(Exception):
+    """The capture file cannot be written (``args[0]``: the OSError); no request was sent."""
+
+
+#: Opens the capture file once ``t = 0`` is known: its ``started`` (wall clock) in, the writer
+#: out; OSError when it cannot be written.
+Opener = Callable[[float], "CaptureWriter"]
+
+
 async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False,
-                  save: CaptureWriter | None = None, llm: bool = False,
+                  save: Opener | None = None, llm: bool = False,
                   show_secrets: bool = True, observers: Sequence[Observer] = (),
                   expectations: list[Expectation] | None = None,
                   keep_going: bool = False) -> int:
-    """Run one capture to ``out`` (and to ``save``, a capture file); returns the exit status.
+    """Run one capture to ``out`` (and to the capture file ``save`` opens once ``t = 0`` is
+    known); returns the exit status. CannotSave (before any request is sent) when the file
+    cannot be written.
 
     ``observers`` see every record the engine reports, before it is printed (in order).
     ``show_secrets`` is True here (a library caller's records are its own); the command
@@ -278,6 +290,7 @@ async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False
     each when it is decided, the first failure stops the stream unless ``keep_going``, and
     ``EXPECTATION_FAILED`` is the status when the stream itself did not fail.
     """
+    from stream_core.net.arrival import Origin
     from stream_core.net.session import Clients, run
 
     loop = asyncio.get_running_loop()
@@ -293,8 +306,21 @@ async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False
     printer = Printer(out, chunks_data=chunks_data, on_closed=lambda: stop(EXIT_PIPE),
                       show_secrets=show_secrets)
     observer: Observer = printer
+    clients = Clients()
+    # t = 0 comes once the client is ready (TLS setup, the arrival reader's start), so that a
+    # capture file's ``started`` is the wall clock of t = 0 exactly.
+    origin: Origin | None = None
     if save is not None:
-        observer = _saving(save, printer)
+        try:
+            await clients.prepare(spec)
+        except (OSError, ValueError):
+            pass  # the same failure is the stream's to report, as a tls error record
+        origin = Origin.now()
+        try:
+            observer = _saving(save(origin.wall), printer)
+        except OSError as exc:
+            await clients.aclose()
+            raise CannotSave(exc) from exc
     if llm:
         observer = with_llm(observer, printer.write, spec.body)
     if observers:
@@ -307,7 +333,6 @@ async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False
                                 stop=lambda: stop(exitcodes.EXPECTATION_FAILED),
                                 keep_going=keep_going, request_body=spec.body)
         observer = live.observer(observer)
-    clients = Clients()
     handled: list[signal.Signals] = []
     for sig, status in ((signal.SIGINT, EXIT_SIGINT), (signal.SIGTERM, EXIT_SIGTERM)):
         try:
@@ -316,7 +341,7 @@ async def capture(spec: RequestSpec, out: BinaryIO, *, chunks_data: bool = False
         except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not main thread
             pass
     try:
-        task = asyncio.ensure_future(run(clients, spec, observer))
+        task = asyncio.ensure_future(run(clients, spec, observer, origin=origin))
         await asyncio.wait([task])
     finally:
         for sig in handled:
@@ -342,12 +367,18 @@ def _seen_by(observers: Sequence[Observer], then: Observer) -> Observer:
 def _saving(writer: CaptureWriter, printer: Printer) -> Observer:
     """Each record to the capture file, then to stdout. When saving fails (a full disk) the
     stream goes on on stdout, but with an ``io`` error record when it happens, and an ``end``
-    that is not complete: the saved capture is not."""
+    that is not complete: the saved capture is not. The file takes its name with the first
+    response (``publish``: synced, so not before the request is on its way)."""
     from stream_core.net.errors import file_failure
+
+    unpublished = [True]
 
     def observer(record: AnyRecord) -> None:
         failed = writer.error is not None
         writer(record)
+        if unpublished and isinstance(record, Response):
+            unpublished.clear()
+            writer.publish()
         if writer.error is not None and not failed:
             where = writer.path or "the capture file"
             printer(Error(record.t, "io", "saving the capture stopped: "
@@ -394,22 +425,29 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     writer: CaptureWriter | None = None
+    opener: Opener | None = None
     if options.save is not None:
-        from stream_core.capture.records_file import CaptureWriter
+        path = options.save
 
-        try:  # before any request: a capture that cannot be saved is not worth sending
-            writer = CaptureWriter(options.save, save_secrets=options.save_secrets,
+        def opener(started: float) -> CaptureWriter:
+            nonlocal writer
+            from stream_core.capture.records_file import CaptureWriter
+
+            writer = CaptureWriter(path, save_secrets=options.save_secrets,
                                    request_body=spec.body, mode=spec.mode.value,
-                                   request=Request(0.0, spec.method, spec.url, spec.headers))
-        except OSError as exc:
-            print(f"{PROG}: cannot write {options.save}: {exc.strerror or exc}", file=sys.stderr)
-            return exitcodes.LOCAL_IO
+                                   request=Request(0.0, spec.method, spec.url, spec.headers),
+                                   started=started, live=False)
+            return writer
     try:
         status = asyncio.run(capture(spec, sys.stdout.buffer, chunks_data=options.chunks_data,
-                                     save=writer, llm=options.llm,
+                                     save=opener, llm=options.llm,
                                      show_secrets=options.show_secrets,
                                      expectations=options.expectations,
                                      keep_going=options.keep_going))
+    except CannotSave as exc:  # a capture that cannot be saved is not worth sending
+        err = exc.args[0]
+        print(f"{PROG}: cannot write {options.save}: {err.strerror or err}", file=sys.stderr)
+        return exitcodes.LOCAL_IO
     except KeyboardInterrupt:  # Ctrl-C before the handler was installed
         status = EXIT_SIGINT
     finally:

@@ -201,7 +201,7 @@ class Masker:
             return Request(r.t, r.method, self.text(mask_url(r.url)), self.headers(r.headers))
         if isinstance(r, Response):
             return Response(r.t, r.status, self.text(r.reason), r.http_version,
-                            self.headers(r.headers), r.mode)
+                            self.headers(r.headers), r.mode, r.clock)
         if isinstance(r, Error):
             return Error(r.t, r.kind, self.text(r.message))
         if isinstance(r, Reconnect) and r.reason:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 from httpx._decoders import ContentDecoder
 
+from stream_core.net.arrival import ArrivalBackend, ArrivalReader
 from stream_core.net.errors import StreamError, ViaProxy
 from stream_core.net.netstream import buffered_transport
 from stream_core.net.spec import DecodeGuard, RequestSpec
@@ -32,6 +33,9 @@ class ClientSource(Protocol):
 
     def for_spec(self, spec: RequestSpec) -> httpx.AsyncClient: ...
 
+    async def prepare(self, spec: RequestSpec) -> None:
+        """The client of ``spec`` made and the arrival reader reading: ready to send."""
+
     async def aclose(self) -> None: ...
 
 
@@ -41,7 +45,8 @@ class Clients:
 
     httpx fixes ``verify``, ``http2``, the certificate and the proxy per client, so streams that differ there cannot share
     one; everything else (timeouts, redirects) is set per request. Clients are made on first
-    use, so an app that never streams opens nothing. Call ``aclose()`` on quit.
+    use, so an app that never streams opens nothing. They all read through one arrival reader
+    (``stream_core.net.arrival``), started with the first client. Call ``aclose()`` on quit.
     """
 
     def __init__(self, *, limits: httpx.Limits | None = None) -> None:
@@ -49,6 +54,7 @@ class Clients:
                                                keepalive_expiry=5.0)
         self._clients: dict[tuple[bool | str, bool, str | None, str | None, str | None],
                             httpx.AsyncClient] = {}
+        self.arrival = ArrivalReader()
 
     def for_spec(self, spec: RequestSpec) -> httpx.AsyncClient:
         via = proxy_for(spec)  # ProxyURLError for a proxy URL that is not one
@@ -60,16 +66,24 @@ class Clients:
                 else ssl.create_default_context(cafile=spec.verify)
             if spec.cert:
                 verify = tls_context(spec)
+            self.arrival.start()
             transport = buffered_transport(verify=verify, http2=spec.http2, limits=self._limits,
-                                           proxy=proxy)
+                                           proxy=proxy, backend=ArrivalBackend(self.arrival))
             client = httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(30.0))
             self._clients[key] = client
         return client
 
+    async def prepare(self, spec: RequestSpec) -> None:
+        self.for_spec(spec)
+        await self.arrival.ready()
+
     async def aclose(self) -> None:
         clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
+        try:
+            for client in clients:
+                await client.aclose()
+        finally:
+            await self.arrival.aclose()
 
 
 class ClientCertificateError(ValueError):

@@ -128,8 +128,17 @@ async def _wait(waiter: asyncio.Future[None], timeout: float | None,
         handle.cancel()
 
 
+def take(head: bytes, pos: int, max_bytes: int) -> bytes:
+    """At most ``max_bytes`` of ``head`` from ``pos`` on (``head`` itself when it fits)."""
+    return head if pos == 0 and len(head) <= max_bytes else head[pos:pos + max_bytes]
+
+
 class BufferedStream(AsyncNetworkStream):
     """One connection: an asyncio transport plus the protocol buffering what it reads."""
+
+    #: Why this stream's times are read times (``get_extra_info("clock_reason")``): the
+    #: backend of ``stream_core.net.arrival`` says why it fell back to this one.
+    clock_reason = "no arrival reader"
 
     def __init__(self, transport: asyncio.Transport, protocol: _Protocol) -> None:
         self._transport = transport
@@ -161,12 +170,8 @@ class BufferedStream(AsyncNetworkStream):
             return await self.read(max_bytes, timeout)
         if self._pos >= len(self._head):
             self._head, self._pos = p.chunks.popleft(), 0
-        head, pos = self._head, self._pos
-        if pos == 0 and len(head) <= max_bytes:
-            data = head
-        else:
-            data = head[pos:pos + max_bytes]
-        self._pos = pos + len(data)
+        data = take(self._head, self._pos, max_bytes)
+        self._pos += len(data)
         p.buffered -= len(data)
         if p.paused and p.buffered < LOW_WATER and not self._transport.is_closing():
             p.paused = False
@@ -211,7 +216,9 @@ class BufferedStream(AsyncNetworkStream):
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
         assert isinstance(transport, asyncio.Transport)
         protocol.connection_made(transport)
-        return BufferedStream(transport, protocol)
+        stream = BufferedStream(transport, protocol)
+        stream.clock_reason = self.clock_reason
+        return stream
 
     def get_extra_info(self, info: str) -> Any:
         t = self._transport
@@ -225,6 +232,8 @@ class BufferedStream(AsyncNetworkStream):
             return t.get_extra_info("socket")
         if info == "is_readable":
             return self._readable()
+        if info == "clock_reason":
+            return self.clock_reason
         return None
 
     def _readable(self) -> bool:
@@ -280,9 +289,11 @@ class BufferedBackend(AsyncNetworkBackend):
 
 
 def buffered_transport(*, verify: bool | ssl.SSLContext, http2: bool,
-                       limits: httpx.Limits, proxy: str | None = None) -> httpx.AsyncHTTPTransport:
+                       limits: httpx.Limits, proxy: str | None = None,
+                       backend: AsyncNetworkBackend | None = None) -> httpx.AsyncHTTPTransport:
     """httpx's own transport (TLS, HTTP/2, error mapping, an HTTP or SOCKS proxy) over
-    :class:`BufferedBackend`.
+    ``backend``: the arrival reader's (``stream_core.net.arrival.ArrivalBackend``), or
+    :class:`BufferedBackend` when None.
 
     httpx does not take a network backend, so it is set on the transport's connection pool
     (httpcore's proxy pools are connection pools too), which hands it to every connection.
@@ -291,5 +302,5 @@ def buffered_transport(*, verify: bool | ssl.SSLContext, http2: bool,
                                          proxy=httpx.Proxy(proxy) if proxy else None)
     pool = transport._pool
     if isinstance(pool, httpcore.AsyncConnectionPool):
-        pool._network_backend = BufferedBackend()
+        pool._network_backend = backend or BufferedBackend()
     return transport

@@ -42,13 +42,13 @@ import itertools
 import json
 import logging
 import ssl
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from stream_core.net.arrival import ArrivalBackend, ArrivalReader, Origin
 from stream_core.net.clients import raw_body, raw_headers
 from stream_core.net.errors import Failure, classify
 from stream_core.net.netstream import buffered_transport
@@ -92,9 +92,11 @@ class _NoCookies(http.cookiejar.CookieJar):
         return None
 
 
-def upstream_client(verify: bool | str | ssl.SSLContext) -> httpx.AsyncClient:
-    """The proxy's one client to its target: the engine's buffered network backend, no
-    environment proxies, no redirects followed, no cookies kept. Requests are made with
+def upstream_client(verify: bool | str | ssl.SSLContext,
+                    arrival: ArrivalReader | None = None) -> httpx.AsyncClient:
+    """The proxy's one client to its target: the engine's buffered network backend (its reads
+    timed by ``arrival``, when given), no environment proxies, no redirects followed, no
+    cookies kept. Requests are made with
     ``httpx.Request`` directly, so none of the client's default headers (Accept,
     Accept-Encoding, User-Agent...) go out: only the app's."""
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=20,
@@ -102,7 +104,9 @@ def upstream_client(verify: bool | str | ssl.SSLContext) -> httpx.AsyncClient:
     if isinstance(verify, str):  # a CA bundle
         verify = ssl.create_default_context(cafile=verify)
     return httpx.AsyncClient(
-        transport=buffered_transport(verify=verify, http2=False, limits=limits),
+        transport=buffered_transport(
+            verify=verify, http2=False, limits=limits,
+            backend=ArrivalBackend(arrival) if arrival is not None else None),
         trust_env=False, follow_redirects=False, cookies=_NoCookies())
 
 
@@ -156,13 +160,19 @@ class ProxyApp:
         self.on_exchange = on_exchange
         self.timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=60.0,
                                      pool=connect_timeout)
-        self.client = upstream_client(verify)
+        # The target's bytes are read (and timed) by an arrival reader of the proxy's own,
+        # started when the proxy serves (``proxy_server.serve``), closed with it (``aclose``).
+        self.arrival = ArrivalReader()
+        self.client = upstream_client(verify, self.arrival)
         self._ids = itertools.count(1)
         self._active: set[asyncio.Task[Any]] = set()  # exchanges under way
         self.stopping = False
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        try:
+            await self.client.aclose()
+        finally:
+            await self.arrival.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -186,9 +196,10 @@ class ProxyApp:
         target = request_target(scope)
         asked = target.decode("latin-1")
         refused = refusal(scope)
+        origin = Origin.now()  # t = 0: ``started`` and the records' times read together
         exchange = Exchange(next(self._ids), scope["method"], asked,
-                            "" if refused else self.origin + asked, time.time())
-        rec = ExchangeRecorder(self.on_exchange(exchange))
+                            "" if refused else self.origin + asked, origin.wall)
+        rec = ExchangeRecorder(self.on_exchange(exchange), origin.mono)
         task = asyncio.current_task()
         if task is not None:
             self._active.add(task)
@@ -336,7 +347,7 @@ class ProxyApp:
         await send({"type": "http.response.start", "status": response.status_code,
                     "headers": forward_response_headers(response.headers.raw)})
         rec.response(response.status_code, response.reason_phrase, response.http_version,
-                     raw_headers(response.headers))
+                     raw_headers(response.headers), response.extensions.get("network_stream"))
         pump = asyncio.ensure_future(self._pump(response, send, rec, exchange, client))
         gone = asyncio.ensure_future(client.gone.wait())
         try:
@@ -361,9 +372,10 @@ class ProxyApp:
                 async for raw in chunks:
                     if client.gone.is_set():
                         return  # data the client never got: its exchange stops here
+                    t = rec.arrived()  # before the client, which may be slow, takes it
                     await send({"type": "http.response.body", "body": raw, "more_body": True})
                     exchange.bytes += len(raw)
-                    rec.chunk(raw)
+                    rec.chunk(raw, t)
         except (httpx.HTTPError, OSError) as exc:
             # Returning without the final body message makes uvicorn close the connection:
             # the client's body is cut where the target's was.

@@ -19,6 +19,7 @@ import httpx
 from stream_core.decode.detect import Mode, detect_mode, needs_sniff
 from stream_core.decode.lines import LineDecoder, NDJSONDecoder
 from stream_core.decode.sse import SSEDecoder
+from stream_core.net.arrival import Timed, clock_of
 from stream_core.net.clients import content_decoder
 from stream_core.net.errors import Failure, StreamError
 from stream_core.records import (
@@ -83,9 +84,10 @@ class ExchangeRecorder:
     read with the decoders' Events/Records/Retries after it, Progress for downloads, Error when
     something fails, and exactly one End, last (``stopped`` says why one was cut short)."""
 
-    def __init__(self, emit: Observer) -> None:
+    def __init__(self, emit: Observer, t0: float | None = None) -> None:
         self.emit = emit
-        self.t0 = time.monotonic()
+        self.t0 = time.monotonic() if t0 is None else t0  # (monotonic) t = 0
+        self.timed: Timed | None = None  # the target's connection, when its reads are timed
         self.chunks = self.offset = self.events = 0
         self.decoder: _Decoder | None = None
         self.decoding: Any = None  # httpx ContentDecoder for the records (wire bytes forwarded)
@@ -100,18 +102,24 @@ class ExchangeRecorder:
     def now(self) -> float:
         return time.monotonic() - self.t0
 
+    def arrived(self) -> float:
+        """When the target's bytes last read arrived (arrival reader), else now."""
+        return self.timed.last_t - self.t0 if self.timed is not None else self.now()
+
     def request(self, method: str, url: str, headers: list[tuple[str, str]]) -> None:
         self.emit(Request(self.now(), method, url, headers))
 
     def response(self, status: int, reason: str, http_version: str,
-                 headers: list[tuple[str, str]]) -> None:
+                 headers: list[tuple[str, str]], network_stream: Any = None) -> None:
+        self.timed = clock_of(network_stream)
         h = _headers(headers)
         ctype, cdisp = h.get("content-type"), h.get("content-disposition")
         try:
             self.decoding = content_decoder(h)
         except StreamError:
             self.decoding = None  # forwarded as it is; the records show the wire bytes only
-        record = Response(self.now(), status, reason, http_version, headers, "")
+        record = Response(self.arrived(), status, reason, http_version, headers, "",
+                          self.clock)
         length = h.get("content-length", "")
         self.total = int(length) if length.isdigit() else None
         if status >= 400:
@@ -144,8 +152,13 @@ class ExchangeRecorder:
             self.error(Failure("decode", f"could not decode the body: {exc}"))
             return b""
 
-    def chunk(self, raw: bytes) -> None:
-        t = self.now()
+    @property
+    def clock(self) -> str:
+        """Where the records' times come from (``Response.clock``)."""
+        return "arrival" if self.timed is not None else "read"
+
+    def chunk(self, raw: bytes, t: float) -> None:
+        """One read of the target's body, which arrived at ``t``."""
         seq = self.chunks
         data = raw
         if self.pending is not None:
@@ -184,7 +197,7 @@ class ExchangeRecorder:
 
         ``stopped`` says why an exchange that did not end by itself was cut short
         (``client``: the client left; ``interrupted``: the proxy stopped)."""
-        t = self.now()
+        t = self.arrived() if complete and not self.failed else self.now()
         if self.pending is not None:
             self._resolve(self.pending, Mode.RAW)
         if complete and self.decoder is not None:
@@ -199,7 +212,8 @@ class ExchangeRecorder:
             self.progress(t)
         complete = complete and not self.failed
         end = End(t, self.offset, self.chunks, self.events, t, complete,
-                  stopped=stopped if stopped is not None and not complete else "")
+                  stopped=stopped if stopped is not None and not complete else "",
+                  clock=self.clock)
         self.ended = True
         self.emit(end)
         return end

@@ -95,6 +95,7 @@ async def serve(app: ProxyApp, sock: socket.socket, ready: Callable[[], None],
     server = _server(app, ready)
     if server_out is not None:
         server_out.append(server)
+    app.arrival.start()
     try:
         await server.serve(sockets=[sock])
     finally:

@@ -33,6 +33,7 @@ import httpx
 from stream_core.decode.detect import detect_mode, needs_sniff
 from stream_core.decode.lines import LineDecoder, NDJSONDecoder
 from stream_core.decode.sse import SSEDecoder
+from stream_core.net.arrival import Origin, Timed, clock_of, read_reason
 from stream_core.net.clients import (
     BodyDecoder,
     ClientCertificateError,
@@ -47,6 +48,7 @@ from stream_core.net.clients import (
 )
 from stream_core.net.download import Download, ResumeMismatch
 from stream_core.net.errors import Failure, StreamError, ViaProxy, classify, host_port
+from stream_core.net.h2times import H2Times
 from stream_core.net.spec import Mode, RequestSpec
 from stream_core.records import (
     AnyRecord,
@@ -68,7 +70,7 @@ from stream_core.records import (
 logger = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_RETRY_MS", "MAX_RETRY_MS", "MIN_RETRY_MS", "Clients", "Origin",
-           "reconnect_delay", "run"]
+           "Resume", "reconnect_delay", "run"]
 
 DEFAULT_RETRY_MS = 3000
 MAX_RETRY_MS = 60_000
@@ -101,12 +103,12 @@ _STOP, _AGAIN, _RESTART = "stop", "again", "restart"
 
 
 @dataclass(frozen=True, slots=True)
-class Origin:
-    """Where a run's records start counting: a resumed download's run continues the clock
-    (``t``), chunk numbers (``seq``) and body offsets (``offset``) of the runs before it in
-    the same tab, so its records are born in place and no observer has to shift them."""
+class Resume:
+    """Where a resumed download's run starts counting: it continues the chunk numbers
+    (``seq``) and body offsets (``offset``) of the runs before it in the same tab (and their
+    clock: the same ``Origin``), so its records are born in place and no observer has to
+    shift them."""
 
-    t: float = 0.0
     seq: int = 0
     offset: int = 0
 
@@ -115,13 +117,25 @@ class _Stream:
     """State of one logical stream; may span several connections when reconnecting."""
 
     def __init__(self, clients: ClientSource, spec: RequestSpec, observer: Observer,
-                 origin: Origin = Origin()) -> None:
+                 origin: Origin | None = None, resume: Resume = Resume()) -> None:
         self.clients, self.spec, self.emit = clients, spec, observer
         self.via: ViaProxy | None = None  # the proxy on the way, named in failures
-        self.origin = origin
-        self.t0 = time.monotonic() - origin.t
-        # ``chunks`` and ``offset`` count from the origin; the End reports this run's own.
-        self.chunks, self.offset = origin.seq, origin.offset
+        self.origin = origin or Origin()
+        self.t0 = self.origin.mono if self.origin.taken else time.monotonic()
+        # Where this connection's times come from: the arrival reader's stream (its
+        # ``last_t``), or None when the app reads by itself (times are read times).
+        self.timed: Timed | None = None
+        self.clock = ""  # "arrival" while every connection so far had arrival times
+        self.clock_reason = ""  # why the times are read times
+        self.held_s = 0.0  # seconds the arrival reader left connections unread, in all
+        self.held_base = 0.0  # the current connection's held_s when this stream took it
+        self.h2: H2Times | None = None  # an HTTP/2 response's frame times, and its stream id
+        self.h2_stream = 0
+        self.headers_t = 0.0  # t of the latest response's headers
+        self.done_t: float | None = None  # t of the latest response's last bytes
+        # ``chunks`` and ``offset`` count from the resumed runs; the End reports this run's own.
+        self.resume = resume
+        self.chunks, self.offset = resume.seq, resume.offset
         self.events = self.next_seq = self.errors = 0
         self.inflated = 0  # decoded minus wire bytes of the reads that were decoded
         self.last_event_id = spec.header("Last-Event-ID") or ""
@@ -147,6 +161,44 @@ class _Stream:
 
     def now(self) -> float:
         return time.monotonic() - self.t0
+
+    def arrived(self) -> float:
+        """When the bytes the connection last gave arrived (``t``); now, for read times."""
+        timed = self.timed
+        return timed.last_t - self.t0 if timed is not None else self.now()
+
+    def arrived_body(self, raw: bytes) -> float:
+        """When ``raw``, the body chunk just read, arrived: its own HTTP/2 frame's time, else
+        the connection's latest read (HTTP/1.1 reads one response at a time)."""
+        h2 = self.h2
+        if h2 is not None:
+            at = h2.pop(self.h2_stream, len(raw))
+            if at is not None:
+                return at - self.t0
+        return self.arrived()
+
+    def got_headers(self, response: httpx.Response) -> None:
+        """A response's headers are in: from now on its times come from its connection (see
+        ``stream_core.net.arrival``), and its ``Response`` record has their arrival time."""
+        self.count_held()
+        stream = response.extensions.get("network_stream")
+        self.timed = timed = clock_of(stream)
+        if timed is None:
+            self.clock, self.clock_reason = "read", read_reason(stream)
+        else:
+            self.held_base = timed.held_s
+            if not self.clock:
+                self.clock = "arrival"
+        self.h2 = timed.h2 if timed is not None and response.http_version == "HTTP/2" \
+            else None
+        self.h2_stream = int(response.extensions.get("stream_id", 0))
+        self.headers_t = self.done_t = self.arrived()  # (a body read later moves done_t on)
+
+    def count_held(self) -> None:
+        """Add what the current connection was held while this stream used it."""
+        if self.timed is not None:
+            self.held_s += self.timed.held_s - self.held_base
+            self.held_base = self.timed.held_s
 
     def error(self, kind: ErrorKind, message: str) -> None:
         self.errors += 1
@@ -174,16 +226,21 @@ class _Stream:
     # --- the whole stream ---------------------------------------------------------------
 
     async def run(self) -> End:
+        failure: Failure | None = None
         try:
             self.via = proxy_for(self.spec)
-            self.clients.for_spec(self.spec)  # TLS setup of a new client is not request time
+            # TLS setup of a new client and the arrival reader's start are not request time.
+            await self.clients.prepare(self.spec)
         except ProxyURLError as exc:  # (nothing was sent)
-            self.fail(Failure("connect", str(exc)))
+            failure = Failure("connect", str(exc))
         except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
-            self.fail(Failure("tls", str(exc) if isinstance(exc, ClientCertificateError)
-                              else f"cannot use the CA bundle {self.spec.verify}: {exc}"))
-        else:
-            self.t0 = time.monotonic() - self.origin.t
+            failure = Failure("tls", str(exc) if isinstance(exc, ClientCertificateError)
+                              else f"cannot use the CA bundle {self.spec.verify}: {exc}")
+        if not self.origin.taken:  # t = 0 is now, unless the caller fixed it
+            self.origin.take()
+        self.t0 = self.origin.mono
+        if failure is not None:
+            self.fail(failure)
         try:
             if not self.errors:
                 async with asyncio.timeout(self.spec.timeouts.total):
@@ -206,8 +263,10 @@ class _Stream:
         return end
 
     def end(self) -> End:
-        t = self.now()
-        body = self.offset - self.origin.offset
+        # A stream that ended by itself ended when its last bytes arrived (a consumer late
+        # to read them does not make it longer); any other end is now.
+        t = self.done_t if self.complete and self.done_t is not None else self.now()
+        body = self.offset - self.resume.offset
         dropped: dict[str, int] = {}
         problems: list[str] = []
         if self.unfinished:
@@ -216,10 +275,13 @@ class _Stream:
                 "the stream ended inside an event (no blank line after its last field), "
                 "which is never dispatched" + (f" ({self.unfinished} connections)"
                                                if self.unfinished > 1 else ""))
-        return End(t, body, self.chunks - self.origin.seq, self.events, t, self.complete,
+        self.count_held()
+        return End(t, body, self.chunks - self.resume.seq, self.events, t, self.complete,
                    path=self.end_path, sha256=self.end_sha,
                    decoded_bytes=body + self.inflated, stopped=self.stopped,
-                   dropped=dropped, problems=problems)
+                   dropped=dropped, problems=problems, clock=self.clock,
+                   clock_reason=self.clock_reason if self.clock == "read" else "",
+                   held_ms=round(self.held_s * 1000, 1))
 
     def reconnecting(self) -> bool:
         return (self.spec.reconnect and self.spec.mode in (Mode.SSE, Mode.AUTO)
@@ -321,6 +383,7 @@ class _Stream:
         its Request and Response records (mode ``redirect``) and a hop to another origin
         carries no secret-looking header (httpx itself drops only Authorization and Cookie)."""
         response = await client.send(request, stream=True, follow_redirects=False)
+        self.got_headers(response)
         hops = 0
         while self.spec.follow_redirects and response.next_request is not None:
             nxt = response.next_request
@@ -336,6 +399,7 @@ class _Stream:
             self.emit(Request(self.now(), nxt.method, str(nxt.url), raw_headers(nxt.headers)))
             request = nxt
             response = await client.send(request, stream=True, follow_redirects=False)
+            self.got_headers(response)
         return response
 
     def check_status(self, response: httpx.Response, mode: Mode) -> str | None:
@@ -356,15 +420,20 @@ class _Stream:
         return None
 
     def respond(self, response: httpx.Response, mode: str) -> None:
-        self.emit(Response(self.now(), response.status_code, response.reason_phrase,
-                           response.http_version, raw_headers(response.headers), mode))
+        self.emit(Response(self.headers_t, response.status_code, response.reason_phrase,
+                           response.http_version, raw_headers(response.headers), mode,
+                           clock="arrival" if self.timed is not None else "read"))
 
     async def read_response(self, response: httpx.Response) -> str:
         # The response and its body iterator are closed on every way out (max-events, Stop
         # while a download waits for the disk, a failed write, a status error), on the loop
         # and before the stream ends: see ``raw_body``.
-        async with raw_body(response) as chunks:
-            return await self.read_body(response, chunks)
+        try:
+            async with raw_body(response) as chunks:
+                return await self.read_body(response, chunks)
+        finally:
+            if self.h2 is not None:
+                self.h2.forget(self.h2_stream)
 
     async def read_body(self, response: httpx.Response, chunks: AsyncIterator[bytes]) -> str:
         spec, status = self.spec, response.status_code
@@ -380,6 +449,7 @@ class _Stream:
         first_data: bytes | None = None
         if mode is Mode.AUTO and status < 400 and needs_sniff(ctype, cdisp):
             first = first_data = await anext(chunks, None)
+            self.read_t = self.arrived_body(first) if first else self.arrived()
             if first and decoding is not None:
                 try:
                     first_data = decoding.decode(first)
@@ -396,14 +466,14 @@ class _Stream:
         self.mode = mode
         self.respond(response, mode.value)
         length = response.headers.get("content-length", "")
-        self.body_bytes, self.body_t = 0, self.now()
+        self.body_bytes, self.body_t = 0, self.headers_t
         self.body_total = int(length) if length.isdigit() and decoding is None else None
         if mode is Mode.SSE and status == 204:  # the server's way to say "do not reconnect"
             self.complete = True
             return _STOP
         if bad_encoding is not None:
             if first:
-                self.chunk(first)
+                self.chunk(first, self.read_t)
             raise bad_encoding
         if rejected is None:
             self.ok_response = True
@@ -457,16 +527,22 @@ class _Stream:
         """Deliver every read; True when ``max_events`` was reached (stop, cleanly)."""
         if first is not None:
             self.inflated += len(first_data or b"") - len(first)
-            if self.feed(decoder, first_data, self.chunk(first)):
+            if self.feed(decoder, first_data, self.chunk(first, self.read_t)):
                 return True
             await self.write_download(first_data)
         # ``chunk``, ``feed`` and ``write_download`` inlined: with sse-starlette every event is
-        # a read of its own, so this loop runs once per event.
-        emit, clock, t0 = self.emit, time.monotonic, self.t0
+        # a read of its own, so this loop runs once per event. A read's time is when its bytes
+        # arrived (the arrival reader's, kept by the connection), else when it was read.
+        emit, clock, t0, timed = self.emit, time.monotonic, self.t0, self.timed
         feed = decoder.feed if decoder is not None else None
         downloading = self.mode is Mode.DOWNLOAD
+        h2 = self.h2
         async for raw in chunks:
-            seq, t = self.chunks, clock() - t0
+            seq = self.chunks
+            if h2 is not None:
+                t = self.arrived_body(raw)
+            else:
+                t = (timed.last_t if timed is not None else clock()) - t0
             self.read_t = t
             emit(Chunk(seq, t, self.offset, raw))  # before decoding: bad gzip still shows
             self.chunks = seq + 1
@@ -482,21 +558,23 @@ class _Stream:
                     return True
             if downloading:
                 await self.write_download(data)
+        # The last read (its end of file included); over HTTP/2 the connection's last read
+        # may be another response's, so this one's last chunk.
+        self.done_t = t = self.arrived() if h2 is None else max(self.read_t, self.headers_t)
         tail = decoding.flush() if decoding is not None else b""
         self.inflated += len(tail)
         if decoder is None:
             await self.write_download(tail)
             return False
-        t = self.now()
         out: list[AnyRecord] = list(decoder.feed(tail, t, self.chunks - 1)) if tail else []
         out.extend(decoder.close(t))
         if isinstance(decoder, SSEDecoder) and decoder.dropped_unfinished:
             self.unfinished += 1
         return self.decoded(out)
 
-    def chunk(self, raw: bytes) -> int:
-        """Report one network read; its seq."""
-        seq, self.read_t = self.chunks, self.now()
+    def chunk(self, raw: bytes, t: float) -> int:
+        """Report one network read, which arrived at ``t``; its seq."""
+        seq, self.read_t = self.chunks, t
         self.emit(Chunk(seq, self.read_t, self.offset, raw))
         self.chunks += 1
         self.offset += len(raw)
@@ -528,7 +606,7 @@ class _Stream:
         if self.download is not None:
             await self.download.write(data)
         self.body_bytes += len(data)
-        t = self.now()
+        t = self.read_t
         if t - self.last_progress >= PROGRESS_INTERVAL:
             self.progress(t)
 
@@ -546,7 +624,7 @@ class _Stream:
     async def finish_download(self) -> None:
         if self.download is not None:
             self.end_path, self.end_sha = await self.download.finish()
-        self.progress(self.now())
+        self.progress(self.done_t if self.done_t is not None else self.arrived())
 
 
 def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
@@ -560,13 +638,18 @@ def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
         and b.port in (None, 443)
 
 
-async def run(clients: ClientSource, spec: RequestSpec, observer: Observer,
-              origin: Origin = Origin()) -> End:
+async def run(clients: ClientSource, spec: RequestSpec, observer: Observer, *,
+              origin: Origin | None = None, resume: Resume = Resume()) -> End:
     """Stream ``spec`` and report every record to ``observer``; return the End record.
+
+    ``origin``: ``t = 0`` (a capture file's ``started``): when taken already, the caller's;
+    else (and by default) the moment the client is ready and the request is about to be built,
+    written into it.
 
     Never raises, except ``asyncio.CancelledError`` when the task is cancelled (Stop, Ctrl-C):
     then it first reports ``Error(kind="cancelled")`` and an incomplete End, and re-raises.
     The observer must not block or raise; it runs on the event loop for every record.
-    ``origin`` continues an earlier run's clock, chunk numbers and offsets (a resume).
+    A resume passes the first run's ``origin`` (its clock) and a ``Resume`` (its chunk
+    numbers and offsets), so the records continue the earlier runs'.
     """
-    return await _Stream(clients, spec, observer, origin).run()
+    return await _Stream(clients, spec, observer, origin, resume).run()

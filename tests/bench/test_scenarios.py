@@ -155,3 +155,17 @@ def test_actions_run_each_user_action_to_its_end(ctx: scenarios.Context) -> None
     assert phases["big"]["save_message"].startswith("Saved")
     assert phases["big"]["har_message"].startswith("Exported")
     assert phases["busy"]["running_at_end"] == SIZES.actions_busy
+
+
+def test_timing_measures_every_event_of_each_contender(ctx: scenarios.Context) -> None:
+    res = scenarios.timing(ctx)
+    for name, c in res["contenders"].items():
+        assert c["events"] == [SIZES.timing_events], name
+        # recorded arrival - send time, in one machine's clock: ordered, and not absurd
+        assert c["p50_ms"] <= c["p99_ms"] <= c["max_ms"] < 10_000, name
+    assert res["contenders"]["window"]["lost"] == 0
+    run = res["contenders"]["window"]["runs"][0]
+    assert run["clock"] == "arrival" and res["contenders"]["window_read"]["runs"][0][
+        "clock"] == "read"
+    assert "freeze" in run["steps"]
+    assert res["contenders"]["capture_late"]["runs"][0]["clock"] == "arrival"

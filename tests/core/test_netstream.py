@@ -10,6 +10,7 @@ import httpcore
 import pytest
 
 from stream_core.net import netstream
+from stream_core.net.arrival import ENV, ArrivalStream
 from stream_core.net.clients import Clients
 from stream_core.net.netstream import HIGH_WATER, LOW_WATER, BufferedStream, _Protocol
 from stream_core.net.spec import RequestSpec
@@ -136,7 +137,14 @@ def test_serving_from_the_buffer_yields_only_after_yield_after_s(
     assert asyncio.run(main()) == turns
 
 
-def test_engine_streams_over_the_buffered_backend(demo_server: str) -> None:
+@pytest.mark.parametrize("clock", ["arrival", "read"])
+def test_engine_streams_over_the_buffered_backend(demo_server: str, clock: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Byte-exact over the arrival reader's stream, and over the buffered one when the
+    reader is turned off."""
+    if clock == "read":
+        monkeypatch.setenv(ENV, "read")
+
     async def main() -> tuple[str, int, object]:
         clients = Clients()
         client = clients.for_spec(RequestSpec(demo_server))
@@ -152,7 +160,7 @@ def test_engine_streams_over_the_buffered_backend(demo_server: str) -> None:
         return digest.hexdigest(), size, kind
 
     got, size, kind = asyncio.run(main())
-    assert kind is BufferedStream
+    assert kind is (BufferedStream if clock == "read" else ArrivalStream)
     assert size == 8_000_000
     async def expected() -> str:
         import httpx

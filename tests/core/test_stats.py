@@ -62,12 +62,20 @@ def test_figures_report_stalls_while_running() -> None:
     assert s.figures(elapsed=7.0, running=False).stalled_for == 0.0
 
 
-def test_sample_measures_the_rate_over_the_last_second() -> None:
+def test_sample_measures_the_rate_over_the_last_second_of_arrivals() -> None:
     s = Stats()
     s.sample(0.0)
-    s.bytes = 500
+    assert s.rate == 0.0
+    s.timeline.arrival(0.25, 500)
+    s.timeline.events_at(0.25, 5)
     s.sample(0.5)
-    assert s.rate == pytest.approx(1000.0)
+    assert s.rate == pytest.approx(1000.0) and s.event_rate == pytest.approx(10.0)
+    for i in range(30):  # 100 bytes every 100 ms from 1 s to 4 s: 1 kB/s
+        s.timeline.arrival(1.05 + 0.1 * i, 100)
+    s.sample(3.5)  # the last second: 10 reads
+    assert s.rate == pytest.approx(1000.0, rel=0.15)
+    s.sample(9.0)  # nothing arrived in the last second (however late the window looks)
+    assert s.rate == 0.0
 
 
 def test_rates_over_a_sliding_window_read_a_steady_stream_right() -> None:

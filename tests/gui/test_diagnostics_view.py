@@ -54,8 +54,10 @@ def test_clean_endpoints_get_no_warning(window: MainWindow, qtbot: QtBot, demo_s
     warnings = [f for f in tab.diagnostics.findings if f.severity != "info"]
     assert warnings == []
     if path.startswith("/events"):
-        assert tab.diagnostics.findings == []
-        assert "Nothing suspicious" in tab.diagnostics.empty.text()
+        # (a loaded machine may block the window meanwhile: said, but not about the stream)
+        assert [f for f in tab.diagnostics.findings if f.code != "window-busy"] == []
+        if not tab.diagnostics.findings:
+            assert "Nothing suspicious" in tab.diagnostics.empty.text()
 
 
 def test_clean_llm_stream_gets_no_finding(window: MainWindow, qtbot: QtBot,

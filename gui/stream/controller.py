@@ -97,10 +97,12 @@ class StreamController(QObject):
         # passes its own coroutine with the same contract as ``session.run``. The engine takes
         # ``origin`` (t = 0) when it starts; a resumed run counts from it too, and from
         # ``_resume`` (the chunk numbers and offsets of the runs before it).
-        self.origin = Origin()
-        self._resume = session.Resume()
+        # (The engine's source holds no reference to the controller: a closed tab is freed by
+        # reference counting, with no cycle for the collector.)
+        self.origin = origin = Origin()
+        self._resume = resume = [session.Resume()]
         self._source: Source = source or (lambda observer: session.run(
-            clients, spec, observer, origin=self.origin, resume=self._resume))
+            clients, spec, observer, origin=origin, resume=resume[0]))
         self._live = source is None
         self.proxied = False  # an exchange recorded by the proxy (gui.window.proxy_actions)
         self.start_wall = time.time()
@@ -182,7 +184,7 @@ class StreamController(QObject):
         self.drain()
         self.spec.resume = True
         # The engine's run counts from the first run's t = 0 (the same origin).
-        self._resume = session.Resume(self.stats.chunks, self.stats.bytes)
+        self._resume[0] = session.Resume(self.stats.chunks, self.stats.bytes)
         self.aggregate.restart()
         self.ended = False
         self._set_state(State.CONNECTING)

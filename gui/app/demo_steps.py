@@ -40,6 +40,10 @@ class Demo:
     collection: str | None = None  # a request of the sample collection instead of an endpoint
     body: str | None = None  # request body instead of the endpoint's example
     expect: tuple[str, ...] = ()  # expectations (the editor's Expect tab), checked live
+    #: Block the window's thread this long (s) once ``freeze_at`` events are in: a window
+    #: freeze on purpose, which Diagnostics must name as the window's (not the server's).
+    freeze: float = 0.0
+    freeze_at: int = 30
 
 
 async def wait_for(controller: StreamController, done: Callable[[], bool],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -65,6 +66,10 @@ DEMOS: dict[str, Demo] = {
     # A chat stream that breaks one expectation of eight: the strip shows both kinds.
     "expect": Demo("POST", "/expect/chat", "fault=no-done&delay=0.02", Mode.SSE, select=-1,
                    expect=EXPECTATIONS),
+    # A stream of one event every 10 ms while the window freezes for 1 s (on purpose): the
+    # events keep their spacing, and Diagnostics names the window, not the server.
+    "freeze": Demo("GET", "/timing", "interval=0.01&count=300", Mode.SSE, subtab="diagnostics",
+                   freeze=1.0),
     # An app's two chat completions through the recording proxy (gui.app.proxy_demo).
     "proxy": Demo("POST", "/v1/chat/completions", "delay=0.02", Mode.SSE, subtab="llm"),
 }
@@ -162,6 +167,10 @@ async def run(name: str, window: MainWindow, screenshot: str | None,
     tab = window.current_tab()
     assert tab is not None
     try:
+        if demo.freeze:
+            await wait_for(controller, lambda: controller.stats.events >= demo.freeze_at
+                           or not controller.running)
+            time.sleep(demo.freeze)  # the freeze itself: nothing of the window runs meanwhile
         await wait_for(controller, condition(demo, controller))
     except TimeoutError:
         logger.error("demo %r timed out after %.0f s (state %s, %d events)", name, TIMEOUT,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
@@ -60,3 +61,20 @@ def test_a_window_freeze_is_named_and_the_times_keep_their_spacing(
     assert "server-stall" not in by_code and "read-times" not in by_code
     assert findings_of(controller) == tab.diagnostics.findings
     assert "arrival times" in tab.summary.toolTip()
+
+
+def test_the_freeze_demo_freezes_the_window_mid_stream(tmp_path: Path) -> None:
+    """``--demo freeze`` (make screenshots: docs/screenshots/freeze.png) freezes the window
+    for a second mid-stream and shows Diagnostics: the app's block log holds that block
+    (what the test above shows Diagnostics turn into "the window was busy")."""
+    from gui.app import demos
+    from gui.app.lifetime import main
+
+    assert demos.DEMOS["freeze"].freeze >= 1.0 and demos.DEMOS["freeze"].subtab == "diagnostics"
+    before = len(loop_watch.blocks().blocks)
+    out = tmp_path / "freeze.png"
+    assert main(["--demo", "freeze", "--settings", str(tmp_path / "s.ini"),
+                 "--screenshot", str(out)]) == 0
+    assert out.stat().st_size > 0
+    new = list(loop_watch.blocks().blocks)[before:]
+    assert any(b.seconds >= 0.9 for b in new), new

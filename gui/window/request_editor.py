@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
@@ -67,6 +68,20 @@ class EndpointFill:
     body: str = ""
     mode: Mode = Mode.AUTO
     headers: list[tuple[str, str]] | None = None
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host:port`` of a URL as typed ("" while it has no host yet)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:  # a port being typed ("host:8a")
+        return ""
+    if not parts.hostname:
+        return ""
+    scheme = parts.scheme.lower()
+    port = port or {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{parts.hostname}:{port}"
 
 
 def json_status(text: str) -> tuple[bool | None, str]:
@@ -138,10 +153,12 @@ class RequestEditor(QWidget):
         self.url.setPlaceholderText("https://host/path?query  (Ctrl+Enter sends, Esc stops)")
         self.url.setClearButtonEnabled(True)
         self.url.returnPressed.connect(self.sendRequested)
-        # The URL (without its query) of the endpoint whose mode the editor holds: typing
-        # another URL by hand gives the mode back to Auto (a download's mode must not stick).
-        self._mode_url = ""
-        self.url.textEdited.connect(self._url_edited)
+        # The origin (scheme, host, port) of the request the editor holds: editing its URL
+        # keeps its mode; a URL of another host is another request (``_check_host``), looked
+        # at once the URL is typed (focus leaves it, or Send), never halfway through a host.
+        self._origin = ""
+        self._mode_kept = False  # the mode came with the request (the user did not choose it)
+        self.url.editingFinished.connect(self._check_host)
         self.mode = QComboBox(self)
         for label, mode in MODES:
             self.mode.addItem(label, mode.value)
@@ -292,13 +309,20 @@ class RequestEditor(QWidget):
         if index >= 0:
             self.mode.setCurrentIndex(index)
 
-    def _url_edited(self, text: str) -> None:
-        if self._mode_url and text.strip().split("?", 1)[0] != self._mode_url:
-            self._mode_url = ""
+    def _check_host(self) -> None:
+        """A URL of another host than the request's: the mode that came with the request goes
+        back to Auto (which recognises a download by itself); the user's own choice stays."""
+        origin = origin_of(self.url.text())
+        if not origin or origin == self._origin:
+            return
+        changed = bool(self._origin)
+        self._origin = origin
+        if changed and self._mode_kept:
             self.set_mode(Mode.AUTO)
+        self._mode_kept = False
 
     def _mode_chosen(self, _index: int) -> None:
-        self._mode_url = ""  # the user's own choice stays whatever the URL
+        self._mode_kept = False  # the user's own choice stays whatever the URL
 
     def fill(self, fill: EndpointFill) -> None:
         """Load a whole request into the editor: nothing of the previous one stays."""
@@ -306,7 +330,8 @@ class RequestEditor(QWidget):
         self.url.setText(fill.url)
         self.body.setPlainText(fill.body)
         self.set_mode(fill.mode)
-        self._mode_url = fill.url.split("?", 1)[0] if fill.mode != Mode.AUTO else ""
+        self._origin = origin_of(fill.url)
+        self._mode_kept = fill.mode != Mode.AUTO
         self.headers.set_headers(list(fill.headers or []))
         self.headers.automatic.setChecked(True)
         self._update_automatic()
@@ -352,6 +377,7 @@ class RequestEditor(QWidget):
     def outgoing(self) -> Outgoing | None:
         """The request as sent and what History keeps of it, or None after showing why it
         cannot be sent."""
+        self._check_host()  # (Ctrl+Enter sends with the focus still in the URL)
         try:
             spec = self._build()
             history = history_as_sent(self.history_entry(), spec)  # before the credentials

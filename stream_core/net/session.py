@@ -15,6 +15,8 @@ Choices worth knowing (README's *`capture`* section has the contract):
 - Downloads ask for ``Accept-Encoding: identity`` (a byte range of a gzip body is useless).
 - A status the mode cannot accept (>= 400; non-200 for SSE) still has its body read and decoded
   as lines, because the error body is what the user needs to see, then an ``http`` error.
+- ``auto`` with an ``output`` (the window's Auto) writes the file only when the response turns
+  out to be a download (``detect_mode``); any other response is read as its mode says.
 - When ``auto`` needs sniffing, the Response record waits for the first read (its ``mode``
   field names the resolved mode).
 """
@@ -115,10 +117,8 @@ class _Stream:
         self.ok_response = False  # this connection got a response the mode accepts
         self.mode: Mode | None = None  # resolved mode of the latest connection
         self.download: Download | None = None
-        if spec.output and spec.mode in (Mode.AUTO, Mode.DOWNLOAD):
-            self.download = Download(spec.output, resume=spec.resume,
-                                     name_from_response=spec.name_from_response,
-                                     decoded=spec.decode)
+        if spec.output and spec.mode is Mode.DOWNLOAD:
+            self.download = self.new_download(spec.output)
         self.last_progress = -1.0
         self.read_t = 0.0  # t of the latest read: its events carry the same time
         self.body_bytes, self.body_t = 0, 0.0  # this response's body, for Progress
@@ -128,6 +128,11 @@ class _Stream:
         self.drop_reason = ""
         self.restart_reason = ""
         self.unfinished = 0  # connections that ended inside an SSE event (never dispatched)
+
+    def new_download(self, output: str) -> Download:
+        spec = self.spec
+        return Download(output, resume=spec.resume, name_from_response=spec.name_from_response,
+                        decoded=spec.decode)
 
     def now(self) -> float:
         return time.monotonic() - self.t0
@@ -361,6 +366,8 @@ class _Stream:
             decoding, bad_encoding = None, exc
         first: bytes | None = None
         first_data: bytes | None = None
+        length = response.headers.get("content-length", "")
+        size = int(length) if length.isdigit() else None
         if mode is Mode.AUTO and status < 400 and needs_sniff(ctype, cdisp):
             first = first_data = await anext(chunks, None)
             if first and decoding is not None:
@@ -368,9 +375,9 @@ class _Stream:
                     first_data = decoding.decode(first)
                 except (httpx.DecodingError, StreamError) as exc:
                     first_data, bad_encoding = b"", exc
-            mode = detect_mode(ctype, cdisp, first_data or b"")
+            mode = detect_mode(ctype, cdisp, first_data or b"", size)
         elif mode is Mode.AUTO:
-            mode = detect_mode(ctype, cdisp, b"")
+            mode = detect_mode(ctype, cdisp, b"", size)
         rejected = self.check_status(response, mode)
         if rejected is not None:
             mode = Mode.LINES
@@ -378,7 +385,6 @@ class _Stream:
             decoding, bad_encoding, first_data = None, None, first
         self.mode = mode
         self.respond(response, mode.value)
-        length = response.headers.get("content-length", "")
         self.body_bytes, self.body_t = 0, self.now()
         self.body_total = int(length) if length.isdigit() and decoding is None else None
         if mode is Mode.SSE and status == 204:  # the server's way to say "do not reconnect"
@@ -390,6 +396,8 @@ class _Stream:
             raise bad_encoding
         if rejected is None:
             self.ok_response = True
+            if mode is Mode.DOWNLOAD and self.download is None and spec.output:
+                self.auto_download(spec.output)
             try:
                 if self.download is not None:
                     done = await self.download.start(response)
@@ -422,6 +430,15 @@ class _Stream:
         if mode is Mode.DOWNLOAD:
             await self.finish_download()
         return _AGAIN
+
+    def auto_download(self, output: str) -> None:
+        """``auto`` with an ``output`` found a download: write it to ``output`` as ``--mode
+        download`` would (StreamError when it cannot be written). The spec says download from
+        now on, so that a resume asks for the rest of this file."""
+        download = self.new_download(output)
+        download.check_writable()
+        self.download = download
+        self.spec.mode = Mode.DOWNLOAD
 
     def make_decoder(self, mode: Mode) -> _Decoder | None:
         limit = self.spec.max_line

@@ -236,3 +236,24 @@ def test_stop_twice_leaves_nothing_running(demo_server: str, tmp_path: Path) -> 
 ])
 def test_body_start(status: int, headers: list[tuple[str, str]], start: int | None) -> None:
     assert dl.body_start(status, headers) == start
+
+
+def test_auto_with_an_output_writes_only_a_download(demo_server: str, tmp_path: Path) -> None:
+    """Issue 23.12: the window's Auto gives every request an output; a download (here
+    ``Content-Disposition: attachment``) is written there, anything else is not."""
+    size = MiB + 7
+    out = tmp_path / "auto.bin"
+    request = RequestSpec(f"{demo_server}/download-large-file?size={size}", output=str(out))
+    cap = collect(request)
+    assert cap.errors == [] and cap.end.complete
+    assert cap.of("response")[0].mode == "download"
+    assert cap.end.path is not None and Path(cap.end.path).stat().st_size == size
+    assert cap.end.sha256 == hashlib.sha256(Path(cap.end.path).read_bytes()).hexdigest()
+    assert request.mode is Mode.DOWNLOAD  # a resume asks for the rest of this file
+
+    events = tmp_path / "events.bin"
+    request = RequestSpec(f"{demo_server}/events?interval=0&count=3", output=str(events))
+    cap = collect(request)
+    assert cap.errors == [] and len(cap.of("event")) == 3 and cap.end.path is None
+    assert request.mode is Mode.AUTO
+    assert not events.exists() and not Path(dl.part_path(str(events))).exists()

@@ -1,5 +1,5 @@
 """Requests do not bleed into each other (issue 14.3): a picked endpoint is a fresh request,
-a URL typed by hand drops an endpoint's mode, and the last request comes back whole."""
+a URL of another host drops an endpoint's mode, and the last request comes back whole."""
 
 from __future__ import annotations
 
@@ -36,20 +36,28 @@ def test_picking_an_endpoint_gives_a_fresh_request(
 
 
 def type_url(window: MainWindow, text: str) -> None:
-    window.editor.url.clear()
+    """Type ``text`` over the URL, then leave the field (as a click on Send does)."""
+    window.editor.url.setFocus()
+    window.editor.url.selectAll()
     QTest.keyClicks(window.editor.url, text)
+    window.editor.url.clearFocus()
 
 
-def test_a_url_typed_by_hand_drops_the_endpoint_mode(
+def test_editing_the_url_keeps_the_mode_and_another_host_drops_it(
         window: MainWindow, demo_server: str) -> None:
+    """Issue 23.12: editing an endpoint's URL (its query, its path) keeps its mode; a URL of
+    another host gives the mode back to Auto."""
     pick(window, "GET", "/download")
     assert window.editor.mode_value() == Mode.DOWNLOAD
     # editing the endpoint's own query keeps its mode
     window.editor.url.setFocus()
     window.editor.url.end(False)
     QTest.keyClicks(window.editor.url, "0")
+    window.editor.url.clearFocus()
     assert window.editor.mode_value() == Mode.DOWNLOAD
-    type_url(window, f"{demo_server}/events?count=2")
+    type_url(window, f"{demo_server}/download-large-file?size=1000")
+    assert window.editor.mode_value() == Mode.DOWNLOAD
+    type_url(window, "http://localhost:9/elsewhere")
     assert window.editor.mode_value() == Mode.AUTO
     # a mode the user chose is kept whatever URL is typed
     window.editor.mode.setCurrentIndex(window.editor.mode.findData(Mode.LINES.value))

@@ -43,8 +43,8 @@ class ChunksPanel(QWidget):
         self.table.setModel(model)
         cell_painter.install(self.table, model)  # cheaper repaints of a growing table
         apply_widths(self.table)
-        self.follower = TailFollower(self.table)
         self.throttle = PaintThrottle(self.table, model)
+        self.follower = TailFollower(self.table, self.throttle)
         self.follow = QCheckBox("Follow tail", self)
         self.follow.setChecked(True)
         self.follower.followingChanged.connect(self.follow.setChecked)

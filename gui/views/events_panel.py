@@ -87,8 +87,8 @@ class EventsPanel(QWidget):
         self.table.setModel(model)
         cell_painter.install(self.table, model)  # cheaper repaints of a growing table
         apply_widths(self.table)
-        self.follower = TailFollower(self.table)
         self.throttle = PaintThrottle(self.table, model)
+        self.follower = TailFollower(self.table, self.throttle)
         self.follower.followingChanged.connect(self.follow.setChecked)
         self.follower.followingChanged.connect(self._following_changed)
         self.follow.toggled.connect(self.follower.set_following)

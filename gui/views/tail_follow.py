@@ -7,8 +7,13 @@ down (or ticking the box) resumes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QAbstractItemView
+
+if TYPE_CHECKING:
+    from gui.stream.tables import PaintThrottle
 
 
 class TailFollower(QObject):
@@ -20,11 +25,17 @@ class TailFollower(QObject):
 
     followingChanged = Signal(bool)
 
-    def __init__(self, view: QAbstractItemView) -> None:
+    def __init__(self, view: QAbstractItemView, throttle: PaintThrottle | None = None) -> None:
+        """``throttle``: the view's ``PaintThrottle``; while it holds the view's repaints the
+        view stays where it is and goes to the end when they are released (a scroll under
+        held repaints put together a picture of two positions: issue 23.10)."""
         super().__init__(view)
         self._view = view
+        self._throttle = throttle
         self._following = True
         self._adjusting = False
+        if throttle is not None:
+            throttle.released.connect(self._released)
         bar = view.verticalScrollBar()
         bar.rangeChanged.connect(self._range_changed)
         bar.valueChanged.connect(self._value_changed)
@@ -38,6 +49,13 @@ class TailFollower(QObject):
             self._following = on
             self.followingChanged.emit(on)
         if on:
+            if self._throttle is not None and self._throttle.holding:
+                self._throttle.flush()  # painted whole, at the end (``_released``)
+            else:
+                self._to_end()
+
+    def _released(self) -> None:
+        if self._following:
             self._to_end()
 
     def _to_end(self) -> None:
@@ -49,7 +67,7 @@ class TailFollower(QObject):
             self._adjusting = False
 
     def _range_changed(self, _lo: int, _hi: int) -> None:
-        if self._following:
+        if self._following and (self._throttle is None or not self._throttle.holding):
             self._to_end()
 
     def _value_changed(self, value: int) -> None:

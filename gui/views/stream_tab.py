@@ -318,7 +318,8 @@ class StreamTab(QWidget):
 
     def title(self) -> str:
         c = self.controller
-        count = c.stats.events if c.stats.events or c.spec.mode != Mode.DOWNLOAD else None
+        # The summary's figures (one source each: issue 23.11), events unless a download.
+        count = c.stats.events if c.stats.events or not self.download.applies() else None
         suffix = f" ({count:,})" if count is not None else f" ({fmt_size(c.stats.bytes)})"
         mark = "⇄ " if c.proxied else ""  # an exchange the recording proxy forwarded
         return mark + tab_title(c.spec.method, c.spec.url,

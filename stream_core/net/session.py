@@ -120,6 +120,7 @@ class _Stream:
         if spec.output and spec.mode is Mode.DOWNLOAD:
             self.download = self.new_download(spec.output)
         self.last_progress = -1.0
+        self.progress_bytes = -1  # the bytes the last Progress reported
         self.read_t = 0.0  # t of the latest read: its events carry the same time
         self.body_bytes, self.body_t = 0, 0.0  # this response's body, for Progress
         self.body_total: int | None = None
@@ -178,6 +179,7 @@ class _Stream:
                 async with asyncio.timeout(self.spec.timeouts.total):
                     await self.loop()
         except asyncio.CancelledError:
+            self.progress_up_to_date()
             self.error("cancelled", "stopped")
             self.complete = False
             self.stopped = "interrupted"  # Ctrl-C, SIGTERM, the window's Stop
@@ -190,6 +192,7 @@ class _Stream:
         except Exception as exc:  # a bug or an unforeseen library error: still no traceback
             logger.debug("stream %s: unexpected exception", self.spec.url, exc_info=True)
             self.fail(self.classify(exc, self.spec.url))
+        self.progress_up_to_date()
         end = self.end()
         self.emit(end)
         return end
@@ -537,11 +540,23 @@ class _Stream:
         self.last_progress = t
         dl = self.download
         if dl is not None:
+            self.progress_bytes = dl.bytes
             self.emit(Progress(t, dl.bytes, dl.total, dl.rate()))
         else:
             elapsed = t - self.body_t
             rate = self.body_bytes / elapsed if elapsed > 0 else 0.0
+            self.progress_bytes = self.body_bytes
             self.emit(Progress(t, self.body_bytes, self.body_total, rate))
+
+    def progress_up_to_date(self) -> None:
+        """A download that stopped short (Stop, Pause, a lost connection) reports the bytes it
+        got, so that its last Progress and its End agree (issue 23.11: a paused download
+        showed the Progress of up to 0.1 s earlier)."""
+        if self.mode is not Mode.DOWNLOAD:
+            return
+        got = self.download.bytes if self.download is not None else self.body_bytes
+        if got != self.progress_bytes:
+            self.progress(self.now())
 
     async def finish_download(self) -> None:
         if self.download is not None:

@@ -16,7 +16,7 @@ from embedded_server.content import expected_sha256
 from stream_core.net import download as dl
 from stream_core.net.session import Clients, run
 from stream_core.net.spec import Mode, RequestSpec
-from stream_core.records import AnyRecord, Progress
+from stream_core.records import AnyRecord, Chunk, Progress
 from tests.core.conftest import Capture, collect
 
 MiB = 1024 * 1024
@@ -66,7 +66,7 @@ def test_pause_and_resume_gives_the_same_file(demo_server: str, tmp_path: Path) 
 
         def observer(rec: AnyRecord) -> None:
             records.append(rec)
-            if isinstance(rec, Progress) and rec.bytes >= MiB + 1:
+            if isinstance(rec, Chunk) and rec.offset >= MiB + 1:  # between two Progress
                 part_way.set()
 
         clients = Clients()
@@ -83,6 +83,9 @@ def test_pause_and_resume_gives_the_same_file(demo_server: str, tmp_path: Path) 
     assert not out.exists()
     kept = dl.partial_size(str(out))
     assert MiB < kept < size
+    # its last Progress says what it got, as the End does (issue 23.11)
+    assert first.of("progress")[-1].bytes == kept == first.end.bytes
+    assert first.types.index("error") > first.types.index("progress")
 
     second = collect(spec(url, out, resume=True))
     assert second.errors == [] and second.end.complete

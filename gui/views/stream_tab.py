@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import QLabel, QProgressBar, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QProgressBar, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from gui.stream.controller import State, StreamController
+from gui.views.elided import WrappedText
 from gui.views.indicators import ShownState, shown_state
 from gui.views.subviews import SUBVIEWS, SubView, TabContext
 from gui.views.summary_strip import ErrorBanner, SummaryStrip
@@ -77,11 +78,11 @@ class StreamTab(QWidget):
         self._raw_hex_chosen = False
         self.summary = SummaryStrip(self)
         self.banner = ErrorBanner(self)
-        self.notice = QLabel(self)  # what the recording will hold, when it is capped
+        # What the recording will hold, when it is capped (two lines, then it scrolls).
+        self.notice = WrappedText(self, lines=2)
         self.notice.setObjectName("tabNotice")
-        self.notice.setTextFormat(Qt.TextFormat.PlainText)
-        self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("color: #975a16; padding: 2px 8px;")
+        self.notice.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.label.setStyleSheet("color: #975a16; padding: 2px 8px;")
         self.notice.hide()
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)

@@ -139,6 +139,9 @@ class MainWindow(QMainWindow):
         self.editor.stopRequested.connect(self.stop_current)
         self.editor.validationFailed.connect(
             lambda msg: self.statusBar().showMessage(f"Not sent: {msg}", 8000))
+        # Queued: a notice at Send shows after (not under) the "Sent ..." message.
+        self.editor.noticed.connect(lambda msg: self.statusBar().showMessage(msg, 10000),
+                                    Qt.ConnectionType.QueuedConnection)
         self._restore()
         self.tabs.currentChanged.connect(lambda _i: self._update_stop())
         self._update_stop()

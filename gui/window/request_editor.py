@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
@@ -43,6 +42,7 @@ from gui.services.settings import HistoryEntry, RequestOptions
 from gui.views.headers_table import HeadersTable
 from gui.window.auth_panel import AuthPanel
 from gui.window.network_panel import NetworkPanel
+from gui.window.request_origin import RequestOrigin, body_warning
 from stream_core.capture.cliargs import ArgumentError, check_url, parse_header
 from stream_core.capture.masking import mask_headers, mask_url
 from stream_core.net.spec import DecodeGuard, Mode, RequestSpec, Timeouts
@@ -68,20 +68,6 @@ class EndpointFill:
     body: str = ""
     mode: Mode = Mode.AUTO
     headers: list[tuple[str, str]] | None = None
-
-
-def origin_of(url: str) -> str:
-    """``scheme://host:port`` of a URL as typed ("" while it has no host yet)."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:  # a port being typed ("host:8a")
-        return ""
-    if not parts.hostname:
-        return ""
-    scheme = parts.scheme.lower()
-    port = port or {"http": 80, "https": 443}.get(scheme)
-    return f"{scheme}://{parts.hostname}:{port}"
 
 
 def json_status(text: str) -> tuple[bool | None, str]:
@@ -131,12 +117,15 @@ class RequestEditor(QWidget):
         filled(object): a whole request was put in the editor (the ``EndpointFill``): the
             Collections panel tells its own requests from the rest (an endpoint, History, a
             pasted curl command), which Save must never write over a loaded request.
+        noticed(str): something the user should know, the request still goes (a GET with a
+            body; what a URL of another host changed).
     """
 
     sendRequested = Signal()
     stopRequested = Signal()
     validationFailed = Signal(str)
     filled = Signal(object)
+    noticed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, resolve: Resolve | None = None) -> None:
         """``resolve``: what ``{{variables}}`` mean at send time (the window's collections;
@@ -153,12 +142,6 @@ class RequestEditor(QWidget):
         self.url.setPlaceholderText("https://host/path?query  (Ctrl+Enter sends, Esc stops)")
         self.url.setClearButtonEnabled(True)
         self.url.returnPressed.connect(self.sendRequested)
-        # The origin (scheme, host, port) of the request the editor holds: editing its URL
-        # keeps its mode; a URL of another host is another request (``_check_host``), looked
-        # at once the URL is typed (focus leaves it, or Send), never halfway through a host.
-        self._origin = ""
-        self._mode_kept = False  # the mode came with the request (the user did not choose it)
-        self.url.editingFinished.connect(self._check_host)
         self.mode = QComboBox(self)
         for label, mode in MODES:
             self.mode.addItem(label, mode.value)
@@ -194,6 +177,11 @@ class RequestEditor(QWidget):
         self.body.setPlaceholderText("Request body (JSON is checked as you type)")
         self.body.textChanged.connect(self._check_body)
         self.body.setMinimumHeight(40)  # the window must fit 640 px; the splitter gives more
+        # Editing the URL keeps the request; a URL of another host is another request, looked
+        # at once the URL is typed (the field left, or Send), never halfway through a host.
+        self.origin = RequestOrigin(self.url, self.method, self.body,
+                                    lambda: self.set_mode(Mode.AUTO), self)
+        self.origin.noticed.connect(self.noticed)
         self.json_label = QLabel("empty body", self)
         self.json_label.setObjectName("jsonStatus")
         body_page = QWidget(self)
@@ -309,20 +297,8 @@ class RequestEditor(QWidget):
         if index >= 0:
             self.mode.setCurrentIndex(index)
 
-    def _check_host(self) -> None:
-        """A URL of another host than the request's: the mode that came with the request goes
-        back to Auto (which recognises a download by itself); the user's own choice stays."""
-        origin = origin_of(self.url.text())
-        if not origin or origin == self._origin:
-            return
-        changed = bool(self._origin)
-        self._origin = origin
-        if changed and self._mode_kept:
-            self.set_mode(Mode.AUTO)
-        self._mode_kept = False
-
     def _mode_chosen(self, _index: int) -> None:
-        self._mode_kept = False  # the user's own choice stays whatever the URL
+        self.origin.mode_kept = False  # the user's own choice stays whatever the URL
 
     def fill(self, fill: EndpointFill) -> None:
         """Load a whole request into the editor: nothing of the previous one stays."""
@@ -330,13 +306,12 @@ class RequestEditor(QWidget):
         self.url.setText(fill.url)
         self.body.setPlainText(fill.body)
         self.set_mode(fill.mode)
-        self._origin = origin_of(fill.url)
-        self._mode_kept = fill.mode != Mode.AUTO
         self.headers.set_headers(list(fill.headers or []))
         self.headers.automatic.setChecked(True)
         self._update_automatic()
         self.tabs.setCurrentIndex(0)
         self.message.hide()
+        self.origin.loaded(mode_kept=fill.mode != Mode.AUTO)
         self.filled.emit(fill)
 
     def load_history(self, entry: HistoryEntry) -> None:
@@ -377,7 +352,7 @@ class RequestEditor(QWidget):
     def outgoing(self) -> Outgoing | None:
         """The request as sent and what History keeps of it, or None after showing why it
         cannot be sent."""
-        self._check_host()  # (Ctrl+Enter sends with the focus still in the URL)
+        self.origin.check()  # (Ctrl+Enter sends with the focus still in the URL)
         try:
             spec = self._build()
             history = history_as_sent(self.history_entry(), spec)  # before the credentials
@@ -388,6 +363,9 @@ class RequestEditor(QWidget):
             return None
         spec.url, spec.headers = url, encode_basic(headers)
         self.message.hide()
+        warning = body_warning(spec.method, spec.body)
+        if warning:
+            self.noticed.emit(warning)
         return Outgoing(spec, history)
 
     def _build(self) -> RequestSpec:

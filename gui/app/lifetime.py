@@ -23,7 +23,7 @@ import sys
 import tempfile
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import qasync
@@ -45,6 +45,9 @@ from gui.services import logs, resources
 from gui.services.settings import Settings
 from stream_core.capture.cliargs import ArgumentError, spec_from_args
 from stream_core.net.spec import RequestSpec
+
+if TYPE_CHECKING:
+    from gui.window.main_window import MainWindow
 
 __all__ = ["build_parser", "main", "run_app"]
 
@@ -291,10 +294,11 @@ async def _exposed(window: QWidget, timeout: float = 0.5) -> None:
         handle.removeEventFilter(watch)
 
 
-def _install_sigint(window: QWidget) -> Any:
+def _install_sigint(window: MainWindow) -> Any:
     """Ctrl-C in the terminal closes the window (Qt would otherwise swallow it)."""
     previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, lambda *_: window.close())
+    # Ctrl-C means quit: the window closes without its question (``QuitGuard``).
+    signal.signal(signal.SIGINT, lambda *_: window.quit_guard.quit_now())
     # Python only runs signal handlers between bytecodes; a timer lets it get a turn.
     timer = QTimer(window)
     timer.timeout.connect(lambda: None)

@@ -37,6 +37,7 @@ from gui.window.download_folder import DownloadFolder
 from gui.window.endpoint_picker import EndpointPicker
 from gui.window.network_panel import NetworkOptions
 from gui.window.proxy_actions import ProxyActions
+from gui.window.quit_guard import QuitGuard
 from gui.window.request_editor import EndpointFill, RequestEditor
 from gui.window.shortcuts import Shortcuts
 from stream_core.net.spec import RequestSpec
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.proxy = ProxyActions(self, self)  # Proxy menu and panel; the proxy on demand
         self.shortcuts = Shortcuts(self, self)  # Ctrl+L, Ctrl+F, the Help menu
+        self.quit_guard = QuitGuard(self, self)  # asks before quitting with streams running
         self._captures: CaptureActions | None = None
         self.setAcceptDrops(True)  # drop capture files to open them
         self.picker.endpointChosen.connect(self._endpoint_chosen)
@@ -517,6 +519,9 @@ class MainWindow(QMainWindow):
         await self._closed_future
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.quit_guard.allow():  # streams or the proxy running: asked first
+            event.ignore()
+            return
         self.save_settings()
         event.accept()
         self.was_closed = True

@@ -106,8 +106,7 @@ class MainWindow(QMainWindow):
             " Esc stops the current one.</p>", self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setStyleSheet("color: palette(placeholder-text);")
-        self.tabs.addTab(self.placeholder, "Start")
-        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        self._show_placeholder()
 
         self.right = QSplitter(Qt.Orientation.Vertical, self)
         self.right.addWidget(self.editor)
@@ -469,11 +468,19 @@ class MainWindow(QMainWindow):
             finally:
                 self.statusBar().showMessage("Stopped.", 3000)
 
+    def _show_placeholder(self) -> None:
+        """The start hint as the only tab (no close button): at start, and once the last
+        stream tab is closed (the lower half was blank grey then)."""
+        self.tabs.addTab(self.placeholder, "Start")
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+
     def close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)
         if not _is_stream_tab(widget):
             return
         self.tabs.removeTab(index)
+        if self.tabs.count() == 0:
+            self._show_placeholder()
         controller = widget.controller
         if controller.running:
             task = asyncio.ensure_future(controller.stop())

@@ -57,3 +57,22 @@ def test_tab_list_middle_click_and_keys(window: MainWindow, qtbot: QtBot,
     qtbot.waitUntil(lambda: window.tabs.count() == 2)
     QTest.keyClick(window.editor.url, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.tabs.count() == 1)
+
+
+def test_closing_every_tab_brings_the_start_hint_back(
+        window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    """Issue 23.9: the lower half was blank grey once the last tab was closed."""
+    assert window.tabs.widget(0) is window.placeholder
+    for _ in range(2):
+        wait_ended(qtbot, send(window, qtbot, f"{demo_server}/events?interval=0&count=1",
+                               Mode.SSE))
+    assert window.placeholder not in [window.tabs.widget(i) for i in range(window.tabs.count())]
+    while window.current_tab() is not None:
+        window.close_tab(window.tabs.currentIndex())
+    assert window.tabs.count() == 1 and window.tabs.widget(0) is window.placeholder
+    assert window.placeholder.isVisible() and "No stream yet" in window.placeholder.text()
+    bar = window.tabs.tabBar()
+    assert bar.tabButton(0, bar.ButtonPosition.RightSide) is None  # it cannot be closed
+    wait_ended(qtbot, send(window, qtbot, f"{demo_server}/events?interval=0&count=1",
+                           Mode.SSE))
+    assert window.tabs.count() == 1 and window.current_tab() is not None  # replaced again

@@ -228,8 +228,7 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
                 return await demos.save_screenshot(window, args.screenshot)
         if spec is not None:
             window.editor.load_spec(spec)
-            window.remember(window.editor.history_entry())
-            controller = window.start(spec)
+            controller = window.send_spec(window.editor.history_entry(), spec)
             if args.screenshot is not None:
                 # The end of a finite stream, or 100 events into an endless one; a stream
                 # that stays silent is shot as it is after the safety timeout.

@@ -56,9 +56,7 @@ class DownloadHost(Protocol):
 
     def statusBar(self) -> QStatusBar: ...
 
-    def remember(self, entry: HistoryEntry) -> HistoryEntry: ...
-
-    def start(self, spec: RequestSpec) -> StreamController: ...
+    def send_spec(self, history: HistoryEntry, spec: RequestSpec) -> StreamController: ...
 
 
 class DownloadFolder(QObject):
@@ -127,10 +125,9 @@ class DownloadFolder(QObject):
         outgoing = self.host.editor.outgoing()
         if outgoing is None:
             return None
-        self.host.remember(outgoing.history)
         spec = outgoing.spec
         spec.mode, spec.output = Mode.DOWNLOAD, path
-        return self.host.start(spec)
+        return self.host.send_spec(outgoing.history, spec)
 
     def prepare(self, spec: RequestSpec) -> str | None:
         """Give a download with no output a file in the folder (renamed by the response:

@@ -346,8 +346,14 @@ class MainWindow(QMainWindow):
         outgoing = self.editor.outgoing()
         if outgoing is None:
             return None
-        entry = self.remember(outgoing.history)
-        controller = self.start(outgoing.spec)
+        return self.send_spec(outgoing.history, outgoing.spec)
+
+    def send_spec(self, history: HistoryEntry, spec: RequestSpec) -> StreamController:
+        """Start ``spec`` in a new tab and keep ``history`` in History with the status of
+        its response (every way a request is sent: Send, *Send and save as*, the command
+        line; one of them left its download 'no response')."""
+        entry = self.remember(history)
+        controller = self.start(spec)
         controller.responseReceived.connect(
             lambda: self._response_status(entry, controller))
         return controller

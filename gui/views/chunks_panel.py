@@ -97,9 +97,9 @@ class ChunksPanel(QWidget):
         self.table.selectRow(row)
 
     def scroll_to(self, row: int) -> None:
+        """Bring ``row`` into view (now, or when the Chunks sub-tab shows); stop following."""
         if 0 <= row < len(self.model):
-            self.follower.set_following(False)
-            self.table.scrollTo(self.model.index(row, 0))
+            self.follower.bring_into_view(lambda: self.model.index(row, 0))
 
     def _selection_changed(self, _s: QItemSelection, _d: QItemSelection) -> None:
         row = self.selected_row()

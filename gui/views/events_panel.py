@@ -200,6 +200,18 @@ class EventsPanel(QWidget):
             if scroll:
                 self.table.scrollTo(index)
 
+    def scroll_to(self, source_row: int) -> None:
+        """Bring ``source_row`` into view (now, or when the Events sub-tab shows; through the
+        filter when one is on); stop following."""
+        def index() -> QModelIndex:
+            found = self.model.index(source_row, 0)
+            if self.table.model() is self.proxy:
+                found = self.proxy.mapFromSource(found)
+            return found
+
+        if 0 <= source_row < len(self.model):
+            self.follower.bring_into_view(index)
+
     # -- following ---------------------------------------------------------------------------
     def _following_changed(self, on: bool) -> None:
         self._paused_at = len(self.model)

@@ -271,12 +271,7 @@ class StreamTab(QWidget):
         first, last = events.rows_for_chunk(seq) if seq >= 0 else (-1, -1)
         events.set_highlight(first, last)
         if first >= 0:
-            self.events.follower.set_following(False)
-            index = events.index(first, 0)
-            if self.events.table.model() is self.events.proxy:
-                index = self.events.proxy.mapFromSource(index)
-            if index.isValid():
-                self.events.table.scrollTo(index)
+            self.events.scroll_to(first)  # now, or when the Events sub-tab shows
 
     def splitters(self) -> dict[str, QSplitter]:
         """The tab's resizable panes by settings name (restored for new tabs, saved on quit)."""

@@ -7,9 +7,10 @@ down (or ticking the box) resumes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ class TailFollower(QObject):
         self._adjusting = False
         if throttle is not None:
             throttle.released.connect(self._released)
+        self._pending: Callable[[], QModelIndex] | None = None  # see bring_into_view
+        view.installEventFilter(self)
         bar = view.verticalScrollBar()
         bar.rangeChanged.connect(self._range_changed)
         bar.valueChanged.connect(self._value_changed)
@@ -53,6 +56,28 @@ class TailFollower(QObject):
                 self._throttle.flush()  # painted whole, at the end (``_released``)
             else:
                 self._to_end()
+
+    def bring_into_view(self, index: Callable[[], QModelIndex]) -> None:
+        """Stop following and show the row ``index()`` gives, now or, for a view behind
+        another sub-tab, when it shows: a hidden view has not laid its new rows out, so a
+        scroll then landed anywhere and the highlighted row was off-screen (issue 23.14)."""
+        self.set_following(False)
+        self._pending = index
+        if self._view.isVisible():
+            self._scroll_pending()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and self._pending is not None:
+            QTimer.singleShot(0, self._scroll_pending)  # once the view has laid out its rows
+        return False
+
+    def _scroll_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        index = pending()
+        if index.isValid():
+            self._view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _released(self) -> None:
         if self._following:

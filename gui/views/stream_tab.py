@@ -76,6 +76,8 @@ class StreamTab(QWidget):
         self._title_at = 0.0  # when the window last took this tab's title (title_due)
         self.controller = controller
         self._raw_hex_chosen = False
+        #: What tells this tab from others of the same title (``tab_strip.tags``; the window).
+        self.tag = ""
         self.summary = SummaryStrip(self)
         self.banner = ErrorBanner(self)
         # What the recording will hold, when it is capped (two lines, then it scrolls).
@@ -312,11 +314,16 @@ class StreamTab(QWidget):
         self._title_at = now
         return True
 
+    def base_title(self) -> str:
+        """Method, host and path (a mark for a proxied exchange or a capture): what tabs of
+        one request share (``tab_strip.tags`` tells them apart)."""
+        c = self.controller
+        mark = "⇄ " if c.proxied else ""  # an exchange the recording proxy forwarded
+        return mark + tab_title(c.spec.method, c.spec.url, capture=not c.live and not c.proxied)
+
     def title(self) -> str:
         c = self.controller
         # The summary's figures (one source each: issue 23.11), events unless a download.
         count = c.stats.events if c.stats.events or not self.download.applies() else None
         suffix = f" ({count:,})" if count is not None else f" ({fmt_size(c.stats.bytes)})"
-        mark = "⇄ " if c.proxied else ""  # an exchange the recording proxy forwarded
-        return mark + tab_title(c.spec.method, c.spec.url,
-                                capture=not c.live and not c.proxied) + suffix
+        return self.base_title() + (f" {self.tag}" if self.tag else "") + suffix

@@ -405,6 +405,7 @@ class MainWindow(QMainWindow):
         controller.updated.connect(lambda: self._update_tab(tab))
         controller.stateChanged.connect(lambda _s: self._update_tab(tab))
         controller.finished.connect(lambda: self._update_tab(tab))
+        self._retag()
         self.captures.record(controller)
         controller.start()
         self.streamStarted.emit(controller)
@@ -453,6 +454,20 @@ class MainWindow(QMainWindow):
         if tab is self.tabs.currentWidget():
             self._update_stop()
 
+    def _retag(self) -> None:
+        """Tabs of the same title told apart (their query, else a number in opening order)."""
+        from gui.views.tab_strip import tags
+
+        shown = [self.tabs.widget(i) for i in range(self.tabs.count())]
+        open_tabs = sorted((w for w in shown if _is_stream_tab(w)),
+                           key=lambda t: self.controllers.index(t.controller)
+                           if t.controller in self.controllers else len(self.controllers))
+        for tab, tag in zip(open_tabs, tags([(t.base_title(), t.controller.spec.url)
+                                             for t in open_tabs]), strict=True):
+            if tab.tag != tag:
+                tab.tag = tag
+                self.tabs.setTabText(self.tabs.indexOf(tab), tab.title())
+
     def _update_stop(self) -> None:
         """Stop is enabled only while the current tab's stream runs."""
         tab = self.current_tab()
@@ -487,6 +502,7 @@ class MainWindow(QMainWindow):
         self.tabs.removeTab(index)
         if self.tabs.count() == 0:
             self._show_placeholder()
+        self._retag()
         controller = widget.controller
         if controller.running:
             task = asyncio.ensure_future(controller.stop())

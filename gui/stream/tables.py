@@ -278,19 +278,24 @@ class PaintThrottle(QObject):
 class ResponsiveSplitter(QSplitter):
     """A table | detail splitter that puts the detail below the table when it is narrow.
 
-    Why: at 1024 px side by side left the table too narrow to show its payload column at all;
-    below, the table keeps the whole width.
+    Why: side by side, the table's fixed columns (number, time, gap, type, id, size: ~450 px)
+    left its payload column a sliver (~90 px in a 1400 px window: issue 23.15); below, the
+    table keeps the whole width. Side by side, the detail takes a quarter (at least 300 px).
     """
 
     #: Narrower than this, the panes are stacked.
-    STACK_BELOW = 900
+    STACK_BELOW = 1100
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         wanted = (Qt.Orientation.Vertical if event.size().width() < self.STACK_BELOW
                   else Qt.Orientation.Horizontal)
         if wanted != self.orientation():
             self.setOrientation(wanted)
-            total = (event.size().height() if wanted == Qt.Orientation.Vertical
-                     else event.size().width())
-            self.setSizes([total * 3 // 5, total - total * 3 // 5])
+            if wanted == Qt.Orientation.Vertical:
+                total = event.size().height()
+                first = total * 2 // 3
+            else:
+                total = event.size().width()
+                first = total - max(300, total // 4)
+            self.setSizes([first, total - first])
         super().resizeEvent(event)

@@ -64,7 +64,7 @@ class ChunksPanel(QWidget):
         self.splitter = ResponsiveSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(right)
-        self.splitter.setSizes([600, 390])
+        self.splitter.setSizes([710, 390])
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Each row is one network read, as httpx handed it over.", self), 1)

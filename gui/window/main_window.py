@@ -34,6 +34,7 @@ from gui.services.settings import HistoryEntry, Settings
 from gui.services.tooltips import plain_tip
 from gui.views.tab_strip import TabStrip
 from gui.window.download_folder import DownloadFolder
+from gui.window.editor_split import EditorSplitter
 from gui.window.endpoint_picker import EndpointPicker
 from gui.window.network_panel import NetworkOptions
 from gui.window.proxy_actions import ProxyActions
@@ -108,11 +109,10 @@ class MainWindow(QMainWindow):
         self.placeholder.setStyleSheet("color: palette(placeholder-text);")
         self._show_placeholder()
 
-        self.right = QSplitter(Qt.Orientation.Vertical, self)
+        self.right = EditorSplitter(self)  # the editor a third of the height until moved
         self.right.addWidget(self.editor)
         self.right.addWidget(self.tabs)
         self.right.setStretchFactor(1, 1)
-        self.right.setSizes([170, 700])
         self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_split.addWidget(self.picker)
         self.main_split.addWidget(self.right)

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-import qasync
 import shiboken6
 from PySide6.QtCore import (
     QEvent,
@@ -42,6 +41,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from embedded_server.snapshot import NAME as DEMO_OPENAPI
 from gui.app.launch import EmbeddedServer, build_parser, start_server, wants_server
 from gui.services import logs, resources
+from gui.services.qtloop import EventLoop
 from gui.services.settings import Settings
 from stream_core.capture.cliargs import ArgumentError, spec_from_args
 from stream_core.net.spec import RequestSpec
@@ -132,7 +132,7 @@ def _main(argv: list[str], server: EmbeddedServer | None, stack: contextlib.Exit
         else:
             settings = Settings(QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                                           ORG, ORG))
-        loop = qasync.QEventLoop(app)
+        loop = EventLoop(app)  # qasync's, cancelled timers freed (gui.services.qtloop)
         asyncio.set_event_loop(loop)
         hooks_installed = contextlib.ExitStack()
         hooks = logs.FailureHooks(loop).install(hooks_installed)

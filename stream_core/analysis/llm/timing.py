@@ -8,6 +8,7 @@ tokens/s). Tokens that came in fewer than ``BURST_READS`` distinct reads, or wit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = ["BURST_READS", "BURST_SPAN", "HISTOGRAM_EDGES", "Timing", "percentile", "timing"]
@@ -52,7 +53,7 @@ class Timing:
                 "tokens_per_s": None if self.tokens_per_s is None else round(self.tokens_per_s, 2)}
 
 
-def timing(times: list[float], tokens: int | None = None) -> Timing:
+def timing(times: Sequence[float], tokens: int | None = None) -> Timing:
     """Figures of tokens that arrived at ``times`` (in order); ``tokens`` is the provider's
     output-token count when it gave one (the rate then uses it over the same span)."""
     count = tokens if tokens and tokens > 0 else len(times)

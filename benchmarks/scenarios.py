@@ -46,6 +46,9 @@ class Sizes:
     longday_events: int = 300_000  # a slow stream, 1 kHz (compressed in time)
     longday_interval: float = 0.001
     close_events: int = 1_000_000  # the flood a closed tab must give back
+    llm_words: int = 22_400  # an LLM reply of ~22.4k deltas (issue 23.20's tabs), one per read
+    llm_delay: float = 0.001  # s between deltas: each comes in a network read of its own
+    llm_repeats: int = 3
     redo_disturbed: int = 1  # extra runs per contender when outside load disturbed one
     sync_between: bool = True  # flush the page cache's dirty pages before each download
 
@@ -57,7 +60,8 @@ class Sizes:
                    latency_events=200, latency_repeats=1, startup_repeats=2,
                    proxy_events=200, proxy_download_bytes=64 * 1024 ** 2, proxy_repeats=2,
                    many_seconds=10.0, many_download_bytes=32 * 1024 ** 2, many_repeats=2,
-                   longday_events=20_000, close_events=200_000)
+                   longday_events=20_000, close_events=200_000, llm_words=5000,
+                   llm_repeats=2)
 
     @classmethod
     def tiny(cls) -> Sizes:
@@ -69,7 +73,7 @@ class Sizes:
                    proxy_download_bytes=2 * 1024 ** 2 + 123, proxy_repeats=1, redo_disturbed=0,
                    sync_between=False, many_tabs=3, many_seconds=1.0, many_download_tabs=2,
                    many_download_bytes=1024 ** 2 + 123, many_repeats=1, longday_events=500,
-                   close_events=2000)
+                   close_events=2000, llm_words=300, llm_repeats=1)
 
 
 @dataclass
@@ -530,6 +534,50 @@ def many(ctx: Context) -> dict[str, Any]:
                 _target(f"many: {s.many_tabs} LLM tabs, events lost", d["lost"], "<=", 0),
                 _target(f"many: {n} downloads, window / raw httpx", ratio, ">=", 0.80),
                 _target("many: downloads byte-exact", -len(problems), ">=", 0)]}
+
+
+# --- 7b. Memory of an LLM reply: one small event per network read ---------------------------
+
+def llm_memory(ctx: Context) -> dict[str, Any]:
+    """The RSS each delta of a long LLM reply adds to its tab, against its bytes on the wire.
+
+    Why apart from the flood's memory: the flood packs many events into each read, an LLM
+    reply comes one small event per read, and what a read costs (a chunk row, the loop's
+    read timeout) is then paid per event (issue 23.20: ~770 B per 81-byte event).
+    """
+    s = ctx.sizes
+    body = _llm_body(s.llm_words)
+    url = f"{ctx.url}/v1/chat/completions?delay={s.llm_delay:g}"
+    expected = _sse_events(f"{ctx.url}/v1/chat/completions?delay=0", body)
+    ctx.log(f"  an LLM reply of {expected:,} deltas, one per {s.llm_delay * 1e3:g} ms")
+    body_file = os.path.join(ctx.tmp, "llm_body.json")  # too long for one argument
+    with open(body_file, "w", encoding="utf-8") as f:
+        f.write(body)
+    runs = alternate({"window": lambda _r: run_child(
+        _py("benchmarks.window_flood", "--url", url, "--count", str(expected),
+            "--body", "@" + body_file), server=ctx.server,
+        timeout=expected * s.llm_delay * 4 + 120)}, s.llm_repeats, log=ctx.log,
+        extra_for_disturbed=0)["window"]  # (memory: load does not move it)
+    data = [r.data for r in runs]
+    mid = len(data) // 2
+
+    def med(key: str) -> float:
+        return sorted(d[key] for d in data)[mid]
+
+    out = {"events": expected, "lost": max(d["lost"] for d in data),
+           "errors": [d["error"] for d in data if d.get("error")],
+           "rss_per_event": med("marginal_rss_per_event"),
+           "wire_per_event": med("marginal_wire_per_event"),
+           "ratio": med("marginal_rss_per_raw_byte"),
+           "reads_per_event": med("chunks") / expected,
+           "rss_growth_bytes": med("rss_growth_bytes"),
+           "values": sorted(d["marginal_rss_per_raw_byte"] for d in data), "runs": data}
+    ctx.log(f"    {out['rss_per_event']:.0f} B/event for {out['wire_per_event']:.0f} on the "
+            f"wire ({out['ratio']:.2f}x), {out['reads_per_event']:.2f} reads per event")
+    out["targets"] = [
+        _target("llm memory: RSS / wire bytes, per event", out["ratio"], "<=", 3.0),
+        _target("llm memory: events lost", out["lost"], "<=", 0)]
+    return out
 
 
 # --- 8. A long day ------------------------------------------------------------------------------

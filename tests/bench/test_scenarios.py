@@ -133,3 +133,12 @@ def test_long_day_and_a_closed_tab(ctx: scenarios.Context) -> None:
     assert close["events"] == SIZES.close_events
     assert close["tab_collected"]
     assert close["rss_before"] > 0 and close["rss_held"] > 0 and close["rss_after"] > 0
+
+
+def test_llm_memory_streams_a_reply_one_delta_per_read(ctx: scenarios.Context) -> None:
+    res = scenarios.llm_memory(ctx)
+    assert res["errors"] == [] and res["lost"] == 0
+    assert res["events"] > SIZES.llm_words  # the body made the reply long
+    assert [r["events"] for r in res["runs"]] == [res["events"]] * SIZES.llm_repeats
+    assert res["wire_per_event"] > 100 and res["rss_per_event"] != 0
+    assert {t["target"] for t in res["targets"]} >= {"llm memory: events lost"}

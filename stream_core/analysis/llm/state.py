@@ -159,9 +159,11 @@ class ReplyState:
     # Doubles, not a list of float objects (8 bytes a delta, not 32: issue 23.20).
     token_times: array[float] = field(default_factory=lambda: array("d"))
     # The timing's inputs, kept up to date per token so that reading them stays linear:
-    # the gaps between tokens (sorted in place when read: Timsort merges the new tail in one
-    # pass), their histogram over HISTOGRAM_EDGES, and the number of distinct arrival times.
-    gaps: list[float] = field(default_factory=list)
+    # the gaps between tokens (doubles; sorted when read, ``sorted_gaps``: Timsort merges the
+    # new tail in one pass), their histogram over HISTOGRAM_EDGES, and the number of distinct
+    # arrival times.
+    gaps: array[float] = field(default_factory=lambda: array("d"))
+    gaps_sorted: int = 0  # how many of ``gaps`` (from the start) are in order
     gap_bins: list[int] = field(default_factory=lambda: [0] * (len(HISTOGRAM_EDGES) + 1))
     reads: int = 0
     deltas: int = 0
@@ -185,6 +187,16 @@ class ReplyState:
     @property
     def signature(self) -> str:
         return joined(self.signature_parts)
+
+    def sorted_gaps(self) -> array[float]:
+        """``gaps`` in ascending order (kept so: a read sorts only what came since)."""
+        gaps = self.gaps
+        if self.gaps_sorted != len(gaps):
+            ordered = gaps.tolist()  # the sorted prefix is one run for Timsort
+            ordered.sort()
+            self.gaps = gaps = array("d", ordered)
+            self.gaps_sorted = len(gaps)
+        return gaps
 
     @property
     def first_token_t(self) -> float | None:

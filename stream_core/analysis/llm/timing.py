@@ -24,7 +24,7 @@ HISTOGRAM_EDGES = (0.001, 0.010, 0.025, 0.050, 0.100, 0.250, 0.500, 1.0)
 """Upper edges (s) of the gap histogram's bins; one more bin holds longer gaps."""
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
+def percentile(sorted_values: Sequence[float], q: float) -> float:
     """The ``q`` quantile (0..1) of sorted values, linearly interpolated."""
     if not sorted_values:
         return 0.0
@@ -67,7 +67,7 @@ def timing(times: Sequence[float], tokens: int | None = None) -> Timing:
     return figures(times, gaps, bins, len(set(times)), tokens)
 
 
-def figures(times: Sequence[float], sorted_gaps: list[float], bins: list[int], reads: int,
+def figures(times: Sequence[float], sorted_gaps: Sequence[float], bins: list[int], reads: int,
             tokens: int | None = None) -> Timing:
     """:func:`timing` from its inputs already made: the gaps sorted, their histogram and the
     number of distinct arrival times (the assembler keeps them up to date per token, so

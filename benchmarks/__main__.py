@@ -22,7 +22,7 @@ from benchmarks._common import ServerProcess
 from benchmarks.report import render_table
 
 ALL = ("flood", "parse", "download", "latency", "startup", "capture", "proxy", "many",
-       "longday", "actions", "timing")
+       "llm_memory", "longday", "actions", "timing")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

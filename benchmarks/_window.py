@@ -17,7 +17,6 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import qasync
 from PySide6.QtCore import QEventLoop as QtEventLoop
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
@@ -99,7 +98,11 @@ def run_qt(main: Callable[[QApplication], Awaitable[dict[str, Any]]]) -> dict[st
     assert isinstance(app, QApplication)
     configure_like_the_app(app)
     preload()
-    loop = qasync.QEventLoop(app)
+    try:  # the app's loop (a checkout without it: qasync's own)
+        from gui.services.qtloop import EventLoop
+    except ImportError:
+        from qasync import QEventLoop as EventLoop
+    loop = EventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         return loop.run_until_complete(main(app))

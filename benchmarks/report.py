@@ -107,6 +107,12 @@ def render_table(result: dict[str, Any]) -> str:
         lines += _rows(f"{dl['tabs']} concurrent downloads of {dl['bytes'] / 2**20:,.0f} MiB",
                        dl, "raw_httpx", {"window": f"{dl['tabs']} download tabs in one window",
                                          "raw_httpx": "one client, asyncio.gather"})
+    if "error" not in sc.get("llm_memory", {"error": 1}):
+        m = sc["llm_memory"]
+        lines.append(f"| Memory, LLM reply of {m['events']:,} deltas (one per read) | window | "
+                     f"{m['rss_per_event']:,.0f} B/event | {m['ratio']:.2f}x wire | | | "
+                     f"wire {m['wire_per_event']:.0f} B/event, second half of the reply; "
+                     f"{m['reads_per_event']:.2f} reads/event, lost {m['lost']} |")
     if "error" not in sc.get("longday", {"error": 1}):
         sl, cl = sc["longday"]["slow"], sc["longday"]["close"]
         dist = " (disturbed)" if sl.get("disturbed") else ""

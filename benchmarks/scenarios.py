@@ -55,6 +55,9 @@ class Sizes:
     actions_llm_words: int = 100_000  # deltas of the long LLM reply
     actions_busy: int = 20  # busy LLM tabs (50 events/s each) for the actions among them
     actions_busy_seconds: float = 120.0  # how long each busy tab streams
+    llm_words: int = 22_400  # an LLM reply of ~22.4k deltas (issue 23.20's tabs), one per read
+    llm_delay: float = 0.001  # s between deltas: each comes in a network read of its own
+    llm_repeats: int = 3
     redo_disturbed: int = 1  # extra runs per contender when outside load disturbed one
     sync_between: bool = True  # flush the page cache's dirty pages before each download
     timing_events: int = 1000  # /timing events, one per timing_interval
@@ -74,7 +77,8 @@ class Sizes:
                    many_seconds=10.0, many_download_bytes=32 * 1024 ** 2, many_repeats=2,
                    longday_events=20_000, close_events=200_000, actions_events=100_000,
                    actions_llm_words=20_000, actions_busy=5, timing_events=500,
-                   timing_repeats=1)
+                   timing_repeats=1, llm_words=5000,
+                   llm_repeats=2)
 
     @classmethod
     def tiny(cls) -> Sizes:
@@ -88,7 +92,8 @@ class Sizes:
                    many_download_bytes=1024 ** 2 + 123, many_repeats=1, longday_events=500,
                    close_events=2000, actions_events=3000, actions_llm_words=200,
                    actions_busy=2, actions_busy_seconds=30.0, timing_events=40, timing_tabs=2,
-                   timing_late=0.3, timing_freeze=0.2, timing_repeats=1)
+                   timing_late=0.3, timing_freeze=0.2, timing_repeats=1, llm_words=300,
+                   llm_repeats=1)
 
 
 @dataclass
@@ -543,6 +548,50 @@ def many(ctx: Context) -> dict[str, Any]:
                 _target(f"many: {s.many_tabs} LLM tabs, events lost", d["lost"], "<=", 0),
                 _target(f"many: {n} downloads, window / raw httpx", ratio, ">=", 0.80),
                 _target("many: downloads byte-exact", -len(problems), ">=", 0)]}
+
+
+# --- 7b. Memory of an LLM reply: one small event per network read ---------------------------
+
+def llm_memory(ctx: Context) -> dict[str, Any]:
+    """The RSS each delta of a long LLM reply adds to its tab, against its bytes on the wire.
+
+    Why apart from the flood's memory: the flood packs many events into each read, an LLM
+    reply comes one small event per read, and what a read costs (a chunk row, the loop's
+    read timeout) is then paid per event (issue 23.20: ~770 B per 81-byte event).
+    """
+    s = ctx.sizes
+    body = _llm_body(s.llm_words)
+    url = f"{ctx.url}/v1/chat/completions?delay={s.llm_delay:g}"
+    expected = _sse_events(f"{ctx.url}/v1/chat/completions?delay=0", body)
+    ctx.log(f"  an LLM reply of {expected:,} deltas, one per {s.llm_delay * 1e3:g} ms")
+    body_file = os.path.join(ctx.tmp, "llm_body.json")  # too long for one argument
+    with open(body_file, "w", encoding="utf-8") as f:
+        f.write(body)
+    runs = alternate({"window": lambda _r: run_child(
+        _py("benchmarks.window_flood", "--url", url, "--count", str(expected),
+            "--body", "@" + body_file), server=ctx.server,
+        timeout=expected * s.llm_delay * 4 + 120)}, s.llm_repeats, log=ctx.log,
+        extra_for_disturbed=0)["window"]  # (memory: load does not move it)
+    data = [r.data for r in runs]
+    mid = len(data) // 2
+
+    def med(key: str) -> float:
+        return sorted(d[key] for d in data)[mid]
+
+    out = {"events": expected, "lost": max(d["lost"] for d in data),
+           "errors": [d["error"] for d in data if d.get("error")],
+           "rss_per_event": med("marginal_rss_per_event"),
+           "wire_per_event": med("marginal_wire_per_event"),
+           "ratio": med("marginal_rss_per_raw_byte"),
+           "reads_per_event": med("chunks") / expected,
+           "rss_growth_bytes": med("rss_growth_bytes"),
+           "values": sorted(d["marginal_rss_per_raw_byte"] for d in data), "runs": data}
+    ctx.log(f"    {out['rss_per_event']:.0f} B/event for {out['wire_per_event']:.0f} on the "
+            f"wire ({out['ratio']:.2f}x), {out['reads_per_event']:.2f} reads per event")
+    out["targets"] = [
+        _target("llm memory: RSS / wire bytes, per event", out["ratio"], "<=", 3.0),
+        _target("llm memory: events lost", out["lost"], "<=", 0)]
+    return out
 
 
 # --- 8. A long day ------------------------------------------------------------------------------

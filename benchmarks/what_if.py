@@ -18,7 +18,9 @@ this process only; nothing on disk changes. EXP is a comma-separated set of (``b
 - ``nospool``: the tab's recording spool drops every record;
 - ``nosync``: no fsync or background fdatasync of the download;
 - ``nostyle``: no application style sheet (plain Fusion: item views skip QStyleSheetStyle);
-- ``switchN``: ``sys.setswitchinterval(N / 10000)`` (N tenths of a millisecond; default 50).
+- ``switchN``: ``sys.setswitchinterval(N / 10000)`` (N tenths of a millisecond; default 50);
+- ``qasyncloop``: qasync's own event loop instead of ``gui.services.qtloop.EventLoop`` (a
+  cancelled ``call_later`` keeps its Qt timer until it is due).
 
 These replace module constants and methods, and may break as the product changes.
 """
@@ -90,6 +92,11 @@ def _patch() -> None:
     if "nostyle" in EXP:
         import benchmarks._window as window
         window.configure_like_the_app = lambda app: None
+    if "qasyncloop" in EXP:
+        import qasync
+
+        import gui.services.qtloop as qtloop
+        qtloop.EventLoop = qasync.QEventLoop  # type: ignore[misc]
     if (tenths := _number("switch")) is not None:
         sys.setswitchinterval(tenths / 10000)
     if "nosync" in EXP:

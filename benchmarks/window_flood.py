@@ -1,6 +1,7 @@
 """Child process: the real window (offscreen) streams an SSE flood; prints figures as JSON.
 
-``python -m benchmarks.window_flood --url URL --count N`` opens a stream tab on ``URL`` and
+``python -m benchmarks.window_flood --url URL --count N [--body JSON]`` opens a stream tab on
+``URL`` (POSTing ``JSON``, an LLM request, when given) and
 measures, from the moment the tab is opened until the N-th event is a row of the events
 model: events/s, events lost (N minus the event rows), the GUI thread's responsiveness (a
 5 ms repeating timer's lateness) and the RSS growth of the process against the bytes
@@ -54,11 +55,40 @@ class GcPauses:
                 for g, p in self.pauses.items()}
 
 
-async def flood(url: str, count: int, timeout: float) -> dict[str, Any]:
+#: RSS samples over the second half of the stream (``_second_half``).
+SAMPLES = 12
+
+
+def _slope(xs: list[float], ys: list[float]) -> float:
+    """Least-squares slope of ``ys`` over ``xs``."""
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den if den else 0.0
+
+
+def _second_half(samples: list[tuple[int, int, int]]) -> dict[str, float]:
+    """What each event of the second half added, as the slope of RSS (and of the bytes
+    received) over the event rows sampled then: the tab's fixed cost (widgets, caches, the
+    first allocations of every module) is paid by then, so a short stream's figure is its
+    cost per event, not that cost amortised as in the flood's 1M events; a slope over many
+    samples, not two points, because RSS moves by whole pages and allocator arenas."""
+    if len(samples) < 3:
+        return {}
+    rows = [float(r) for r, _b, _m in samples]
+    rss = _slope(rows, [float(m) for _r, _b, m in samples])
+    wire = _slope(rows, [float(b) for _r, b, _m in samples])
+    return {"marginal_rss_per_event": rss, "marginal_wire_per_event": wire,
+            "marginal_rss_per_raw_byte": rss / wire if wire > 0 else float("nan")}
+
+
+async def flood(url: str, count: int, timeout: float, body: str = "") -> dict[str, Any]:
     from stream_core.net.spec import Mode, RequestSpec, Timeouts
 
     spec = RequestSpec(url, mode=Mode.SSE,
                        timeouts=Timeouts(connect=10.0, read=60.0, total=timeout))
+    if body:  # an LLM request (the llm_memory scenario): POSTed as JSON
+        spec.method, spec.body = "POST", body.encode()
+        spec.headers = [("Content-Type", "application/json")]
     process_events()
     rss: list[int] = []
 
@@ -75,8 +105,12 @@ async def flood(url: str, count: int, timeout: float) -> dict[str, Any]:
     t0 = tab.started_at  # the window is built and shown; the stream starts now
     model = tab.events
     last_in: list[float] = []
+    samples: list[tuple[int, int, int]] = []  # (rows, bytes, RSS) over the second half
+    step = max(1, count // (2 * SAMPLES))
 
     def rows_inserted(_parent: Any, _first: int, last: int) -> None:
+        if last + 1 >= count // 2 + len(samples) * step and len(samples) < SAMPLES:
+            samples.append((last + 1, tab.controller.stats.bytes, rss_bytes()))
         if not last_in and last + 1 >= count:
             last_in.append(time.perf_counter())
 
@@ -98,6 +132,7 @@ async def flood(url: str, count: int, timeout: float) -> dict[str, Any]:
         "events_per_s": events / (t_end - t0), "stream_cpu_s": cpu,
         "bytes": raw_bytes, "chunks": stats.chunks,
         "rss_growth_bytes": rss1 - rss0, "rss_per_raw_byte": (rss1 - rss0) / max(1, raw_bytes),
+        **_second_half(samples),
         "error": None if error is None else f"{error.kind}: {error.message}",
         "probe": probe.summary(), "gc": gc_pauses.summary(),
     }
@@ -110,8 +145,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--url", required=True)
     ap.add_argument("--count", type=int, required=True, help="events the stream sends")
     ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument("--body", default="",
+                    help="POST this JSON body (an LLM request); @FILE reads it from FILE")
     args = ap.parse_args(argv)
-    emit(run_qt(lambda _app: flood(args.url, args.count, args.timeout)))
+    body = args.body
+    if body.startswith("@"):
+        with open(body[1:], encoding="utf-8") as f:
+            body = f.read()
+    emit(run_qt(lambda _app: flood(args.url, args.count, args.timeout, body)))
 
 
 if __name__ == "__main__":

@@ -28,8 +28,10 @@ def document() -> dict[str, Any]:
 
 
 def dumps(doc: dict[str, Any]) -> str:
-    """The snapshot's text: stable key order, so that a diff shows what a route changed."""
-    return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """The snapshot's text: the document's own key order (the app's route order, stable from
+    run to run), which the window lists its endpoints in; sorted keys listed them in another
+    order than the live document does after a reload or a Replay (issue 23.16)."""
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

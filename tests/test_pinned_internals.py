@@ -117,6 +117,36 @@ def test_qasync_loop_internals_the_gui_fixtures_use(qapp: Any) -> None:
         loop.close()
 
 
+def test_qasync_timer_internals_the_window_loop_uses(qapp: Any) -> None:
+    """gui/services/qtloop.py frees a cancelled ``call_later`` at once (issue 23.20) through
+    qasync's timer object: a changed qasync would leave timers behind, or kill live ones."""
+    qasync = pytest.importorskip("qasync")
+    from gui.services.qtloop import EventLoop
+
+    why = _pin("qasync", "QEventLoop._timer/_add_callback/call_later, _SimpleTimer.add_callback,"
+               " timerEvent and __callbacks", "gui/services/qtloop.py")
+    later = inspect.getsource(qasync.QEventLoop.call_later)
+    assert "self._add_callback(" in later and "asyncio.Handle(callback, args, self" in later, why
+    assert "self._timer.add_callback(handle, delay)" in inspect.getsource(
+        qasync.QEventLoop._add_callback), why
+    add = inspect.getsource(qasync._SimpleTimer.add_callback)
+    assert "self.startTimer(" in add and "self.__callbacks[timerid] = handle" in add, why
+    fired = inspect.getsource(qasync._SimpleTimer.timerEvent)
+    assert "self.__callbacks[timerid]" in fired and "handle._run()" in fired, why
+    assert "del self.__callbacks[timerid]" in fired and "self.killTimer(timerid)" in fired, why
+    loop = EventLoop(qapp)
+    try:
+        assert isinstance(loop._timer, qasync._SimpleTimer), why
+        calls = getattr(loop._timer, "_SimpleTimer__callbacks", None)
+        assert isinstance(calls, dict), why
+        handle = loop.call_later(300, lambda: None)
+        assert list(calls.values()) == [handle], why
+        handle.cancel()
+        assert not calls, why
+    finally:
+        loop.close()
+
+
 def test_httpx_sse_decoders_the_parse_benchmark_compares_with() -> None:
     decoders = pytest.importorskip("httpx_sse._decoders")
     why = _pin("httpx-sse", "_decoders.SSELineDecoder/SSEDecoder", "benchmarks/parse.py")

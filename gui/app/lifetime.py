@@ -23,10 +23,9 @@ import sys
 import tempfile
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-import qasync
 import shiboken6
 from PySide6.QtCore import (
     QEvent,
@@ -42,9 +41,13 @@ from PySide6.QtWidgets import QApplication, QWidget
 from embedded_server.snapshot import NAME as DEMO_OPENAPI
 from gui.app.launch import EmbeddedServer, build_parser, start_server, wants_server
 from gui.services import logs, resources
+from gui.services.qtloop import EventLoop
 from gui.services.settings import Settings
 from stream_core.capture.cliargs import ArgumentError, spec_from_args
 from stream_core.net.spec import RequestSpec
+
+if TYPE_CHECKING:
+    from gui.window.main_window import MainWindow
 
 __all__ = ["build_parser", "main", "run_app"]
 
@@ -129,7 +132,7 @@ def _main(argv: list[str], server: EmbeddedServer | None, stack: contextlib.Exit
         else:
             settings = Settings(QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                                           ORG, ORG))
-        loop = qasync.QEventLoop(app)
+        loop = EventLoop(app)  # qasync's, cancelled timers freed (gui.services.qtloop)
         asyncio.set_event_loop(loop)
         hooks_installed = contextlib.ExitStack()
         hooks = logs.FailureHooks(loop).install(hooks_installed)
@@ -227,8 +230,7 @@ async def run_app(args: argparse.Namespace, spec: RequestSpec | None, settings: 
                 return await demos.save_screenshot(window, args.screenshot)
         if spec is not None:
             window.editor.load_spec(spec)
-            window.remember(window.editor.history_entry())
-            controller = window.start(spec)
+            controller = window.send_spec(window.editor.history_entry(), spec)
             if args.screenshot is not None:
                 # The end of a finite stream, or 100 events into an endless one; a stream
                 # that stays silent is shot as it is after the safety timeout.
@@ -293,10 +295,11 @@ async def _exposed(window: QWidget, timeout: float = 0.5) -> None:
         handle.removeEventFilter(watch)
 
 
-def _install_sigint(window: QWidget) -> Any:
+def _install_sigint(window: MainWindow) -> Any:
     """Ctrl-C in the terminal closes the window (Qt would otherwise swallow it)."""
     previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, lambda *_: window.close())
+    # Ctrl-C means quit: the window closes without its question (``QuitGuard``).
+    signal.signal(signal.SIGINT, lambda *_: window.quit_guard.quit_now())
     # Python only runs signal handlers between bytecodes; a timer lets it get a turn.
     timer = QTimer(window)
     timer.timeout.connect(lambda: None)

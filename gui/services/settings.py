@@ -24,7 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from stream_core.capture.masking import MASK, Masker, mask_url
+from stream_core.capture.masking import MASK, Masker, mask_url, masked_value
 from stream_core.records import Request, is_secret_name, loads_bounded
 
 HISTORY_LIMIT = 100
@@ -67,7 +67,8 @@ class HistoryEntry:
     @property
     def masked(self) -> bool:
         """Whether a secret of this entry was not kept (stored by an earlier run)."""
-        return MASK in self.url or any(v == MASK for _k, v in self.headers)
+        return MASK in self.url or any(v == MASK or v.endswith(f" {MASK}")  # Bearer ***
+                                       for _k, v in self.headers)
 
     def relative_to(self, server_url: str | None) -> HistoryEntry:
         """The entry to store: a demo-server URL without the server's (random) address."""
@@ -103,8 +104,8 @@ def without_secrets(entry: HistoryEntry) -> HistoryEntry:
     query_vars = all(_only_variables(v) or not v for v in _secret_query_values(entry.url))
     url = entry.url if query_vars and "@" not in entry.url.split("?")[0] else \
         masker.text(mask_url(entry.url))
-    headers = [(k, v if _only_variables(v) else MASK if is_secret_name(k) else masker.text(v))
-               for k, v in entry.headers]
+    headers = [(k, v if _only_variables(v) else masked_value(k, v) if is_secret_name(k)
+                else masker.text(v)) for k, v in entry.headers]
     return replace(entry, url=url, headers=headers, body=masker.text(entry.body))
 
 

@@ -65,7 +65,9 @@ class DownloadBody:
             return BodyRef(record.seq, record.t, record.offset, len(record.data),
                            self._base + record.offset - self._first)
         if type(record) is Response:
-            self._base = body_start(record.status, record.headers)
+            # Auto writes a file only for a response it found to be a download.
+            self._base = body_start(record.status, record.headers) \
+                if record.mode == Mode.DOWNLOAD.value else None
             self._first = -1
         elif type(record) is End:
             self.path = record.path if record.complete else None
@@ -266,7 +268,7 @@ class Recorder:
         self.followers: list[CaptureWriter] = []
         self.on_follower_closed: Callable[[CaptureWriter], None] | None = None
         self._body = DownloadBody(spec) \
-            if spec.mode is Mode.DOWNLOAD and spec.output else None
+            if spec.mode in (Mode.DOWNLOAD, Mode.AUTO) and spec.output else None
         self._spool: Spool | None = None
         if path is None:
             self.error = error or "nothing was recorded"

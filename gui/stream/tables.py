@@ -23,10 +23,26 @@ from gui.services.throttle import Throttle
 CELL_PADDING = 18
 
 
+class GrowingTable(QTableView):
+    """A table that a stream keeps adding rows to: a scroll repaints all it shows.
+
+    Why: Qt scrolls by moving the pixels already painted and painting only the strip the
+    scroll exposed, later. With rows arriving and repaints held (``PaintThrottle``), the
+    view could scroll again before that strip was painted, and the picture on screen was put
+    together from two positions: rows shown twice or skipped (issue 23.10). Painting the
+    whole view after a scroll costs what a held repaint costs anyway (~16 a second at most).
+    """
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        if dy:
+            self.viewport().update()
+
+
 def make_table(parent: QWidget, widths: dict[int, str], name: str) -> QTableView:
     """A table view for a growing model; ``widths`` gives, per column, the widest text it
     shows (the last column, the payload, stretches instead)."""
-    view = QTableView(parent)
+    view = GrowingTable(parent)
     view.setObjectName(name)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -34,6 +50,10 @@ def make_table(parent: QWidget, widths: dict[int, str], name: str) -> QTableView
     view.setTabKeyNavigation(False)  # Tab moves on to the next widget, not the next cell
     view.setAlternatingRowColors(True)
     view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    # Per pixel down too: per item, a view at the end is aligned to its last row and moves
+    # by part of a row when rows are added (without scrolling: no repaint), so a strip
+    # painted meanwhile did not meet the pixels around it (issue 23.10, ``PaintThrottle``).
+    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     view.verticalHeader().setDefaultSectionSize(22)
@@ -225,9 +245,20 @@ class PaintThrottle(QObject):
     just its viewport: the scroll bar changes with every insert too, and a scroll bar's
     repaint repaints the window's widgets behind it (the style sheet makes them
     non-opaque): at 200 events a second, 200 repaints of the window's frames a second.
-    Scrolling (follow-the-tail) is held with it. Rows come in one batch per drain, so this
-    costs one call per batch, not per row.
+    Rows come in one batch per drain, so this costs one call per batch, not per row.
+
+    The view must not scroll while held (issue 23.10: rows shown twice or skipped): a scroll
+    moves the pixels on screen and leaves the strip it exposed to be painted, and Qt paints
+    that strip even while updates are off, for wherever the view has scrolled by then. So
+    follow-the-tail waits for ``released`` (``TailFollower``), and any other scroll (the
+    user's, a row brought into view) releases the view at once: one whole repaint.
+
+    Signals:
+        released(): the held repaints were let go (the view is painted whole); also after a
+            batch that was not held.
     """
+
+    released = Signal()
 
     def __init__(self, view: QAbstractItemView, model: QAbstractItemModel) -> None:
         super().__init__(view)
@@ -236,6 +267,7 @@ class PaintThrottle(QObject):
         # enough, else at the end of the gap, with every row that came meanwhile.
         self._throttle = Throttle(self._release, PAINT_GAP_S, self)
         model.rowsAboutToBeInserted.connect(self._rows_coming)
+        view.verticalScrollBar().valueChanged.connect(self._scrolled)
 
     @property
     def holding(self) -> bool:
@@ -249,27 +281,40 @@ class PaintThrottle(QObject):
         """Stop holding now (before a grab: a held view renders black)."""
         self._throttle.flush()
 
+    def _scrolled(self, _value: int) -> None:
+        """Scrolled while held (by the user, or to show a row): painted whole at once, at the
+        new position. Not ``released``: where the user scrolled to is where the view stays."""
+        if self.holding:
+            self._throttle.cancel()
+            self._view.setUpdatesEnabled(True)
+
     def _release(self) -> None:
         if not self._view.updatesEnabled():
             self._view.setUpdatesEnabled(True)
+        self.released.emit()
 
 
 class ResponsiveSplitter(QSplitter):
     """A table | detail splitter that puts the detail below the table when it is narrow.
 
-    Why: at 1024 px side by side left the table too narrow to show its payload column at all;
-    below, the table keeps the whole width.
+    Why: side by side, the table's fixed columns (number, time, gap, type, id, size: ~450 px)
+    left its payload column a sliver (~90 px in a 1400 px window: issue 23.15); below, the
+    table keeps the whole width. Side by side, the detail takes a quarter (at least 300 px).
     """
 
     #: Narrower than this, the panes are stacked.
-    STACK_BELOW = 900
+    STACK_BELOW = 1100
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         wanted = (Qt.Orientation.Vertical if event.size().width() < self.STACK_BELOW
                   else Qt.Orientation.Horizontal)
         if wanted != self.orientation():
             self.setOrientation(wanted)
-            total = (event.size().height() if wanted == Qt.Orientation.Vertical
-                     else event.size().width())
-            self.setSizes([total * 3 // 5, total - total * 3 // 5])
+            if wanted == Qt.Orientation.Vertical:
+                total = event.size().height()
+                first = total * 2 // 3
+            else:
+                total = event.size().width()
+                first = total - max(300, total // 4)
+            self.setSizes([first, total - first])
         super().resizeEvent(event)

@@ -43,8 +43,8 @@ class ChunksPanel(QWidget):
         self.table.setModel(model)
         cell_painter.install(self.table, model)  # cheaper repaints of a growing table
         apply_widths(self.table)
-        self.follower = TailFollower(self.table)
         self.throttle = PaintThrottle(self.table, model)
+        self.follower = TailFollower(self.table, self.throttle)
         self.follow = QCheckBox("Follow tail", self)
         self.follow.setChecked(True)
         self.follower.followingChanged.connect(self.follow.setChecked)
@@ -64,7 +64,7 @@ class ChunksPanel(QWidget):
         self.splitter = ResponsiveSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(right)
-        self.splitter.setSizes([600, 390])
+        self.splitter.setSizes([710, 390])
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Each row is one network read, as httpx handed it over.", self), 1)
@@ -97,9 +97,9 @@ class ChunksPanel(QWidget):
         self.table.selectRow(row)
 
     def scroll_to(self, row: int) -> None:
+        """Bring ``row`` into view (now, or when the Chunks sub-tab shows); stop following."""
         if 0 <= row < len(self.model):
-            self.follower.set_following(False)
-            self.table.scrollTo(self.model.index(row, 0))
+            self.follower.bring_into_view(lambda: self.model.index(row, 0))
 
     def _selection_changed(self, _s: QItemSelection, _d: QItemSelection) -> None:
         row = self.selected_row()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from gui.stream.controller import State, StreamController
+from gui.views.elided import scrolling
 from gui.views.indicators import shown_state
 from stream_core.analysis.formatting import fmt_eta, fmt_size
 from stream_core.net.download import discard_partial, part_path, partial_size
@@ -113,7 +114,8 @@ class DownloadView(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.open_folder)
-        layout = QVBoxLayout(self)
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(10)
         layout.addWidget(self.bar)
@@ -121,6 +123,9 @@ class DownloadView(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.status)
         layout.addStretch(1)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scrolling(page, self))  # a small window scrolls the view
         self.open_folder.clicked.connect(self.show_folder)
         self.pause.clicked.connect(self.do_pause)
         self.resume.clicked.connect(self.do_resume)

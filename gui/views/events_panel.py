@@ -103,8 +103,8 @@ class EventsPanel(QWidget):
         self.table.setModel(model)
         cell_painter.install(self.table, model)  # cheaper repaints of a growing table
         apply_widths(self.table)
-        self.follower = TailFollower(self.table)
         self.throttle = PaintThrottle(self.table, model)
+        self.follower = TailFollower(self.table, self.throttle)
         self.follower.followingChanged.connect(self.follow.setChecked)
         self.follower.followingChanged.connect(self._following_changed)
         self.follow.toggled.connect(self.follower.set_following)
@@ -114,7 +114,7 @@ class EventsPanel(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([640, 330])
+        self.splitter.setSizes([800, 300])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
@@ -233,6 +233,18 @@ class EventsPanel(QWidget):
             self.table.selectRow(index.row())
             if scroll:
                 self.table.scrollTo(index)
+
+    def scroll_to(self, source_row: int) -> None:
+        """Bring ``source_row`` into view (now, or when the Events sub-tab shows; through the
+        filter when one is on); stop following."""
+        def index() -> QModelIndex:
+            found = self.model.index(source_row, 0)
+            if self.table.model() is self.proxy:
+                found = self.proxy.mapFromSource(found)
+            return found
+
+        if 0 <= source_row < len(self.model):
+            self.follower.bring_into_view(index)
 
     # -- following ---------------------------------------------------------------------------
     def _following_changed(self, on: bool) -> None:

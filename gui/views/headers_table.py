@@ -75,6 +75,7 @@ class HeadersTable(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setItemDelegateForColumn(1, _MaskingDelegate(self))
+        self.table.setMinimumHeight(48)  # a row in sight; the window must fit 640 px
         add = QPushButton("Add", self)
         add.clicked.connect(lambda: self.add_row("", "", edit=True))
         remove = QPushButton("Remove", self)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.views.elided import ElidedLabel
 from stream_core.analysis.formatting import fmt_s
 from stream_core.analysis.llm import HISTOGRAM_EDGES, LLMAssembler, Timing, server_rate
 
@@ -42,7 +43,13 @@ class GapHistogram(QWidget):
         self.setToolTip("Inter-token gaps: how many fell in each range")
 
     def sizeHint(self) -> QSize:
-        return QSize(300, 72)
+        return QSize(max(300, self.minimumSizeHint().width()), 72)
+
+    def minimumSizeHint(self) -> QSize:
+        """Wide enough for every bin's label side by side (narrower, they overlapped)."""
+        metrics = self.fontMetrics()
+        slot = max(metrics.horizontalAdvance(label) for label in BIN_LABELS) + 4
+        return QSize(slot * len(BIN_LABELS), 64)
 
     def set_counts(self, counts: tuple[int, ...]) -> None:
         if counts != self.counts:
@@ -141,7 +148,7 @@ class TimingPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("llmTiming")
-        self.values: dict[str, QLabel] = {}
+        self.values: dict[str, ElidedLabel] = {}
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(10)
@@ -149,8 +156,7 @@ class TimingPanel(QWidget):
         for row, (key, title) in enumerate(TIMING_FIELDS):
             name = QLabel(title + ":", self)
             name.setProperty("class", "summaryName")
-            value = QLabel("—", self)
-            value.setTextFormat(Qt.TextFormat.PlainText)  # usage keys come from the server
+            value = ElidedLabel("—", self)  # plain text: usage keys come from the server
             value.setObjectName(f"llm_{key}")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             grid.addWidget(name, row, 0)
@@ -158,7 +164,7 @@ class TimingPanel(QWidget):
             self.values[key] = value
         self.histogram = GapHistogram(self)
         grid.addWidget(self.histogram, 0, 2, len(TIMING_FIELDS), 1)
-        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(1, 1)  # long values elide: the histogram keeps its half
         grid.setColumnStretch(2, 1)
 
     def show_figures(self, a: LLMAssembler, running: bool) -> None:

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from gui.services.settings import LLMChoice, Settings
 from gui.stream.controller import StreamController
+from gui.views.elided import ElidedLabel, WrappedText, scrolling
 from gui.views.llm_parts import Collapsible, TimingPanel
 from stream_core.analysis.llm import FORMATS, LLMAssembler, format_title
 
@@ -96,12 +97,14 @@ class LLMView(QWidget):
         self._choice_loaded = False
         self._was_running = True  # the figures say "—" for a missing finish while running
         # -- format row
-        self.kind = QLabel("—", self)
-        self.kind.setTextFormat(Qt.TextFormat.PlainText)  # model names come from the server
+        self.kind = ElidedLabel("—", self, min_chars=12)  # plain: model names are the server's
         self.kind.setObjectName("llm_kind")
         self.kind.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.picker = QComboBox(self)
         self.picker.setObjectName("llmFormat")
+        self.picker.setSizeAdjustPolicy(  # not as wide as its longest format's title
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.picker.setMinimumContentsLength(16)
         self.picker.addItem("Automatic", "")
         for name, fmt in FORMATS.items():
             self.picker.addItem(fmt.title, name)
@@ -113,8 +116,8 @@ class LLMView(QWidget):
         self.remember = QCheckBox("Remember for this host", self)
         self.remember.setObjectName("llmRemember")
         row = QHBoxLayout()
-        for label in (QLabel("Format:", self), self.kind):
-            row.addWidget(label)
+        row.addWidget(QLabel("Format:", self))
+        row.addWidget(self.kind, 2)
         row.addSpacing(12)
         row.addWidget(QLabel("Read as:", self))
         row.addWidget(self.picker)
@@ -122,12 +125,10 @@ class LLMView(QWidget):
         row.addWidget(self.apply)
         row.addWidget(self.remember)
         # -- problems, timing
-        self.problems = QLabel(self)
-        self.problems.setTextFormat(Qt.TextFormat.RichText)  # _show_format escapes the server's
+        self.problems = WrappedText(self, lines=4)  # a long list scrolls
+        self.problems.label.setTextFormat(Qt.TextFormat.RichText)  # the server's: escaped
         self.problems.setObjectName("llmProblems")
-        self.problems.setWordWrap(True)
-        self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.problems.setStyleSheet("color: #c53030;")
+        self.problems.label.setStyleSheet("color: #c53030;")
         self.problems.hide()
         self.timing = TimingPanel(self)
         self.values = dict(self.timing.values, kind=self.kind)
@@ -172,12 +173,16 @@ class LLMView(QWidget):
         for widget, stretch in ((self.reasoning, 1), (answer_box, 3), (self.tools, 2)):
             split.addWidget(widget)
             split.setStretchFactor(split.indexOf(widget), stretch)
-        layout = QVBoxLayout(self)
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(row)
         layout.addWidget(self.problems)
         layout.addWidget(self.timing)
         layout.addWidget(split, 1)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scrolling(page, self))  # a small window scrolls the view
         self.picker.activated.connect(self._picked)
         self.apply.clicked.connect(self._apply_path)
         self.path.returnPressed.connect(self._apply_path)

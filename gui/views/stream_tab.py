@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import QLabel, QProgressBar, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QProgressBar, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from gui.stream.controller import State, StreamController
 from gui.views.diagnostics_view import stream_times
+from gui.views.elided import WrappedText
 from gui.views.indicators import ShownState, shown_state
 from gui.views.strips import Strip
 from gui.views.subviews import SUBVIEWS, SubView, TabContext
@@ -79,17 +80,19 @@ class StreamTab(QWidget):
         self._title_at = 0.0  # when the window last took this tab's title (title_due)
         self.controller = controller
         self._raw_hex_chosen = False
+        #: What tells this tab from others of the same title (``tab_strip.tags``; the window).
+        self.tag = ""
         self.summary = SummaryStrip(self)
         #: What the window added under the summary (``add_strip``), in that order.
         self.strips: list[Strip] = []
         self._strips = QVBoxLayout()
         self._strips.setSpacing(2)
         self.banner = ErrorBanner(self)
-        self.notice = QLabel(self)  # what the recording will hold, when it is capped
+        # What the recording will hold, when it is capped (two lines, then it scrolls).
+        self.notice = WrappedText(self, lines=2)
         self.notice.setObjectName("tabNotice")
-        self.notice.setTextFormat(Qt.TextFormat.PlainText)
-        self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("color: #975a16; padding: 2px 8px;")
+        self.notice.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.label.setStyleSheet("color: #975a16; padding: 2px 8px;")
         self.notice.hide()
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
@@ -291,12 +294,7 @@ class StreamTab(QWidget):
         first, last = events.rows_for_chunk(seq) if seq >= 0 else (-1, -1)
         events.set_highlight(first, last)
         if first >= 0:
-            self.events.follower.set_following(False)
-            index = events.index(first, 0)
-            if self.events.table.model() is self.events.proxy:
-                index = self.events.proxy.mapFromSource(index)
-            if index.isValid():
-                self.events.table.scrollTo(index)
+            self.events.scroll_to(first)  # now, or when the Events sub-tab shows
 
     def splitters(self) -> dict[str, QSplitter]:
         """The tab's resizable panes by settings name (restored for new tabs, saved on quit)."""
@@ -337,10 +335,16 @@ class StreamTab(QWidget):
         self._title_at = now
         return True
 
+    def base_title(self) -> str:
+        """Method, host and path (a mark for a proxied exchange or a capture): what tabs of
+        one request share (``tab_strip.tags`` tells them apart)."""
+        c = self.controller
+        mark = "⇄ " if c.proxied else ""  # an exchange the recording proxy forwarded
+        return mark + tab_title(c.spec.method, c.spec.url, capture=not c.live and not c.proxied)
+
     def title(self) -> str:
         c = self.controller
-        count = c.stats.events if c.stats.events or c.spec.mode != Mode.DOWNLOAD else None
+        # The summary's figures (one source each: issue 23.11), events unless a download.
+        count = c.stats.events if c.stats.events or not self.download.applies() else None
         suffix = f" ({count:,})" if count is not None else f" ({fmt_size(c.stats.bytes)})"
-        mark = "⇄ " if c.proxied else ""  # an exchange the recording proxy forwarded
-        return mark + tab_title(c.spec.method, c.spec.url,
-                                capture=not c.live and not c.proxied) + suffix
+        return self.base_title() + (f" {self.tag}" if self.tag else "") + suffix

@@ -13,6 +13,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QWidget
 
+from gui.views.elided import WrappedText
+
 __all__ = ["SUMMARY_FIELDS", "ErrorBanner", "SummaryStrip"]
 
 SUMMARY_FIELDS = (
@@ -100,11 +102,10 @@ class ErrorBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("errorBanner")
-        self.label = QLabel(self)
+        # Up to three lines, then it scrolls: a long message never makes the window taller.
+        self.label = WrappedText(self, lines=3)
         self.label.setObjectName("errorText")
-        self.label.setTextFormat(Qt.TextFormat.RichText)  # show_error escapes the message
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.label.setTextFormat(Qt.TextFormat.RichText)  # show_error escapes it
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addWidget(self.label, 1)

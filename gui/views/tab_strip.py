@@ -33,6 +33,36 @@ def tab_title(method: str, url: str, *, capture: bool = False) -> str:
     return f"{CAPTURE_MARK if capture else ''}{method} {host}{path}"
 
 
+#: A query shown to tell tabs apart is shortened in the middle past this many characters.
+QUERY_CHARS = 24
+
+
+def _short(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    keep = limit - 1
+    return text[: keep // 2] + "…" + text[-(keep - keep // 2):]
+
+
+def tags(tabs: list[tuple[str, str]]) -> list[str]:
+    """For tabs given as (title without figures, URL), in the order they were opened: what
+    tells each apart from the tabs of the same title (issue 23.17): "" for a title of its
+    own; its query when no other tab of that title has it (``?size=1000``); else a number
+    in opening order (``#2``)."""
+    groups: dict[str, list[int]] = {}
+    for i, (title, _url) in enumerate(tabs):
+        groups.setdefault(title, []).append(i)
+    out = [""] * len(tabs)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        queries = [urlsplit(tabs[i][1]).query for i in members]
+        for number, (i, query) in enumerate(zip(members, queries, strict=True), 1):
+            unique = bool(query) and queries.count(query) == 1
+            out[i] = f"?{_short(query, QUERY_CHARS)}" if unique else f"#{number}"
+    return out
+
+
 class TabStrip(QObject):
     """Adds the tab list, the close/switch shortcuts and middle-click close to ``tabs``.
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QLineEdit,
     QStackedWidget,
     QVBoxLayout,
@@ -52,12 +53,14 @@ class AuthPanel(QWidget):
                 form.addRow(label, widget)
             self.pages.addWidget(page)
         self.kind.currentIndexChanged.connect(self.pages.setCurrentIndex)
+        type_row = QHBoxLayout()  # "Show" beside the type: below the fields it was clipped
+        type_row.addWidget(self.kind, 1)
+        type_row.addWidget(self.show_values)
         top = QFormLayout()
-        top.addRow("Type:", self.kind)
+        top.addRow("Type:", type_row)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.pages)
-        layout.addWidget(self.show_values)
         layout.addStretch(1)
 
     def _secret(self, placeholder: str) -> QLineEdit:

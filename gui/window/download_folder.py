@@ -136,8 +136,14 @@ class DownloadFolder(QObject):
 
     def prepare(self, spec: RequestSpec) -> str | None:
         """Give a download with no output a file in the folder (renamed by the response:
-        Content-Disposition, Content-Type); None, or why the folder cannot be used."""
-        if spec.mode != Mode.DOWNLOAD or spec.output is not None:
+        Content-Disposition, Content-Type); None, or why the folder cannot be used.
+
+        An Auto request gets one too: the engine writes it only if the response is a
+        download (an attachment, a binary type, a large binary body), which then has its
+        file, Pause/Resume and SHA-256 as if Download had been chosen, and never goes
+        through the tab's memory and recording.
+        """
+        if spec.mode not in (Mode.DOWNLOAD, Mode.AUTO) or spec.output is not None:
             return None
         folder = self.folder
         problem = ensure_folder(folder)  # if it stays, the tab fails with an ``io`` error
@@ -146,4 +152,5 @@ class DownloadFolder(QObject):
         spec.output = str(free_path(Path(folder) / download_name(spec.url,
                                                                    limit=name_max(folder))))
         spec.name_from_response = True
-        return problem
+        # (Auto: a download would fail on the folder, with an ``io`` error; say so then only.)
+        return problem if spec.mode is Mode.DOWNLOAD else None

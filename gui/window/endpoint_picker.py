@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -41,6 +42,23 @@ MIN_WIDTH = 220
 
 #: Widest the Path column grows to fit its paths (px).
 PATH_WIDTH = 230
+
+
+class EndpointTree(QTreeWidget):
+    """The endpoints tree, which never scrolls sideways by itself.
+
+    Why: Qt scrolls an item view to show the column of the current cell, so a click on a
+    summary (or a demo choosing an endpoint) slid the narrow tree right and hid the Method
+    column (issue 23.16). Rows still scroll into view; only the user moves it sideways.
+    """
+
+    def scrollTo(self, index: QModelIndex | QPersistentModelIndex,
+                 hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible,
+                 ) -> None:
+        bar = self.horizontalScrollBar()
+        left = bar.value()
+        super().scrollTo(index, hint)
+        bar.setValue(left)
 
 
 class EndpointPicker(QWidget):
@@ -79,7 +97,7 @@ class EndpointPicker(QWidget):
         self.status.setObjectName("pickerStatus")
         self.status.setTextFormat(Qt.TextFormat.PlainText)  # a server's title and errors: text
 
-        self.tree = QTreeWidget(self)
+        self.tree = EndpointTree(self)
         self.tree.setObjectName("endpointTree")
         self.tree.setColumnCount(3)
         self.tree.setHeaderLabels(["Method", "Path", "Summary"])

@@ -35,9 +35,11 @@ from gui.services.settings import HistoryEntry, Settings
 from gui.services.tooltips import plain_tip
 from gui.views.tab_strip import TabStrip
 from gui.window.download_folder import DownloadFolder
+from gui.window.editor_split import EditorSplitter
 from gui.window.endpoint_picker import EndpointPicker
 from gui.window.network_panel import NetworkOptions
 from gui.window.proxy_actions import ProxyActions
+from gui.window.quit_guard import QuitGuard
 from gui.window.request_editor import EndpointFill, RequestEditor
 from gui.window.send_path import SendPath
 from gui.window.shortcuts import Shortcuts
@@ -109,14 +111,12 @@ class MainWindow(QMainWindow):
             " Esc stops the current one.</p>", self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setStyleSheet("color: palette(placeholder-text);")
-        self.tabs.addTab(self.placeholder, "Start")
-        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        self._show_placeholder()
 
-        self.right = QSplitter(Qt.Orientation.Vertical, self)
+        self.right = EditorSplitter(self)  # the editor a third of the height until moved
         self.right.addWidget(self.editor)
         self.right.addWidget(self.tabs)
         self.right.setStretchFactor(1, 1)
-        self.right.setSizes([170, 700])
         self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_split.addWidget(self.picker)
         self.main_split.addWidget(self.right)
@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.proxy = ProxyActions(self, self)  # Proxy menu and panel; the proxy on demand
         self.shortcuts = Shortcuts(self, self)  # Ctrl+L, Ctrl+F, the Help menu
+        self.quit_guard = QuitGuard(self, self)  # asks before quitting with streams running
         self._captures: CaptureActions | None = None
         self.setAcceptDrops(True)  # drop capture files to open them
         self.picker.endpointChosen.connect(self._endpoint_chosen)
@@ -143,6 +144,9 @@ class MainWindow(QMainWindow):
         self.editor.stopRequested.connect(self.stop_current)
         self.editor.validationFailed.connect(
             lambda msg: self.statusBar().showMessage(f"Not sent: {msg}", 8000))
+        # Queued: a notice at Send shows after (not under) the "Sent ..." message.
+        self.editor.noticed.connect(lambda msg: self.statusBar().showMessage(msg, 10000),
+                                    Qt.ConnectionType.QueuedConnection)
         self._restore()
         self.tabs.currentChanged.connect(lambda _i: self._update_stop())
         self._update_stop()
@@ -345,6 +349,11 @@ class MainWindow(QMainWindow):
         not sent now (invalid, or a body file to confirm or a request to run first)."""
         return self.sending.send(output)
 
+    def send_spec(self, history: HistoryEntry, spec: RequestSpec) -> StreamController:
+        """Start ``spec`` (a request from the command line) in a new tab, kept in History
+        with its response's status, as Send keeps what it sends."""
+        return self.sending.start_spec(spec, history)
+
     def remember(self, entry: HistoryEntry) -> HistoryEntry:
         """Add a sent request to the persistent history and the History list (demo-server
         URLs stored relative to the server); the entry as stored."""
@@ -398,6 +407,7 @@ class MainWindow(QMainWindow):
         controller.updated.connect(lambda: self._update_tab(tab))
         controller.stateChanged.connect(lambda _s: self._update_tab(tab))
         controller.finished.connect(lambda: self._update_tab(tab))
+        self._retag()
         self.captures.record(controller)
         controller.start()
         self.streamStarted.emit(controller)
@@ -446,6 +456,20 @@ class MainWindow(QMainWindow):
         if tab is self.tabs.currentWidget():
             self._update_stop()
 
+    def _retag(self) -> None:
+        """Tabs of the same title told apart (their query, else a number in opening order)."""
+        from gui.views.tab_strip import tags
+
+        shown = [self.tabs.widget(i) for i in range(self.tabs.count())]
+        open_tabs = sorted((w for w in shown if _is_stream_tab(w)),
+                           key=lambda t: self.controllers.index(t.controller)
+                           if t.controller in self.controllers else len(self.controllers))
+        for tab, tag in zip(open_tabs, tags([(t.base_title(), t.controller.spec.url)
+                                             for t in open_tabs]), strict=True):
+            if tab.tag != tag:
+                tab.tag = tag
+                self.tabs.setTabText(self.tabs.indexOf(tab), tab.title())
+
     def _update_stop(self) -> None:
         """Stop is enabled only while the current tab's stream runs."""
         tab = self.current_tab()
@@ -467,11 +491,20 @@ class MainWindow(QMainWindow):
             finally:
                 self.statusBar().showMessage("Stopped.", 3000)
 
+    def _show_placeholder(self) -> None:
+        """The start hint as the only tab (no close button): at start, and once the last
+        stream tab is closed (the lower half was blank grey then)."""
+        self.tabs.addTab(self.placeholder, "Start")
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+
     def close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)
         if not _is_stream_tab(widget):
             return
         self.tabs.removeTab(index)
+        if self.tabs.count() == 0:
+            self._show_placeholder()
+        self._retag()
         controller = widget.controller
         if controller.running:
             task = asyncio.ensure_future(controller.stop())
@@ -518,6 +551,9 @@ class MainWindow(QMainWindow):
         await self._closed_future
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.quit_guard.allow():  # streams or the proxy running: asked first
+            event.ignore()
+            return
         self.save_settings()
         event.accept()
         self.was_closed = True

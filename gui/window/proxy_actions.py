@@ -154,6 +154,8 @@ class StartDialog(QDialog):
         self.setWindowTitle("Start recording proxy")
         self.target = QLineEdit(target, self)
         self.target.setPlaceholderText("https://api.openai.com/v1")
+        # Room for a whole base URL (it was a few characters wide: issue 23.15).
+        self.target.setMinimumWidth(self.target.fontMetrics().horizontalAdvance("x" * 48))
         self.port = QSpinBox(self)
         self.port.setRange(0, 65535)
         self.port.setSpecialValueText("any free port")
@@ -177,6 +179,8 @@ class ProxyHost(Protocol):
     def tabs(self) -> QTabWidget: ...
     @property
     def closed(self) -> SignalInstance: ...
+    @property
+    def server_url(self) -> str | None: ...
 
     def add_stream_tab(self, controller: StreamController) -> StreamTab: ...
 
@@ -234,7 +238,9 @@ class ProxyActions(QObject):
         self.window.statusBar().showMessage(message, ms)
 
     def start_dialog(self) -> StartDialog:
-        dialog = StartDialog(self.window, self.last_target)
+        # The demo server until another target was used: the proxy works at once, and the
+        # URL shows what a target looks like.
+        dialog = StartDialog(self.window, self.last_target or self.host.server_url or "")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.start(dialog.target.text().strip(),
                                                    dialog.port.value()))

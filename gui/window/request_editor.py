@@ -43,6 +43,7 @@ from gui.views.headers_table import HeadersTable
 from gui.window.auth_panel import AuthPanel
 from gui.window.expect_page import ExpectationsPage
 from gui.window.network_panel import NetworkPanel
+from gui.window.request_origin import RequestOrigin, body_warning
 from stream_core.capture.cliargs import ArgumentError, check_url, parse_header
 from stream_core.capture.masking import mask_headers, mask_url
 from stream_core.net.spec import DecodeGuard, Mode, RequestSpec, Timeouts
@@ -118,12 +119,15 @@ class RequestEditor(QWidget):
         filled(object): a whole request was put in the editor (the ``EndpointFill``): the
             Collections panel tells its own requests from the rest (an endpoint, History, a
             pasted curl command), which Save must never write over a loaded request.
+        noticed(str): something the user should know, the request still goes (a GET with a
+            body; what a URL of another host changed).
     """
 
     sendRequested = Signal()
     stopRequested = Signal()
     validationFailed = Signal(str)
     filled = Signal(object)
+    noticed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, resolve: Resolve | None = None) -> None:
         """``resolve``: what ``{{variables}}`` mean at send time (the window's collections;
@@ -140,10 +144,6 @@ class RequestEditor(QWidget):
         self.url.setPlaceholderText("https://host/path?query  (Ctrl+Enter sends, Esc stops)")
         self.url.setClearButtonEnabled(True)
         self.url.returnPressed.connect(self.sendRequested)
-        # The URL (without its query) of the endpoint whose mode the editor holds: typing
-        # another URL by hand gives the mode back to Auto (a download's mode must not stick).
-        self._mode_url = ""
-        self.url.textEdited.connect(self._url_edited)
         self.mode = QComboBox(self)
         for label, mode in MODES:
             self.mode.addItem(label, mode.value)
@@ -179,6 +179,11 @@ class RequestEditor(QWidget):
         self.body.setPlaceholderText("Request body (JSON is checked as you type)")
         self.body.textChanged.connect(self._check_body)
         self.body.setMinimumHeight(40)  # the window must fit 640 px; the splitter gives more
+        # Editing the URL keeps the request; a URL of another host is another request, looked
+        # at once the URL is typed (the field left, or Send), never halfway through a host.
+        self.origin = RequestOrigin(self.url, self.method, self.body,
+                                    lambda: self.set_mode(Mode.AUTO), self)
+        self.origin.noticed.connect(self.noticed)
         self.json_label = QLabel("empty body", self)
         self.json_label.setObjectName("jsonStatus")
         body_page = QWidget(self)
@@ -296,13 +301,8 @@ class RequestEditor(QWidget):
         if index >= 0:
             self.mode.setCurrentIndex(index)
 
-    def _url_edited(self, text: str) -> None:
-        if self._mode_url and text.strip().split("?", 1)[0] != self._mode_url:
-            self._mode_url = ""
-            self.set_mode(Mode.AUTO)
-
     def _mode_chosen(self, _index: int) -> None:
-        self._mode_url = ""  # the user's own choice stays whatever the URL
+        self.origin.mode_kept = False  # the user's own choice stays whatever the URL
 
     def fill(self, fill: EndpointFill) -> None:
         """Load a whole request into the editor: nothing of the previous one stays."""
@@ -310,13 +310,13 @@ class RequestEditor(QWidget):
         self.url.setText(fill.url)
         self.body.setPlainText(fill.body)
         self.set_mode(fill.mode)
-        self._mode_url = fill.url.split("?", 1)[0] if fill.mode != Mode.AUTO else ""
         self.headers.set_headers(list(fill.headers or []))
         self.expect.set_lines(fill.expectations)
         self.headers.automatic.setChecked(True)
         self._update_automatic()
         self.tabs.setCurrentIndex(0)
         self.message.hide()
+        self.origin.loaded(mode_kept=fill.mode != Mode.AUTO)
         self.filled.emit(fill)
 
     def load_history(self, entry: HistoryEntry) -> None:
@@ -357,6 +357,7 @@ class RequestEditor(QWidget):
     def outgoing(self) -> Outgoing | None:
         """The request as sent and what History keeps of it, or None after showing why it
         cannot be sent."""
+        self.origin.check()  # (Ctrl+Enter sends with the focus still in the URL)
         try:
             spec = self._build()
             history = history_as_sent(self.history_entry(), spec)  # before the credentials
@@ -367,6 +368,9 @@ class RequestEditor(QWidget):
             return None
         spec.url, spec.headers = url, encode_basic(headers)
         self.message.hide()
+        warning = body_warning(spec.method, spec.body)
+        if warning:
+            self.noticed.emit(warning)
         return Outgoing(spec, history)
 
     def _build(self) -> RequestSpec:

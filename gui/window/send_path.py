@@ -116,6 +116,11 @@ class SendPath:
                                    f" of {names}")
         return controller
 
+    def start_spec(self, spec: RequestSpec, history: HistoryEntry) -> StreamController:
+        """Start ``spec`` as it is (no editor, no references), kept in History with its
+        response's status."""
+        return self._start(spec, history, None, None)
+
     def _start(self, spec: RequestSpec, history: HistoryEntry,
                expectations: list[Expectation] | None, keeper: Keeper | None) -> StreamController:
         entry = self.host.remember(history)

@@ -37,7 +37,7 @@ from stream_core.records import (
 )
 
 __all__ = ["MASK", "Masker", "mask_headers", "mask_request", "mask_url", "masked",
-           "masked_request_body"]
+           "masked_request_body", "masked_value"]
 
 MASK = "***"
 #: Secret values shorter than this are not searched for in texts (they would mask words).
@@ -48,7 +48,21 @@ _VALUE_PARTS = re.compile(r"[\s;,]+")
 
 def mask_headers(headers: Iterable[tuple[str, str]]) -> Headers:
     """Headers with the value of every secret-looking name (``is_secret_name``) masked."""
-    return [(k, MASK if is_secret_name(k) else v) for k, v in headers]
+    return [(k, masked_value(k, v) if is_secret_name(k) else v) for k, v in headers]
+
+
+_AUTH_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*) +\S")
+
+
+def masked_value(name: str, value: str) -> str:
+    """A secret header's value as masked: ``***``, but an ``Authorization`` (or
+    ``Proxy-Authorization``) keeps its scheme, ``Bearer ***``: the scheme is no secret and a
+    copied request that says it can be completed (issue 23.19)."""
+    if name.lower() in ("authorization", "proxy-authorization"):
+        scheme = _AUTH_SCHEME.match(value)
+        if scheme is not None:
+            return f"{scheme.group(1)} {MASK}"
+    return MASK
 
 
 def _mask_params(text: str) -> str:
@@ -191,7 +205,8 @@ class Masker:
         return value
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> Headers:
-        return [(k, MASK if is_secret_name(k) else self.text(v)) for k, v in headers]
+        return [(k, masked_value(k, v) if is_secret_name(k) else self.text(v))
+                for k, v in headers]
 
     def record(self, r: AnyRecord) -> AnyRecord:
         """``r`` with its secrets masked (a copy; ``r`` itself when it holds none). A chunk is

@@ -18,8 +18,10 @@ Decisions, in order:
      ``application/*``: SSE field shape -> SSE, JSON-object lines (or RFC 7464 RS) -> NDJSON;
    * otherwise ``text/plain`` -> LINES; a missing or unknown type -> LINES for printable
      UTF-8 text, RAW for binary (RAW shows the chunks, which is friendlier than a download
-     nobody asked for); ``application/octet-stream`` -> DOWNLOAD for binary and text alike
-     (the server did call it bytes, and download mode shows progress without keeping them).
+     nobody asked for) unless its Content-Length is ``LARGE_BODY`` or more (a file: DOWNLOAD,
+     so its bytes go to disk once instead of into the window's memory and recording);
+     ``application/octet-stream`` -> DOWNLOAD for binary and text alike (the server did call
+     it bytes, and download mode shows progress without keeping them).
 
 5. Other ``text/*`` and textual ``application/*`` (xml, javascript, csv...) -> LINES.
 """
@@ -43,7 +45,10 @@ class Mode(StrEnum):
     DOWNLOAD = "download"
 
 
-__all__ = ["Mode", "detect_mode", "needs_sniff", "sniff"]
+__all__ = ["LARGE_BODY", "Mode", "detect_mode", "needs_sniff", "sniff"]
+
+#: A binary body of unknown type this big (by its Content-Length) is a file to download.
+LARGE_BODY = 8 * 1024 * 1024
 
 _SSE_TYPES = frozenset({"text/event-stream"})
 _NDJSON_TYPES = frozenset({
@@ -104,8 +109,9 @@ def _is_unknown_app(media: str) -> bool:
 
 
 def detect_mode(content_type: str | None, content_disposition: str | None,
-                first_bytes: bytes) -> Mode:
-    """The framing for a response; never ``Mode.AUTO``. See the module docstring."""
+                first_bytes: bytes, length: int | None = None) -> Mode:
+    """The framing for a response; never ``Mode.AUTO``. See the module docstring.
+    ``length``: the body's Content-Length, when it has one."""
     media = _media_type(content_type)
     known = _known(media)
     if known is not None:
@@ -123,7 +129,7 @@ def detect_mode(content_type: str | None, content_disposition: str | None,
         return Mode.DOWNLOAD
     if media == "text/plain" or media == "application/json" or _looks_textual(first_bytes):
         return Mode.LINES
-    return Mode.RAW
+    return Mode.DOWNLOAD if length is not None and length >= LARGE_BODY else Mode.RAW
 
 
 def sniff(first_bytes: bytes) -> Mode | None:

@@ -15,6 +15,8 @@ Choices worth knowing (README's *`capture`* section has the contract):
 - Downloads ask for ``Accept-Encoding: identity`` (a byte range of a gzip body is useless).
 - A status the mode cannot accept (>= 400; non-200 for SSE) still has its body read and decoded
   as lines, because the error body is what the user needs to see, then an ``http`` error.
+- ``auto`` with an ``output`` (the window's Auto) writes the file only when the response turns
+  out to be a download (``detect_mode``); any other response is read as its mode says.
 - When ``auto`` needs sniffing, the Response record waits for the first read (its ``mode``
   field names the resolved mode).
 """
@@ -145,11 +147,10 @@ class _Stream:
         self.ok_response = False  # this connection got a response the mode accepts
         self.mode: Mode | None = None  # resolved mode of the latest connection
         self.download: Download | None = None
-        if spec.output and spec.mode in (Mode.AUTO, Mode.DOWNLOAD):
-            self.download = Download(spec.output, resume=spec.resume,
-                                     name_from_response=spec.name_from_response,
-                                     decoded=spec.decode)
+        if spec.output and spec.mode is Mode.DOWNLOAD:
+            self.download = self.new_download(spec.output)
         self.last_progress = -1.0
+        self.progress_bytes = -1  # the bytes the last Progress reported
         self.read_t = 0.0  # t of the latest read: its events carry the same time
         self.body_bytes, self.body_t = 0, 0.0  # this response's body, for Progress
         self.body_total: int | None = None
@@ -158,6 +159,11 @@ class _Stream:
         self.drop_reason = ""
         self.restart_reason = ""
         self.unfinished = 0  # connections that ended inside an SSE event (never dispatched)
+
+    def new_download(self, output: str) -> Download:
+        spec = self.spec
+        return Download(output, resume=spec.resume, name_from_response=spec.name_from_response,
+                        decoded=spec.decode)
 
     def now(self) -> float:
         return time.monotonic() - self.t0
@@ -246,6 +252,7 @@ class _Stream:
                 async with asyncio.timeout(self.spec.timeouts.total):
                     await self.loop()
         except asyncio.CancelledError:
+            self.progress_up_to_date()
             self.error("cancelled", "stopped")
             self.complete = False
             self.stopped = "interrupted"  # Ctrl-C, SIGTERM, the window's Stop
@@ -258,6 +265,7 @@ class _Stream:
         except Exception as exc:  # a bug or an unforeseen library error: still no traceback
             logger.debug("stream %s: unexpected exception", self.spec.url, exc_info=True)
             self.fail(self.classify(exc, self.spec.url))
+        self.progress_up_to_date()
         end = self.end()
         self.emit(end)
         return end
@@ -447,6 +455,8 @@ class _Stream:
             decoding, bad_encoding = None, exc
         first: bytes | None = None
         first_data: bytes | None = None
+        length = response.headers.get("content-length", "")
+        size = int(length) if length.isdigit() else None
         if mode is Mode.AUTO and status < 400 and needs_sniff(ctype, cdisp):
             first = first_data = await anext(chunks, None)
             self.read_t = self.arrived_body(first) if first else self.arrived()
@@ -455,9 +465,9 @@ class _Stream:
                     first_data = decoding.decode(first)
                 except (httpx.DecodingError, StreamError) as exc:
                     first_data, bad_encoding = b"", exc
-            mode = detect_mode(ctype, cdisp, first_data or b"")
+            mode = detect_mode(ctype, cdisp, first_data or b"", size)
         elif mode is Mode.AUTO:
-            mode = detect_mode(ctype, cdisp, b"")
+            mode = detect_mode(ctype, cdisp, b"", size)
         rejected = self.check_status(response, mode)
         if rejected is not None:
             mode = Mode.LINES
@@ -465,7 +475,6 @@ class _Stream:
             decoding, bad_encoding, first_data = None, None, first
         self.mode = mode
         self.respond(response, mode.value)
-        length = response.headers.get("content-length", "")
         self.body_bytes, self.body_t = 0, self.headers_t
         self.body_total = int(length) if length.isdigit() and decoding is None else None
         if mode is Mode.SSE and status == 204:  # the server's way to say "do not reconnect"
@@ -477,6 +486,8 @@ class _Stream:
             raise bad_encoding
         if rejected is None:
             self.ok_response = True
+            if mode is Mode.DOWNLOAD and self.download is None and spec.output:
+                self.auto_download(spec.output)
             try:
                 if self.download is not None:
                     done = await self.download.start(response)
@@ -509,6 +520,15 @@ class _Stream:
         if mode is Mode.DOWNLOAD:
             await self.finish_download()
         return _AGAIN
+
+    def auto_download(self, output: str) -> None:
+        """``auto`` with an ``output`` found a download: write it to ``output`` as ``--mode
+        download`` would (StreamError when it cannot be written). The spec says download from
+        now on, so that a resume asks for the rest of this file."""
+        download = self.new_download(output)
+        download.check_writable()
+        self.download = download
+        self.spec.mode = Mode.DOWNLOAD
 
     def make_decoder(self, mode: Mode) -> _Decoder | None:
         limit = self.spec.max_line
@@ -615,11 +635,23 @@ class _Stream:
         self.last_progress = t
         dl = self.download
         if dl is not None:
+            self.progress_bytes = dl.bytes
             self.emit(Progress(t, dl.bytes, dl.total, dl.rate()))
         else:
             elapsed = t - self.body_t
             rate = self.body_bytes / elapsed if elapsed > 0 else 0.0
+            self.progress_bytes = self.body_bytes
             self.emit(Progress(t, self.body_bytes, self.body_total, rate))
+
+    def progress_up_to_date(self) -> None:
+        """A download that stopped short (Stop, Pause, a lost connection) reports the bytes it
+        got, so that its last Progress and its End agree (issue 23.11: a paused download
+        showed the Progress of up to 0.1 s earlier)."""
+        if self.mode is not Mode.DOWNLOAD:
+            return
+        got = self.download.bytes if self.download is not None else self.body_bytes
+        if got != self.progress_bytes:
+            self.progress(self.now())
 
     async def finish_download(self) -> None:
         if self.download is not None:

@@ -169,3 +169,12 @@ def test_timing_measures_every_event_of_each_contender(ctx: scenarios.Context) -
         "clock"] == "read"
     assert "freeze" in run["steps"]
     assert res["contenders"]["capture_late"]["runs"][0]["clock"] == "arrival"
+
+
+def test_llm_memory_streams_a_reply_one_delta_per_read(ctx: scenarios.Context) -> None:
+    res = scenarios.llm_memory(ctx)
+    assert res["errors"] == [] and res["lost"] == 0
+    assert res["events"] > SIZES.llm_words  # the body made the reply long
+    assert [r["events"] for r in res["runs"]] == [res["events"]] * SIZES.llm_repeats
+    assert res["wire_per_event"] > 100 and res["rss_per_event"] != 0
+    assert {t["target"] for t in res["targets"]} >= {"llm memory: events lost"}

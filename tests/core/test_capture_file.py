@@ -73,7 +73,7 @@ def test_secrets_masked_by_default(demo_server: str, tmp_path: Path) -> None:
     request = read_capture(masked).request
     assert request is not None
     values = dict((k.lower(), v) for k, v in request.headers)
-    assert values["authorization"] == MASK and values["accept"] == "*/*"
+    assert values["authorization"] == f"Bearer {MASK}" and values["accept"] == "*/*"
     assert "api_key=***" in request.url
     assert all(s in kept.read_text() for s in ("sk-123", "k-456", "q-111"))
 

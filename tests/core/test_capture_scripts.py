@@ -241,7 +241,7 @@ def test_secrets_are_masked_on_stdout_unless_asked() -> None:
     assert SECRET.encode() not in proc.stdout + proc.stderr
     request = json.loads(proc.stdout.splitlines()[0])
     assert request["url"].endswith("?api_key=***&q=1")
-    assert ["Authorization", "***"] in request["headers"]
+    assert ["Authorization", "Bearer ***"] in request["headers"]  # the scheme stays (23.19)
     response = json.loads(proc.stdout.splitlines()[1])
     assert ["X-Seen", "***"] in response["headers"]
     assert proc.returncode == shown.returncode == exitcodes.HTTP_STATUS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stream_core.decode.detect import detect_mode, needs_sniff
+from stream_core.decode.detect import LARGE_BODY, detect_mode, needs_sniff
 from stream_core.net.spec import Mode
 
 SSE_BYTES = b"event: tick\ndata: 1\n\n"
@@ -90,6 +90,16 @@ def test_binary_without_type_is_raw_and_octet_stream_is_download() -> None:
     # ...unless the bytes are plainly a stream with a lazy Content-Type.
     assert detect_mode("application/octet-stream", None, SSE_BYTES) is Mode.SSE
     assert detect_mode("application/octet-stream", None, NDJSON_BYTES) is Mode.NDJSON
+
+
+def test_a_large_binary_body_without_type_is_a_download() -> None:
+    """Issue 23.12: a file served without a useful type is not read into the window."""
+    assert detect_mode(None, None, BINARY_BYTES, LARGE_BODY) is Mode.DOWNLOAD
+    assert detect_mode("application/x-unknown", None, BINARY_BYTES, 100 * LARGE_BODY) \
+        is Mode.DOWNLOAD
+    assert detect_mode(None, None, BINARY_BYTES, LARGE_BODY - 1) is Mode.RAW
+    assert detect_mode(None, None, TEXT_BYTES, 100 * LARGE_BODY) is Mode.LINES  # text stays
+    assert detect_mode(None, None, SSE_BYTES, 100 * LARGE_BODY) is Mode.SSE
 
 
 def test_text_plain_stays_lines_even_for_binary_or_empty_bytes() -> None:

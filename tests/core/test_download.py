@@ -16,7 +16,7 @@ from embedded_server.content import expected_sha256
 from stream_core.net import download as dl
 from stream_core.net.session import Clients, run
 from stream_core.net.spec import Mode, RequestSpec
-from stream_core.records import AnyRecord, Progress
+from stream_core.records import AnyRecord, Chunk, Progress
 from tests.core.conftest import Capture, collect
 
 MiB = 1024 * 1024
@@ -66,7 +66,7 @@ def test_pause_and_resume_gives_the_same_file(demo_server: str, tmp_path: Path) 
 
         def observer(rec: AnyRecord) -> None:
             records.append(rec)
-            if isinstance(rec, Progress) and rec.bytes >= MiB + 1:
+            if isinstance(rec, Chunk) and rec.offset >= MiB + 1:  # between two Progress
                 part_way.set()
 
         clients = Clients()
@@ -83,6 +83,9 @@ def test_pause_and_resume_gives_the_same_file(demo_server: str, tmp_path: Path) 
     assert not out.exists()
     kept = dl.partial_size(str(out))
     assert MiB < kept < size
+    # its last Progress says what it got, as the End does (issue 23.11)
+    assert first.of("progress")[-1].bytes == kept == first.end.bytes
+    assert first.types.index("error") > first.types.index("progress")
 
     second = collect(spec(url, out, resume=True))
     assert second.errors == [] and second.end.complete
@@ -236,3 +239,24 @@ def test_stop_twice_leaves_nothing_running(demo_server: str, tmp_path: Path) -> 
 ])
 def test_body_start(status: int, headers: list[tuple[str, str]], start: int | None) -> None:
     assert dl.body_start(status, headers) == start
+
+
+def test_auto_with_an_output_writes_only_a_download(demo_server: str, tmp_path: Path) -> None:
+    """Issue 23.12: the window's Auto gives every request an output; a download (here
+    ``Content-Disposition: attachment``) is written there, anything else is not."""
+    size = MiB + 7
+    out = tmp_path / "auto.bin"
+    request = RequestSpec(f"{demo_server}/download-large-file?size={size}", output=str(out))
+    cap = collect(request)
+    assert cap.errors == [] and cap.end.complete
+    assert cap.of("response")[0].mode == "download"
+    assert cap.end.path is not None and Path(cap.end.path).stat().st_size == size
+    assert cap.end.sha256 == hashlib.sha256(Path(cap.end.path).read_bytes()).hexdigest()
+    assert request.mode is Mode.DOWNLOAD  # a resume asks for the rest of this file
+
+    events = tmp_path / "events.bin"
+    request = RequestSpec(f"{demo_server}/events?interval=0&count=3", output=str(events))
+    cap = collect(request)
+    assert cap.errors == [] and len(cap.of("event")) == 3 and cap.end.path is None
+    assert request.mode is Mode.AUTO
+    assert not events.exists() and not Path(dl.part_path(str(events))).exists()

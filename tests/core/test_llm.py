@@ -135,3 +135,42 @@ def test_every_demo_format_reassembled_with_reasoning(style: str, tools: Any) ->
     assert calls == expected
     if tools:
         assert calls == [("forecast", {"city": "Oslo", "days": 1})]
+
+
+def retained(root: object) -> int:
+    """Objects reachable from ``root`` (classes, functions and modules left out)."""
+    import gc
+    import types
+
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen or isinstance(obj, type | types.ModuleType | types.FunctionType):
+            continue
+        seen.add(id(obj))
+        todo.extend(gc.get_referents(obj))
+    return len(seen)
+
+
+def test_a_long_reply_keeps_few_objects_per_delta() -> None:
+    """Issue 23.20: every delta kept a string and a float object (~80 bytes beyond its
+    characters); 10,000 deltas are now held in a few hundred objects, whatever is asked."""
+    deltas = 10_000
+    llm = LLMAssembler()
+    said: list[str] = []
+    for i in range(deltas):
+        piece = f" w{i}"
+        said.append(piece)
+        kind = "reasoning_content" if i % 2 else "content"
+        llm.feed("message", json.dumps({"choices": [{"index": 0, "delta": {kind: piece}}]}),
+                 i * 0.001)
+        if i == deltas // 3:
+            assert llm.text == "".join(said[0::2])  # read midway: the rest still comes
+    assert llm.deltas == deltas and len(llm.token_times) == deltas
+    assert retained(llm) < deltas // 20, "objects held per delta"
+    assert llm.text == "".join(said[0::2]) and llm.reasoning == "".join(said[1::2])
+    assert llm.text is llm.text  # read twice: one string, not joined again
+    assert llm.first_token_t == 0.0 and llm.last_token_t == pytest.approx(9.999)
+    figures = llm.timing()
+    assert figures.tokens == deltas and figures.gap_max == pytest.approx(0.001)

@@ -59,7 +59,7 @@ def test_reading_the_text_after_every_delta_keeps_one_piece() -> None:
     for i in range(1000):
         state.token("x", 0.0)
         assert state.text == "x" * (i + 1)
-        assert len(state.text_parts) == 1
+        assert len(state.text_parts.blocks) == 1 and not state.text_parts.loose
 
 
 def test_tool_call_keeps_its_api() -> None:

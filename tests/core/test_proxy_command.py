@@ -116,7 +116,7 @@ def test_stdout_is_ndjson_from_the_first_line_with_human_lines_on_stderr(
     assert {x["exchange"] for x in lines} == {1, 2}
     one = [x for x in lines if x["exchange"] == 1]
     assert one[0]["type"] == "request" and one[-1]["type"] == "end" and one[-1]["complete"]
-    assert ["authorization", "***"] in one[0]["headers"]
+    assert ["authorization", "Bearer ***"] in one[0]["headers"]
     assert KEY not in json.dumps(lines)
     assert sum(1 for x in one if x["type"] == "event") == r.text.count("data:")
     files = sorted(os.listdir(save))
@@ -124,7 +124,7 @@ def test_stdout_is_ndjson_from_the_first_line_with_human_lines_on_stderr(
     cap = read_capture(save / files[0])
     assert cap.body == r.content
     assert json.loads(cap.request_body or b"") == chat
-    assert ("authorization", "***") in cap.request.headers  # type: ignore[union-attr]
+    assert ("authorization", "Bearer ***") in cap.request.headers  # type: ignore[union-attr]
     assert cap.warnings == []
 
 

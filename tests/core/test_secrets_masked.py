@@ -138,3 +138,19 @@ def test_redirect_location_and_texts_are_masked() -> None:
                  "Proxy-Authorization", "X-Amz-Security-Token", "client_secret", "sig"):
         assert is_secret_name(name), name
     assert not is_secret_name("Accept") and not is_secret_name("Content-Type")
+
+
+def test_an_authorization_keeps_its_scheme_when_masked() -> None:
+    """Issue 23.19: every masked artifact says ``Bearer ***`` (copied code can be completed);
+    a value without a scheme, and any other secret header, is ``***`` whole."""
+    from stream_core.capture.masking import mask_headers, mask_request, masked_value
+
+    assert masked_value("Authorization", "Bearer sk-123") == "Bearer ***"
+    assert masked_value("authorization", "Basic dXNlcjpwYXNz") == "Basic ***"
+    assert masked_value("Proxy-Authorization", "Digest username=x, nonce=y") == "Digest ***"
+    assert masked_value("Authorization", "sk-123") == "***"
+    assert masked_value("X-Api-Key", "Bearer sk-123") == "***"
+    assert mask_headers([("Authorization", "Bearer sk-123"), ("Cookie", "a=b c=d")]) == [
+        ("Authorization", "Bearer ***"), ("Cookie", "***")]
+    _url, headers = mask_request("GET", "http://h/x", [("Authorization", "Bearer sk-123")])
+    assert headers == [("Authorization", "Bearer ***")]

@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
-import qasync
 import shiboken6
 from pytestqt.qtbot import QtBot
 
+from gui.services.qtloop import EventLoop
 from gui.services.settings import Settings
 from gui.window.main_window import MainWindow
 from stream_core.net.session import Clients
@@ -29,7 +29,7 @@ Runner = Callable[[Awaitable[T]], T]
 
 @pytest.fixture
 def aloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    loop = qasync.QEventLoop(qapp, already_running=True)
+    loop = EventLoop(qapp, already_running=True)  # the app's (gui.services.qtloop)
     asyncio.set_event_loop(loop)
     try:
         yield loop

@@ -84,7 +84,7 @@ def test_open_choose_send_with_environment(window: MainWindow, qtbot: QtBot, fol
     # History keeps the request as sent, masked: no environment secret in the settings file.
     entry = settings.history()[0].rebased(demo_server)  # stored relative to the demo server
     assert entry.url == f"{demo_server}/events?count=3&interval=0"
-    assert ("Authorization", "***") in entry.headers
+    assert ("Authorization", "Bearer ***") in entry.headers
     assert "sk-private-15" not in Path(settings._s.fileName()).read_text()
 
 

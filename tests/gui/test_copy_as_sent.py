@@ -4,6 +4,7 @@ headers the app adds to an SSE request, the automatic Content-Type of a JSON bod
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
@@ -40,3 +41,20 @@ def test_copy_as_curl_has_the_automatic_content_type(
     assert curl is not None
     assert "Content-Type: application/json" in curl_headers(curl)
     assert shlex.split(curl)[-1].startswith(f"{demo_server}/v1/chat/completions")
+
+
+def test_copy_as_curl_from_a_masked_capture_keeps_the_auth_scheme(
+        window: MainWindow, qtbot: QtBot, demo_server: str, tmp_path: Path) -> None:
+    """Issue 23.19: ``Authorization: Bearer ***``, not ``***``: the scheme is no secret."""
+    window.editor.headers.add_row("Authorization", "Bearer sk-test-0123456789")
+    controller = send(window, qtbot, f"{demo_server}/events?interval=0&count=2", Mode.SSE)
+    wait_ended(qtbot, controller)
+    masked = window.captures.copy_as("curl", secrets=False)
+    assert masked is not None and "Authorization: Bearer ***" in curl_headers(masked)
+    saved = tmp_path / "masked.sicap"
+    assert window.save_capture(str(saved))  # secrets masked by default
+    assert "sk-test" not in saved.read_text()
+    assert window.open_capture(str(saved)) is not None
+    curl = window.captures.copy_as("curl")
+    assert curl is not None and "Authorization: Bearer ***" in curl_headers(curl)
+    assert "sk-test" not in curl

@@ -57,6 +57,9 @@ def test_save_as_puts_the_file_exactly_where_asked(
     assert controller.state == State.DONE
     assert target.stat().st_size == 3000  # not renamed by the server's Content-Disposition
     assert window.history_entries()[0].url.endswith("/download?size=3000")
+    assert window.history_entries()[0].status == 200  # not "no response" (issue 23.8)
+    shown = window.picker.history_panel.list.item(0)  # what the History list says of it
+    assert shown is not None and "200" in shown.text() and "no response" not in shown.text()
 
 
 def test_a_url_with_a_very_long_last_segment_downloads(

@@ -256,7 +256,7 @@ def test_closing_the_window_while_the_disk_lags_closes_the_response(
     controller, _tab = start(window, f"{demo_server}/download?size={8 * MiB}",
                              tmp_path / "lagging.bin")
     qtbot.waitUntil(lambda: bool(writing), timeout=10000)
-    window.close()
+    window.quit_guard.quit_now()  # Ctrl-C, or Quit answered to the window's question
     arun(window.shutdown())  # what run_app does once the window is closed
     assert controller.state == State.STOPPED
     pool = clients.for_spec(controller.spec)._transport._pool

@@ -51,7 +51,7 @@ def test_the_settings_file_holds_no_secret_and_is_the_owners_only(tmp_path: Path
     again = Settings.from_path(str(path))
     (stored,) = again.history()
     assert stored.url == "http://127.0.0.1:1/v1/x?api_key=***&b=2"
-    assert stored.headers == [("Authorization", "***"), ("Cookie", "***"), ("Accept", "*/*")]
+    assert stored.headers == [("Authorization", "Bearer ***"), ("Cookie", "***"), ("Accept", "*/*")]
     assert stored.body == '{"echo": "***"}' and stored.masked
     assert "secrets not kept" in label(stored)
     assert again.last_request() == stored

@@ -56,7 +56,7 @@ def test_each_exchange_opens_a_proxied_tab_listed_in_the_panel(
     cap = read_capture(path)
     assert cap.body == result[0].content
     assert json.loads(cap.request_body or b"") == chat
-    assert ("authorization", "***") in cap.request.headers  # type: ignore[union-attr]
+    assert ("authorization", "Bearer ***") in cap.request.headers  # type: ignore[union-attr]
     har = window.captures.export_bytes("har", controller)
     assert har is not None and b"sk-SECRET" not in har
     window.proxy.stop()

@@ -34,7 +34,7 @@ def test_round_trip(tmp_path: Path) -> None:
     assert again.last_mode() == "sse"
     history = again.history()
     assert [h.url for h in history] == ["http://127.0.0.1:1/a", "http://127.0.0.1:1/b"]
-    assert history[1].headers == [("Authorization", "***")]  # no secret in the file
+    assert history[1].headers == [("Authorization", "Bearer ***")]  # no secret in the file
     assert history[1].body == '{"a": 1}'
 
 

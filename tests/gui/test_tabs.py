@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from gui.views.tab_strip import tab_title
+from gui.views.tab_strip import tab_title, tags
 from gui.window.main_window import MainWindow
 from stream_core.net.spec import Mode
 from tests.gui.test_captures import open_and_wait
@@ -57,3 +57,42 @@ def test_tab_list_middle_click_and_keys(window: MainWindow, qtbot: QtBot,
     qtbot.waitUntil(lambda: window.tabs.count() == 2)
     QTest.keyClick(window.editor.url, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.tabs.count() == 1)
+
+
+def test_closing_every_tab_brings_the_start_hint_back(
+        window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    """Issue 23.9: the lower half was blank grey once the last tab was closed."""
+    assert window.tabs.widget(0) is window.placeholder
+    for _ in range(2):
+        wait_ended(qtbot, send(window, qtbot, f"{demo_server}/events?interval=0&count=1",
+                               Mode.SSE))
+    assert window.placeholder not in [window.tabs.widget(i) for i in range(window.tabs.count())]
+    while window.current_tab() is not None:
+        window.close_tab(window.tabs.currentIndex())
+    assert window.tabs.count() == 1 and window.tabs.widget(0) is window.placeholder
+    assert window.placeholder.isVisible() and "No stream yet" in window.placeholder.text()
+    bar = window.tabs.tabBar()
+    assert bar.tabButton(0, bar.ButtonPosition.RightSide) is None  # it cannot be closed
+    wait_ended(qtbot, send(window, qtbot, f"{demo_server}/events?interval=0&count=1",
+                           Mode.SSE))
+    assert window.tabs.count() == 1 and window.current_tab() is not None  # replaced again
+
+
+def test_tabs_of_the_same_title_are_told_apart(
+        window: MainWindow, qtbot: QtBot, demo_server: str) -> None:
+    """Issue 23.17: 'GET 127.0.0.1:.../download' twice could not be told apart."""
+    host = demo_server.split("://", 1)[1]
+    base = f"GET {host}/events"
+    a = send(window, qtbot, f"{demo_server}/events?interval=0&count=1", Mode.SSE)
+    b = send(window, qtbot, f"{demo_server}/events?interval=0&count=2", Mode.SSE)
+    c = send(window, qtbot, f"{demo_server}/events?interval=0&count=2", Mode.SSE)
+    for controller in (a, b, c):
+        wait_ended(qtbot, controller)
+    assert titles(window) == [f"{base} ?interval=0&count=1 (1)", f"{base} #2 (2)",
+                              f"{base} #3 (2)"]
+    window.close_tab(0)
+    assert titles(window) == [f"{base} #1 (2)", f"{base} #2 (2)"]
+    window.close_tab(0)
+    assert titles(window) == [f"{base} (2)"]  # its title is its own again
+    assert tags([("GET h/x", "http://h/x?q=" + "y" * 40), ("GET h/x", "http://h/x")]) == [
+        "?q=" + "y" * 9 + "…" + "y" * 12, "#2"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = ["BURST_READS", "BURST_SPAN", "HISTOGRAM_EDGES", "Timing", "figures", "percentile",
@@ -23,7 +24,7 @@ HISTOGRAM_EDGES = (0.001, 0.010, 0.025, 0.050, 0.100, 0.250, 0.500, 1.0)
 """Upper edges (s) of the gap histogram's bins; one more bin holds longer gaps."""
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
+def percentile(sorted_values: Sequence[float], q: float) -> float:
     """The ``q`` quantile (0..1) of sorted values, linearly interpolated."""
     if not sorted_values:
         return 0.0
@@ -55,7 +56,7 @@ class Timing:
                 "tokens_per_s": None if self.tokens_per_s is None else round(self.tokens_per_s, 2)}
 
 
-def timing(times: list[float], tokens: int | None = None) -> Timing:
+def timing(times: Sequence[float], tokens: int | None = None) -> Timing:
     """Figures of tokens that arrived at ``times`` (in order); ``tokens`` is the provider's
     output-token count when it gave one (the rate then uses it over the same span)."""
     gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
@@ -66,7 +67,7 @@ def timing(times: list[float], tokens: int | None = None) -> Timing:
     return figures(times, gaps, bins, len(set(times)), tokens)
 
 
-def figures(times: list[float], sorted_gaps: list[float], bins: list[int], reads: int,
+def figures(times: Sequence[float], sorted_gaps: Sequence[float], bins: list[int], reads: int,
             tokens: int | None = None) -> Timing:
     """:func:`timing` from its inputs already made: the gaps sorted, their histogram and the
     number of distinct arrival times (the assembler keeps them up to date per token, so

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = ["FILE_LINE", "HttpFile", "HttpFileError", "HttpRequest", "append", "delete", "parse", "rename",
            "render_request", "set_expectations", "update", "write"]
@@ -355,10 +355,36 @@ def update(doc: HttpFile, name: str, new: HttpRequest) -> str:
     if old.span[0] < 0:
         raise HttpFileError(f"request {name!r} has no place in the file")
     text = doc.text
-    new_text = text[:old.span[0]] + render_request(new, doc.newline) + text[old.span[1]:]
+    new_text = text[:old.span[0]] + _rendered_over(old, new, text[old.span[0]:old.span[1]],
+                                                   doc.newline) + text[old.span[1]:]
     if new.name != old.name:
         return rename(parse(new_text), old.name, new.name)
     return new_text
+
+
+def _rendered(request: HttpRequest) -> tuple[object, ...]:
+    """What ``render_request`` writes of a request."""
+    return (request.method, request.url, request.http_version, request.headers, request.body,
+            request.body_file, request.body_file_variables, request.handlers)
+
+
+def _rendered_over(old: HttpRequest, new: HttpRequest, old_text: str, newline: str) -> str:
+    """The text of ``new`` in the place of ``old`` (whose text is ``old_text``), keeping what
+    the user wrote there that a request does not hold (comment lines in its body, its
+    blank lines, its line ends) where ``new`` did not change it: all of it when ``new``
+    says the same, the body and what follows when only the request line or headers
+    changed."""
+    if _rendered(old) == _rendered(new):
+        return old_text
+    if _rendered(old)[4:] == _rendered(new)[4:]:  # the body, its file and handlers unchanged
+        head = render_request(replace(new, body=None, body_file=None, handlers=[]), newline)
+        pos, first = 0, True
+        for line in old_text.splitlines(keepends=True):
+            if not first and not line.strip():  # the blank line before the body
+                return head + newline + old_text[pos:]
+            first = False
+            pos += len(line)
+    return render_request(new, newline)
 
 
 def rename(doc: HttpFile, name: str, new_name: str) -> str:

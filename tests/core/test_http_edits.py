@@ -160,3 +160,34 @@ def test_a_byte_order_mark_and_crlf_line_ends_stay(tmp_path: Path) -> None:
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf# My API\r\n") and b"\n" not in data.replace(b"\r\n", b"")
     assert parse(data.decode()).find("chat").url.endswith("?n=2")
+
+
+NOTED = """\
+### chat
+# @name chat
+POST http://127.0.0.1:8000/v1/chat
+Content-Type: text/plain
+# why this header
+
+first line
+# a note in the body, not sent
+second line
+"""
+
+
+def test_save_keeps_the_comment_lines_of_what_it_did_not_change(tmp_path: Path) -> None:
+    """Comment lines in a request are not part of it (they are not sent), so the editor
+    does not hold them: a Save that changed nothing keeps the request's text byte for byte,
+    and one that changed the URL or a header keeps its body as written, notes included."""
+    path = tmp_path / "api.http"
+    path.write_text(NOTED)
+    snap = read_text(path)
+    chat = parse(snap.text).find("chat")
+    assert chat.body == "first line\nsecond line"  # the note is not in the body sent
+    commit(path, snap, Update("chat", chat))
+    assert path.read_text() == NOTED
+    snap = read_text(path)
+    moved = HttpRequest("chat", "POST", "http://127.0.0.1:8000/v2/chat",
+                        headers=[("Content-Type", "text/plain")], body=chat.body)
+    commit(path, snap, Update("chat", moved))
+    assert path.read_text() == NOTED.replace("/v1/", "/v2/").replace("# why this header\n", "")

@@ -348,6 +348,11 @@ class StreamController(QObject):
             self._froze = True
         self._emit_update()
 
+    def changed_outside(self) -> None:
+        """What the views show of this stream changed outside it (a download's ``.part``
+        deleted after it stopped): the tab, its title and its summary refresh."""
+        self.updated.emit()
+
     def _emit_update(self, force: bool = False) -> None:
         if force:
             self._updates.call_now()

@@ -175,6 +175,7 @@ class DownloadView(QWidget):
     async def do_cancel(self, delete: bool) -> None:
         if self.controller.running:
             await self._stop("Cancelled.")
+        self.paused = False  # cancelled, whatever Pause said: no longer "paused"
         if self.path is None:
             return
         if delete:
@@ -183,6 +184,7 @@ class DownloadView(QWidget):
         else:
             self.note = f"Cancelled; {part_path(self.path)} is kept."
         self.refresh()
+        self.controller.changed_outside()  # the tab's state and title, not only this view
 
     # -- a sub-view (gui.views.subviews) ---------------------------------------------------------
     @classmethod

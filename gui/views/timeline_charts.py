@@ -26,6 +26,11 @@ GAP_TICKS = [(-5.0, "10 µs"), (-4.0, "100 µs"), (-3.0, "1 ms"), (-2.0, "10 ms"
              (-1.0, "100 ms"), (0.0, "1 s"), (1.0, "10 s"), (2.0, "100 s"), (3.0, "1000 s")]
 
 
+#: Short titles: a title's width is a plot's minimum, and at 1024x640 two plots side by side
+#: have ~220 px each (longer ones pushed the right column out of the view).
+GAPS_TITLE = "Gaps (count)"
+
+
 class TimelineCharts(pg.GraphicsLayoutWidget):  # type: ignore[misc]  # pyqtgraph is untyped
     """Bytes/s, events/s, cumulative bytes and the gap histogram, with reconnect/error lines."""
 
@@ -53,11 +58,11 @@ class TimelineCharts(pg.GraphicsLayoutWidget):  # type: ignore[misc]  # pyqtgrap
         made = self.plots_made
         if made == 0:
             # Rates over a sliding window: per-bucket counts of a slow stream read as 0 or 2x.
-            self.rate_plot = self._plot(0, 0, f"Bytes/s (over {RATE_WINDOW:g} s)", "B/s")
+            self.rate_plot = self._plot(0, 0, f"Bytes/s ({RATE_WINDOW:g} s)", "B/s")
             self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#2b6cb0", width=2),
                                                   fillLevel=0, brush=(43, 108, 176, 60))
         elif made == 1:
-            self.event_plot = self._plot(0, 1, f"Events/s (over {RATE_WINDOW:g} s)", "")
+            self.event_plot = self._plot(0, 1, f"Events/s ({RATE_WINDOW:g} s)", "")
             self.event_plot.setXLink(self.rate_plot)
             self.event_curve = self.event_plot.plot(pen=pg.mkPen("#2f855a", width=2),
                                                     fillLevel=0, brush=(47, 133, 90, 60))
@@ -66,7 +71,7 @@ class TimelineCharts(pg.GraphicsLayoutWidget):  # type: ignore[misc]  # pyqtgrap
             self.cum_plot.setXLink(self.rate_plot)
             self.cum_curve = self.cum_plot.plot(pen=pg.mkPen("#6b46c1", width=2))
         elif made == 3:
-            self.gap_plot = self._plot(1, 1, "Gaps between events (count)", "")
+            self.gap_plot = self._plot(1, 1, GAPS_TITLE, "")
             self.gap_plot.setLabel("bottom", "gap (log scale)")
             self.gap_plot.getAxis("bottom").setTicks([GAP_TICKS])
             self.gap_bars = pg.BarGraphItem(x=[], height=[], width=0.05, brush="#b7791f")
@@ -77,13 +82,13 @@ class TimelineCharts(pg.GraphicsLayoutWidget):  # type: ignore[misc]  # pyqtgrap
         return True
 
     def _plot(self, row: int, col: int, title: str, units: str) -> pg.PlotItem:
-        plot = self.addPlot(row=row, col=col, title=title, enableMenu=False)
+        plot = self.addPlot(row=row, col=col, title=title, enableMenu=False, size="9pt")
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.setMenuEnabled(False)
         plot.hideButtons()
         if units:
             plot.setLabel("left", units=units)
-        if title != "Gaps between events (count)":
+        if title != GAPS_TITLE:
             plot.setLabel("bottom", "time (s)")
         return plot
 

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 SAVE_AS_NEW = "Save as new…"
 OVERWRITE = "Overwrite their change"
 DELETE_ANYWAY = "Delete anyway"
+DELETE = "Delete"
 
 
 def suggest_name(url: str) -> str:
@@ -293,12 +294,17 @@ class CollectionEdits(QObject):
         return True
 
     async def delete(self, path: Path | None = None, name: str | None = None) -> bool:
-        """Delete request ``name`` of ``path`` (the selected one when not given)."""
+        """Delete request ``name`` of ``path`` (the selected one when not given, asking
+        first: a Delete from the list or its keys takes text out of the user's file)."""
         if path is None or name is None:
             selected = self.panel.selected()
             if selected is None:
                 return False
             path, name = selected
+            if await ask_choice(self.parent_widget, "Delete request",
+                                f"Delete request {name} from {path.name}? Its text goes out of"
+                                " the file.", [DELETE]) != DELETE:
+                return False
         base = self.panel.snapshots.get(path)
         if base is None:
             self.panel.say(f"{path.name} is no longer in the collection")

@@ -401,7 +401,7 @@ class MainWindow(QMainWindow):
                     n, sp.saveState()))
         if self.tabs.widget(0) is self.placeholder:
             self.tabs.removeTab(0)
-        index = self.tabs.addTab(tab, resources.icon("state-connecting"), tab.title())
+        index = self.tabs.addTab(tab, resources.icon("state-connecting"), _tab_text(tab.title()))
         self.tabs.setCurrentIndex(index)
         self.controllers.append(controller)
         controller.updated.connect(lambda: self._update_tab(tab))
@@ -445,7 +445,7 @@ class MainWindow(QMainWindow):
             return
         # Only what changed: each set relays out and repaints the tab bar (10 times a second).
         shown = tab.shown_state()
-        title = tab.title()
+        title = _tab_text(tab.title())
         if self.tabs.tabText(index) != title and tab.title_due():
             self.tabs.setTabText(index, title)
         tip = (f"{tab.controller.spec.method} {tab.controller.spec.url}\n"
@@ -468,7 +468,7 @@ class MainWindow(QMainWindow):
                                              for t in open_tabs]), strict=True):
             if tab.tag != tag:
                 tab.tag = tag
-                self.tabs.setTabText(self.tabs.indexOf(tab), tab.title())
+                self.tabs.setTabText(self.tabs.indexOf(tab), _tab_text(tab.title()))
 
     def _update_stop(self) -> None:
         """Stop is enabled only while the current tab's stream runs."""
@@ -563,6 +563,12 @@ class MainWindow(QMainWindow):
 
     def history_entries(self) -> list[HistoryEntry]:
         return self.settings.history()
+
+
+def _tab_text(title: str) -> str:
+    """A title as a tab shows it: Qt reads ``&`` as a shortcut mark (a query's ``a=1&b=2``
+    showed as ``a=1b=2``, its ``b`` underlined), so each one is doubled."""
+    return title.replace("&", "&&")
 
 
 def _is_stream_tab(widget: QWidget | None) -> TypeGuard[StreamTab]:

@@ -278,3 +278,21 @@ def test_nothing_open_save_makes_a_file_and_its_private_environment(
         window.send()
     assert started.args[0].spec.header("Authorization") == "Bearer sk-9"
     qtbot.waitUntil(lambda: started.args[0].ended, timeout=15000)
+
+
+def test_delete_from_the_list_asks_first(window: MainWindow, qtbot: QtBot,
+                                         folder: Path) -> None:
+    """A newcomer's Delete took the request out of the file at once, with no undo: the
+    list's Delete now asks, and Cancel leaves the file as it was."""
+    path = opened(window, folder)
+    panel = window.collections.panel
+    assert panel.choose("records", path)
+    before = path.read_bytes()
+    panel.delete_action.trigger()
+    assert "Delete request records" in answer(qtbot, window, "Cancel")
+    qtbot.waitUntil(lambda: none_shown(window), timeout=5000)
+    assert path.read_bytes() == before
+    panel.delete_action.trigger()
+    answer(qtbot, window, "Delete")
+    qtbot.waitUntil(lambda: "records" not in [r.name for r in parse(path.read_text()).requests],
+                    timeout=15000)

@@ -262,3 +262,21 @@ def test_closing_the_window_while_the_disk_lags_closes_the_response(
     pool = clients.for_spec(controller.spec)._transport._pool
     assert [c for c in pool.connections if not (c.is_idle() or c.is_closed())] == []
     gc.collect()  # nothing left for the collector (the autouse guard fails on what it finds)
+
+
+def test_cancel_and_delete_after_pause_is_no_longer_paused(
+        window: MainWindow, qtbot: QtBot, demo_server: str, tmp_path: Path) -> None:
+    """A newcomer paused a download, then chose Cancel & delete .part: the bar said stopped,
+    but the tab's summary and icon still said paused."""
+    target = tmp_path / "paused.bin"
+    controller, tab = start(window, f"{demo_server}/download?size={32 * MiB}&rate={4 * MiB}",
+                            target)
+    qtbot.waitUntil(lambda: controller.progress is not None
+                    and controller.progress.bytes > 0, timeout=10000)
+    tab.download.pause.click()
+    wait_ended(qtbot, controller)
+    qtbot.waitUntil(lambda: tab.shown_state().word == "paused", timeout=5000)
+    tab.download.cancel_delete.click()
+    qtbot.waitUntil(lambda: "deleted" in tab.download.status.text(), timeout=5000)
+    assert tab.shown_state().word == "stopped"
+    qtbot.waitUntil(lambda: tab.summary.values["state"].text() == "stopped", timeout=5000)

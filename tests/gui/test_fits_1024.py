@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -29,6 +29,13 @@ def check_every_view(window: MainWindow, what: str) -> None:
         assert window.minimumSize().width() <= SIZE.width(), (what, view)
         assert window.minimumSize().height() <= SIZE.height(), (what, view)
         assert window.size() == SIZE, (what, view, window.size())
+        tab = window.current_tab()
+        if view == "timeline" and tab is not None and tab.timeline.isVisible():
+            charts = tab.timeline.build_charts()  # every plot made (they come in steps)
+            QApplication.processEvents()
+            least = charts.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+            assert least <= charts.viewport().width(), (what, "charts cut at the right", least,
+                                                        charts.viewport().width())
 
 
 @pytest.mark.parametrize("name", demos.NAMES)

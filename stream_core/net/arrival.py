@@ -224,9 +224,20 @@ class ArrivalReader:
                 sock.close()
         self._ctl = self._data = None
 
+    def _close_streams(self) -> None:
+        """Close the connections still served (their owner did not: a connection whose setup
+        failed half-way, a client never closed), so that none is left to the garbage
+        collector, which warns of an unclosed socket in whatever runs then."""
+        streams = list(self._streams.values())
+        self._streams.clear()
+        for stream in streams:
+            stream.close_now()
+
     def close(self) -> None:
-        """End the child and wait for it (it exits at once on the end of file)."""
+        """End the child and wait for it (it exits at once on the end of file); the
+        connections it still served are closed."""
         self._closed = True
+        self._close_streams()
         self._teardown()
         proc, self.proc = self.proc, None
         if proc is not None:
@@ -239,6 +250,7 @@ class ArrivalReader:
     async def aclose(self) -> None:
         """``close()`` without blocking the loop while the child exits."""
         self._closed = True
+        self._close_streams()
         self._teardown()
         proc = self.proc
         if proc is None:

@@ -155,3 +155,27 @@ def test_times_are_marked_held_when_the_app_leaves_too_much_unread(demo_server: 
     assert isinstance(end, End) and end.complete and end.bytes == size
     assert end.clock == "arrival"
     assert end.held_ms >= 250
+
+
+def test_closing_the_reader_closes_the_connections_it_still_serves() -> None:
+    """A connection its owner never closed (httpcore drops the stream of a proxy setup that
+    failed half-way) was left to the garbage collector, whose unclosed-socket warning then
+    failed whatever test ran at that moment: the reader's close closes it."""
+    async def main() -> tuple[socket.socket, int]:
+        reader = ArrivalReader()
+        assert await reader.ready()
+        ours, peer = socket.socketpair()
+        ours.setblocking(False)
+        stream = reader.attach(ours)
+        await stream.watched(5.0)
+        try:
+            await reader.aclose()
+            return peer, ours.fileno()
+        finally:
+            del stream
+
+    peer, fileno = asyncio.run(main())
+    with peer:
+        assert fileno == -1  # closed by the reader's close
+        peer.settimeout(5)
+        assert peer.recv(1) == b""  # and the other end sees it closed

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["HOP_BY_HOP", "MAX_HEADER_BYTES", "MAX_HEADERS", "MAX_TARGET", "Refusal",
+__all__ = ["HOP_BY_HOP", "MAX_HEADER_BYTES", "MAX_HEADERS", "MAX_HEAD_READ", "MAX_TARGET", "Refusal",
            "base_url_hint", "check_target", "forward_request_headers",
            "forward_response_headers", "refusal", "request_target"]
 
@@ -32,6 +32,8 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-a
 MAX_HEADERS = 1000
 #: At most this many bytes of header names and values in a request (431 beyond).
 MAX_HEADER_BYTES = 64 * 1024
+#: The most of a request's head read before it is judged (beyond: the HTTP parser's 400).
+MAX_HEAD_READ = 1024 * 1024
 #: The longest request target (path and query) forwarded: httpx's own URL limit (414 beyond).
 MAX_TARGET = 65536
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from stream_core.net.proxy import ProxyApp
+from stream_core.net.proxy_http import MAX_HEAD_READ
 from stream_core.net.proxy_records import ExchangeObserver
 
 __all__ = ["ProxyThread", "bind", "serve"]
@@ -52,7 +53,12 @@ def _config(app: ProxyApp) -> Any:
     logging.getLogger("uvicorn.error").addFilter(_is_cut_message)
     return uvicorn.Config(app, http=_protocol(), lifespan="off", log_config=None,
                           log_level="warning", access_log=False, server_header=False,
-                          date_header=False, timeout_graceful_shutdown=1)
+                          date_header=False, timeout_graceful_shutdown=1,
+                          # The whole head is read however it arrives, so that a target or
+                          # headers over the proxy's bounds get its 414 / 431 answer (h11's
+                          # 16 KiB default answered a head that came in pieces with a bare
+                          # 400, the connection reset under the client's unsent bytes).
+                          h11_max_incomplete_event_size=MAX_HEAD_READ)
 
 
 def _server(app: ProxyApp, ready: Callable[[], None]) -> Any:
